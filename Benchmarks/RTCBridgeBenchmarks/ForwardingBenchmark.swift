@@ -1,0 +1,90 @@
+import DTLS
+import SRTP
+import ICE
+import NIOCore
+import RTCBase
+import RTP
+import Routing
+import Runtime
+import WebRTC
+import WebRTCTestSupport
+
+/// Forwarding hot path per viewer packet, exactly as `WHEPViewer.drain` runs it: a media unit
+/// from the path → `ViewerForwarder` (route lookup, `RTPStreamRewriter`) → `WebRTCSession.protectRTP`
+/// (header written, SRTP protect, send history, report stats) → copied into a NIO `ByteBuffer`.
+struct ForwardingBenchmark {
+    let viewers: Int
+    let profile: SRTPProtectionProfile
+    let packets: Int
+
+    struct Result {
+        var nanosecondsPerViewerPacket: Double
+        var viewerPacketsPerSecond: Double { 1e9 / nanosecondsPerViewerPacket }
+    }
+
+    func run() throws -> Result {
+        let certificate = try DTLSCertificate.generate()
+        var dtls = DTLSConfiguration()
+        dtls.profiles = [profile]
+        var sessions: [(session: WebRTCSession, forwarder: ViewerForwarder)] = []
+        let start = Instant(nanoseconds: 1_000_000_000)
+        let track = TrackInfo(id: 0, kind: .video, encodingName: "H264", clockRate: 90000, channels: nil,
+                              fmtp: ["packetization-mode": "1"], payloadType: 96)
+        for i in 0..<viewers {
+            let gatewayICE = ICECredentials.generate()
+            guard let gatewayAddress = TransportAddress(host: "127.0.0.1", port: 8189),
+                  let browserAddress = TransportAddress(host: "127.0.0.1", port: UInt16(20000 + i % 40000)) else {
+                throw BenchmarkError("bad address")
+            }
+            let browser = try BrowserPeer(remoteCredentials: gatewayICE, remoteFingerprint: certificate.fingerprint,
+                                          localAddress: browserAddress, remoteAddress: gatewayAddress,
+                                          dtlsConfiguration: dtls, now: start)
+            var config = WebRTCSession.Configuration(
+                certificate: certificate, localCredentials: gatewayICE, remoteCredentials: browser.credentials,
+                remoteFingerprint: browser.certificate.fingerprint, dtlsRole: .server, cname: "bench",
+                wallClockAnchor: (start, 1_700_000_000))
+            config.dtls = dtls
+            let session = try WebRTCSession(configuration: config, now: start)
+            var driver = PeerPairDriver(gateway: session, browser: browser, now: start)
+            guard driver.run(maxSteps: 200, until: { $0.gateway.isConnected && $0.browser.isConnected }) else {
+                throw BenchmarkError("viewer \(i) did not connect")
+            }
+            var forwarder = ViewerForwarder(outputs: [.video: .init(payloadType: 102, ssrc: UInt32(0x1000 + i))])
+            forwarder.handle(.tracks([track], sourceEpoch: 0), session: session, now: start) { _, _ in }
+            sessions.append((session, forwarder))
+        }
+        let allocator = ByteBufferAllocator()
+        let payload = [UInt8](repeating: 0xAB, count: 1188)
+        var checksum = 0
+        let clock = ContinuousClock()
+        let now = start + .seconds(2)
+        let packetsPerUnit = 4
+        let units = max(packets / packetsPerUnit, 1)
+        let elapsed = clock.measure {
+            for u in 0..<units {
+                var rtp: [RTPPacket] = []
+                for k in 0..<packetsPerUnit {
+                    rtp.append(RTPPacket(payloadType: 96, sequenceNumber: UInt16(truncatingIfNeeded: u * packetsPerUnit + k),
+                                         timestamp: UInt32(truncatingIfNeeded: u * 3000), ssrc: 0x1111_1111,
+                                         marker: k == packetsPerUnit - 1, payload: payload))
+                }
+                let event = ReaderEvent.unit(MediaUnit(trackID: 0, packets: rtp, rtpTimestamp: UInt32(truncatingIfNeeded: u * 3000),
+                                                       isKeyframe: true, arrival: now, sourceEpoch: 0))
+                for v in sessions.indices {
+                    sessions[v].forwarder.handle(event, session: sessions[v].session, now: now) { datagram, _ in
+                        let buffer = allocator.buffer(bytes: datagram)
+                        checksum &+= buffer.readableBytes
+                    }
+                }
+            }
+        }
+        guard checksum > 0 else { throw BenchmarkError("nothing was protected") }
+        let ns = Double(elapsed.nanosecondsClamped) / Double(units * packetsPerUnit * viewers)
+        return Result(nanosecondsPerViewerPacket: ns)
+    }
+}
+
+struct BenchmarkError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

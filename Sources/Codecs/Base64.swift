@@ -1,0 +1,52 @@
+/// Minimal RFC 4648 §4 base64 (standard alphabet, '=' padding) for SDP fmtp values.
+enum Base64 {
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    static func encode(_ bytes: [UInt8]) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity((bytes.count + 2) / 3 * 4)
+        var index = 0
+        while index < bytes.count {
+            let b0 = UInt32(bytes[index])
+            let b1 = index + 1 < bytes.count ? UInt32(bytes[index + 1]) : 0
+            let b2 = index + 2 < bytes.count ? UInt32(bytes[index + 2]) : 0
+            let group = b0 << 16 | b1 << 8 | b2
+            out.append(alphabet[Int(group >> 18 & 0x3f)])
+            out.append(alphabet[Int(group >> 12 & 0x3f)])
+            out.append(index + 1 < bytes.count ? alphabet[Int(group >> 6 & 0x3f)] : UInt8(ascii: "="))
+            out.append(index + 2 < bytes.count ? alphabet[Int(group & 0x3f)] : UInt8(ascii: "="))
+            index += 3
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Decodes padded or unpadded base64; nil on any character outside the alphabet.
+    static func decode(_ text: Substring) -> [UInt8]? {
+        var out: [UInt8] = []
+        var accumulator: UInt32 = 0
+        var bits = 0
+        var sawPadding = false
+        for char in text.utf8 {
+            if char == UInt8(ascii: "=") { sawPadding = true; continue }
+            guard !sawPadding, let value = sextet(char) else { return nil }
+            accumulator = (accumulator << 6 | UInt32(value)) & 0xffffff
+            bits += 6
+            if bits >= 8 {
+                bits -= 8
+                out.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
+            }
+        }
+        return out
+    }
+
+    private static func sextet(_ char: UInt8) -> UInt8? {
+        switch char {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"): char - UInt8(ascii: "A")
+        case UInt8(ascii: "a")...UInt8(ascii: "z"): char - UInt8(ascii: "a") + 26
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): char - UInt8(ascii: "0") + 52
+        case UInt8(ascii: "+"): 62
+        case UInt8(ascii: "/"): 63
+        default: nil
+        }
+    }
+}

@@ -1,0 +1,60 @@
+/// What the gateway knows about one RTP codec: its SDP names and defaults, and how to
+/// (de)packetize it. Obtain descriptors from `CodecRegistry`; adapters never branch on codec names.
+public struct CodecDescriptor: Sendable, Equatable {
+    /// The codecs the registry knows.
+    public enum Format: Sendable, Equatable, CaseIterable {
+        case h264, h265, vp8, vp9, av1, opus, pcmu, pcma
+    }
+
+    public let format: Format
+    /// Canonical SDP encoding name (RFC 8866 `a=rtpmap`): "H264", "VP8", "opus", "PCMU", ...
+    public let name: String
+    public let kind: CodecKind
+    /// RTP clock rate in Hz.
+    public let clockRate: Int
+    /// Audio channel count as written in `a=rtpmap` (nil for video).
+    public let channels: Int?
+    /// Static payload type from RFC 3551 Table 4, if any.
+    public let staticPayloadType: UInt8?
+    /// fmtp parameters we offer by default.
+    public let defaultFmtp: [String: String]
+    /// `a=rtcp-fb` values we offer by default ("nack", "nack pli", "ccm fir", "transport-cc").
+    public let rtcpFeedback: [String]
+    /// True when browsers can receive this codec over WebRTC.
+    public let webRTCCompatible: Bool
+
+    /// A depacketizer for this codec, or nil when the gateway cannot reassemble it yet
+    /// (H.265, VP9, AV1 are forwarded as packets only). `fmtp` seeds H.264 parameter sets.
+    public func makeDepacketizer(fmtp: [String: String] = [:],
+                                 limits: DepacketizerLimits = DepacketizerLimits()) -> (any RTPDepacketizer)? {
+        switch format {
+        case .h264: H264Depacketizer(fmtp: fmtp, limits: limits)
+        case .vp8: VP8Depacketizer(limits: limits)
+        case .opus, .pcmu, .pcma: FrameDepacketizer(limits: limits)
+        case .h265, .vp9, .av1: nil
+        }
+    }
+
+    /// A packetizer for this codec, or nil when the gateway cannot packetize it yet.
+    public func makePacketizer() -> (any RTPPacketizer)? {
+        switch format {
+        case .h264: H264Packetizer()
+        case .vp8: VP8Packetizer()
+        case .opus, .pcmu, .pcma: FramePacketizer()
+        case .h265, .vp9, .av1: nil
+        }
+    }
+
+    /// Cheap per-packet check for pass-through forwarding: does this RTP payload begin a point
+    /// where a decoder can start? Always true for audio.
+    public func isKeyframePacket(_ payload: ArraySlice<UInt8>) -> Bool {
+        switch format {
+        case .h264: H264.isKeyframePacket(payload: payload)
+        case .h265: H265.isKeyframePacket(payload)
+        case .vp8: VP8.isKeyframePacket(payload)
+        case .vp9: VP9.isKeyframePacket(payload)
+        case .av1: AV1.isKeyframePacket(payload)
+        case .opus, .pcmu, .pcma: true
+        }
+    }
+}

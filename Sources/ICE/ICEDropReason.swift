@@ -1,0 +1,31 @@
+import STUN
+
+/// Why `ICELiteAgent.handleSTUN` dropped a datagram without answering.
+public enum ICEDropReason: Sendable, Hashable, CustomStringConvertible {
+    /// Not a parseable STUN message within the limits.
+    case malformed(STUNParseError)
+    /// Parsed, but not a Binding request.
+    case notBindingRequest
+    /// USERNAME missing or not "localUfrag:remoteUfrag".
+    case wrongUsername
+    /// No MESSAGE-INTEGRITY (SHA-1) attribute.
+    case missingIntegrity
+    /// MESSAGE-INTEGRITY does not verify with the local password.
+    case badIntegrity
+    /// FINGERPRINT present but wrong.
+    case badFingerprint
+    /// Consent expired earlier; the session no longer answers.
+    case consentExpired
+
+    public var description: String {
+        switch self {
+        case .malformed(let summary): "malformed STUN: \(summary)"
+        case .notBindingRequest: "not a Binding request"
+        case .wrongUsername: "USERNAME does not match this session's ufrags"
+        case .missingIntegrity: "no MESSAGE-INTEGRITY"
+        case .badIntegrity: "MESSAGE-INTEGRITY does not verify"
+        case .badFingerprint: "FINGERPRINT does not verify"
+        case .consentExpired: "consent expired"
+        }
+    }
+}

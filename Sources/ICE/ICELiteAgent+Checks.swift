@@ -1,0 +1,98 @@
+import RTCBase
+import STUN
+
+extension ICELiteAgent {
+    /// Feed a datagram already known to be STUN (`STUNMessage.isSTUN`). Returns false when dropped
+    /// (malformed, not a Binding request, wrong ufrag, bad or missing integrity, bad fingerprint,
+    /// consent expired); drops are counted in `droppedRequests` and never answered.
+    /// RFC 8445 §7.3 (lite agent responding), RFC 8489 §9.1.3 (short-term credential checks).
+    @discardableResult
+    public mutating func handleSTUN(_ datagram: ArraySlice<UInt8>, from source: TransportAddress, now: Instant) -> Bool {
+        handleTimeout(now: now)
+        guard !isConsentExpired else { return drop(.consentExpired) }
+        let limits = configuration.stunLimits
+        let request: STUNMessage
+        do {
+            request = try STUNMessage(parsing: datagram, limits: limits)
+        } catch {
+            return drop(.malformed(error))
+        }
+        guard request.type == .bindingRequest else { return drop(.notBindingRequest) }
+        guard let username = request.username, usernameMatches(username) else { return drop(.wrongUsername) }
+        guard request.messageIntegrity != nil else { return drop(.missingIntegrity) }
+        if request.fingerprint != nil, !STUNMessage.verifyFingerprint(datagram, limits: limits) {
+            return drop(.badFingerprint)
+        }
+        guard STUNMessage.verifyMessageIntegrity(datagram, key: localKey, limits: limits) else {
+            return drop(.badIntegrity)
+        }
+        // Authenticated. ICE-CONTROLLED in the request would be a role conflict, but a lite agent
+        // is always controlled and leaves resolving it to the full agent (RFC 8445 §7.3.1.1).
+        let unknown = request.unknownComprehensionRequiredTypes
+        if !unknown.isEmpty {
+            // RFC 8489 §6.3.1.1: 420 listing them; the check does not validate anything.
+            respond(to: request, from: source, attributes: [.errorCode(.unknownAttribute), .unknownAttributes(unknown)],
+                    type: .bindingError)
+            return true
+        }
+        respond(to: request, from: source, attributes: [.xorMappedAddress(source)], type: .bindingSuccess)
+        lastAuthenticatedCheck = now
+        if request.hasUseCandidate {
+            nominate(source, now: now)
+        } else if source == selected {
+            selectedLastCheck = now
+        }
+        markValidated(source, now: now)
+        return true
+    }
+
+    /// USERNAME must be "localUfrag:remoteUfrag" (RFC 8445 §7.2.2); the remote part is checked
+    /// once the remote credentials are known.
+    func usernameMatches(_ username: String) -> Bool {
+        guard let (localPart, remotePart) = username.splitOnce(":"), localPart == local.ufrag else { return false }
+        guard let remote else { return true }
+        return remotePart == remote.ufrag
+    }
+
+    /// Success or error response: same transaction id, MESSAGE-INTEGRITY with the local password,
+    /// FINGERPRINT (RFC 8445 §7.3.1.1 via RFC 8489 §9.1.3).
+    mutating func respond(to request: STUNMessage, from source: TransportAddress, attributes: [STUNAttribute],
+                          type: STUNMessageType) {
+        let response = STUNMessage(type: type, transactionID: request.transactionID, attributes: attributes)
+        // Cannot fail: a handful of short attributes.
+        guard let bytes = try? response.encoded(integrityKey: localKey, addFingerprint: true) else { return }
+        emit(.transmit(bytes, to: source))
+    }
+
+    /// USE-CANDIDATE from the controlling peer (RFC 8445 §7.3.1.5, §8.2): follow the latest.
+    mutating func nominate(_ address: TransportAddress, now: Instant) {
+        let previous = selected
+        selected = address
+        selectedLastCheck = now
+        if !hasConnected {
+            hasConnected = true
+            emit(.event(.connected(address)))
+        } else if previous != address {
+            emit(.event(.selectedAddressChanged(address)))
+        }
+    }
+
+    /// Adds or refreshes `address`; when full, evicts the least recently checked unselected entry.
+    mutating func markValidated(_ address: TransportAddress, now: Instant) {
+        if let index = validated.firstIndex(where: { $0.address == address }) {
+            validated[index].lastCheck = now
+            return
+        }
+        if validated.count >= max(1, configuration.maxValidatedAddresses) {
+            var victim: Int?
+            for index in validated.indices where validated[index].address != selected {
+                if let current = victim, validated[current].lastCheck <= validated[index].lastCheck { continue }
+                victim = index
+            }
+            // Only the selected address occupies the set (a cap of 1): keep it.
+            guard let victim else { return }
+            validated.remove(at: victim)
+        }
+        validated.append(ValidatedAddress(address: address, lastCheck: now))
+    }
+}

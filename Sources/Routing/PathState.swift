@@ -1,0 +1,61 @@
+import RTCBase
+
+/// Everything a `Path` guards with its one lock: the publisher, the reader list and the GOP cache.
+struct PathState {
+    struct Publisher {
+        let token: PublisherToken
+        let tracks: [TrackInfo]
+        let videoTrackIDs: [Int]
+        let requestKeyframe: @Sendable () -> Void
+        /// Video tracks that have not sent a keyframe since attaching; their deltas trigger requests.
+        var tracksAwaitingKeyframe: [Int]
+
+        func kind(ofTrack trackID: Int) -> TrackKind? {
+            for track in tracks where track.id == trackID { return track.kind }
+            return nil
+        }
+    }
+
+    var publisher: Publisher?
+    var epoch = 0
+    var readers: [PathReader] = []
+    var cache: GOPCache
+    var throttle: KeyframeRequestThrottle
+    var stats = PathStats()
+    var isClosed = false
+
+    init(limits: RoutingLimits) {
+        cache = GOPCache(maxUnits: limits.gopCacheMaxUnits, maxBytes: limits.gopCacheMaxBytes)
+        throttle = KeyframeRequestThrottle(interval: limits.keyframeRequestInterval)
+    }
+
+    /// Records a keyframe request; returns the upstream call to make after unlocking, if any.
+    mutating func requestKeyframe(at now: Instant) -> (@Sendable () -> Void)? {
+        stats.keyframeRequestsReceived += 1
+        guard let publisher, throttle.request(at: now) else { return nil }
+        stats.keyframeRequestsSent += 1
+        return publisher.requestKeyframe
+    }
+
+    /// Fires a pending request whose quiet interval has passed; returns the upstream call, if any.
+    mutating func pollKeyframeRequest(at now: Instant) -> (@Sendable () -> Void)? {
+        guard let publisher, throttle.poll(at: now) else { return nil }
+        stats.keyframeRequestsSent += 1
+        return publisher.requestKeyframe
+    }
+
+    /// Ends the current publisher's stream and queues `event` for every reader; returns the readers
+    /// to wake after unlocking.
+    mutating func endSource(with event: ReaderEvent) -> [PathReader] {
+        publisher = nil
+        cache.removeAll()
+        throttle.reset()
+        syncCacheStats()
+        return readers.filter { $0.enqueueControl(event) }
+    }
+
+    mutating func syncCacheStats() {
+        stats.cachedUnits = cache.unitCount
+        stats.cachedBytes = cache.byteCount
+    }
+}

@@ -1,0 +1,33 @@
+/// What a track carries, as far as routing cares: only video has keyframes and a GOP cache.
+public enum TrackKind: Sendable, Hashable {
+    case audio, video
+}
+
+/// One published track. Codecs are described with plain values (the encoding name as in an SDP
+/// `a=rtpmap` line, RFC 8866 §6.6) so routing stays independent of any codec implementation.
+public struct TrackInfo: Sendable, Equatable {
+    /// Publisher-chosen identifier, unique within a path; `MediaUnit.trackID` refers to it.
+    public var id: Int
+    public var kind: TrackKind
+    /// Encoding name as in `a=rtpmap` (for example "H264", "opus", "PCMU").
+    public var encodingName: String
+    /// RTP clock rate in Hz (RFC 3550 §5.1).
+    public var clockRate: Int
+    /// Audio channel count, nil when not applicable or unspecified.
+    public var channels: Int?
+    /// Format parameters as in `a=fmtp` (for example "packetization-mode": "1").
+    public var fmtp: [String: String]
+    /// Payload type used by the source (RFC 3550 §5.1); readers pick their own.
+    public var payloadType: UInt8
+
+    public init(id: Int, kind: TrackKind, encodingName: String, clockRate: Int, channels: Int? = nil,
+                fmtp: [String: String] = [:], payloadType: UInt8) {
+        self.id = id
+        self.kind = kind
+        self.encodingName = encodingName
+        self.clockRate = clockRate
+        self.channels = channels
+        self.fmtp = fmtp
+        self.payloadType = payloadType
+    }
+}

@@ -1,0 +1,118 @@
+import DTLS
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import RTCBase
+import Routing
+
+/// Where a path's media comes from.
+public enum SourceSpec: Sendable, Equatable, CustomStringConvertible {
+    /// The embedded looping demo clip.
+    case demo
+    /// Plain RTP described by an SDP file (e.g. `ffmpeg -sdp_file`).
+    case rtpSDPFile(String)
+
+    /// Parses the SOURCE part of `--path NAME=SOURCE` or a config `source:` value.
+    public init(parsing text: String) throws {
+        if text == "demo" {
+            self = .demo
+        } else if text.hasSuffix(".sdp") {
+            self = .rtpSDPFile(text)
+        } else {
+            throw SourceError.unusable("unknown source '\(text)': use 'demo' or a path to an .sdp file")
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .demo: return "demo"
+        case .rtpSDPFile(let file): return "rtp(\(file))"
+        }
+    }
+}
+
+/// Everything the runtime needs to run; the app fills it from flags and YAML.
+public struct GatewayConfiguration: Sendable {
+    public var webRTCBindHost = "0.0.0.0"
+    public var webRTCUDPPort = 8189
+    /// Addresses advertised as ICE host candidates; empty = every interface's IPv4 address.
+    public var iceHostAddresses: [String] = []
+    public var paths: [(name: String, source: SourceSpec)] = []
+    public var routing = RoutingLimits()
+    public init() {}
+}
+
+/// The running gateway: router, the shared WebRTC socket, the WHEP service and the sources.
+public final class Gateway: @unchecked Sendable {
+    public let router: Router
+    public let transport: WebRTCTransport
+    public private(set) var whep: WHEPService!
+    public let configuration: GatewayConfiguration
+    let group: any EventLoopGroup
+    let logger: Logger
+    private var stoppers: [@Sendable () async -> Void] = []
+    public private(set) var udpPort = 0
+
+    public init(configuration: GatewayConfiguration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+                logger: Logger) {
+        self.configuration = configuration
+        self.group = group
+        self.logger = logger
+        self.router = Router(limits: configuration.routing, clock: { RuntimeClock.now() })
+        self.transport = WebRTCTransport(eventLoop: group.next(), logger: logger)
+    }
+
+    /// Binds sockets and starts every configured source. Errors name the path and the reason.
+    public func start() async throws {
+        udpPort = try await transport.bind(host: configuration.webRTCBindHost, port: configuration.webRTCUDPPort)
+        let hosts = configuration.iceHostAddresses.isEmpty ? Self.interfaceAddresses() : configuration.iceHostAddresses
+        let certificate = try DTLSCertificate.generate(commonName: "rtcbridge")
+        whep = WHEPService(router: router, transport: transport, certificate: certificate,
+                           configuration: .init(hostAddresses: hosts, udpPort: udpPort), logger: logger)
+        logger.info("WebRTC UDP listening", metadata: ["port": "\(udpPort)", "candidates": "\(hosts)",
+                                                       "fingerprint": "\(certificate.fingerprint.value)"])
+        for (name, spec) in configuration.paths {
+            do {
+                try await startSource(name: name, spec: spec)
+            } catch {
+                throw SourceError.unusable("path '\(name)' (\(spec)): \(error)")
+            }
+        }
+    }
+
+    private func startSource(name: String, spec: SourceSpec) async throws {
+        switch spec {
+        case .demo:
+            let source = try FileSource.demo(pathName: name, router: router, eventLoop: group.next(), logger: logger)
+            try await source.start()
+            stoppers.append { await source.stop() }
+        case .rtpSDPFile(let file):
+            let text: String
+            do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
+                throw SourceError.unusable("cannot read SDP file \(file): \(error.localizedDescription)")
+            }
+            let source = try RTPIngestSource(pathName: name, sdpText: text, router: router, eventLoop: group.next(), logger: logger)
+            try await source.start()
+            stoppers.append { await source.stop() }
+        }
+    }
+
+    public func stop() async {
+        await whep?.closeAll()
+        for stop in stoppers { await stop() }
+        await transport.close()
+    }
+
+    /// IPv4 addresses of the machine's interfaces (non-loopback first; loopback when alone).
+    static func interfaceAddresses() -> [String] {
+        let devices = (try? System.enumerateDevices()) ?? []
+        var external: [String] = [], loopback: [String] = []
+        for device in devices {
+            guard let address = device.address, case .v4 = address, let ip = address.ipAddress else { continue }
+            if ip.hasPrefix("127.") { loopback.append(ip) } else { external.append(ip) }
+        }
+        let all = Array(Set(external)).sorted() + Array(Set(loopback)).sorted()
+        return external.isEmpty ? (all.isEmpty ? ["127.0.0.1"] : all) : Array(Set(external)).sorted()
+    }
+}

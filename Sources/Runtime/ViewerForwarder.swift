@@ -1,0 +1,80 @@
+import RTCBase
+import RTP
+import Routing
+import WebRTC
+
+/// The per-viewer pass-through (sans-IO): turns a path reader's events into protected RTP
+/// datagrams for one `WebRTCSession`. Each source track maps to the payload type and SSRC that
+/// the viewer negotiated for its kind; SSRC, sequence numbers and timestamps are rewritten so the
+/// viewer sees one continuous stream per track, and video starts (and restarts) on a keyframe.
+public struct ViewerForwarder {
+    public struct Output: Sendable {
+        public var payloadType: UInt8
+        public var ssrc: UInt32
+        public init(payloadType: UInt8, ssrc: UInt32) { self.payloadType = payloadType; self.ssrc = ssrc }
+    }
+
+    struct Route {
+        var kind: TrackKind
+        var clockRate: Int
+        var payloadType: UInt8
+        var rewriter: RTPStreamRewriter
+        var waitingForKeyframe: Bool
+    }
+
+    public let outputs: [TrackKind: Output]
+    var routes: [Int: Route] = [:]
+    public private(set) var unitsForwarded = 0
+    public private(set) var unitsSkipped = 0
+
+    public init(outputs: [TrackKind: Output]) { self.outputs = outputs }
+
+    /// Handles one reader event; `send` receives each protected datagram and its destination.
+    public mutating func handle(_ event: ReaderEvent, session: WebRTCSession, now: Instant,
+                                send: (_ datagram: [UInt8], _ to: TransportAddress) -> Void) {
+        switch event {
+        case .tracks(let tracks, _):
+            setTracks(tracks, session: session)
+        case .unit(let unit):
+            forward(unit, session: session, now: now, send: send)
+        case .sourceEnded, .pathClosed:
+            break
+        }
+    }
+
+    private mutating func setTracks(_ tracks: [TrackInfo], session: WebRTCSession) {
+        for track in tracks {
+            guard let output = outputs[track.kind] else { continue }
+            if var route = routes[track.id] {
+                route.clockRate = track.clockRate
+                route.waitingForKeyframe = track.kind == .video
+                routes[track.id] = route
+            } else {
+                let rewriter = RTPStreamRewriter(ssrc: output.ssrc, initialSequenceNumber: SecureRandom.uint16(),
+                                                 initialTimestamp: SecureRandom.uint32())
+                routes[track.id] = Route(kind: track.kind, clockRate: track.clockRate, payloadType: output.payloadType,
+                                         rewriter: rewriter, waitingForKeyframe: track.kind == .video)
+            }
+            session.addOutboundStream(ssrc: output.ssrc, clockRate: track.clockRate)
+        }
+    }
+
+    private mutating func forward(_ unit: MediaUnit, session: WebRTCSession, now: Instant,
+                                  send: (_ datagram: [UInt8], _ to: TransportAddress) -> Void) {
+        guard var route = routes[unit.trackID] else { unitsSkipped += 1; return }
+        if route.waitingForKeyframe {
+            guard unit.isKeyframe else { unitsSkipped += 1; return }
+            route.waitingForKeyframe = false
+        }
+        for packet in unit.packets {
+            let (seq, ts) = route.rewriter.rewrite(packet, sourceEpoch: unit.sourceEpoch, arrival: unit.arrival,
+                                                   clockRate: route.clockRate)
+            guard let out = session.protectRTP(payloadType: route.payloadType, marker: packet.marker,
+                                               sequenceNumber: seq, timestamp: ts, ssrc: route.rewriter.ssrc,
+                                               payload: packet.payload, now: now) else { continue }
+            send(out.datagram, out.to)
+        }
+        routes[unit.trackID] = route
+        unitsForwarded += 1
+    }
+}

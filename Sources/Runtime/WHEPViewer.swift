@@ -1,0 +1,100 @@
+import Logging
+import NIOCore
+import RTCBase
+import RTP
+import Routing
+import SDP
+import WebRTC
+
+/// Joins one WebRTC viewer session to a path: drains the path reader on the transport's event
+/// loop and sends what `ViewerForwarder` produces. Confined to the transport's event loop.
+final class WHEPViewer: @unchecked Sendable {
+    let peer: WebRTCPeer
+    let path: Path
+    let logger: Logger
+    var forwarder: ViewerForwarder
+    var reader: PathReader?
+    var onClosed: (String) -> Void = { _ in }
+
+    init(peer: WebRTCPeer, path: Path, outputs: [TrackKind: ViewerForwarder.Output], logger: Logger) {
+        self.peer = peer
+        self.path = path
+        self.logger = logger
+        self.forwarder = ViewerForwarder(outputs: outputs)
+        peer.onEvent = { [weak self] event in self?.handle(event) }
+    }
+
+    private func handle(_ event: WebRTCSession.Event) {
+        switch event {
+        case .iceConnected(let address):
+            logger.info("ICE connected", metadata: ["session": "\(peer.id)", "remote": "\(address)"])
+        case .connected(let profile):
+            logger.info("DTLS connected", metadata: ["session": "\(peer.id)", "srtp": "\(profile)"])
+            attachReader()
+        case .keyframeRequested:
+            path.requestKeyframe()
+        case .rtp:
+            break   // viewers do not publish
+        case .closed(let reason):
+            logger.info("session closed", metadata: ["session": "\(peer.id)", "reason": "\(reason)"])
+            detachReader()
+            onClosed(reason)
+        }
+    }
+
+    /// The reader is added only once DTLS is up, so the viewer's first unit is the cached keyframe.
+    private func attachReader() {
+        guard reader == nil else { return }
+        let loop = peer.transport.eventLoop
+        do {
+            reader = try path.addReader(wake: { [weak self] in
+                let viewer = self
+                loop.execute { viewer?.drain() }
+            })
+            drain()
+        } catch {
+            logger.warning("cannot read path: \(error)", metadata: ["session": "\(peer.id)"])
+            peer.close(reason: "path refused reader: \(error)")
+        }
+    }
+
+    private func detachReader() {
+        if let reader { path.removeReader(reader) }
+        reader = nil
+    }
+
+    /// Moves queued units from the path to the socket, in bounded batches.
+    func drain() {
+        guard let reader, !peer.isClosed else { return }
+        var sent = false
+        var more = false
+        for _ in 0..<64 {
+            let events = reader.drain(max: 64)
+            more = events.count == 64
+            if events.isEmpty { break }
+            let now = RuntimeClock.now()
+            for event in events {
+                switch event {
+                case .sourceEnded:
+                    logger.info("source ended; waiting for it to return", metadata: ["session": "\(peer.id)"])
+                case .pathClosed:
+                    peer.close(reason: "path removed")
+                    return
+                default:
+                    break
+                }
+                forwarder.handle(event, session: peer.session, now: now) { datagram, to in
+                    peer.sendMedia(datagram, to: to)
+                    sent = true
+                }
+            }
+        }
+        if sent { peer.transport.flush() }
+        // The path wakes us only on empty → non-empty; if a full batch was left, come back.
+        if more { peer.transport.eventLoop.execute { [weak self] in self?.drain() } }
+    }
+
+    func close(reason: String) {
+        peer.close(reason: reason)
+    }
+}

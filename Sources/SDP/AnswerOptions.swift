@@ -1,0 +1,41 @@
+/// Our side of an answer (RFC 8829 §5.3): ICE-lite credentials and candidates (RFC 8839), the DTLS
+/// certificate fingerprint and role (RFC 8842), codecs, direction and the tracks we send.
+public struct AnswerOptions: Sendable {
+    public var iceUfrag: String
+    public var icePwd: String
+    public var iceLite: Bool = true
+    public var fingerprint: SDPFingerprint
+    public var setup: DTLSSetupRole = .passive
+    public var candidates: [SDPCandidate]
+    public var endOfCandidates: Bool = true
+    /// Ordered by preference, both kinds.
+    public var codecs: [CodecCapability]
+    /// What we do: `.sendonly` for WHEP (viewer), `.recvonly` for WHIP (publisher).
+    public var localDirection: MediaDirection
+    /// The SSRC/msid we send per kind, when we send.
+    public var localTracks: [MediaKind: LocalTrack] = [:]
+    /// Header-extension URIs we accept, echoed with the offer's ids (RFC 8285 §7).
+    public var supportedExtensions: Set<String> = []
+    public var sessionID: UInt64
+    /// `o=` session version (RFC 8866 §5.2).
+    public var sessionVersion: UInt64 = 2
+
+    public init(iceUfrag: String, icePwd: String, iceLite: Bool = true, fingerprint: SDPFingerprint,
+                setup: DTLSSetupRole = .passive, candidates: [SDPCandidate], endOfCandidates: Bool = true,
+                codecs: [CodecCapability], localDirection: MediaDirection,
+                localTracks: [MediaKind: LocalTrack] = [:], supportedExtensions: Set<String> = [],
+                sessionID: UInt64) {
+        self.iceUfrag = iceUfrag
+        self.icePwd = icePwd
+        self.iceLite = iceLite
+        self.fingerprint = fingerprint
+        self.setup = setup
+        self.candidates = candidates
+        self.endOfCandidates = endOfCandidates
+        self.codecs = codecs
+        self.localDirection = localDirection
+        self.localTracks = localTracks
+        self.supportedExtensions = supportedExtensions
+        self.sessionID = sessionID
+    }
+}

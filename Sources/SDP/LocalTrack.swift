@@ -1,0 +1,15 @@
+/// A track we send in one media section, signalled with `a=msid` (RFC 8830 §2) and
+/// `a=ssrc:<ssrc> cname:` / `msid:` lines (RFC 5576 §4.1).
+public struct LocalTrack: Sendable, Equatable {
+    public var ssrc: UInt32
+    public var cname: String
+    public var streamID: String
+    public var trackID: String
+
+    public init(ssrc: UInt32, cname: String, streamID: String, trackID: String) {
+        self.ssrc = ssrc
+        self.cname = cname
+        self.streamID = streamID
+        self.trackID = trackID
+    }
+}

@@ -1,0 +1,42 @@
+/// The outcome of answering one offered media section (RFC 8829 §5.3.1).
+public struct NegotiatedMedia: Sendable, Equatable {
+    /// Position of the section in the offer (and in the answer).
+    public var index: Int
+    public var mid: String?
+    public var kind: MediaKind
+    public var accepted: Bool
+    /// Why the section was answered with port 0; nil when accepted.
+    public var rejectionReason: String?
+    /// Our capability carrying the offer's fmtp for the chosen payload type.
+    public var codec: CodecCapability?
+    /// The offer's payload type number for `codec`.
+    public var payloadType: UInt8?
+    /// Feedback both sides support.
+    public var rtcpFeedback: [String]
+    /// Header extensions we accepted, with the offer's ids.
+    public var extensions: [ExtMap]
+    /// Our direction in the answer.
+    public var direction: MediaDirection
+    /// SSRCs the offerer announced for this section (`a=ssrc`).
+    public var remoteSSRCs: [UInt32]
+    /// Whether the offer carried `a=rtcp-rsize` (RFC 5506), echoed in the answer.
+    public var rtcpReducedSize: Bool
+
+    public init(index: Int, mid: String?, kind: MediaKind, accepted: Bool, rejectionReason: String? = nil,
+                codec: CodecCapability? = nil, payloadType: UInt8? = nil, rtcpFeedback: [String] = [],
+                extensions: [ExtMap] = [], direction: MediaDirection = .inactive, remoteSSRCs: [UInt32] = [],
+                rtcpReducedSize: Bool = false) {
+        self.index = index
+        self.mid = mid
+        self.kind = kind
+        self.accepted = accepted
+        self.rejectionReason = rejectionReason
+        self.codec = codec
+        self.payloadType = payloadType
+        self.rtcpFeedback = rtcpFeedback
+        self.extensions = extensions
+        self.direction = direction
+        self.remoteSSRCs = remoteSSRCs
+        self.rtcpReducedSize = rtcpReducedSize
+    }
+}

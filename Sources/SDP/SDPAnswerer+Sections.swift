@@ -1,0 +1,51 @@
+/// Media sections of the answer (RFC 8829 §5.3.1).
+extension SDPAnswerer {
+    /// An accepted section: port 9, `c=IN IP4 0.0.0.0`, one payload type, our ICE/DTLS parameters,
+    /// candidates and, when we send, msid/ssrc signalling.
+    static func acceptedSection(for offered: MediaDescription, result: NegotiatedMedia, role: DTLSSetupRole,
+                                options: AnswerOptions) -> MediaDescription {
+        let payloadType = result.payloadType ?? 0
+        var section = MediaDescription(kind: offered.kind, port: 9, proto: offered.proto,
+                                       formats: [String(payloadType)], connection: "IN IP4 0.0.0.0")
+        var attributes: [SDPAttribute] = [
+            SDPAttribute("ice-ufrag", options.iceUfrag),
+            SDPAttribute("ice-pwd", options.icePwd),
+            SDPAttribute("fingerprint", options.fingerprint.attributeValue),
+            SDPAttribute("setup", role.rawValue),
+        ]
+        if let mid = offered.mid { attributes.append(SDPAttribute("mid", mid)) }
+        for extMap in result.extensions { attributes.append(SDPAttribute("extmap", extMap.attributeValue)) }
+        attributes.append(SDPAttribute(result.direction.rawValue))
+        let track = result.direction.sends ? options.localTracks[offered.kind] : nil
+        if let track { attributes.append(SDPAttribute("msid", track.streamID + " " + track.trackID)) }
+        attributes.append(SDPAttribute("rtcp-mux"))
+        if offered.rtcpReducedSize { attributes.append(SDPAttribute("rtcp-rsize")) }
+        let rtpMap = offered.rtpMap(for: payloadType)
+            ?? RTPMap(payloadType: payloadType, encodingName: result.codec?.name ?? "",
+                      clockRate: result.codec?.clockRate ?? 90000, channels: result.codec?.channels)
+        attributes.append(SDPAttribute("rtpmap", rtpMap.attributeValue))
+        for feedback in result.rtcpFeedback {
+            attributes.append(SDPAttribute("rtcp-fb", "\(payloadType) \(feedback)"))
+        }
+        if let fmtp = offered.fmtpLine(payloadType) {
+            attributes.append(SDPAttribute("fmtp", "\(payloadType) \(fmtp)"))
+        }
+        if let track {
+            attributes.append(SDPAttribute("ssrc", "\(track.ssrc) cname:\(track.cname)"))
+            attributes.append(SDPAttribute("ssrc", "\(track.ssrc) msid:\(track.streamID) \(track.trackID)"))
+        }
+        for candidate in options.candidates { attributes.append(candidate.attribute) }
+        if options.endOfCandidates { attributes.append(SDPAttribute("end-of-candidates")) }
+        section.attributes = attributes
+        return section
+    }
+
+    /// A rejected section: port 0, the offered proto and formats, the mid kept (RFC 8829 §5.3.1).
+    static func rejectedSection(for offered: MediaDescription) -> MediaDescription {
+        var section = MediaDescription(kind: offered.kind, port: 0, proto: offered.proto,
+                                       formats: offered.formats.isEmpty ? ["0"] : offered.formats,
+                                       connection: "IN IP4 0.0.0.0")
+        if let mid = offered.mid { section.attributes.append(SDPAttribute("mid", mid)) }
+        return section
+    }
+}

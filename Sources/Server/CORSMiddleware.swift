@@ -1,0 +1,43 @@
+import HTTPTypes
+import Hummingbird
+
+/// CORS for WHEP pages on other origins: answers every preflight with 204 and adds the
+/// allow/expose headers a browser needs to read `Location` and `ETag` (RFC 9725 §4.1 note).
+struct WHEPCORSMiddleware<Context: RequestContext>: RouterMiddleware {
+    let origins: [String]
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let origin = request.headers[.origin]
+        if request.method == .options {
+            var response = Response(status: .noContent)
+            addHeaders(&response.headers, origin: origin)
+            response.headers[.accessControlAllowMethods] = "GET, POST, PATCH, DELETE, OPTIONS"
+            response.headers[.accessControlAllowHeaders] = "Content-Type, Authorization, If-Match"
+            response.headers[.accessControlMaxAge] = "600"
+            response.headers[.rtcAcceptPatch] = "application/trickle-ice-sdpfrag"
+            response.headers[.rtcAllow] = "GET, POST, PATCH, DELETE, OPTIONS"
+            return response
+        }
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch let error as HTTPError {
+            response = Response(status: error.status, headers: error.headers,
+                                body: .init(byteBuffer: .init(string: (error.body ?? error.status.reasonPhrase) + "\n")))
+        }
+        addHeaders(&response.headers, origin: origin)
+        return response
+    }
+
+    private func addHeaders(_ headers: inout HTTPFields, origin: String?) {
+        if origins.contains("*") {
+            headers[.accessControlAllowOrigin] = "*"
+        } else if let origin, origins.contains(origin) {
+            headers[.accessControlAllowOrigin] = origin
+            headers[.vary] = "Origin"
+        } else {
+            return
+        }
+        headers[.accessControlExposeHeaders] = "Location, ETag, Link, Accept-Patch"
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import Runtime
+import Yams
+
+/// The YAML configuration file (`rtcbridge serve --config rtcbridge.yml`). Every key is optional;
+/// flags given on the command line override the file.
+///
+/// ```yaml
+/// http: { address: "0.0.0.0:8889", corsOrigins: ["*"], token: "s3cret", iceServers: ["stun:stun.example.org"] }
+/// webrtc: { udpPort: 8189, iceHosts: ["192.168.1.10"] }
+/// paths:
+///   cam: { source: cam.sdp }
+///   demo: { source: demo }
+/// ```
+public struct ConfigFile: Decodable, Sendable {
+    public struct HTTP: Decodable, Sendable {
+        public var address: String?
+        public var corsOrigins: [String]?
+        public var token: String?
+        public var iceServers: [String]?
+        public var maxOfferBytes: Int?
+    }
+    public struct WebRTC: Decodable, Sendable {
+        public var udpPort: Int?
+        public var bindHost: String?
+        public var iceHosts: [String]?
+    }
+    public struct PathEntry: Decodable, Sendable {
+        public var source: String
+    }
+
+    public var http: HTTP?
+    public var webrtc: WebRTC?
+    public var paths: [String: PathEntry]?
+
+    /// Reads and validates a file; errors name the file and what is wrong.
+    public static func load(from file: String) throws -> ConfigFile {
+        let text: String
+        do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
+            throw ConfigError("cannot read config file \(file): \(error.localizedDescription)")
+        }
+        do {
+            return try YAMLDecoder().decode(ConfigFile.self, from: text)
+        } catch let DecodingError.keyNotFound(key, context) {
+            throw ConfigError("\(file): missing key '\(key.stringValue)' at \(context.codingPath.map(\.stringValue).joined(separator: "."))")
+        } catch let DecodingError.typeMismatch(_, context) {
+            throw ConfigError("\(file): wrong type at '\(context.codingPath.map(\.stringValue).joined(separator: "."))': \(context.debugDescription)")
+        } catch {
+            throw ConfigError("\(file): \(error)")
+        }
+    }
+}
+
+/// A configuration mistake, phrased for the person who made it.
+public struct ConfigError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Splits "host:port" (or "[v6]:port", or ":port") into its parts.
+public func parseHostPort(_ text: String, defaultHost: String = "0.0.0.0") throws -> (host: String, port: Int) {
+    var host = defaultHost
+    var portText = text
+    if text.hasPrefix("[") , let close = text.firstIndex(of: "]") {
+        host = String(text[text.index(after: text.startIndex)..<close])
+        portText = String(text[text.index(after: close)...].dropFirst())
+    } else if let colon = text.lastIndex(of: ":") {
+        let h = String(text[..<colon])
+        if !h.isEmpty { host = h }
+        portText = String(text[text.index(after: colon)...])
+    }
+    guard let port = Int(portText), (0...65535).contains(port) else {
+        throw ConfigError("'\(text)' is not HOST:PORT with a port from 0 to 65535")
+    }
+    return (host, port)
+}

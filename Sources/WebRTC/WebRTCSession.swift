@@ -1,0 +1,243 @@
+import DTLS
+import ICE
+import RTCBase
+import RTP
+import SRTP
+import STUN
+
+/// One WebRTC peer connection on the gateway side (sans-IO): ICE-lite + DTLS + SRTP + RTCP
+/// feedback over one BUNDLEd, rtcp-muxed transport (RFC 8829 / RFC 8843 / RFC 5761 / RFC 7983).
+///
+/// Feed datagrams and timeouts in, then drain `poll()` until it returns `.timeout`. Media leaves
+/// through `protectRTP`, which returns the datagram directly (no queueing on the hot path).
+public final class WebRTCSession {
+    public struct Configuration: Sendable {
+        public var certificate: DTLSCertificate
+        public var localCredentials: ICECredentials
+        public var remoteCredentials: ICECredentials
+        public var remoteFingerprint: DTLSFingerprint
+        public var dtlsRole: DTLSRole
+        public var ice = ICELiteConfiguration()
+        public var dtls = DTLSConfiguration()
+        /// How often each outbound stream sends an RTCP sender report.
+        public var senderReportInterval: Duration = .seconds(1)
+        /// RTCP CNAME sent in SDES with every report.
+        public var cname: String
+        /// Maps the engine's monotonic clock to wall-clock time for RTCP NTP timestamps:
+        /// `wallClockAnchor.unixSeconds` was the wall-clock time at `wallClockAnchor.instant`.
+        public var wallClockAnchor: (instant: Instant, unixSeconds: Double)
+        public var limits = WebRTCLimits()
+
+        public init(certificate: DTLSCertificate, localCredentials: ICECredentials,
+                    remoteCredentials: ICECredentials, remoteFingerprint: DTLSFingerprint,
+                    dtlsRole: DTLSRole, cname: String, wallClockAnchor: (instant: Instant, unixSeconds: Double)) {
+            self.certificate = certificate
+            self.localCredentials = localCredentials
+            self.remoteCredentials = remoteCredentials
+            self.remoteFingerprint = remoteFingerprint
+            self.dtlsRole = dtlsRole
+            self.cname = cname
+            self.wallClockAnchor = wallClockAnchor
+        }
+    }
+
+    public enum State: Sendable, Equatable { case new, checking, connecting, connected, closed(String) }
+
+    public enum Event: Sendable, Equatable {
+        /// ICE nominated a pair: media may flow to `address` once DTLS is up.
+        case iceConnected(TransportAddress)
+        /// DTLS finished and SRTP keys are installed.
+        case connected(SRTPProtectionProfile)
+        /// The peer asked for a keyframe on one of our SSRCs (PLI or FIR).
+        case keyframeRequested(ssrc: UInt32)
+        /// Decrypted RTP from the peer (a publisher's media).
+        case rtp(RTPPacket)
+        /// The session ended (consent lost, DTLS closed or failed, closed locally).
+        case closed(reason: String)
+    }
+
+    public enum Output: Sendable, Equatable {
+        case transmit([UInt8], to: TransportAddress)
+        case event(Event)
+        case timeout(Instant)
+    }
+
+    public internal(set) var state: State = .new
+    public internal(set) var counters = WebRTCCounters()
+    public let configuration: Configuration
+
+    var ice: ICELiteAgent
+    let dtls: DTLSSession
+    var srtp: SRTPSession?
+    var outputs: [Output] = []
+    var outputHead = 0
+    var outbound: [UInt32: OutboundStream] = [:]
+    var nextReportDeadline: Instant = .distantFuture
+    /// Where the peer's DTLS came from: replies go there until ICE has nominated a pair
+    /// (browsers start DTLS as soon as their check succeeds, before nominating).
+    var dtlsPeerAddress: TransportAddress?
+
+    public init(configuration: Configuration, now: Instant) throws {
+        self.configuration = configuration
+        ice = ICELiteAgent(local: configuration.localCredentials, remote: configuration.remoteCredentials,
+                           configuration: configuration.ice, now: now)
+        dtls = try DTLSSession(role: configuration.dtlsRole, certificate: configuration.certificate,
+                               remoteFingerprint: configuration.remoteFingerprint,
+                               configuration: configuration.dtls, now: now)
+        state = .checking
+    }
+
+    /// The address media goes to (the latest nominated pair), if any.
+    public var remoteAddress: TransportAddress? { ice.selectedAddress }
+
+    public var isConnected: Bool { state == .connected }
+
+    // MARK: Inputs
+
+    /// One datagram that the runtime routed to this session.
+    public func handle(datagram: [UInt8], from source: TransportAddress, now: Instant) {
+        guard let first = datagram.first, !isClosed else { return }
+        switch first {
+        case 0...3:
+            if !ice.handleSTUN(datagram[...], from: source, now: now) { counters.stunRejected += 1 }
+            drainICE(now: now)
+        case 20...63:
+            guard ice.isValidated(source) else { counters.droppedDatagrams += 1; return }
+            dtlsPeerAddress = source
+            dtls.handle(datagram: datagram, now: now)
+            drainDTLS(now: now)
+        case 128...191:
+            guard ice.isValidated(source), let srtp else { counters.droppedDatagrams += 1; return }
+            handleSRTP(datagram, srtp: srtp, now: now)
+        default:
+            counters.droppedDatagrams += 1
+        }
+    }
+
+    public func handleTimeout(now: Instant) {
+        guard !isClosed else { return }
+        ice.handleTimeout(now: now)
+        drainICE(now: now)
+        guard !isClosed else { return }
+        dtls.handleTimeout(now: now)
+        drainDTLS(now: now)
+        if now >= nextReportDeadline { sendReports(now: now) }
+    }
+
+    /// Next output; `.timeout` means nothing more until that instant (or the next input).
+    public func poll() -> Output {
+        if outputHead < outputs.count {
+            let output = outputs[outputHead]
+            outputHead += 1
+            if outputHead == outputs.count { outputs.removeAll(keepingCapacity: true); outputHead = 0 }
+            return output
+        }
+        if isClosed { return .timeout(.distantFuture) }
+        var deadline = nextReportDeadline
+        if case .timeout(let iceDeadline) = ice.poll() { deadline = min(deadline, iceDeadline) }
+        if case .timeout(let dtlsDeadline) = dtls.poll() { deadline = min(deadline, dtlsDeadline) }
+        return .timeout(deadline)
+    }
+
+    /// Ends the session locally (DELETE on the WHEP resource): sends DTLS close_notify.
+    public func close(reason: String) {
+        guard !isClosed else { return }
+        dtls.close()
+        while case .transmit(let bytes) = dtls.poll() {
+            if let to = ice.selectedAddress { outputs.append(.transmit(bytes, to: to)) }
+        }
+        finish(reason)
+    }
+
+    var isClosed: Bool { if case .closed = state { return true } else { return false } }
+
+    func finish(_ reason: String) {
+        guard !isClosed else { return }
+        state = .closed(reason)
+        outputs.append(.event(.closed(reason: reason)))
+    }
+
+    // MARK: Sub-engines
+
+    func drainICE(now: Instant) {
+        while true {
+            switch ice.poll() {
+            case .transmit(let bytes, let to):
+                outputs.append(.transmit(bytes, to: to))
+            case .event(.connected(let address)):
+                outputs.append(.event(.iceConnected(address)))
+                if state == .checking {
+                    state = .connecting
+                    if configuration.dtlsRole == .client {
+                        dtls.start(now: now)
+                        drainDTLS(now: now)
+                    }
+                }
+            case .event(.consentExpired):
+                finish("ICE consent expired")
+                return
+            case .event:
+                continue
+            case .timeout:
+                return
+            }
+        }
+    }
+
+    func drainDTLS(now: Instant) {
+        while true {
+            switch dtls.poll() {
+            case .transmit(let bytes):
+                if let to = ice.selectedAddress ?? dtlsPeerAddress { outputs.append(.transmit(bytes, to: to)) }
+            case .event(.connected(let keying)):
+                do {
+                    srtp = try SRTPSession(keying: keying, replayWindowSize: UInt(configuration.limits.srtpReplayWindow))
+                    state = .connected
+                    outputs.append(.event(.connected(keying.profile)))
+                    nextReportDeadline = now + configuration.senderReportInterval
+                } catch {
+                    finish("SRTP setup failed: \(error)")
+                    return
+                }
+            case .event(.failed(let reason)):
+                finish("DTLS failed: \(reason)")
+                return
+            case .event(.closed):
+                finish("DTLS closed by peer")
+                return
+            case .event(.applicationData):
+                counters.droppedDatagrams += 1
+            case .timeout:
+                return
+            }
+        }
+    }
+}
+
+/// Per-session counters (read by the runtime for stats).
+public struct WebRTCCounters: Sendable, Equatable {
+    public var droppedDatagrams = 0
+    public var stunRejected = 0
+    public var srtpAuthFailures = 0
+    public var rtcpMalformed = 0
+    public var packetsSent = 0
+    public var bytesSent = 0
+    public var nacksReceived = 0
+    public var retransmissions = 0
+    public var keyframeRequestsReceived = 0
+    public init() {}
+}
+
+/// Caps for one session; every count from the wire is bounded.
+public struct WebRTCLimits: Sendable {
+    public var srtpReplayWindow = 1024
+    public var sendHistoryPackets = 1024
+    public var maxNACKRetransmitsPerFeedback = 64
+    public var rtcp = RTCPLimits()
+    public init() {}
+}
+
+extension WebRTCSession {
+    /// Whether media and DTLS from `address` are accepted (ICE validated it).
+    public func isValidated(_ address: TransportAddress) -> Bool { ice.isValidated(address) }
+}

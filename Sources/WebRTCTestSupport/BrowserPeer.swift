@@ -1,0 +1,143 @@
+import DTLS
+import ICE
+import RTCBase
+import RTP
+import SRTP
+import STUN
+
+/// A test-only stand-in for a browser's side of a WHEP session (sans-IO): a controlling ICE
+/// agent that nominates one pair, a DTLS client, and SRTP that decrypts what the gateway sends.
+/// Used by engine tests and benchmarks; never by the gateway itself.
+public final class BrowserPeer {
+    public enum Output: Equatable {
+        case transmit([UInt8], to: TransportAddress)
+        case timeout(Instant)
+    }
+
+    public let credentials = ICECredentials.generate()
+    public let certificate: DTLSCertificate
+    public let localAddress: TransportAddress
+    public let remoteAddress: TransportAddress
+    let remoteCredentials: ICECredentials
+    let dtls: DTLSSession
+    public private(set) var srtp: SRTPSession?
+    public private(set) var iceSucceeded = false
+    public private(set) var receivedRTP: [RTPPacket] = []
+    public private(set) var receivedRTCP: [RTCPPacket] = []
+    public private(set) var undecryptable = 0
+    private var outputs: [Output] = []
+    private var checkTransaction: STUNTransactionID?
+    private var nextCheck: Instant
+    private let tieBreaker = UInt64(SecureRandom.uint32()) << 32 | UInt64(SecureRandom.uint32())
+
+    public init(remoteCredentials: ICECredentials, remoteFingerprint: DTLSFingerprint,
+                localAddress: TransportAddress, remoteAddress: TransportAddress,
+                dtlsConfiguration: DTLSConfiguration = DTLSConfiguration(), now: Instant) throws {
+        self.certificate = try DTLSCertificate.generate(commonName: "browser-peer")
+        self.remoteCredentials = remoteCredentials
+        self.localAddress = localAddress
+        self.remoteAddress = remoteAddress
+        self.dtls = try DTLSSession(role: .client, certificate: certificate, remoteFingerprint: remoteFingerprint,
+                                    configuration: dtlsConfiguration, now: now)
+        self.nextCheck = now
+    }
+
+    public var isConnected: Bool { srtp != nil }
+
+    public func handle(datagram: [UInt8], now: Instant) {
+        guard let first = datagram.first else { return }
+        switch first {
+        case 0...3:
+            guard let message = try? STUNMessage(parsing: datagram), message.type == .bindingSuccess,
+                  message.transactionID == checkTransaction,
+                  STUNMessage.verifyMessageIntegrity(datagram[...], key: STUNMessage.shortTermKey(password: remoteCredentials.password))
+            else { return }
+            if !iceSucceeded {
+                iceSucceeded = true
+                dtls.start(now: now)
+                drainDTLS()
+            }
+        case 20...63:
+            dtls.handle(datagram: datagram, now: now)
+            drainDTLS()
+        case 128...191:
+            guard let srtp else { undecryptable += 1; return }
+            var packet = datagram
+            if RTPPacket.looksLikeRTCP(packet) {
+                guard (try? srtp.unprotectRTCP(&packet)) != nil, let rtcp = try? RTCPCompound.parse(packet[...]) else {
+                    undecryptable += 1
+                    return
+                }
+                receivedRTCP.append(contentsOf: rtcp)
+            } else {
+                guard (try? srtp.unprotectRTP(&packet)) != nil, let rtp = try? RTPPacket(parsing: packet) else {
+                    undecryptable += 1
+                    return
+                }
+                receivedRTP.append(rtp)
+            }
+        default:
+            undecryptable += 1
+        }
+    }
+
+    /// Sends connectivity checks (with USE-CANDIDATE) every 50 ms until answered, then every 2.5 s as consent.
+    public func handleTimeout(now: Instant) {
+        if now >= nextCheck {
+            sendCheck()
+            nextCheck = now + (iceSucceeded ? .milliseconds(2500) : .milliseconds(50))
+        }
+        dtls.handleTimeout(now: now)
+        drainDTLS()
+    }
+
+    public func poll() -> Output {
+        if !outputs.isEmpty { return outputs.removeFirst() }
+        var deadline = nextCheck
+        if case .timeout(let d) = dtls.poll() { deadline = min(deadline, d) }
+        return .timeout(deadline)
+    }
+
+    /// Sends RTCP feedback (PLI, NACK, RR) to the gateway, protected.
+    public func sendRTCP(_ packets: [RTCPPacket]) {
+        guard let srtp else { return }
+        var bytes = RTCPCompound.serialize(packets)
+        guard (try? srtp.protectRTCP(&bytes)) != nil else { return }
+        outputs.append(.transmit(bytes, to: remoteAddress))
+    }
+
+    /// Drops what was received so far (keeps memory flat in long runs).
+    public func clearReceived() {
+        receivedRTP.removeAll(keepingCapacity: true)
+        receivedRTCP.removeAll(keepingCapacity: true)
+    }
+
+    private func sendCheck() {
+        let transaction = STUNTransactionID.random()
+        checkTransaction = transaction
+        let request = STUNMessage(type: .bindingRequest, transactionID: transaction, attributes: [
+            .username("\(remoteCredentials.ufrag):\(credentials.ufrag)"),
+            .priority(ICECandidatePriority.host(localPreference: 65535)),
+            .iceControlling(tieBreaker: tieBreaker),
+            .useCandidate,
+        ])
+        guard let bytes = try? request.encoded(integrityKey: STUNMessage.shortTermKey(password: remoteCredentials.password),
+                                               addFingerprint: true) else { return }
+        outputs.append(.transmit(bytes, to: remoteAddress))
+    }
+
+    private func drainDTLS() {
+        while true {
+            switch dtls.poll() {
+            case .transmit(let bytes):
+                outputs.append(.transmit(bytes, to: remoteAddress))
+            case .event(.connected(let keying)):
+                srtp = try? SRTPSession(keying: keying)
+            case .event:
+                continue
+            case .timeout:
+                return
+            }
+        }
+    }
+}

@@ -1,0 +1,26 @@
+/// The JSON of the gateway's `GET /api/stats`:
+/// `{"paths":[{"name","ready","readers","unitsIn","bytesIn"}],
+///   "webrtc":{"sessions","droppedDatagrams","srtpAuthFailures","stunRejected"}}`.
+struct GatewayStats: Decodable, Sendable {
+    struct Path: Decodable, Sendable {
+        let name: String
+        let ready: Bool
+        let readers: Int
+        let unitsIn: Int
+        let bytesIn: Int
+    }
+
+    struct WebRTC: Decodable, Sendable {
+        let sessions: Int
+        let droppedDatagrams: Int
+        let srtpAuthFailures: Int
+        let stunRejected: Int
+    }
+
+    let paths: [Path]
+    let webrtc: WebRTC
+
+    func path(_ name: String) -> Path? {
+        paths.first { $0.name == name }
+    }
+}

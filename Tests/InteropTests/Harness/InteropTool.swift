@@ -1,0 +1,32 @@
+import Testing
+
+/// A prerequisite of an interop test: a privilege, a peer program or the gateway binary.
+enum InteropTool: Sendable, CaseIterable {
+    case root
+    case ip
+    case ffmpeg
+    case curl
+    case chromium
+    case chromedriver
+    /// The python venv with selenium that runs `Scripts/browser.py`.
+    case selenium
+    /// The `rtcbridge` binary under test.
+    case gateway
+
+    /// Everything a test that drives Chromium against the gateway needs.
+    static let browserAgainstGateway: [InteropTool] = [.root, .ip, .chromium, .chromedriver, .selenium, .gateway]
+}
+
+extension Trait where Self == ConditionTrait {
+    /// Runs the test only when every tool is present; otherwise it is reported as skipped, with
+    /// one line per missing prerequisite saying how to get it.
+    static func requires(_ tools: InteropTool...) -> Self {
+        requires(tools)
+    }
+
+    static func requires(_ tools: [InteropTool]) -> Self {
+        let reasons = InteropEnvironment.current.missing(tools)
+        return .enabled(if: reasons.isEmpty,
+                        Comment(rawValue: "interop prerequisites missing: " + reasons.joined(separator: "; ")))
+    }
+}

@@ -1,0 +1,73 @@
+import Testing
+@testable import RTP
+
+@Suite struct RTPSendHistoryTests {
+    @Test func storesAndFindsBySequenceNumber() {
+        var history = RTPSendHistory(capacity: 4)
+        history.store(sequenceNumber: 10, packet: [1])
+        history.store(sequenceNumber: 11, packet: [2, 2])
+        #expect(history.packet(for: 10) == [1])
+        #expect(history.packet(for: 11) == [2, 2])
+        #expect(history.packet(for: 12) == nil)
+        #expect(history.count == 2)
+        #expect(history.byteCount == 3)
+    }
+
+    @Test func evictsOldestAtPacketCap() {
+        var history = RTPSendHistory(capacity: 3)
+        for seq in UInt16(0)..<4 { history.store(sequenceNumber: seq, packet: [UInt8(seq)]) }
+        #expect(history.packet(for: 0) == nil)
+        #expect(history.packet(for: 1) == [1])
+        #expect(history.packet(for: 3) == [3])
+        #expect(history.count == 3)
+    }
+
+    @Test func evictsOldestAtByteBudget() {
+        var history = RTPSendHistory(capacity: 100, maxBytes: 10)
+        history.store(sequenceNumber: 1, packet: [UInt8](repeating: 1, count: 4))
+        history.store(sequenceNumber: 2, packet: [UInt8](repeating: 2, count: 4))
+        #expect(history.byteCount == 8)
+        history.store(sequenceNumber: 3, packet: [UInt8](repeating: 3, count: 4))
+        #expect(history.packet(for: 1) == nil)
+        #expect(history.packet(for: 2) != nil)
+        #expect(history.byteCount == 8)
+        // Larger than the whole budget: not kept, nothing else evicted.
+        history.store(sequenceNumber: 4, packet: [UInt8](repeating: 4, count: 11))
+        #expect(history.packet(for: 4) == nil)
+        #expect(history.count == 2)
+    }
+
+    @Test func wrapsSequenceNumbersAndReplacesDuplicates() {
+        var history = RTPSendHistory(capacity: 8)
+        for seq in [UInt16(65534), 65535, 0, 1] { history.store(sequenceNumber: seq, packet: [UInt8(truncatingIfNeeded: seq)]) }
+        #expect(history.packet(for: 65535) == [0xFF])
+        #expect(history.packet(for: 0) == [0])
+        history.store(sequenceNumber: 0, packet: [9, 9])
+        #expect(history.packet(for: 0) == [9, 9])
+        #expect(history.count == 4)
+        #expect(history.byteCount == 5)
+        // A number sharing a slot with an older one (mod 8) replaces it, never aliases it.
+        history.store(sequenceNumber: 6, packet: [6])
+        history.store(sequenceNumber: 14, packet: [14])
+        #expect(history.packet(for: 6) == nil)
+        #expect(history.packet(for: 14) == [14])
+    }
+
+    @Test func longRunStaysBounded() {
+        var history = RTPSendHistory()
+        #expect(history.capacity == 1024)
+        for step in 0..<5_000 { history.store(sequenceNumber: UInt16(truncatingIfNeeded: step), packet: [UInt8(truncatingIfNeeded: step)]) }
+        #expect(history.count == 1024)
+        #expect(history.packet(for: UInt16(5_000 - 1024)) != nil)
+        #expect(history.packet(for: UInt16(5_000 - 1025)) == nil)
+        history.removeAll()
+        #expect(history.count == 0)
+        #expect(history.byteCount == 0)
+        #expect(history.packet(for: 4_999) == nil)
+    }
+
+    @Test func capacityIsClamped() {
+        #expect(RTPSendHistory(capacity: 0).capacity == 1)
+        #expect(RTPSendHistory(capacity: 1_000_000).capacity == 32_768)
+    }
+}

@@ -1,0 +1,82 @@
+import Codecs
+import RTCBase
+import RTP
+import Routing
+@testable import Runtime
+import Testing
+import WebRTC
+import WebRTCTestSupport
+
+/// In-process end to end: RTP in → unit assembly → routing (GOP cache) → viewer forwarding →
+/// SRTP → the browser stand-in decrypts and depacketizes exactly the frames that went in.
+@Suite struct EndToEndTests {
+    /// A synthetic H.264 stream: IDR frames (SPS, PPS, two IDR slices) and P frames of two slices.
+    static func frame(_ n: Int, keyframe: Bool) -> AccessUnit {
+        func nal(_ header: UInt8, _ size: Int) -> [UInt8] {
+            [header] + (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ n) }
+        }
+        let payloads = keyframe
+            ? [[0x67, 0x42, 0xC0, 0x1E, 0x8C, 0x8D], [0x68, 0xCE, 0x3C, 0x80], nal(0x65, 4000), nal(0x65, 2500)]
+            : [nal(0x41, 900), nal(0x41, 1500)]
+        return AccessUnit(payloads: payloads, rtpTimestamp: UInt32(n * 3000), isKeyframe: keyframe)
+    }
+
+    @Test func framesArriveIntactAndNewViewersStartOnAKeyframe() throws {
+        let router = Router(limits: RoutingLimits(), clock: { Instant(nanoseconds: 1) })
+        let path = try router.createPath(named: "cam")
+        let track = TrackInfo(id: 0, kind: .video, encodingName: "H264", clockRate: 90000, channels: nil,
+                              fmtp: ["packetization-mode": "1"], payloadType: 96)
+        let token = try path.attachPublisher(tracks: [track]) {}
+        var assembler = RTPUnitAssembler(trackID: 0, isVideo: true, codec: CodecRegistry.descriptor(forEncodingName: "H264"))
+        var packetizer = H264Packetizer()
+        var sequence: UInt16 = 65000   // crosses the wrap
+        var sentFrames: [AccessUnit] = []
+        func publish(_ frame: AccessUnit) {
+            for (payload, marker) in packetizer.packetize(frame, maxPayloadSize: 1188) {
+                let packet = RTPPacket(payloadType: 96, sequenceNumber: sequence, timestamp: frame.rtpTimestamp,
+                                       ssrc: 0x1111_1111, marker: marker, payload: payload)
+                sequence &+= 1
+                for unit in assembler.push(packet, arrival: Instant(nanoseconds: 1)) { path.publish(unit, token: token) }
+            }
+            sentFrames.append(frame)
+        }
+        // Frames 0..5 before the viewer arrives: P, P, IDR, P, P, P — the viewer must start at the IDR.
+        for n in 0..<6 { publish(Self.frame(n, keyframe: n == 2)) }
+
+        var pair = try WebRTCSessionTests.makePair()
+        #expect(pair.run { $0.gateway.isConnected && $0.browser.isConnected })
+        let reader = try path.addReader(wake: {})
+        var forwarder = ViewerForwarder(outputs: [.video: .init(payloadType: 102, ssrc: 0xBEEF)])
+        func pump() {
+            for event in reader.drain(max: 1000) {
+                forwarder.handle(event, session: pair.gateway, now: pair.now) { datagram, _ in
+                    pair.browser.handle(datagram: datagram, now: pair.now)
+                }
+            }
+        }
+        pump()
+        for n in 6..<10 { publish(Self.frame(n, keyframe: false)) }
+        pump()
+
+        var depacketizer = H264Depacketizer()
+        var received: [AccessUnit] = []
+        for packet in pair.browser.receivedRTP {
+            #expect(packet.ssrc == 0xBEEF && packet.payloadType == 102)
+            received += depacketizer.push(payload: packet.payload, sequenceNumber: packet.sequenceNumber,
+                                          rtpTimestamp: packet.timestamp, marker: packet.marker)
+        }
+        received += depacketizer.flush()
+        // Sequence numbers are contiguous in the viewer's own space.
+        let seqs = pair.browser.receivedRTP.map(\.sequenceNumber)
+        #expect(zip(seqs, seqs.dropFirst()).allSatisfy { $1 == $0 &+ 1 })
+        // The viewer got frames 2...9: keyframe first, every NAL unit byte-exact.
+        #expect(received.count == 8)
+        #expect(received.first?.isKeyframe == true)
+        for (got, want) in zip(received, sentFrames[2...]) {
+            #expect(got.payloads == want.payloads)
+        }
+        // Timestamps keep their spacing (3000 ticks per frame) after rewriting.
+        let ts = received.map(\.rtpTimestamp)
+        #expect(zip(ts, ts.dropFirst()).allSatisfy { $1 &- $0 == 3000 })
+    }
+}

@@ -1,0 +1,150 @@
+import DTLS
+import ICE
+import RTCBase
+import RTP
+import SRTP
+import Testing
+import WebRTC
+import WebRTCTestSupport
+
+/// Engine tests on virtual time: ICE-lite + DTLS + SRTP between a gateway session and an
+/// in-process browser stand-in, including a lost handshake flight.
+@Suite struct WebRTCSessionTests {
+    static let gatewayAddress = TransportAddress(host: "127.0.0.1", port: 8189)!
+    static let browserAddress = TransportAddress(host: "127.0.0.1", port: 50000)!
+
+    static func makePair(profiles: [SRTPProtectionProfile] = [.aeadAES128GCM, .aes128CMHMACSHA1_80],
+                         start: Instant = Instant(nanoseconds: 5_000_000_000)) throws -> PeerPairDriver {
+        let certificate = try DTLSCertificate.generate()
+        var dtls = DTLSConfiguration()
+        dtls.profiles = profiles
+        dtls.initialRetransmitTimeout = .milliseconds(50)
+        let gatewayICE = ICECredentials.generate()
+        let browser = try BrowserPeer(remoteCredentials: gatewayICE, remoteFingerprint: certificate.fingerprint,
+                                      localAddress: browserAddress, remoteAddress: gatewayAddress,
+                                      dtlsConfiguration: dtls, now: start)
+        var config = WebRTCSession.Configuration(
+            certificate: certificate, localCredentials: gatewayICE, remoteCredentials: browser.credentials,
+            remoteFingerprint: browser.certificate.fingerprint, dtlsRole: .server, cname: "test",
+            wallClockAnchor: (start, 1_700_000_000))
+        config.dtls = dtls
+        let session = try WebRTCSession(configuration: config, now: start)
+        return PeerPairDriver(gateway: session, browser: browser, now: start)
+    }
+
+    @Test func connectsAndDecryptsMedia() throws {
+        var pair = try Self.makePair()
+        #expect(pair.run { $0.gateway.isConnected && $0.browser.isConnected })
+        #expect(pair.gatewayEvents.contains(.iceConnected(Self.browserAddress)))
+        #expect(pair.gatewayEvents.contains(.connected(.aeadAES128GCM)))
+        pair.gateway.addOutboundStream(ssrc: 0xABCD, clockRate: 90000)
+        let payload: [UInt8] = Array(0..<200)
+        let out = try #require(pair.gateway.protectRTP(payloadType: 102, marker: true, sequenceNumber: 7, timestamp: 9000,
+                                                       ssrc: 0xABCD, payload: payload[...], now: pair.now))
+        #expect(out.to == Self.browserAddress)
+        #expect(out.datagram.count > 12 + payload.count)   // auth tag appended
+        pair.browser.handle(datagram: out.datagram, now: pair.now)
+        let received = try #require(pair.browser.receivedRTP.last)
+        #expect(received.ssrc == 0xABCD && received.sequenceNumber == 7 && received.timestamp == 9000)
+        #expect(Array(received.payload) == payload)
+    }
+
+    @Test func negotiatesAESCMWhenOnlyItIsAllowed() throws {
+        var pair = try Self.makePair(profiles: [.aes128CMHMACSHA1_80])
+        #expect(pair.run { $0.gateway.isConnected && $0.browser.isConnected })
+        #expect(pair.gatewayEvents.contains(.connected(.aes128CMHMACSHA1_80)))
+    }
+
+    @Test func recoversFromALostHandshakeFlight() throws {
+        var pair = try Self.makePair()
+        var droppedFirstServerFlight = false
+        pair.drop = { from, bytes in
+            // Drop the gateway's first DTLS flight (ServerHello...): the client must retransmit.
+            if from == "gateway", !droppedFirstServerFlight, let first = bytes.first, (20...63).contains(first) {
+                droppedFirstServerFlight = true
+                return true
+            }
+            return false
+        }
+        #expect(pair.run(maxSteps: 3000) { $0.gateway.isConnected && $0.browser.isConnected })
+        #expect(droppedFirstServerFlight)
+    }
+
+    @Test func answersNACKFromHistoryAndReportsPLI() throws {
+        var pair = try Self.makePair()
+        #expect(pair.run { $0.gateway.isConnected && $0.browser.isConnected })
+        pair.gateway.addOutboundStream(ssrc: 0x1234, clockRate: 90000)
+        var sent: [[UInt8]] = []
+        for seq in UInt16(100)..<110 {
+            let out = try #require(pair.gateway.protectRTP(payloadType: 102, marker: false, sequenceNumber: seq,
+                                                           timestamp: 3000, ssrc: 0x1234, payload: [1, 2, 3][...], now: pair.now))
+            sent.append(out.datagram)
+        }
+        // The browser "lost" 103 and 105 and asks for them, then asks for a keyframe.
+        pair.browser.sendRTCP([.genericNACK(RTCPGenericNACK(senderSSRC: 1, mediaSSRC: 0x1234, lostSequenceNumbers: [103, 105, 999]))])
+        pair.browser.sendRTCP([.pictureLossIndication(RTCPPictureLossIndication(senderSSRC: 1, mediaSSRC: 0x1234))])
+        pair.exchange()
+        let resent = pair.browser.receivedRTP.map(\.sequenceNumber)
+        #expect(resent.contains(103) && resent.contains(105) && !resent.contains(999))
+        #expect(pair.gatewayEvents.contains(.keyframeRequested(ssrc: 0x1234)))
+        #expect(pair.gateway.counters.retransmissions == 2)
+    }
+
+    @Test func sendsSenderReportsOnceMediaFlows() throws {
+        var pair = try Self.makePair()
+        #expect(pair.run { $0.gateway.isConnected && $0.browser.isConnected })
+        pair.gateway.addOutboundStream(ssrc: 0x55, clockRate: 90000)
+        _ = pair.gateway.protectRTP(payloadType: 102, marker: true, sequenceNumber: 1, timestamp: 1000, ssrc: 0x55,
+                                    payload: [0][...], now: pair.now)
+        #expect(pair.run(maxSteps: 50) { driver in
+            driver.browser.receivedRTCP.contains { if case .senderReport(let sr) = $0 { return sr.ssrc == 0x55 } else { return false } }
+        })
+    }
+
+    @Test func garbageDatagramsAreDroppedAndCounted() throws {
+        var pair = try Self.makePair()
+        #expect(pair.run { $0.gateway.isConnected && $0.browser.isConnected })
+        let stranger = TransportAddress(host: "127.0.0.1", port: 40000)!
+        var generator = SplitMix64(seed: 42)
+        for i in 0..<500 {
+            var bytes = (0..<(1 + i % 300)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+            if i % 3 == 0 { bytes[0] = 0x80 }          // RTP-looking
+            if i % 5 == 0 { bytes[0] = 0x00 }          // STUN-looking
+            pair.gateway.handle(datagram: bytes, from: i % 2 == 0 ? Self.browserAddress : stranger, now: pair.now)
+        }
+        let c = pair.gateway.counters
+        #expect(c.droppedDatagrams + c.stunRejected + c.srtpAuthFailures >= 500)
+        #expect(pair.gateway.isConnected)
+        pair.gateway.addOutboundStream(ssrc: 9, clockRate: 90000)
+        #expect(pair.gateway.protectRTP(payloadType: 102, marker: true, sequenceNumber: 1, timestamp: 1, ssrc: 9,
+                                        payload: [1][...], now: pair.now) != nil)
+    }
+
+    @Test func consentExpiresThirtySecondsAfterTheLastCheck() throws {
+        var pair = try Self.makePair()
+        #expect(pair.run { $0.gateway.isConnected && $0.browser.isConnected })
+        // The browser goes silent: drop everything it sends from now on.
+        pair.drop = { from, _ in from == "browser" }
+        let silentSince = pair.now
+        #expect(pair.run(maxSteps: 500) { driver in
+            driver.gatewayEvents.contains { if case .closed = $0 { return true } else { return false } }
+        })
+        let elapsed = pair.now - silentSince
+        #expect(elapsed >= .seconds(27) && elapsed <= .seconds(31))
+        #expect(pair.gateway.protectRTP(payloadType: 102, marker: true, sequenceNumber: 1, timestamp: 1, ssrc: 9,
+                                        payload: [1][...], now: pair.now) == nil)
+    }
+}
+
+/// Small deterministic generator for fuzz-style inputs.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# install-deps.sh — system packages RTCBridge needs on Debian 12 (idempotent).
+#
+#   scripts/install-deps.sh          build deps: libssl-dev libsrtp2-dev libusrsctp-dev pkg-config
+#   scripts/install-deps.sh --test   also the interop-test peers: ffmpeg chromium chromium-driver
+#                                    tshark iproute2 python3-venv curl, and a python venv with
+#                                    selenium 4.51.0 at $RTCBRIDGE_VENV (/root/.cache/rtcbridge-venv)
+#
+# Installs only what is missing (apt-get update runs only then), so a second run is a no-op.
+# Needs root when something is missing. Waits up to 5 minutes for the dpkg/apt locks.
+set -euo pipefail
+
+BUILD_PACKAGES=(libssl-dev libsrtp2-dev libusrsctp-dev pkg-config)
+TEST_PACKAGES=(ffmpeg chromium chromium-driver tshark iproute2 python3-venv curl)
+VENV=${RTCBRIDGE_VENV:-/root/.cache/rtcbridge-venv}
+SELENIUM_VERSION=4.51.0
+
+with_test=0
+for arg in "$@"; do
+  case $arg in
+    --test) with_test=1 ;;
+    -h|--help) sed -n 2,11p "$0"; exit 0 ;;
+    *) echo "install-deps.sh: unknown argument: $arg" >&2; exit 2 ;;
+  esac
+done
+
+packages=("${BUILD_PACKAGES[@]}")
+(( with_test )) && packages+=("${TEST_PACKAGES[@]}")
+
+missing=()
+for pkg in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$pkg")
+done
+
+if (( ${#missing[@]} )); then
+  if (( EUID != 0 )); then
+    echo "install-deps.sh: missing packages: ${missing[*]}; run this script as root" >&2
+    exit 1
+  fi
+  echo "install-deps.sh: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt_opts=(-o DPkg::Lock::Timeout=300 -o Acquire::Retries=3)
+  apt-get "${apt_opts[@]}" update -qq
+  apt-get "${apt_opts[@]}" install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "install-deps.sh: packages present (${packages[*]})"
+fi
+
+if (( with_test )); then
+  # Debian's python3 (python3-venv is for it); selenium talks to Debian's chromedriver by path,
+  # so Selenium Manager never downloads a driver.
+  if [[ -x $VENV/bin/python ]] &&
+     "$VENV/bin/python" -c "import selenium, sys; sys.exit(selenium.__version__ != '$SELENIUM_VERSION')" 2>/dev/null; then
+    echo "install-deps.sh: venv present ($VENV, selenium $SELENIUM_VERSION)"
+  else
+    echo "install-deps.sh: creating venv $VENV with selenium==$SELENIUM_VERSION"
+    mkdir -p "$(dirname "$VENV")"
+    /usr/bin/python3 -m venv "$VENV"
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check "selenium==$SELENIUM_VERSION"
+  fi
+fi

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# test.sh — install what the tests need, build everything, run every test (unit + interop).
+#
+#   scripts/test.sh [extra `swift test` arguments, e.g. --filter Interop]
+#
+# Interop tests need root (network namespaces), ffmpeg, Chromium + chromedriver and the selenium
+# venv (all from install-deps.sh --test); when one is missing they are reported as skipped.
+# Exit status: non-zero when the build or any test fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v swift >/dev/null && [[ -x /opt/swift/usr/bin/swift ]]; then
+  export PATH=/opt/swift/usr/bin:$PATH
+fi
+
+./scripts/install-deps.sh --test
+swift build --build-tests
+
+log=$(mktemp "${TMPDIR:-/tmp}/rtcbridge-test.XXXXXX")
+trap 'rm -f "$log"' EXIT
+set +e
+swift test --skip-build "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+echo
+echo "== summary =="
+# Swift Testing's final line, skipped tests with their reasons, failures, and XCTest's summary.
+grep -E '^(✔|✘) Test run with|^➜ Test .* skipped|^✘ Test .*(failed|recorded an issue)|Executed [0-9]+ tests?' "$log" | tail -n 60 || true
+echo "swift test exit status: $status"
+exit "$status"
