@@ -94,6 +94,6 @@ let package = Package(
         .testTarget(name: "WebRTCTests", dependencies: [
             "WebRTC", "Routing", "RTP", "Codecs", "SDP", "TestSupport", "WebRTCTestSupport", "Runtime",
         ], swiftSettings: strict),
-        .testTarget(name: "InteropTests", dependencies: [], swiftSettings: strict),
+        .testTarget(name: "InteropTests", dependencies: [], exclude: ["Scripts"], swiftSettings: strict),
     ]
 )

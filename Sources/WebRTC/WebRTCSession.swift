@@ -104,7 +104,9 @@ public final class WebRTCSession {
         case 20...63:
             guard ice.isValidated(source) else { counters.droppedDatagrams += 1; return }
             dtlsPeerAddress = source
+            let droppedBefore = dtls.droppedDatagrams
             dtls.handle(datagram: datagram, now: now)
+            counters.droppedDatagrams += dtls.droppedDatagrams - droppedBefore
             drainDTLS(now: now)
         case 128...191:
             guard ice.isValidated(source), let srtp else { counters.droppedDatagrams += 1; return }

@@ -29,8 +29,13 @@ extension InteropSuite {
             #expect(camera.isRunning, "ffmpeg ended before the viewer finished: \(camera.logTail())")
             #expect(gateway.process.isRunning)
 
-            let stats = try await scope.stats(of: gateway)
-            let cam = try #require(stats.path("cam"))
+            // The DELETEd viewer leaves the path (give the gateway up to 3 s to tear the session down).
+            let deadline = ContinuousClock.now + .seconds(3)
+            var cam = try #require(try await scope.stats(of: gateway).path("cam"))
+            while cam.readers != 0, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(100))
+                cam = try #require(try await scope.stats(of: gateway).path("cam"))
+            }
             #expect(cam.unitsIn > 0 && cam.bytesIn > 0)
             #expect(cam.readers == 0, "the DELETEd viewer is still counted")
         }

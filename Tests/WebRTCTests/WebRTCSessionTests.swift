@@ -14,11 +14,13 @@ import WebRTCTestSupport
     static let browserAddress = TransportAddress(host: "127.0.0.1", port: 50000)!
 
     static func makePair(profiles: [SRTPProtectionProfile] = [.aeadAES128GCM, .aes128CMHMACSHA1_80],
+                         handshakeTimeout: Duration = .seconds(10),
                          start: Instant = Instant(nanoseconds: 5_000_000_000)) throws -> PeerPairDriver {
         let certificate = try DTLSCertificate.generate()
         var dtls = DTLSConfiguration()
         dtls.profiles = profiles
-        dtls.initialRetransmitTimeout = .milliseconds(50)
+        dtls.initialRetransmitTimeout = .milliseconds(25)
+        dtls.handshakeTimeout = handshakeTimeout
         let gatewayICE = ICECredentials.generate()
         let browser = try BrowserPeer(remoteCredentials: gatewayICE, remoteFingerprint: certificate.fingerprint,
                                       localAddress: browserAddress, remoteAddress: gatewayAddress,
@@ -55,8 +57,11 @@ import WebRTCTestSupport
         #expect(pair.gatewayEvents.contains(.connected(.aes128CMHMACSHA1_80)))
     }
 
+    /// OpenSSL decides on its own real-time clock when a retransmit is due (the one exception to
+    /// virtual time, see ARCHITECTURE §1): virtual time races ahead while ~25 ms of real time pass,
+    /// so this test uses a long handshake timeout and a step bound instead of a virtual deadline.
     @Test func recoversFromALostHandshakeFlight() throws {
-        var pair = try Self.makePair()
+        var pair = try Self.makePair(handshakeTimeout: .seconds(86_400))
         var droppedFirstServerFlight = false
         pair.drop = { from, bytes in
             // Drop the gateway's first DTLS flight (ServerHello...): the client must retransmit.
@@ -66,7 +71,7 @@ import WebRTCTestSupport
             }
             return false
         }
-        #expect(pair.run(maxSteps: 3000) { $0.gateway.isConnected && $0.browser.isConnected })
+        #expect(pair.run(maxSteps: 1_000_000) { $0.gateway.isConnected && $0.browser.isConnected })
         #expect(droppedFirstServerFlight)
     }
 
@@ -113,7 +118,7 @@ import WebRTCTestSupport
             pair.gateway.handle(datagram: bytes, from: i % 2 == 0 ? Self.browserAddress : stranger, now: pair.now)
         }
         let c = pair.gateway.counters
-        #expect(c.droppedDatagrams + c.stunRejected + c.srtpAuthFailures >= 500)
+        #expect(c.droppedDatagrams + c.stunRejected + c.srtpAuthFailures == 500)
         #expect(pair.gateway.isConnected)
         pair.gateway.addOutboundStream(ssrc: 9, clockRate: 90000)
         #expect(pair.gateway.protectRTP(payloadType: 102, marker: true, sequenceNumber: 1, timestamp: 1, ssrc: 9,
