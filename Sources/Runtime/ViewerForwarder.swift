@@ -63,7 +63,8 @@ public struct ViewerForwarder {
                                   send: (_ datagram: [UInt8], _ to: TransportAddress) -> Void) {
         guard var route = routes[unit.trackID] else { unitsSkipped += 1; return }
         if route.waitingForKeyframe {
-            guard unit.isKeyframe else { unitsSkipped += 1; return }
+            // Keep waiting until a keyframe actually leaves (the session may not be sending yet).
+            guard unit.isKeyframe, session.isConnected else { unitsSkipped += 1; return }
             route.waitingForKeyframe = false
         }
         for packet in unit.packets {

@@ -21,7 +21,7 @@ extension WebRTCSession {
     /// Returns nil until the session is connected.
     public func protectRTP(payloadType: UInt8, marker: Bool, sequenceNumber: UInt16, timestamp: UInt32,
                            ssrc: UInt32, payload: ArraySlice<UInt8>, now: Instant) -> (datagram: [UInt8], to: TransportAddress)? {
-        guard let srtp, let to = ice.selectedAddress, state == .connected else { return nil }
+        guard let srtp, let to = remoteAddress, state == .connected else { return nil }
         var packet = [UInt8]()
         packet.reserveCapacity(12 + payload.count + 32)
         packet.append(0x80)
@@ -85,7 +85,7 @@ extension WebRTCSession {
     /// Answers a NACK from the send history: the stored datagram is the protected packet, so it
     /// is resent unchanged (the receiver never got it, so its replay window accepts it).
     func retransmit(_ sequenceNumbers: [UInt16], ssrc: UInt32) {
-        guard let stream = outbound[ssrc], let to = ice.selectedAddress else { return }
+        guard let stream = outbound[ssrc], let to = remoteAddress else { return }
         for seq in sequenceNumbers.prefix(configuration.limits.maxNACKRetransmitsPerFeedback) {
             guard let packet = stream.history.packet(for: seq) else { continue }
             counters.retransmissions += 1
@@ -97,7 +97,7 @@ extension WebRTCSession {
 
     func sendReports(now: Instant) {
         nextReportDeadline = now + configuration.senderReportInterval
-        guard let srtp, let to = ice.selectedAddress else { return }
+        guard let srtp, let to = remoteAddress else { return }
         let anchor = configuration.wallClockAnchor
         let wallSeconds = anchor.unixSeconds + (now - anchor.instant).secondsDouble
         let ntp = NTPTimestamp(unixSeconds: wallSeconds)

@@ -87,8 +87,9 @@ public final class WebRTCSession {
         state = .checking
     }
 
-    /// The address media goes to (the latest nominated pair), if any.
-    public var remoteAddress: TransportAddress? { ice.selectedAddress }
+    /// The address media goes to: the latest nominated pair, or until a nomination arrives, the
+    /// validated address the peer's DTLS came from.
+    public var remoteAddress: TransportAddress? { ice.selectedAddress ?? dtlsPeerAddress }
 
     public var isConnected: Bool { state == .connected }
 
@@ -146,7 +147,7 @@ public final class WebRTCSession {
         guard !isClosed else { return }
         dtls.close()
         while case .transmit(let bytes) = dtls.poll() {
-            if let to = ice.selectedAddress { outputs.append(.transmit(bytes, to: to)) }
+            if let to = remoteAddress { outputs.append(.transmit(bytes, to: to)) }
         }
         finish(reason)
     }
@@ -190,7 +191,7 @@ public final class WebRTCSession {
         while true {
             switch dtls.poll() {
             case .transmit(let bytes):
-                if let to = ice.selectedAddress ?? dtlsPeerAddress { outputs.append(.transmit(bytes, to: to)) }
+                if let to = remoteAddress { outputs.append(.transmit(bytes, to: to)) }
             case .event(.connected(let keying)):
                 do {
                     srtp = try SRTPSession(keying: keying, replayWindowSize: UInt(configuration.limits.srtpReplayWindow))
