@@ -52,6 +52,20 @@ public struct RTPStreamRewriter: Sendable {
         return (sequenceNumber, timestamp)
     }
 
+    /// Sequence number and timestamp for a cached unit being sent again (a keyframe request
+    /// answered from the GOP cache). Sequence numbers continue; the timestamp sits one tick after
+    /// the last emitted one per replayed unit (`startsUnit`), so the decoder takes the units as new
+    /// frames and the next live frame, a frame interval later, still comes after them.
+    /// Nil before anything was emitted (there is nothing to recover then).
+    public mutating func rewriteReplayed(startsUnit: Bool) -> (sequenceNumber: UInt16, timestamp: UInt32)? {
+        guard var current else { return nil }
+        if startsUnit { current.lastTimestamp &+= 1 }
+        self.current = current
+        let sequenceNumber = nextSequenceNumber
+        nextSequenceNumber &+= 1
+        return (sequenceNumber, current.lastTimestamp)
+    }
+
     /// `duration` in RTP ticks at `clockRate`, modulo 2^32 (RTP timestamps wrap); 0 for negative
     /// durations or non-positive clock rates.
     static func ticks(in duration: Duration, clockRate: Int) -> UInt32 {

@@ -26,6 +26,10 @@ public struct ViewerForwarder {
     var routes: [Int: Route] = [:]
     public private(set) var unitsForwarded = 0
     public private(set) var unitsSkipped = 0
+    /// Keyframe requests answered from the GOP cache.
+    public private(set) var replays = 0
+    public var minimumReplayInterval: Duration = .milliseconds(500)
+    var lastReplay: Instant?
 
     public init(outputs: [TrackKind: Output]) { self.outputs = outputs }
 
@@ -40,6 +44,34 @@ public struct ViewerForwarder {
         case .sourceEnded, .pathClosed:
             break
         }
+    }
+
+    /// Answers a keyframe request from the path's GOP cache: the cached keyframe and the frames
+    /// after it go out again, restamped just after the last emitted timestamp (see
+    /// `RTPStreamRewriter.rewriteReplayed`), so the viewer can decode again at once instead of
+    /// waiting for the source's next keyframe. At most one replay per `minimumReplayInterval`.
+    /// Returns whether anything was sent.
+    @discardableResult
+    public mutating func replay(_ cached: [MediaUnit], session: WebRTCSession, now: Instant,
+                                send: (_ datagram: [UInt8], _ to: TransportAddress) -> Void) -> Bool {
+        guard session.isConnected, cached.first?.isKeyframe == true else { return false }
+        if let lastReplay, now - lastReplay < minimumReplayInterval { return false }
+        lastReplay = now
+        var sent = false
+        for unit in cached {
+            guard var route = routes[unit.trackID], !route.waitingForKeyframe else { continue }
+            for (index, packet) in unit.packets.enumerated() {
+                guard let (seq, ts) = route.rewriter.rewriteReplayed(startsUnit: index == 0),
+                      let out = session.protectRTP(payloadType: route.payloadType, marker: packet.marker,
+                                                   sequenceNumber: seq, timestamp: ts, ssrc: route.rewriter.ssrc,
+                                                   payload: packet.payload, now: now) else { continue }
+                send(out.datagram, out.to)
+                sent = true
+            }
+            routes[unit.trackID] = route
+        }
+        if sent { replays += 1 }
+        return sent
     }
 
     private mutating func setTracks(_ tracks: [TrackInfo], session: WebRTCSession) {

@@ -31,8 +31,17 @@ final class WHEPViewer: @unchecked Sendable {
         case .connected(let profile):
             logger.info("DTLS connected", metadata: ["session": "\(peer.id)", "srtp": "\(profile)"])
             attachReader()
-        case .keyframeRequested:
+        case .keyframeRequested(let ssrc):
+            // Ask the source (coalesced by the path) and answer from the GOP cache right away.
             path.requestKeyframe()
+            guard forwarder.outputs[.video]?.ssrc == ssrc else { return }
+            drain()
+            var sent = false
+            forwarder.replay(path.cachedGOP(), session: peer.session, now: RuntimeClock.now()) { datagram, to in
+                peer.sendMedia(datagram, to: to)
+                sent = true
+            }
+            if sent { peer.transport.flush() }
         case .rtp:
             break   // viewers do not publish
         case .closed(let reason):

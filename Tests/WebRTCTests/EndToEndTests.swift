@@ -2,6 +2,7 @@ import Codecs
 import RTCBase
 import RTP
 import Routing
+import Synchronization
 @testable import Runtime
 import Testing
 import WebRTC
@@ -78,5 +79,71 @@ import WebRTCTestSupport
         // Timestamps keep their spacing (3000 ticks per frame) after rewriting.
         let ts = received.map(\.rtpTimestamp)
         #expect(zip(ts, ts.dropFirst()).allSatisfy { $1 &- $0 == 3000 })
+    }
+}
+
+extension EndToEndTests {
+    /// A viewer's PLI is answered from the GOP cache: the keyframe and the frames after it arrive
+    /// again at once, with contiguous sequence numbers and timestamps after the last one sent.
+    @Test func keyframeRequestIsAnsweredFromTheGOPCache() throws {
+        let router = Router(limits: RoutingLimits(), clock: { Instant(nanoseconds: 1) })
+        let path = try router.createPath(named: "cam")
+        let track = TrackInfo(id: 0, kind: .video, encodingName: "H264", clockRate: 90000, channels: nil,
+                              fmtp: [:], payloadType: 96)
+        let upstreamRequests = Mutex(0)
+        let token = try path.attachPublisher(tracks: [track]) { upstreamRequests.withLock { $0 += 1 } }
+        var assembler = RTPUnitAssembler(trackID: 0, isVideo: true, codec: CodecRegistry.descriptor(forEncodingName: "H264"))
+        var packetizer = H264Packetizer()
+        var sequence: UInt16 = 1
+        func publish(_ frame: AccessUnit) {
+            for (payload, marker) in packetizer.packetize(frame, maxPayloadSize: 1188) {
+                let packet = RTPPacket(payloadType: 96, sequenceNumber: sequence, timestamp: frame.rtpTimestamp,
+                                       ssrc: 7, marker: marker, payload: payload)
+                sequence &+= 1
+                for unit in assembler.push(packet, arrival: Instant(nanoseconds: 1)) { path.publish(unit, token: token) }
+            }
+        }
+        var pair = try WebRTCSessionTests.makePair()
+        #expect(pair.run { $0.gateway.isConnected && $0.browser.isConnected })
+        let reader = try path.addReader(wake: {})
+        var forwarder = ViewerForwarder(outputs: [.video: .init(payloadType: 102, ssrc: 0xBEEF)])
+        func pump() {
+            for event in reader.drain(max: 1000) {
+                forwarder.handle(event, session: pair.gateway, now: pair.now) { datagram, _ in
+                    pair.browser.handle(datagram: datagram, now: pair.now)
+                }
+            }
+        }
+        for n in 0..<5 { publish(Self.frame(n, keyframe: n == 0)) }
+        pump()
+        let live = pair.browser.receivedRTP
+        let lastLive = try #require(live.last)
+
+        // The browser loses its decoder state and asks for a keyframe.
+        pair.browser.clearReceived()
+        pair.browser.sendRTCP([.pictureLossIndication(RTCPPictureLossIndication(senderSSRC: 1, mediaSSRC: 0xBEEF))])
+        pair.exchange()
+        #expect(pair.gatewayEvents.contains(.keyframeRequested(ssrc: 0xBEEF)))
+        path.requestKeyframe()
+        #expect(forwarder.replay(path.cachedGOP(), session: pair.gateway, now: pair.now) { datagram, _ in
+            pair.browser.handle(datagram: datagram, now: pair.now)
+        })
+        #expect(upstreamRequests.withLock { $0 } == 1)
+        let replayed = pair.browser.receivedRTP
+        #expect(replayed.first?.sequenceNumber == lastLive.sequenceNumber &+ 1)
+        let seqs = replayed.map(\.sequenceNumber)
+        #expect(zip(seqs, seqs.dropFirst()).allSatisfy { $1 == $0 &+ 1 })
+        #expect(replayed.allSatisfy { $0.timestamp &- lastLive.timestamp >= 1 && $0.timestamp &- lastLive.timestamp <= 5 })
+        var depacketizer = H264Depacketizer()
+        var frames: [AccessUnit] = []
+        for packet in replayed {
+            frames += depacketizer.push(payload: packet.payload, sequenceNumber: packet.sequenceNumber,
+                                        rtpTimestamp: packet.timestamp, marker: packet.marker)
+        }
+        frames += depacketizer.flush()
+        #expect(frames.count == 5 && frames.first?.isKeyframe == true)
+        #expect(frames.first?.payloads == Self.frame(0, keyframe: true).payloads)
+        // A second request inside 500 ms is not replayed again.
+        #expect(!forwarder.replay(path.cachedGOP(), session: pair.gateway, now: pair.now) { _, _ in })
     }
 }
