@@ -1,11 +1,22 @@
+/// What a send history can hold: raw packet bytes, or a description of a sent packet that
+/// shares its payload with the source (no copy per viewer).
+public protocol RTPHistoryEntry: Sendable {
+    /// Bytes the entry accounts for against the history's byte budget.
+    var historyByteCount: Int { get }
+}
+
+extension Array: RTPHistoryEntry where Element == UInt8 {
+    public var historyByteCount: Int { count }
+}
+
 /// The last N outgoing RTP packets of one SSRC, keyed by sequence number, so NACKed packets
 /// (RFC 4585 §6.2.1) can be sent again. Bounded by packet count and by total bytes; the oldest
 /// packets are evicted first. Store and lookup are O(1) (eviction amortized O(1)).
-public struct RTPSendHistory: Sendable {
+public struct RTPSendHistory<Packet: RTPHistoryEntry>: Sendable {
     private struct Slot: Sendable {
         var sequenceNumber: UInt16
         var serial: UInt64
-        var packet: [UInt8]
+        var packet: Packet
     }
 
     private struct Stored: Sendable {
@@ -45,28 +56,28 @@ public struct RTPSendHistory: Sendable {
 
     /// Stores `packet` as the one sent with `sequenceNumber`, replacing an older packet with
     /// the same number. A packet larger than `maxBytes` is not kept.
-    public mutating func store(sequenceNumber: UInt16, packet: [UInt8]) {
+    public mutating func store(sequenceNumber: UInt16, packet: Packet) {
         let index = Int(sequenceNumber) & mask
         if let old = slots[index] {
-            byteCount -= old.packet.count
+            byteCount -= old.packet.historyByteCount
             count -= 1
             slots[index] = nil
         }
-        guard packet.count <= maxBytes else { return }
-        while orderCount > 0 && (orderCount == capacity || byteCount + packet.count > maxBytes) {
+        guard packet.historyByteCount <= maxBytes else { return }
+        while orderCount > 0 && (orderCount == capacity || byteCount + packet.historyByteCount > maxBytes) {
             evictOldest()
         }
         let serial = nextSerial
         nextSerial &+= 1
         slots[index] = Slot(sequenceNumber: sequenceNumber, serial: serial, packet: packet)
-        byteCount += packet.count
+        byteCount += packet.historyByteCount
         count += 1
         order[(orderStart + orderCount) % capacity] = Stored(serial: serial, slot: index)
         orderCount += 1
     }
 
     /// The packet stored for `sequenceNumber`, if it is still in the history.
-    public func packet(for sequenceNumber: UInt16) -> [UInt8]? {
+    public func packet(for sequenceNumber: UInt16) -> Packet? {
         guard let slot = slots[Int(sequenceNumber) & mask], slot.sequenceNumber == sequenceNumber else { return nil }
         return slot.packet
     }
@@ -85,7 +96,7 @@ public struct RTPSendHistory: Sendable {
         orderStart = (orderStart + 1) % capacity
         orderCount -= 1
         if let slot = slots[oldest.slot], slot.serial == oldest.serial {
-            byteCount -= slot.packet.count
+            byteCount -= slot.packet.historyByteCount
             count -= 1
             slots[oldest.slot] = nil
         }

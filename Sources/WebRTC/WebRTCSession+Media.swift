@@ -2,49 +2,71 @@ import RTCBase
 import RTP
 import SRTP
 
+/// A sent RTP packet as the send history keeps it: the rewritten header fields and the payload,
+/// which shares storage with the source's packet (no per-viewer copy). A NACKed packet is
+/// protected again from this; same key, sequence number and plaintext give the same ciphertext,
+/// and the outbound SRTP policy allows the repeat.
+struct SentPacket: RTPHistoryEntry {
+    var payloadType: UInt8
+    var marker: Bool
+    var timestamp: UInt32
+    var payload: ArraySlice<UInt8>
+    var historyByteCount: Int { 12 + payload.count }
+}
+
 /// State kept for each SSRC the gateway sends on this session.
 struct OutboundStream {
-    var history: RTPSendHistory
+    let ssrc: UInt32
+    var history: RTPSendHistory<SentPacket>
     var report: SenderReportGenerator
 }
 
 extension WebRTCSession {
     /// Declares an SSRC we send (one per negotiated media section), so that NACKs can be
-    /// answered from its history and sender reports describe it.
+    /// answered from its history and sender reports describe it. Declaring it again updates
+    /// its clock rate and keeps its history.
     public func addOutboundStream(ssrc: UInt32, clockRate: Int) {
-        outbound[ssrc] = OutboundStream(
-            history: RTPSendHistory(capacity: configuration.limits.sendHistoryPackets),
-            report: SenderReportGenerator(ssrc: ssrc, clockRate: clockRate))
+        let report = SenderReportGenerator(ssrc: ssrc, clockRate: clockRate)
+        if let index = outbound.firstIndex(where: { $0.ssrc == ssrc }) {
+            if outbound[index].report.clockRate != clockRate { outbound[index].report = report }
+            return
+        }
+        outbound.append(OutboundStream(ssrc: ssrc, history: RTPSendHistory(capacity: configuration.limits.sendHistoryPackets,
+                                                                         maxBytes: configuration.limits.sendHistoryBytes),
+                                       report: report))
     }
 
     /// Builds, protects and returns one outgoing RTP datagram (the forwarding hot path).
     /// Returns nil until the session is connected.
     public func protectRTP(payloadType: UInt8, marker: Bool, sequenceNumber: UInt16, timestamp: UInt32,
                            ssrc: UInt32, payload: ArraySlice<UInt8>, now: Instant) -> (datagram: [UInt8], to: TransportAddress)? {
-        guard let srtp, let to = remoteAddress, state == .connected else { return nil }
+        guard let srtp, let to = remoteAddress, state == .connected,
+              let packet = protect(srtp, payloadType: payloadType, marker: marker, sequenceNumber: sequenceNumber,
+                                   timestamp: timestamp, ssrc: ssrc, payload: payload) else { return nil }
+        counters.packetsSent += 1
+        counters.bytesSent += packet.count
+        if let index = outbound.firstIndex(where: { $0.ssrc == ssrc }) {
+            outbound[index].history.store(sequenceNumber: sequenceNumber, packet: SentPacket(
+                payloadType: payloadType, marker: marker, timestamp: timestamp, payload: payload))
+            outbound[index].report.recordPacket(rtpTimestamp: timestamp, payloadBytes: payload.count, now: now)
+        }
+        return (packet, to)
+    }
+
+    private func protect(_ srtp: SRTPSession, payloadType: UInt8, marker: Bool, sequenceNumber: UInt16,
+                         timestamp: UInt32, ssrc: UInt32, payload: ArraySlice<UInt8>) -> [UInt8]? {
         var packet = [UInt8]()
         packet.reserveCapacity(12 + payload.count + 32)
-        packet.append(0x80)
-        packet.append((marker ? 0x80 : 0) | (payloadType & 0x7f))
-        packet.appendUInt16(sequenceNumber)
-        packet.appendUInt32(timestamp)
-        packet.appendUInt32(ssrc)
+        RTPPacket.appendHeader(to: &packet, payloadType: payloadType, marker: marker, sequenceNumber: sequenceNumber,
+                               timestamp: timestamp, ssrc: ssrc)
         packet.append(contentsOf: payload)
         do {
             try srtp.protectRTP(&packet)
+            return packet
         } catch {
             counters.droppedDatagrams += 1
             return nil
         }
-        counters.packetsSent += 1
-        counters.bytesSent += packet.count
-        if var stream = outbound[ssrc] {
-            outbound[ssrc] = nil   // avoid a copy-on-write of the history while mutating
-            stream.history.store(sequenceNumber: sequenceNumber, packet: packet)
-            stream.report.recordPacket(rtpTimestamp: timestamp, payloadBytes: payload.count, now: now)
-            outbound[ssrc] = stream
-        }
-        return (packet, to)
     }
 
     // MARK: Inbound SRTP / SRTCP
@@ -82,12 +104,14 @@ extension WebRTCSession {
         }
     }
 
-    /// Answers a NACK from the send history: the stored datagram is the protected packet, so it
-    /// is resent unchanged (the receiver never got it, so its replay window accepts it).
+    /// Answers a NACK from the send history: each packet still there is protected again and
+    /// resent (RFC 4585 §6.2.1); numbers no longer in the history are ignored.
     func retransmit(_ sequenceNumbers: [UInt16], ssrc: UInt32) {
-        guard let stream = outbound[ssrc], let to = remoteAddress else { return }
+        guard let srtp, let to = remoteAddress, let stream = outbound.first(where: { $0.ssrc == ssrc }) else { return }
         for seq in sequenceNumbers.prefix(configuration.limits.maxNACKRetransmitsPerFeedback) {
-            guard let packet = stream.history.packet(for: seq) else { continue }
+            guard let sent = stream.history.packet(for: seq),
+                  let packet = protect(srtp, payloadType: sent.payloadType, marker: sent.marker, sequenceNumber: seq,
+                                       timestamp: sent.timestamp, ssrc: ssrc, payload: sent.payload) else { continue }
             counters.retransmissions += 1
             outputs.append(.transmit(packet, to: to))
         }
@@ -101,10 +125,9 @@ extension WebRTCSession {
         let anchor = configuration.wallClockAnchor
         let wallSeconds = anchor.unixSeconds + (now - anchor.instant).secondsDouble
         let ntp = NTPTimestamp(unixSeconds: wallSeconds)
-        for ssrc in outbound.keys.sorted() {
-            guard let stream = outbound[ssrc], stream.report.packetCount > 0 else { continue }
+        for stream in outbound where stream.report.packetCount > 0 {
             let sr = stream.report.makeReport(now: now, wallClock: ntp)
-            let sdes = RTCPSourceDescription(cname: configuration.cname, ssrc: ssrc)
+            let sdes = RTCPSourceDescription(cname: configuration.cname, ssrc: stream.ssrc)
             var packet = RTCPCompound.serialize([.senderReport(sr), .sourceDescription(sdes)])
             do { try srtp.protectRTCP(&packet) } catch { continue }
             outputs.append(.transmit(packet, to: to))

@@ -71,7 +71,7 @@ public final class WebRTCSession {
     var srtp: SRTPSession?
     var outputs: [Output] = []
     var outputHead = 0
-    var outbound: [UInt32: OutboundStream] = [:]
+    var outbound: [OutboundStream] = []
     var nextReportDeadline: Instant = .distantFuture
     /// Where the peer's DTLS came from: replies go there until ICE has nominated a pair
     /// (browsers start DTLS as soon as their check succeeds, before nominating).
@@ -234,7 +234,9 @@ public struct WebRTCCounters: Sendable, Equatable {
 /// Caps for one session; every count from the wire is bounded.
 public struct WebRTCLimits: Sendable {
     public var srtpReplayWindow = 1024
-    public var sendHistoryPackets = 1024
+    /// NACK history per outbound SSRC: packets and bytes (payloads are shared with the source).
+    public var sendHistoryPackets = 512
+    public var sendHistoryBytes = 1 << 20
     public var maxNACKRetransmitsPerFeedback = 64
     public var rtcp = RTCPLimits()
     public init() {}

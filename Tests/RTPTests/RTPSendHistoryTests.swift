@@ -3,7 +3,7 @@ import Testing
 
 @Suite struct RTPSendHistoryTests {
     @Test func storesAndFindsBySequenceNumber() {
-        var history = RTPSendHistory(capacity: 4)
+        var history = RTPSendHistory<[UInt8]>(capacity: 4)
         history.store(sequenceNumber: 10, packet: [1])
         history.store(sequenceNumber: 11, packet: [2, 2])
         #expect(history.packet(for: 10) == [1])
@@ -14,7 +14,7 @@ import Testing
     }
 
     @Test func evictsOldestAtPacketCap() {
-        var history = RTPSendHistory(capacity: 3)
+        var history = RTPSendHistory<[UInt8]>(capacity: 3)
         for seq in UInt16(0)..<4 { history.store(sequenceNumber: seq, packet: [UInt8(seq)]) }
         #expect(history.packet(for: 0) == nil)
         #expect(history.packet(for: 1) == [1])
@@ -23,7 +23,7 @@ import Testing
     }
 
     @Test func evictsOldestAtByteBudget() {
-        var history = RTPSendHistory(capacity: 100, maxBytes: 10)
+        var history = RTPSendHistory<[UInt8]>(capacity: 100, maxBytes: 10)
         history.store(sequenceNumber: 1, packet: [UInt8](repeating: 1, count: 4))
         history.store(sequenceNumber: 2, packet: [UInt8](repeating: 2, count: 4))
         #expect(history.byteCount == 8)
@@ -38,7 +38,7 @@ import Testing
     }
 
     @Test func wrapsSequenceNumbersAndReplacesDuplicates() {
-        var history = RTPSendHistory(capacity: 8)
+        var history = RTPSendHistory<[UInt8]>(capacity: 8)
         for seq in [UInt16(65534), 65535, 0, 1] { history.store(sequenceNumber: seq, packet: [UInt8(truncatingIfNeeded: seq)]) }
         #expect(history.packet(for: 65535) == [0xFF])
         #expect(history.packet(for: 0) == [0])
@@ -54,7 +54,7 @@ import Testing
     }
 
     @Test func longRunStaysBounded() {
-        var history = RTPSendHistory()
+        var history = RTPSendHistory<[UInt8]>()
         #expect(history.capacity == 1024)
         for step in 0..<5_000 { history.store(sequenceNumber: UInt16(truncatingIfNeeded: step), packet: [UInt8(truncatingIfNeeded: step)]) }
         #expect(history.count == 1024)
@@ -67,7 +67,7 @@ import Testing
     }
 
     @Test func capacityIsClamped() {
-        #expect(RTPSendHistory(capacity: 0).capacity == 1)
-        #expect(RTPSendHistory(capacity: 1_000_000).capacity == 32_768)
+        #expect(RTPSendHistory<[UInt8]>(capacity: 0).capacity == 1)
+        #expect(RTPSendHistory<[UInt8]>(capacity: 1_000_000).capacity == 32_768)
     }
 }
