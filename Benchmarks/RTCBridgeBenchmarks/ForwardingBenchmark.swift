@@ -31,21 +31,13 @@ struct ForwardingBenchmark {
         let track = TrackInfo(id: 0, kind: .video, encodingName: "H264", clockRate: 90000, channels: nil,
                               fmtp: ["packetization-mode": "1"], payloadType: 96)
         for i in 0..<viewers {
-            let gatewayICE = ICECredentials.generate()
             guard let gatewayAddress = TransportAddress(host: "127.0.0.1", port: 8189),
                   let browserAddress = TransportAddress(host: "127.0.0.1", port: UInt16(20000 + i % 40000)) else {
                 throw BenchmarkError("bad address")
             }
-            let browser = try BrowserPeer(remoteCredentials: gatewayICE, remoteFingerprint: certificate.fingerprint,
-                                          localAddress: browserAddress, remoteAddress: gatewayAddress,
-                                          dtlsConfiguration: dtls, now: start)
-            var config = WebRTCSession.Configuration(
-                certificate: certificate, localCredentials: gatewayICE, remoteCredentials: browser.credentials,
-                remoteFingerprint: browser.certificate.fingerprint, dtlsRole: .server, cname: "bench",
-                wallClockAnchor: (start, 1_700_000_000))
-            config.dtls = dtls
-            let session = try WebRTCSession(configuration: config, now: start)
-            var driver = PeerPairDriver(gateway: session, browser: browser, now: start)
+            var driver = try PeerPairDriver.make(gatewayCertificate: certificate, dtls: dtls, gatewayAddress: gatewayAddress,
+                                                 browserAddress: browserAddress, start: start)
+            let session = driver.gateway
             guard driver.run(maxSteps: 200, until: { $0.gateway.isConnected && $0.browser.isConnected }) else {
                 throw BenchmarkError("viewer \(i) did not connect")
             }

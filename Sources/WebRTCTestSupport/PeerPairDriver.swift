@@ -1,3 +1,5 @@
+import DTLS
+import ICE
 import RTCBase
 import WebRTC
 
@@ -63,5 +65,26 @@ public struct PeerPairDriver {
             step()
         }
         return condition(self)
+    }
+}
+
+extension PeerPairDriver {
+    /// A gateway session (ICE-lite, DTLS server) and a browser stand-in that know each other's
+    /// credentials and fingerprints, as after a WHEP offer/answer; not yet connected.
+    public static func make(gatewayCertificate: DTLSCertificate? = nil, dtls: DTLSConfiguration = DTLSConfiguration(),
+                            gatewayAddress: TransportAddress, browserAddress: TransportAddress,
+                            start: Instant) throws -> PeerPairDriver {
+        let certificate = try gatewayCertificate ?? DTLSCertificate.generate()
+        let gatewayICE = ICECredentials.generate()
+        let browser = try BrowserPeer(remoteCredentials: gatewayICE, remoteFingerprint: certificate.fingerprint,
+                                      localAddress: browserAddress, remoteAddress: gatewayAddress,
+                                      dtlsConfiguration: dtls, now: start)
+        var config = WebRTCSession.Configuration(
+            certificate: certificate, localCredentials: gatewayICE, remoteCredentials: browser.credentials,
+            remoteFingerprint: browser.certificate.fingerprint, dtlsRole: .server, cname: "test",
+            wallClockAnchor: (start, 1_700_000_000))
+        config.dtls = dtls
+        let session = try WebRTCSession(configuration: config, now: start)
+        return PeerPairDriver(gateway: session, browser: browser, now: start)
     }
 }

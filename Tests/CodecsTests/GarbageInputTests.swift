@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import Codecs
 
 /// Random and short payloads must never trap; every packet is either delivered or counted.

@@ -25,20 +25,10 @@ import WebRTCTestSupport
     @Test func framesArriveIntactAndNewViewersStartOnAKeyframe() throws {
         let router = Router(limits: RoutingLimits(), clock: { Instant(nanoseconds: 1) })
         let path = try router.createPath(named: "cam")
-        let track = TrackInfo(id: 0, kind: .video, encodingName: "H264", clockRate: 90000, channels: nil,
-                              fmtp: ["packetization-mode": "1"], payloadType: 96)
-        let token = try path.attachPublisher(tracks: [track]) {}
-        var assembler = RTPUnitAssembler(trackID: 0, isVideo: true, codec: CodecRegistry.descriptor(forEncodingName: "H264"))
-        var packetizer = H264Packetizer()
-        var sequence: UInt16 = 65000   // crosses the wrap
+        let publisher = try FramePublisher(path: path, firstSequenceNumber: 65000)   // crosses the wrap
         var sentFrames: [AccessUnit] = []
         func publish(_ frame: AccessUnit) {
-            for (payload, marker) in packetizer.packetize(frame, maxPayloadSize: 1188) {
-                let packet = RTPPacket(payloadType: 96, sequenceNumber: sequence, timestamp: frame.rtpTimestamp,
-                                       ssrc: 0x1111_1111, marker: marker, payload: payload)
-                sequence &+= 1
-                for unit in assembler.push(packet, arrival: Instant(nanoseconds: 1)) { path.publish(unit, token: token) }
-            }
+            publisher.publish(frame)
             sentFrames.append(frame)
         }
         // Frames 0..5 before the viewer arrives: P, P, IDR, P, P, P — the viewer must start at the IDR.
@@ -88,21 +78,9 @@ extension EndToEndTests {
     @Test func keyframeRequestIsAnsweredFromTheGOPCache() throws {
         let router = Router(limits: RoutingLimits(), clock: { Instant(nanoseconds: 1) })
         let path = try router.createPath(named: "cam")
-        let track = TrackInfo(id: 0, kind: .video, encodingName: "H264", clockRate: 90000, channels: nil,
-                              fmtp: [:], payloadType: 96)
         let upstreamRequests = Mutex(0)
-        let token = try path.attachPublisher(tracks: [track]) { upstreamRequests.withLock { $0 += 1 } }
-        var assembler = RTPUnitAssembler(trackID: 0, isVideo: true, codec: CodecRegistry.descriptor(forEncodingName: "H264"))
-        var packetizer = H264Packetizer()
-        var sequence: UInt16 = 1
-        func publish(_ frame: AccessUnit) {
-            for (payload, marker) in packetizer.packetize(frame, maxPayloadSize: 1188) {
-                let packet = RTPPacket(payloadType: 96, sequenceNumber: sequence, timestamp: frame.rtpTimestamp,
-                                       ssrc: 7, marker: marker, payload: payload)
-                sequence &+= 1
-                for unit in assembler.push(packet, arrival: Instant(nanoseconds: 1)) { path.publish(unit, token: token) }
-            }
-        }
+        let publisher = try FramePublisher(path: path, firstSequenceNumber: 1) { upstreamRequests.withLock { $0 += 1 } }
+        let publish = publisher.publish
         var pair = try WebRTCSessionTests.makePair()
         #expect(pair.run { $0.gateway.isConnected && $0.browser.isConnected })
         let reader = try path.addReader(wake: {})
@@ -145,5 +123,32 @@ extension EndToEndTests {
         #expect(frames.first?.payloads == Self.frame(0, keyframe: true).payloads)
         // A second request inside 500 ms is not replayed again.
         #expect(!forwarder.replay(path.cachedGOP(), session: pair.gateway, now: pair.now) { _, _ in })
+    }
+}
+
+/// Publishes synthetic H.264 frames into a path the way an RTP source does: packetize, then
+/// group packets into units with the runtime's `RTPUnitAssembler`.
+final class FramePublisher {
+    let path: Path
+    let token: PublisherToken
+    var assembler = RTPUnitAssembler(trackID: 0, isVideo: true, codec: CodecRegistry.descriptor(forEncodingName: "H264"))
+    var packetizer = H264Packetizer()
+    var sequence: UInt16
+
+    init(path: Path, firstSequenceNumber: UInt16, requestKeyframe: @escaping @Sendable () -> Void = {}) throws {
+        let track = TrackInfo(id: 0, kind: .video, encodingName: "H264", clockRate: 90000, channels: nil,
+                              fmtp: ["packetization-mode": "1"], payloadType: 96)
+        self.path = path
+        self.token = try path.attachPublisher(tracks: [track], requestKeyframe: requestKeyframe)
+        self.sequence = firstSequenceNumber
+    }
+
+    func publish(_ frame: AccessUnit) {
+        for (payload, marker) in packetizer.packetize(frame, maxPayloadSize: 1188) {
+            let packet = RTPPacket(payloadType: 96, sequenceNumber: sequence, timestamp: frame.rtpTimestamp,
+                                   ssrc: 0x1111_1111, marker: marker, payload: payload)
+            sequence &+= 1
+            for unit in assembler.push(packet, arrival: Instant(nanoseconds: 1)) { path.publish(unit, token: token) }
+        }
     }
 }

@@ -4,6 +4,7 @@ import RTCBase
 import RTP
 import SRTP
 import Testing
+import TestSupport
 import WebRTC
 import WebRTCTestSupport
 
@@ -16,22 +17,11 @@ import WebRTCTestSupport
     static func makePair(profiles: [SRTPProtectionProfile] = [.aeadAES128GCM, .aes128CMHMACSHA1_80],
                          handshakeTimeout: Duration = .seconds(10),
                          start: Instant = Instant(nanoseconds: 5_000_000_000)) throws -> PeerPairDriver {
-        let certificate = try DTLSCertificate.generate()
         var dtls = DTLSConfiguration()
         dtls.profiles = profiles
         dtls.initialRetransmitTimeout = .milliseconds(25)
         dtls.handshakeTimeout = handshakeTimeout
-        let gatewayICE = ICECredentials.generate()
-        let browser = try BrowserPeer(remoteCredentials: gatewayICE, remoteFingerprint: certificate.fingerprint,
-                                      localAddress: browserAddress, remoteAddress: gatewayAddress,
-                                      dtlsConfiguration: dtls, now: start)
-        var config = WebRTCSession.Configuration(
-            certificate: certificate, localCredentials: gatewayICE, remoteCredentials: browser.credentials,
-            remoteFingerprint: browser.certificate.fingerprint, dtlsRole: .server, cname: "test",
-            wallClockAnchor: (start, 1_700_000_000))
-        config.dtls = dtls
-        let session = try WebRTCSession(configuration: config, now: start)
-        return PeerPairDriver(gateway: session, browser: browser, now: start)
+        return try PeerPairDriver.make(dtls: dtls, gatewayAddress: gatewayAddress, browserAddress: browserAddress, start: start)
     }
 
     @Test func connectsAndDecryptsMedia() throws {
@@ -110,7 +100,7 @@ import WebRTCTestSupport
         var pair = try Self.makePair()
         #expect(pair.run { $0.gateway.isConnected && $0.browser.isConnected })
         let stranger = TransportAddress(host: "127.0.0.1", port: 40000)!
-        var generator = SplitMix64(seed: 42)
+        var generator = SeededGenerator(seed: 42)
         for i in 0..<500 {
             var bytes = (0..<(1 + i % 300)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
             if i % 3 == 0 { bytes[0] = 0x80 }          // RTP-looking
@@ -138,18 +128,5 @@ import WebRTCTestSupport
         #expect(elapsed >= .seconds(27) && elapsed <= .seconds(31))
         #expect(pair.gateway.protectRTP(payloadType: 102, marker: true, sequenceNumber: 1, timestamp: 1, ssrc: 9,
                                         payload: [1][...], now: pair.now) == nil)
-    }
-}
-
-/// Small deterministic generator for fuzz-style inputs.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
