@@ -65,7 +65,7 @@ let package = Package(
 
         // app
         .executableTarget(name: "rtcbridge", dependencies: [
-            "Server", "Runtime", "RTCBase",
+            "Server", "Runtime",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
@@ -92,6 +92,7 @@ let package = Package(
         .testTarget(name: "WebRTCTests", dependencies: [
             "WebRTC", "Routing", "RTP", "Codecs", "SDP", "TestSupport", "WebRTCTestSupport", "Runtime",
         ], swiftSettings: strict),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "Runtime"], swiftSettings: strict),
         .testTarget(name: "InteropTests", dependencies: [], exclude: ["Scripts"], swiftSettings: strict),
     ]
 )

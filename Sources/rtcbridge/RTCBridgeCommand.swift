@@ -49,7 +49,14 @@ struct Serve: AsyncParsableCommand {
         var logger = Logger(label: "rtcbridge")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let (gatewayConfig, httpSettings): (GatewayConfiguration, HTTPSettings)
-        do { (gatewayConfig, httpSettings) = try makeConfiguration() } catch {
+        var options = ServeOptions()
+        options.configFile = config
+        options.paths = paths
+        options.http = http
+        options.webRTCUDPPort = webRTCUDP
+        options.iceHosts = iceHosts
+        options.token = token
+        do { (gatewayConfig, httpSettings) = try options.resolve() } catch {
             throw ValidationError("\(error)")
         }
 
@@ -81,36 +88,5 @@ struct Serve: AsyncParsableCommand {
         }
         logger.info("shutting down")
         await gateway.stop()
-    }
-
-    /// Merges defaults, the YAML file and flags (flags win).
-    func makeConfiguration() throws -> (GatewayConfiguration, HTTPSettings) {
-        var gw = GatewayConfiguration()
-        var http = HTTPSettings()
-        var pathList: [(String, String)] = []
-        if let config {
-            let file = try ConfigFile.load(from: config)
-            if let address = file.http?.address { (http.host, http.port) = try parseHostPort(address) }
-            if let origins = file.http?.corsOrigins { http.corsOrigins = origins }
-            http.bearerToken = file.http?.token
-            if let servers = file.http?.iceServers { http.iceServers = servers }
-            if let max = file.http?.maxOfferBytes { http.maxOfferBytes = max }
-            if let port = file.webrtc?.udpPort { gw.webRTCUDPPort = port }
-            if let bind = file.webrtc?.bindHost { gw.webRTCBindHost = bind }
-            if let hosts = file.webrtc?.iceHosts { gw.iceHostAddresses = hosts }
-            for (name, entry) in (file.paths ?? [:]).sorted(by: { $0.key < $1.key }) { pathList.append((name, entry.source)) }
-        }
-        for p in paths {
-            guard let (name, source) = p.splitOnce("=") else { throw ConfigError("--path '\(p)' is not NAME=SOURCE") }
-            pathList.removeAll { $0.0 == String(name) }
-            pathList.append((String(name), String(source)))
-        }
-        if pathList.isEmpty { pathList = [("demo", "demo")] }
-        gw.paths = try pathList.map { name, source in (name, try SourceSpec(parsing: source)) }
-        if let address = self.http { (http.host, http.port) = try parseHostPort(address) }
-        if let port = webRTCUDP { gw.webRTCUDPPort = port }
-        if !iceHosts.isEmpty { gw.iceHostAddresses = iceHosts }
-        if let token { http.bearerToken = token }
-        return (gw, http)
     }
 }

@@ -28,10 +28,15 @@ extension InteropScope {
     /// Starts `rtcbridge serve` with `arguments` (e.g. `["--path", "cam=/tmp/x.sdp"]`), on
     /// `--http 127.0.0.1:0 --webrtc-udp 0 --ice-host 127.0.0.1`, and waits for its ready line.
     func startGateway(_ arguments: [String] = [], timeout: Duration = .seconds(20)) async throws -> GatewayProcess {
-        let argv = [environment.gatewayBinary, "serve"] + arguments + [
+        try await startGateway(exactly: arguments + [
             "--http", "127.0.0.1:0", "--webrtc-udp", "0", "--ice-host", "127.0.0.1", "--log-level", "info",
-        ]
-        let process = try start("rtcbridge", argv)
+        ], timeout: timeout)
+    }
+
+    /// Starts `rtcbridge serve` with `arguments` and nothing added (the caller picks the ports,
+    /// e.g. in a config file), and waits for its ready line.
+    func startGateway(exactly arguments: [String], timeout: Duration = .seconds(20)) async throws -> GatewayProcess {
+        let process = try start("rtcbridge", [environment.gatewayBinary, "serve"] + arguments)
         let (_, line) = try await process.waitForLine(
             timeout: timeout, what: "the `rtcbridge ready http=… webrtc-udp=…` line"
         ) { Self.isReadyLine($0) }

@@ -1,0 +1,72 @@
+import Foundation
+import Runtime
+
+/// What `rtcbridge serve` was given on the command line; `resolve()` merges it with the YAML
+/// file and the defaults (flags win over the file, the file over defaults).
+public struct ServeOptions: Sendable {
+    public var configFile: String?
+    public var paths: [String] = []
+    public var http: String?
+    public var webRTCUDPPort: Int?
+    public var iceHosts: [String] = []
+    public var token: String?
+
+    public init() {}
+
+    public func resolve() throws -> (GatewayConfiguration, HTTPSettings) {
+        var gateway = GatewayConfiguration()
+        var http = HTTPSettings()
+        var pathList: [(String, String)] = []
+        if let configFile {
+            let file = try ConfigFile.load(from: configFile)
+            if let address = file.http?.address { (http.host, http.port) = try parseHostPort(address) }
+            if let origins = file.http?.corsOrigins { http.corsOrigins = origins }
+            http.bearerToken = file.http?.token
+            if let servers = file.http?.iceServers { http.iceServers = servers }
+            if let max = file.http?.maxOfferBytes {
+                guard max > 0 else { throw ConfigError("\(configFile): http.maxOfferBytes must be positive") }
+                http.maxOfferBytes = max
+            }
+            if let port = file.webrtc?.udpPort {
+                guard (0...65535).contains(port) else { throw ConfigError("\(configFile): webrtc.udpPort \(port) is not a port") }
+                gateway.webRTCUDPPort = port
+            }
+            if let bind = file.webrtc?.bindHost { gateway.webRTCBindHost = bind }
+            if let hosts = file.webrtc?.iceHosts { gateway.iceHostAddresses = hosts }
+            // Relative source files in a config file are relative to the file's folder.
+            let folder = URL(fileURLWithPath: configFile).deletingLastPathComponent()
+            for (name, entry) in (file.paths ?? [:]).sorted(by: { $0.key < $1.key }) {
+                var source = entry.source
+                if source.hasSuffix(".sdp"), !source.hasPrefix("/") {
+                    source = folder.appendingPathComponent(source).standardizedFileURL.path
+                }
+                pathList.append((name, source))
+            }
+        }
+        for p in paths {
+            guard let (name, source) = p.splitOnceAtEquals() else { throw ConfigError("--path '\(p)' is not NAME=SOURCE") }
+            pathList.removeAll { $0.0 == name }
+            pathList.append((name, source))
+        }
+        if pathList.isEmpty { pathList = [("demo", "demo")] }
+        gateway.paths = try pathList.map { name, source in (name, try SourceSpec(parsing: source)) }
+        if let address = self.http { (http.host, http.port) = try parseHostPort(address) }
+        if let port = webRTCUDPPort {
+            guard (0...65535).contains(port) else { throw ConfigError("--webrtc-udp \(port) is not a port") }
+            gateway.webRTCUDPPort = port
+        }
+        if !iceHosts.isEmpty { gateway.iceHostAddresses = iceHosts }
+        if let token { http.bearerToken = token }
+        return (gateway, http)
+    }
+}
+
+extension String {
+    /// "NAME=SOURCE" split at the first "="; nil when either side is empty.
+    func splitOnceAtEquals() -> (String, String)? {
+        guard let index = firstIndex(of: "=") else { return nil }
+        let name = String(self[..<index]), value = String(self[index...].dropFirst())
+        guard !name.isEmpty, !value.isEmpty else { return nil }
+        return (name, value)
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import Runtime
+@testable import Server
+import Testing
+
+@Suite struct ServeOptionsTests {
+    func writeConfig(_ text: String) throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rtcbridge-config-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let file = dir.appendingPathComponent("rtcbridge.yml")
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        return file.path
+    }
+
+    @Test func defaultsServeTheDemo() throws {
+        let (gateway, http) = try ServeOptions().resolve()
+        #expect(gateway.paths.map(\.name) == ["demo"] && gateway.paths.first?.source == .demo)
+        #expect(gateway.webRTCUDPPort == 8189 && http.port == 8889 && http.host == "0.0.0.0")
+        #expect(http.bearerToken == nil && http.corsOrigins == ["*"])
+    }
+
+    @Test func fileIsReadAndFlagsWin() throws {
+        let file = try writeConfig("""
+            http: { address: "127.0.0.1:9000", corsOrigins: ["https://a.example"], token: "t0ken", iceServers: ["stun:s.example:3478"], maxOfferBytes: 4096 }
+            webrtc: { udpPort: 9100, iceHosts: ["10.0.0.5"] }
+            paths:
+              cam: { source: cam.sdp }
+              clip: { source: demo }
+            """)
+        var options = ServeOptions()
+        options.configFile = file
+        var (gateway, http) = try options.resolve()
+        let folder = URL(fileURLWithPath: file).deletingLastPathComponent().path
+        #expect(gateway.paths.map(\.name) == ["cam", "clip"])
+        #expect(gateway.paths.first?.source == .rtpSDPFile(folder + "/cam.sdp"))   // relative to the file
+        #expect(http.host == "127.0.0.1" && http.port == 9000 && http.maxOfferBytes == 4096)
+        #expect(http.corsOrigins == ["https://a.example"] && http.iceServers == ["stun:s.example:3478"])
+        #expect(http.bearerToken == "t0ken" && gateway.webRTCUDPPort == 9100 && gateway.iceHostAddresses == ["10.0.0.5"])
+
+        options.http = "0.0.0.0:0"
+        options.webRTCUDPPort = 0
+        options.paths = ["cam=/abs/other.sdp"]
+        options.token = "flag"
+        (gateway, http) = try options.resolve()
+        #expect(http.port == 0 && gateway.webRTCUDPPort == 0 && http.bearerToken == "flag")
+        #expect(gateway.paths.map(\.name) == ["clip", "cam"])
+        #expect(gateway.paths.last?.source == .rtpSDPFile("/abs/other.sdp"))
+    }
+
+    @Test(arguments: [
+        ("webrtc: { udpPort: \"abc\" }", "udpPort"),
+        ("webrtc: { udpPort: 70000 }", "udpPort"),
+        ("http: { maxOfferBytes: 0 }", "maxOfferBytes"),
+        ("http: { address: \"nohost:port\" }", "HOST:PORT"),
+        ("paths: { cam: { nosource: x } }", "source"),
+        ("paths: { cam: { source: rtsp://x } }", "unknown source"),
+    ])
+    func badFilesNameTheProblem(text: String, expected: String) throws {
+        var options = ServeOptions()
+        options.configFile = try writeConfig(text)
+        #expect {
+            try options.resolve()
+        } throws: { error in
+            "\(error)".contains(expected)
+        }
+    }
+
+    @Test func missingFileAndBadFlagsAreClear() {
+        var options = ServeOptions()
+        options.configFile = "/nonexistent/rtcbridge.yml"
+        #expect { try options.resolve() } throws: { "\($0)".contains("/nonexistent/rtcbridge.yml") }
+        for bad in ["nope", "=demo", "cam="] {
+            var o = ServeOptions()
+            o.paths = [bad]
+            #expect { try o.resolve() } throws: { "\($0)".contains("NAME=SOURCE") }
+        }
+        var o = ServeOptions()
+        o.webRTCUDPPort = 65536
+        #expect(throws: (any Error).self) { try o.resolve() }
+        o.webRTCUDPPort = 65535
+        #expect(throws: Never.self) { try o.resolve() }
+    }
+
+    @Test func hostPortParsing() throws {
+        #expect(try parseHostPort("127.0.0.1:80") == ("127.0.0.1", 80))
+        #expect(try parseHostPort(":8889") == ("0.0.0.0", 8889))
+        #expect(try parseHostPort("[::1]:443") == ("::1", 443))
+        #expect(try parseHostPort("host:65535") == ("host", 65535))
+        for bad in ["host:65536", "host:-1", "host:", "host:x", ""] {
+            #expect(throws: ConfigError.self) { try parseHostPort(bad) }
+        }
+    }
+
+    @Test func tokensCompareInConstantTimeShape() {
+        #expect(constantTimeEquals("s3cret", "s3cret"))
+        #expect(!constantTimeEquals("s3cret", "s3creT"))
+        #expect(!constantTimeEquals("s3cret", "s3cre"))
+        #expect(!constantTimeEquals("", "x"))
+        #expect(constantTimeEquals("", ""))
+    }
+}
