@@ -92,6 +92,12 @@ let package = Package(
         .testTarget(name: "WebRTCTests", dependencies: [
             "WebRTC", "Routing", "RTP", "Codecs", "SDP", "TestSupport", "WebRTCTestSupport", "Runtime",
         ], swiftSettings: strict),
+        .testTarget(name: "RuntimeTests", dependencies: [
+            "Runtime", "Routing", "RTP", "Codecs", "RTCBase",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Runtime"], swiftSettings: strict),
         .testTarget(name: "InteropTests", dependencies: [], exclude: ["Scripts"], swiftSettings: strict),
     ]

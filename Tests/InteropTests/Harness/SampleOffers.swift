@@ -31,6 +31,23 @@ enum SampleOffers {
         return sdp
     }
 
+    /// Exactly `count` bytes (for tests at a size cap): the recvonly offer padded with
+    /// `a=x-pad:ppp…` lines, the last one cut to fit; nil when `count` is too small for that.
+    static func padded(toExactly count: Int) -> String? {
+        let prefix = "a=x-pad:", suffix = "\r\n"
+        let shortest = prefix.utf8.count + 1 + suffix.utf8.count
+        var sdp = recvonly
+        var remaining = count - sdp.utf8.count
+        guard remaining >= shortest else { return remaining == 0 ? sdp : nil }
+        while remaining > 0 {
+            // Full 120-byte lines while that leaves room for one more line, then the rest.
+            let length = remaining >= 120 + shortest ? 120 : remaining
+            sdp += prefix + String(repeating: "p", count: length - shortest + 1) + suffix
+            remaining -= length
+        }
+        return sdp
+    }
+
     private static func offer(
         video: [String], videoPayloadTypes: String, audio: [String], audioPayloadTypes: String
     ) -> String {
