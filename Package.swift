@@ -45,12 +45,14 @@ let package = Package(
         .target(name: "WebRTC", dependencies: ["RTCBase", "SDP", "STUN", "ICE", "DTLS", "SRTP", "RTP", "Codecs"],
                 swiftSettings: strict),
 
+        .target(name: "RTSP", dependencies: ["RTCBase", "SDP", "RTP"], swiftSettings: strict),
+
         // routing
         .target(name: "Routing", dependencies: ["RTCBase", "RTP", "Codecs"], swiftSettings: strict),
 
         // runtime
         .target(name: "Runtime", dependencies: [
-            "RTCBase", "SDP", "RTP", "Codecs", "Containers", "STUN", "WebRTC", "Routing",
+            "RTCBase", "SDP", "RTP", "Codecs", "Containers", "STUN", "WebRTC", "Routing", "RTSP",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
@@ -98,6 +100,7 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
+        .testTarget(name: "RTSPTests", dependencies: ["RTSP", "SDP", "RTP", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Runtime"], swiftSettings: strict),
         .testTarget(name: "InteropTests", dependencies: [], exclude: ["Scripts"], swiftSettings: strict),
     ]
