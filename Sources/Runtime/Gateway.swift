@@ -39,6 +39,10 @@ public struct GatewayConfiguration: Sendable {
     /// Addresses advertised as ICE host candidates; empty = every interface's IPv4 address.
     public var iceHostAddresses: [String] = []
     public var paths: [(name: String, source: SourceSpec)] = []
+    /// Plain RTP/UDP egress per path (`--forward NAME=rtp://HOST:PORT`).
+    public var forwards: [(path: String, spec: ForwardSpec)] = []
+    /// Recordings per path (`--record NAME=DIR`).
+    public var recordings: [(path: String, spec: RecordSpec)] = []
     public var routing = RoutingLimits()
     public init() {}
 }
@@ -51,7 +55,8 @@ public final class Gateway: @unchecked Sendable {
     public let configuration: GatewayConfiguration
     let group: any EventLoopGroup
     let logger: Logger
-    private var stoppers: [@Sendable () async -> Void] = []
+    /// Stops what `start()` started, in order (sources, outputs).
+    var stoppers: [@Sendable () async -> Void] = []
     public private(set) var udpPort = 0
 
     public init(configuration: GatewayConfiguration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
@@ -79,6 +84,8 @@ public final class Gateway: @unchecked Sendable {
                 throw SourceError.unusable("path '\(name)' (\(spec)): \(error)")
             }
         }
+        for (path, spec) in configuration.forwards { try await startForward(path: path, spec: spec) }
+        for (path, spec) in configuration.recordings { try await startRecording(path: path, spec: spec) }
     }
 
     private func startSource(name: String, spec: SourceSpec) async throws {

@@ -27,6 +27,10 @@ public struct ConfigFile: Decodable, Sendable {
     }
     public struct PathEntry: Decodable, Sendable {
         public var source: String
+        /// Plain RTP destinations, e.g. ["rtp://127.0.0.1:6000"].
+        public var forward: [String]?
+        /// Recording directory (and options), e.g. "/var/recordings".
+        public var record: String?
     }
 
     public var http: HTTP?

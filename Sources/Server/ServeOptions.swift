@@ -10,6 +10,10 @@ public struct ServeOptions: Sendable {
     public var webRTCUDPPort: Int?
     public var iceHosts: [String] = []
     public var token: String?
+    /// `NAME=rtp://HOST:PORT` (repeatable).
+    public var forwards: [String] = []
+    /// `NAME=DIR` (repeatable).
+    public var records: [String] = []
 
     public init() {}
 
@@ -36,6 +40,8 @@ public struct ServeOptions: Sendable {
             // Relative source files in a config file are relative to the file's folder.
             let folder = URL(fileURLWithPath: configFile).deletingLastPathComponent()
             for (name, entry) in (file.paths ?? [:]).sorted(by: { $0.key < $1.key }) {
+                for target in entry.forward ?? [] { gateway.forwards.append((name, try ForwardSpec(parsing: target))) }
+                if let record = entry.record { gateway.recordings.append((name, try RecordSpec(parsing: record))) }
                 var source = entry.source
                 if source.hasSuffix(".sdp"), !source.hasPrefix("/") {
                     source = folder.appendingPathComponent(source).standardizedFileURL.path
@@ -57,6 +63,14 @@ public struct ServeOptions: Sendable {
         }
         if !iceHosts.isEmpty { gateway.iceHostAddresses = iceHosts }
         if let token { http.bearerToken = token }
+        for f in forwards {
+            guard let (name, target) = f.splitOnceAtEquals() else { throw ConfigError("--forward '\(f)' is not NAME=rtp://HOST:PORT") }
+            gateway.forwards.append((name, try ForwardSpec(parsing: target)))
+        }
+        for r in records {
+            guard let (name, target) = r.splitOnceAtEquals() else { throw ConfigError("--record '\(r)' is not NAME=DIR") }
+            gateway.recordings.append((name, try RecordSpec(parsing: target)))
+        }
         return (gateway, http)
     }
 }

@@ -36,6 +36,12 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Bearer token WHEP clients must present.")
     var token: String?
 
+    @Option(name: .customLong("forward"), help: ArgumentHelp("Send a path as plain RTP and write an SDP file for receivers.", valueName: "NAME=rtp://HOST:PORT"))
+    var forwards: [String] = []
+
+    @Option(name: .customLong("record"), help: ArgumentHelp("Record a path into a directory.", valueName: "NAME=DIR"))
+    var records: [String] = []
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -56,6 +62,8 @@ struct Serve: AsyncParsableCommand {
         options.webRTCUDPPort = webRTCUDP
         options.iceHosts = iceHosts
         options.token = token
+        options.forwards = forwards
+        options.records = records
         do { (gatewayConfig, httpSettings) = try options.resolve() } catch {
             throw ValidationError("\(error)")
         }
