@@ -12,15 +12,19 @@ public enum SourceSpec: Sendable, Equatable, CustomStringConvertible {
     case demo
     /// Plain RTP described by an SDP file (e.g. `ffmpeg -sdp_file`).
     case rtpSDPFile(String)
+    /// No source of its own: WHIP publishers (`POST /{path}/whip`) publish into it.
+    case publisher
 
     /// Parses the SOURCE part of `--path NAME=SOURCE` or a config `source:` value.
     public init(parsing text: String) throws {
         if text == "demo" {
             self = .demo
+        } else if text == "publisher" {
+            self = .publisher
         } else if text.hasSuffix(".sdp") {
             self = .rtpSDPFile(text)
         } else {
-            throw SourceError.unusable("unknown source '\(text)': use 'demo' or a path to an .sdp file")
+            throw SourceError.unusable("unknown source '\(text)': use 'demo', 'publisher' or a path to an .sdp file")
         }
     }
 
@@ -28,6 +32,7 @@ public enum SourceSpec: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .demo: return "demo"
         case .rtpSDPFile(let file): return "rtp(\(file))"
+        case .publisher: return "publisher"
         }
     }
 }
@@ -47,11 +52,12 @@ public struct GatewayConfiguration: Sendable {
     public init() {}
 }
 
-/// The running gateway: router, the shared WebRTC socket, the WHEP service and the sources.
+/// The running gateway: router, the shared WebRTC socket, WHIP/WHEP sessions, sources, outputs.
 public final class Gateway: @unchecked Sendable {
     public let router: Router
     public let transport: WebRTCTransport
-    public private(set) var whep: WHEPService!
+    /// WHIP and WHEP sessions.
+    public private(set) var webrtc: WebRTCEndpoint!
     public let configuration: GatewayConfiguration
     let group: any EventLoopGroup
     let logger: Logger
@@ -73,7 +79,7 @@ public final class Gateway: @unchecked Sendable {
         udpPort = try await transport.bind(host: configuration.webRTCBindHost, port: configuration.webRTCUDPPort)
         let hosts = configuration.iceHostAddresses.isEmpty ? Self.interfaceAddresses() : configuration.iceHostAddresses
         let certificate = try DTLSCertificate.generate(commonName: "rtcbridge")
-        whep = WHEPService(router: router, transport: transport, certificate: certificate,
+        webrtc = WebRTCEndpoint(router: router, transport: transport, certificate: certificate,
                            configuration: .init(hostAddresses: hosts, udpPort: udpPort), logger: logger)
         logger.info("WebRTC UDP listening", metadata: ["port": "\(udpPort)", "candidates": "\(hosts)",
                                                        "fingerprint": "\(certificate.fingerprint.value)"])
@@ -90,6 +96,8 @@ public final class Gateway: @unchecked Sendable {
 
     private func startSource(name: String, spec: SourceSpec) async throws {
         switch spec {
+        case .publisher:
+            _ = try router.path(named: name) ?? router.createPath(named: name)
         case .demo:
             let source = try FileSource.demo(pathName: name, router: router, eventLoop: group.next(), logger: logger)
             try await source.start()
@@ -106,7 +114,7 @@ public final class Gateway: @unchecked Sendable {
     }
 
     public func stop() async {
-        await whep?.closeAll()
+        await webrtc?.closeAll()
         for stop in stoppers { await stop() }
         await transport.close()
     }

@@ -48,13 +48,20 @@ public final class WebRTCTransport: @unchecked Sendable {
 
     func register(_ peer: WebRTCPeer) {
         eventLoop.preconditionInEventLoop()
-        peersByUfrag[peer.session.configuration.localCredentials.ufrag] = peer
+        peersByUfrag[peer.session.localICECredentials.ufrag] = peer
         peer.pump(now: RuntimeClock.now())
+    }
+
+    /// After an ICE restart the peer answers to its new ufrag only.
+    func rekey(_ peer: WebRTCPeer, from oldUfrag: String) {
+        eventLoop.preconditionInEventLoop()
+        if peersByUfrag[oldUfrag] === peer { peersByUfrag[oldUfrag] = nil }
+        peersByUfrag[peer.session.localICECredentials.ufrag] = peer
     }
 
     func unregister(_ peer: WebRTCPeer) {
         eventLoop.preconditionInEventLoop()
-        peersByUfrag[peer.session.configuration.localCredentials.ufrag] = nil
+        peersByUfrag[peer.session.localICECredentials.ufrag] = nil
         for address in peer.addresses where peersByAddress[address] === peer { peersByAddress[address] = nil }
         accumulate(peer.session.counters)
     }

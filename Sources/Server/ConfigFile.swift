@@ -31,6 +31,10 @@ public struct ConfigFile: Decodable, Sendable {
         public var forward: [String]?
         /// Recording directory (and options), e.g. "/var/recordings".
         public var record: String?
+        /// Bearer token WHIP publishers of this path must present.
+        public var publishToken: String?
+        /// Bearer token WHEP viewers of this path must present.
+        public var readToken: String?
     }
 
     public var http: HTTP?

@@ -13,8 +13,9 @@ extension HTTPField.Name {
     static let rtcRetryAfter = HTTPField.Name("Retry-After")!
 }
 
-/// The HTTP face of the gateway: WHEP (`POST /{path}/whep`, `DELETE /{path}/whep/{id}`),
-/// the player page (`GET /{path}/`), the index (`GET /`), static files and `GET /api/stats`.
+/// The HTTP face of the gateway: WHEP and WHIP resources (`POST /{path}/whep|whip`, `PATCH` and
+/// `DELETE` on `/{path}/whep|whip/{id}`), the player (`GET /{path}/`) and publisher
+/// (`GET /{path}/publish`) pages, the index (`GET /`), static files and `GET /api/stats`.
 public struct GatewayHTTP: Sendable {
     let gateway: Gateway
     let settings: HTTPSettings
@@ -39,68 +40,22 @@ public struct GatewayHTTP: Sendable {
         router.get("/api/stats") { _, _ in try await stats() }
         // "/{path}" and "/{path}/" are one route in Hummingbird; the page derives its WHEP URL itself.
         router.get("/{path}") { _, _ in pages.response(named: "player.html") }
-        router.post("/{path}/whep") { request, context in try await postWHEP(request, context: context) }
-        router.delete("/{path}/whep/{id}") { request, context in
-            try authorize(request)
-            let id = try context.parameters.require("id")
-            do { try await gateway.whep.deleteViewer(id: id) } catch {
-                throw HTTPError(.notFound, message: "\(error)")
+        router.get("/{path}/publish") { _, _ in pages.response(named: "publish.html") }
+        for role in [WebRTCEndpoint.Role.viewer, .publisher] {
+            let segment = role.rawValue
+            router.post("/{path}/\(segment)") { request, context in try await post(request, context: context, role: role) }
+            router.patch("/{path}/\(segment)/{id}") { request, context in try await patch(request, context: context, role: role) }
+            router.delete("/{path}/\(segment)/{id}") { request, context in
+                let pathName = try context.parameters.require("path")
+                try authorize(request, path: pathName, role: role)
+                let id = try context.parameters.require("id")
+                do { try await gateway.webrtc.delete(id: id, role: role) } catch let error as WebRTCEndpointError {
+                    throw error.httpError
+                }
+                return Response(status: .ok)
             }
-            return Response(status: .ok)
-        }
-        router.patch("/{path}/whep/{id}") { _, _ in
-            Response(status: .methodNotAllowed, headers: [.rtcAllow: "DELETE, OPTIONS"],
-                     body: .init(byteBuffer: .init(string: "PATCH (trickle ICE / ICE restart) is not supported yet\n")))
         }
         return router
-    }
-
-    private func authorize(_ request: Request) throws {
-        guard let token = settings.bearerToken else { return }
-        let header = request.headers[.authorization] ?? ""
-        let presented = header.hasPrefix("Bearer ") ? String(header.dropFirst(7)) : ""
-        guard constantTimeEquals(presented, token) else {
-            throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer"], message: "missing or wrong bearer token")
-        }
-    }
-
-    private func postWHEP(_ request: Request, context: BasicRequestContext) async throws -> Response {
-        try authorize(request)
-        let pathName = try context.parameters.require("path")
-        let contentType = request.headers[.contentType]?.split(separator: ";").first?
-            .trimmingCharacters(in: .whitespaces).lowercased()
-        guard contentType == "application/sdp" else {
-            throw HTTPError(.unsupportedMediaType, message: "Content-Type must be application/sdp")
-        }
-        var request = request
-        let body: ByteBuffer
-        do { body = try await request.collectBody(upTo: settings.maxOfferBytes) } catch {
-            throw HTTPError(.contentTooLarge, message: "SDP offer larger than \(settings.maxOfferBytes) bytes")
-        }
-        let offer = String(buffer: body)
-        let answer: WHEPService.Answer
-        do {
-            answer = try await gateway.whep.createViewer(pathName: pathName, offer: offer)
-        } catch {
-            logger.info("WHEP offer refused", metadata: ["path": "\(pathName)", "reason": "\(error)"])
-            switch error {
-            case .badRequest: throw HTTPError(.badRequest, message: error.description)
-            case .unknownPath, .unknownSession: throw HTTPError(.notFound, message: error.description)
-            case .notReady: throw HTTPError(.serviceUnavailable, headers: [.rtcRetryAfter: "1"], message: error.description)
-            case .notAcceptable: throw HTTPError(.notAcceptable, message: error.description)
-            case .serviceUnavailable: throw HTTPError(.serviceUnavailable, message: error.description)
-            }
-        }
-        var headers: HTTPFields = [
-            .contentType: "application/sdp",
-            .location: "/\(pathName)/whep/\(answer.resourceID)",
-            .eTag: answer.etag,
-            .rtcAcceptPatch: "application/trickle-ice-sdpfrag",
-        ]
-        for server in settings.iceServers {
-            headers.append(HTTPField(name: .rtcLink, value: "<\(server)>; rel=\"ice-server\""))
-        }
-        return Response(status: .created, headers: headers, body: .init(byteBuffer: .init(string: answer.sdp)))
     }
 
     private func stats() async throws -> Response {

@@ -6,11 +6,20 @@ public struct HTTPSettings: Sendable {
     public var corsOrigins: [String] = ["*"]
     /// When set, WHEP requests need `Authorization: Bearer <token>` (compared in constant time).
     public var bearerToken: String?
+    /// Per-path tokens: publishing (WHIP) and reading (WHEP); each falls back to `bearerToken`.
+    public var pathTokens: [String: PathTokens] = [:]
     /// ICE servers advertised in `Link` headers (RFC 9725 §4.6), e.g. "stun:stun.example.org:3478".
     public var iceServers: [String] = []
     /// Largest accepted SDP offer body.
     public var maxOfferBytes = 64 * 1024
     public init() {}
+}
+
+/// Bearer tokens of one path.
+public struct PathTokens: Sendable, Equatable {
+    public var publish: String?
+    public var read: String?
+    public init(publish: String? = nil, read: String? = nil) { self.publish = publish; self.read = read }
 }
 
 /// Constant-time comparison for secrets (tokens), so timing does not reveal a prefix match.

@@ -42,6 +42,9 @@ public struct ServeOptions: Sendable {
             for (name, entry) in (file.paths ?? [:]).sorted(by: { $0.key < $1.key }) {
                 for target in entry.forward ?? [] { gateway.forwards.append((name, try ForwardSpec(parsing: target))) }
                 if let record = entry.record { gateway.recordings.append((name, try RecordSpec(parsing: record))) }
+                if entry.publishToken != nil || entry.readToken != nil {
+                    http.pathTokens[name] = PathTokens(publish: entry.publishToken, read: entry.readToken)
+                }
                 var source = entry.source
                 if source.hasSuffix(".sdp"), !source.hasPrefix("/") {
                     source = folder.appendingPathComponent(source).standardizedFileURL.path

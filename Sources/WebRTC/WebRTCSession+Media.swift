@@ -83,7 +83,11 @@ extension WebRTCSession {
             for rtcp in compound { handleRTCP(rtcp, now: now) }
         } else {
             do { try srtp.unprotectRTP(&packet) } catch { counters.srtpAuthFailures += 1; return }
-            guard let rtp = try? RTPPacket(parsing: packet) else { counters.droppedDatagrams += 1; return }
+            guard let rtp = try? RTPPacket(parsing: packet), recordInbound(rtp, now: now) else {
+                counters.droppedDatagrams += 1
+                return
+            }
+            counters.packetsReceived += 1
             outputs.append(.event(.rtp(rtp)))
         }
     }
@@ -96,6 +100,8 @@ extension WebRTCSession {
         case .fullIntraRequest(let fir):
             counters.keyframeRequestsReceived += 1
             for entry in fir.entries { outputs.append(.event(.keyframeRequested(ssrc: entry.ssrc))) }
+        case .senderReport(let report):
+            recordSenderReport(report, now: now)
         case .genericNACK(let nack):
             counters.nacksReceived += 1
             retransmit(nack.lostSequenceNumbers, ssrc: nack.mediaSSRC)
@@ -132,5 +138,7 @@ extension WebRTCSession {
             do { try srtp.protectRTCP(&packet) } catch { continue }
             outputs.append(.transmit(packet, to: to))
         }
+        let rr = receiverReports(now: now)
+        if !rr.isEmpty { sendRTCP(rr) }
     }
 }

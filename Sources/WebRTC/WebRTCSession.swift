@@ -27,6 +27,10 @@ public final class WebRTCSession {
         /// `wallClockAnchor.unixSeconds` was the wall-clock time at `wallClockAnchor.instant`.
         public var wallClockAnchor: (instant: Instant, unixSeconds: Double)
         public var limits = WebRTCLimits()
+        /// SSRC we put in RTCP feedback we originate (RR, NACK, PLI) when we only receive.
+        public var feedbackSSRC: UInt32 = SecureRandom.uint32()
+        /// Loss tracking for NACKs on inbound streams.
+        public var nack = NACKGenerator.Configuration()
 
         public init(certificate: DTLSCertificate, localCredentials: ICECredentials,
                     remoteCredentials: ICECredentials, remoteFingerprint: DTLSFingerprint,
@@ -72,6 +76,8 @@ public final class WebRTCSession {
     var outputs: [Output] = []
     var outputHead = 0
     var outbound: [OutboundStream] = []
+    var inbound: [InboundStream] = []
+    var inboundClockRates: [UInt8: Int] = [:]
     var nextReportDeadline: Instant = .distantFuture
     /// Where the peer's DTLS came from: replies go there until ICE has nominated a pair
     /// (browsers start DTLS as soon as their check succeeds, before nominating).
@@ -125,6 +131,7 @@ public final class WebRTCSession {
         dtls.handleTimeout(now: now)
         drainDTLS(now: now)
         if now >= nextReportDeadline { sendReports(now: now) }
+        sendDueNACKs(now: now)
     }
 
     /// Next output; `.timeout` means nothing more until that instant (or the next input).
@@ -136,7 +143,7 @@ public final class WebRTCSession {
             return output
         }
         if isClosed { return .timeout(.distantFuture) }
-        var deadline = nextReportDeadline
+        var deadline = min(nextReportDeadline, nextNACKDeadline)
         if case .timeout(let iceDeadline) = ice.poll() { deadline = min(deadline, iceDeadline) }
         if case .timeout(let dtlsDeadline) = dtls.poll() { deadline = min(deadline, dtlsDeadline) }
         return .timeout(deadline)
@@ -226,6 +233,8 @@ public struct WebRTCCounters: Sendable, Equatable {
     public var packetsSent = 0
     public var bytesSent = 0
     public var nacksReceived = 0
+    public var nacksSent = 0
+    public var packetsReceived = 0
     public var retransmissions = 0
     public var keyframeRequestsReceived = 0
     public init() {}
@@ -238,11 +247,25 @@ public struct WebRTCLimits: Sendable {
     public var sendHistoryPackets = 512
     public var sendHistoryBytes = 1 << 20
     public var maxNACKRetransmitsPerFeedback = 64
+    /// Most SSRCs a peer may send us (simulcast layers and audio included).
+    public var maxInboundStreams = 16
     public var rtcp = RTCPLimits()
     public init() {}
 }
 
 extension WebRTCSession {
+    /// The ICE credentials in use now (they change on an ICE restart).
+    public var localICECredentials: ICECredentials { ice.local }
+
+    /// ICE restart (RFC 8445 §9, signalled by a WHIP/WHEP PATCH): new credentials on both sides.
+    /// DTLS and SRTP continue; media keeps flowing to the selected address until the peer
+    /// nominates a pair with the new credentials.
+    public func restartICE(local: ICECredentials, remote: ICECredentials, now: Instant) {
+        guard !isClosed else { return }
+        ice.restart(local: local, remote: remote, now: now)
+        drainICE(now: now)
+    }
+
     /// Whether media and DTLS from `address` are accepted (ICE validated it).
     public func isValidated(_ address: TransportAddress) -> Bool { ice.isValidated(address) }
 }

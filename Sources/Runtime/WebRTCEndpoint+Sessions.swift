@@ -1,0 +1,212 @@
+import DTLS
+import ICE
+import Logging
+import NIOCore
+import RTCBase
+import Routing
+import SDP
+import WebRTC
+
+extension WebRTCEndpoint {
+    /// Codecs a publisher may send, in our order of preference (pass-through to every output).
+    static let publishCodecs: [CodecCapability] = [
+        CodecCapability(name: "H264", kind: .video, clockRate: 90000,
+                        fmtp: ["packetization-mode": "1", "profile-level-id": "42e01f", "level-asymmetry-allowed": "1"],
+                        rtcpFeedback: ["nack", "nack pli", "ccm fir"]),
+        CodecCapability(name: "VP8", kind: .video, clockRate: 90000, rtcpFeedback: ["nack", "nack pli", "ccm fir"]),
+        CodecCapability(name: "VP9", kind: .video, clockRate: 90000, fmtp: ["profile-id": "0"],
+                        rtcpFeedback: ["nack", "nack pli", "ccm fir"]),
+        CodecCapability(name: "AV1", kind: .video, clockRate: 90000, rtcpFeedback: ["nack", "nack pli", "ccm fir"]),
+        CodecCapability(name: "opus", kind: .audio, clockRate: 48000, channels: 2,
+                        fmtp: ["minptime": "10", "useinbandfec": "1"]),
+        CodecCapability(name: "PCMU", kind: .audio, clockRate: 8000),
+        CodecCapability(name: "PCMA", kind: .audio, clockRate: 8000),
+    ]
+
+    /// Negotiates a WHEP viewer for `pathName`: it receives the path's tracks as they are.
+    public func createViewer(pathName: String, offer offerText: String) async throws(WebRTCEndpointError) -> Answer {
+        let offer = try parse(offerText)
+        guard let path = router.path(named: pathName) else { throw .unknownPath(pathName) }
+        guard let tracks = path.tracks else { throw .notReady(pathName) }
+        let id = SecureRandom.token(24)
+        var localTracks: [MediaKind: LocalTrack] = [:]
+        for kind in [MediaKind.audio, .video] {
+            localTracks[kind] = LocalTrack(ssrc: SecureRandom.uint32() | 1, cname: "rtcbridge-\(id.prefix(8))",
+                                           streamID: pathName, trackID: "\(pathName)-\(kind)")
+        }
+        let negotiated = try negotiate(offer, codecs: tracks.map(\.codecCapability), direction: .sendonly, localTracks: localTracks)
+        var outputs: [TrackKind: ViewerForwarder.Output] = [:]
+        for m in negotiated.media where m.accepted {
+            guard let pt = m.payloadType, let kind = TrackKind(m.kind), let track = localTracks[m.kind] else { continue }
+            outputs[kind] = ViewerForwarder.Output(payloadType: pt, ssrc: track.ssrc)
+        }
+        guard !outputs.isEmpty else { throw .notAcceptable("no media section could be accepted") }
+        let viewerOutputs = outputs
+        try await register(id: id, role: .viewer, negotiated: negotiated) { [self] peer, finish in
+            let viewer = WHEPViewer(peer: peer, path: path, outputs: viewerOutputs, logger: logger)
+            viewer.onClosed = finish
+            return { viewer.close(reason: $0) }
+        }
+        logger.info("WHEP session created", metadata: ["session": "\(id)", "path": "\(pathName)",
+                                                       "media": "\(negotiated.summary)"])
+        return Answer(sdp: negotiated.answer.serialized(), resourceID: id, etag: "\"\(negotiated.local.ufrag)\"")
+    }
+
+    /// Negotiates a WHIP publisher for `pathName`; the path must accept publishers and be free.
+    public func createPublisher(pathName: String, offer offerText: String) async throws(WebRTCEndpointError) -> Answer {
+        let offer = try parse(offerText)
+        guard let path = router.path(named: pathName) else { throw .unknownPath(pathName) }
+        let negotiated = try negotiate(offer, codecs: Self.publishCodecs, direction: .recvonly, localTracks: [:])
+        var tracks: [TrackInfo] = []
+        for m in negotiated.media where m.accepted {
+            guard let codec = m.codec, let pt = m.payloadType, let kind = TrackKind(m.kind) else { continue }
+            tracks.append(TrackInfo(id: m.index, kind: kind, encodingName: codec.name, clockRate: codec.clockRate,
+                                    channels: codec.channels, fmtp: codec.fmtp, payloadType: pt))
+        }
+        guard !tracks.isEmpty else { throw .notAcceptable("no media section could be accepted") }
+        let publishedTracks = tracks
+        let token: PublisherToken
+        let keyframeRelay = KeyframeRelay()
+        do {
+            token = try path.attachPublisher(tracks: tracks) { keyframeRelay.fire() }
+        } catch {
+            if case .busy = error { throw .busy(pathName) }
+            throw .serviceUnavailable("\(error)")
+        }
+        let id = SecureRandom.token(24)
+        do {
+            try await register(id: id, role: .publisher, negotiated: negotiated) { [self] peer, finish in
+                let publisher = WHIPPublisher(peer: peer, path: path, token: token, tracks: publishedTracks, logger: logger)
+                publisher.onClosed = finish
+                keyframeRelay.target = publisher
+                return { publisher.close(reason: $0) }
+            }
+        } catch {
+            path.detachPublisher(token)
+            throw error
+        }
+        logger.info("WHIP publisher connected", metadata: ["session": "\(id)", "path": "\(pathName)",
+                                                           "media": "\(negotiated.summary)"])
+        return Answer(sdp: negotiated.answer.serialized(), resourceID: id, etag: "\"\(negotiated.local.ufrag)\"")
+    }
+
+    // MARK: Shared steps
+
+    struct Negotiation {
+        var answer: SessionDescription
+        var media: [NegotiatedMedia]
+        var local: ICECredentials
+        var remote: ICECredentials
+        var fingerprint: DTLSFingerprint
+        var setup: DTLSSetupRole
+
+        var summary: String {
+            media.filter(\.accepted).map { "\($0.kind):\($0.codec?.name ?? "?")/\($0.payloadType ?? 0)" }.joined(separator: ",")
+        }
+    }
+
+    func parse(_ text: String) throws(WebRTCEndpointError) -> SessionDescription {
+        do { return try SessionDescription(parsing: text, limits: configuration.sdpLimits) } catch {
+            throw .badRequest(error.description)
+        }
+    }
+
+    func negotiate(_ offer: SessionDescription, codecs: [CodecCapability], direction: MediaDirection,
+                   localTracks: [MediaKind: LocalTrack]) throws(WebRTCEndpointError) -> Negotiation {
+        guard let remote = offer.remoteICECredentials else { throw .badRequest("offer has no ice-ufrag/ice-pwd") }
+        guard let fingerprint = offer.remoteFingerprint else { throw .badRequest("offer has no DTLS fingerprint") }
+        let local = ICECredentials.generate()
+        let setup = offer.answerSetupRole
+        let options = AnswerOptions(
+            iceUfrag: local.ufrag, icePwd: local.password,
+            fingerprint: SDPFingerprint(algorithm: certificate.fingerprint.algorithm, value: certificate.fingerprint.value),
+            setup: setup, candidates: candidates(), codecs: codecs, localDirection: direction,
+            localTracks: localTracks, sessionID: UInt64(SecureRandom.uint32()) << 16)
+        do {
+            let (answer, media) = try SDPAnswerer.answer(to: offer, options: options)
+            return Negotiation(answer: answer, media: media, local: local, remote: remote, fingerprint: fingerprint, setup: setup)
+        } catch {
+            if error.kind == .noCommonCodec { throw .notAcceptable(error.reason) }
+            throw .badRequest(error.description)
+        }
+    }
+
+    /// Creates the session on the transport's loop and registers its resource. `makeAdapter`
+    /// joins the peer to routing and returns how to close it; it gets the callback that removes
+    /// the resource when the session ends by itself.
+    func register(id: String, role: Role, negotiated: Negotiation,
+                  makeAdapter: @escaping @Sendable (WebRTCPeer, @escaping (String) -> Void) -> (String) -> Void) async throws(WebRTCEndpointError) {
+        let config = WebRTCSession.Configuration(
+            certificate: certificate, localCredentials: negotiated.local, remoteCredentials: negotiated.remote,
+            remoteFingerprint: negotiated.fingerprint, dtlsRole: negotiated.setup == .active ? .client : .server,
+            cname: "rtcbridge-\(id.prefix(8))", wallClockAnchor: RuntimeClock.wallClockAnchor())
+        let result: Result<Void, WebRTCEndpointError> = (try? await transport.eventLoop.submit { [self] in
+            guard resources.count < configuration.maxSessions else {
+                return .failure(.serviceUnavailable("too many sessions (\(configuration.maxSessions))"))
+            }
+            let session: WebRTCSession
+            do { session = try WebRTCSession(configuration: config, now: RuntimeClock.now()) } catch {
+                return .failure(.serviceUnavailable("cannot create session: \(error)"))
+            }
+            let peer = WebRTCPeer(id: id, session: session, transport: transport)
+            let close = makeAdapter(peer) { [weak self] _ in self?.resources[id] = nil }
+            resources[id] = SessionResource(id: id, role: role, peer: peer, etag: "\"\(negotiated.local.ufrag)\"",
+                                            remoteCredentials: negotiated.remote, close: close)
+            transport.register(peer)
+            return .success(())
+        }.get()) ?? .failure(.serviceUnavailable("event loop unavailable"))
+        try result.get()
+    }
+}
+
+/// Hands a path's keyframe request (any thread) to the publisher adapter once it exists.
+final class KeyframeRelay: @unchecked Sendable {
+    weak var target: WHIPPublisher?
+    func fire() { target?.requestKeyframeFromPeer() }
+}
+
+extension TrackKind {
+    init?(_ kind: MediaKind) {
+        switch kind {
+        case .audio: self = .audio
+        case .video: self = .video
+        default: return nil
+        }
+    }
+}
+
+extension TrackInfo {
+    /// What the answerer may offer a viewer for this track (pass-through: the source's codec).
+    var codecCapability: CodecCapability {
+        var fmtp = self.fmtp
+        if encodingName.uppercased() == "H264" {
+            fmtp["packetization-mode"] = "1"
+            fmtp["level-asymmetry-allowed"] = "1"
+        }
+        return CodecCapability(
+            name: encodingName, kind: kind == .video ? .video : .audio, clockRate: clockRate,
+            channels: channels, fmtp: fmtp,
+            rtcpFeedback: kind == .video ? ["nack", "nack pli", "ccm fir"] : [])
+    }
+}
+
+extension SessionDescription {
+    /// The offerer's ICE credentials (first media section, falling back to session level).
+    var remoteICECredentials: ICECredentials? {
+        guard let m = media.first(where: { !$0.isRejected }) ?? media.first else { return nil }
+        guard let ufrag = iceUfrag(for: m), let pwd = icePwd(for: m) else { return nil }
+        return ICECredentials(ufrag: ufrag, password: pwd)
+    }
+
+    var remoteFingerprint: DTLSFingerprint? {
+        guard let m = media.first(where: { !$0.isRejected }) ?? media.first,
+              let fp = fingerprint(for: m) else { return nil }
+        return DTLSFingerprint(algorithm: fp.algorithm.lowercased(), value: fp.value.uppercased())
+    }
+
+    /// RFC 8842 §5.2: answer actpass/active with passive, passive with active.
+    var answerSetupRole: DTLSSetupRole {
+        let offered = media.first(where: { !$0.isRejected }).flatMap { setup(for: $0) } ?? setup
+        return offered == .passive ? .active : .passive
+    }
+}

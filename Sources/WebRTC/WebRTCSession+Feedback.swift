@@ -1,0 +1,94 @@
+import RTCBase
+import RTP
+import SRTP
+
+/// What the gateway keeps for each SSRC a peer sends it (a WHIP publisher's media): reception
+/// statistics for receiver reports (RFC 3550 §6.4.2) and loss tracking for generic NACKs
+/// (RFC 4585 §6.2.1).
+struct InboundStream {
+    let ssrc: UInt32
+    var statistics: ReceiverStatistics
+    var nacks: NACKGenerator
+}
+
+extension WebRTCSession {
+    /// Declares a payload type the peer may send and its clock rate; RTP with other payload
+    /// types is dropped and counted. Receiving sessions (WHIP) call this once per negotiated codec.
+    public func expectInbound(payloadType: UInt8, clockRate: Int) {
+        inboundClockRates[payloadType] = clockRate
+    }
+
+    /// Sends RTCP feedback to the peer (e.g. PLI to a publisher), protected; dropped before the
+    /// session is connected.
+    public func sendRTCP(_ packets: [RTCPPacket]) {
+        guard let srtp, let to = remoteAddress, state == .connected, !packets.isEmpty else { return }
+        var bytes = RTCPCompound.serialize(packets)
+        do { try srtp.protectRTCP(&bytes) } catch { return }
+        outputs.append(.transmit(bytes, to: to))
+    }
+
+    /// Asks the peer for a keyframe on `mediaSSRC` (RFC 4585 §6.3.1 PLI).
+    public func requestKeyframe(mediaSSRC: UInt32) {
+        sendRTCP([.pictureLossIndication(RTCPPictureLossIndication(senderSSRC: configuration.feedbackSSRC, mediaSSRC: mediaSSRC))])
+    }
+
+    /// Books a decrypted RTP packet into its stream's statistics and loss tracking. Returns false
+    /// when the packet is dropped (unknown payload type, too many streams).
+    func recordInbound(_ packet: RTPPacket, now: Instant) -> Bool {
+        guard let clockRate = inboundClockRates[packet.payloadType] else { return false }
+        let index: Int
+        if let existing = inbound.firstIndex(where: { $0.ssrc == packet.ssrc }) {
+            index = existing
+        } else {
+            guard inbound.count < configuration.limits.maxInboundStreams else { return false }
+            inbound.append(InboundStream(ssrc: packet.ssrc, statistics: ReceiverStatistics(ssrc: packet.ssrc, clockRate: clockRate),
+                                         nacks: NACKGenerator(configuration: configuration.nack)))
+            index = inbound.count - 1
+        }
+        _ = inbound[index].statistics.handle(sequenceNumber: packet.sequenceNumber, rtpTimestamp: packet.timestamp, arrival: now)
+        inbound[index].nacks.handle(sequenceNumber: packet.sequenceNumber, at: now)
+        sendDueNACKs(now: now)
+        return true
+    }
+
+    /// Sends NACKs that are due, and a PLI where loss went beyond repair.
+    func sendDueNACKs(now: Instant) {
+        for index in inbound.indices {
+            while true {
+                switch inbound[index].nacks.poll(now: now) {
+                case .nack(let lost):
+                    counters.nacksSent += 1
+                    sendRTCP([.genericNACK(RTCPGenericNACK(senderSSRC: configuration.feedbackSSRC,
+                                                           mediaSSRC: inbound[index].ssrc, lostSequenceNumbers: lost))])
+                    continue
+                case .keyframeNeeded:
+                    requestKeyframe(mediaSSRC: inbound[index].ssrc)
+                    continue
+                case .timeout:
+                    break
+                }
+                break
+            }
+        }
+    }
+
+    /// The earliest NACK retry deadline over all inbound streams.
+    var nextNACKDeadline: Instant {
+        inbound.reduce(Instant.distantFuture) { min($0, $1.nacks.nextDeadline ?? .distantFuture) }
+    }
+
+    /// Receiver reports for every inbound stream, with our CNAME (RFC 3550 §6.1 compound).
+    func receiverReports(now: Instant) -> [RTCPPacket] {
+        guard !inbound.isEmpty else { return [] }
+        var blocks: [RTCPReceptionReport] = []
+        for index in inbound.indices { blocks.append(inbound[index].statistics.makeReceptionReport(now: now)) }
+        return [.receiverReport(RTCPReceiverReport(ssrc: configuration.feedbackSSRC, reports: blocks)),
+                .sourceDescription(RTCPSourceDescription(cname: configuration.cname, ssrc: configuration.feedbackSSRC))]
+    }
+
+    /// Sender reports carry the peer's last SR time for its RTT (LSR/DLSR in our RR).
+    func recordSenderReport(_ report: RTCPSenderReport, now: Instant) {
+        guard let index = inbound.firstIndex(where: { $0.ssrc == report.ssrc }) else { return }
+        inbound[index].statistics.handleSenderReport(ntpTimestamp: report.ntpTimestamp, arrival: now)
+    }
+}
