@@ -51,8 +51,16 @@ public struct ConfigFile: Decodable, Sendable {
             return try YAMLDecoder().decode(ConfigFile.self, from: text)
         } catch let DecodingError.keyNotFound(key, context) {
             throw ConfigError("\(file): missing key '\(key.stringValue)' at \(context.codingPath.map(\.stringValue).joined(separator: "."))")
-        } catch let DecodingError.typeMismatch(_, context) {
-            throw ConfigError("\(file): wrong type at '\(context.codingPath.map(\.stringValue).joined(separator: "."))': \(context.debugDescription)")
+        } catch let DecodingError.typeMismatch(type, context) {
+            let expected: String
+            switch type {
+            case is Int.Type: expected = "an integer"
+            case is String.Type: expected = "a string"
+            case is Bool.Type: expected = "true or false"
+            case is [String].Type: expected = "a list of strings"
+            default: expected = "a \(type)"
+            }
+            throw ConfigError("\(file): '\(context.codingPath.map(\.stringValue).joined(separator: "."))' must be \(expected)")
         } catch {
             throw ConfigError("\(file): \(error)")
         }

@@ -58,7 +58,13 @@ public struct ServeOptions: Sendable {
             pathList.append((name, source))
         }
         if pathList.isEmpty { pathList = [("demo", "demo")] }
-        gateway.paths = try pathList.map { name, source in (name, try SourceSpec(parsing: source)) }
+        gateway.paths = try pathList.map { name, source in
+            let spec = try SourceSpec(parsing: source)
+            if case .rtpSDPFile(let file) = spec, !FileManager.default.isReadableFile(atPath: file) {
+                throw ConfigError("path '\(name)': SDP file \(file) does not exist or cannot be read")
+            }
+            return (name, spec)
+        }
         if let address = self.http { (http.host, http.port) = try parseHostPort(address) }
         if let port = webRTCUDPPort {
             guard (0...65535).contains(port) else { throw ConfigError("--webrtc-udp \(port) is not a port") }

@@ -49,12 +49,10 @@ struct Serve: AsyncParsableCommand {
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown log level '\(logLevel)'") }
         for p in paths where !p.contains("=") { throw ValidationError("--path '\(p)' is not NAME=SOURCE") }
         if let port = webRTCUDP, !(0...65535).contains(port) { throw ValidationError("--webrtc-udp \(port) is not a port") }
+        do { _ = try options.resolve() } catch { throw ValidationError("\(error)") }
     }
 
-    func run() async throws {
-        var logger = Logger(label: "rtcbridge")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        let (gatewayConfig, httpSettings): (GatewayConfiguration, HTTPSettings)
+    var options: ServeOptions {
         var options = ServeOptions()
         options.configFile = config
         options.paths = paths
@@ -64,6 +62,13 @@ struct Serve: AsyncParsableCommand {
         options.token = token
         options.forwards = forwards
         options.records = records
+        return options
+    }
+
+    func run() async throws {
+        var logger = Logger(label: "rtcbridge")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let (gatewayConfig, httpSettings): (GatewayConfiguration, HTTPSettings)
         do { (gatewayConfig, httpSettings) = try options.resolve() } catch {
             throw ValidationError("\(error)")
         }

@@ -27,10 +27,12 @@ import Testing
               cam: { source: cam.sdp }
               clip: { source: demo }
             """)
+        let folder = URL(fileURLWithPath: file).deletingLastPathComponent().path
+        try "v=0\n".write(toFile: folder + "/cam.sdp", atomically: true, encoding: .utf8)
+        try "v=0\n".write(toFile: folder + "/other.sdp", atomically: true, encoding: .utf8)
         var options = ServeOptions()
         options.configFile = file
         var (gateway, http) = try options.resolve()
-        let folder = URL(fileURLWithPath: file).deletingLastPathComponent().path
         #expect(gateway.paths.map(\.name) == ["cam", "clip"])
         #expect(gateway.paths.first?.source == .rtpSDPFile(folder + "/cam.sdp"))   // relative to the file
         #expect(http.host == "127.0.0.1" && http.port == 9000 && http.maxOfferBytes == 4096)
@@ -39,21 +41,25 @@ import Testing
 
         options.http = "0.0.0.0:0"
         options.webRTCUDPPort = 0
-        options.paths = ["cam=/abs/other.sdp"]
+        options.paths = ["cam=\(folder)/other.sdp"]
         options.token = "flag"
         (gateway, http) = try options.resolve()
         #expect(http.port == 0 && gateway.webRTCUDPPort == 0 && http.bearerToken == "flag")
         #expect(gateway.paths.map(\.name) == ["clip", "cam"])
-        #expect(gateway.paths.last?.source == .rtpSDPFile("/abs/other.sdp"))
+        #expect(gateway.paths.last?.source == .rtpSDPFile(folder + "/other.sdp"))
+
+        options.paths = ["cam=/nonexistent/x.sdp"]
+        #expect { try options.resolve() } throws: { "\($0)".contains("/nonexistent/x.sdp") }
     }
 
     @Test(arguments: [
-        ("webrtc: { udpPort: \"abc\" }", "udpPort"),
+        ("webrtc: { udpPort: \"abc\" }", "'webrtc.udpPort' must be an integer"),
         ("webrtc: { udpPort: 70000 }", "udpPort"),
         ("http: { maxOfferBytes: 0 }", "maxOfferBytes"),
         ("http: { address: \"nohost:port\" }", "HOST:PORT"),
         ("paths: { cam: { nosource: x } }", "source"),
         ("paths: { cam: { source: rtsp://x } }", "unknown source"),
+        ("paths: { cam: { source: missing.sdp } }", "does not exist"),
     ])
     func badFilesNameTheProblem(text: String, expected: String) throws {
         var options = ServeOptions()
