@@ -86,7 +86,7 @@ let package = Package(
         .testTarget(name: "SDPTests", dependencies: ["SDP"], resources: [.copy("Vectors")], swiftSettings: strict),
         .testTarget(name: "STUNTests", dependencies: ["STUN"], swiftSettings: strict),
         .testTarget(name: "RTPTests", dependencies: ["RTP"], swiftSettings: strict),
-        .testTarget(name: "CodecsTests", dependencies: ["Codecs", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "CodecsTests", dependencies: ["Codecs", "TestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "ContainersTests", dependencies: ["Containers", "Codecs", "TestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "ICETests", dependencies: ["ICE", "STUN", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "DTLSTests", dependencies: ["DTLS", "SRTP", "TestSupport"], swiftSettings: strict),

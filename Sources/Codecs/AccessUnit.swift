@@ -2,7 +2,10 @@
 ///
 /// - H.264/H.265: `payloads` holds the NAL units of one access unit, without start codes or
 ///   length prefixes (RFC 6184 §1.3, ITU-T H.264 §7.4.1.2.3).
-/// - VP8/VP9/AV1/Opus/G.711: `payloads` holds exactly one element, the whole frame.
+/// - VP8/Opus/G.711: `payloads` holds exactly one element, the whole frame.
+/// - VP9: one element per spatial-layer frame (one for ordinary streams).
+/// - AV1: one element per OBU, each with `obu_size`, starting with a temporal delimiter;
+///   joined they are the low-overhead bitstream of one temporal unit (what IVF stores).
 public struct AccessUnit: Sendable, Equatable {
     public var payloads: [[UInt8]]
     /// Presentation timestamp in the codec's RTP clock (90 kHz video, 48 kHz Opus, 8 kHz G.711).

@@ -23,15 +23,17 @@ public struct CodecDescriptor: Sendable, Equatable {
     /// True when browsers can receive this codec over WebRTC.
     public let webRTCCompatible: Bool
 
-    /// A depacketizer for this codec, or nil when the gateway cannot reassemble it yet
-    /// (H.265, VP9, AV1 are forwarded as packets only). `fmtp` seeds H.264 parameter sets.
+    /// A depacketizer for this codec, or nil when the gateway cannot reassemble it. `fmtp` seeds
+    /// H.264 (`sprop-parameter-sets`) and H.265 (`sprop-vps`/`sprop-sps`/`sprop-pps`) parameter sets.
     public func makeDepacketizer(fmtp: [String: String] = [:],
                                  limits: DepacketizerLimits = DepacketizerLimits()) -> (any RTPDepacketizer)? {
         switch format {
         case .h264: H264Depacketizer(fmtp: fmtp, limits: limits)
+        case .h265: H265Depacketizer(fmtp: fmtp, limits: limits)
         case .vp8: VP8Depacketizer(limits: limits)
+        case .vp9: VP9Depacketizer(limits: limits)
+        case .av1: AV1Depacketizer(limits: limits)
         case .opus, .pcmu, .pcma: FrameDepacketizer(limits: limits)
-        case .h265, .vp9, .av1: nil
         }
     }
 
@@ -39,9 +41,11 @@ public struct CodecDescriptor: Sendable, Equatable {
     public func makePacketizer() -> (any RTPPacketizer)? {
         switch format {
         case .h264: H264Packetizer()
+        case .h265: H265Packetizer()
         case .vp8: VP8Packetizer()
+        case .vp9: VP9Packetizer()
+        case .av1: AV1Packetizer()
         case .opus, .pcmu, .pcma: FramePacketizer()
-        case .h265, .vp9, .av1: nil
         }
     }
 

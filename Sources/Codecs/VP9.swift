@@ -1,4 +1,4 @@
-/// VP9 RTP payload facts (RFC 9628), enough for pass-through forwarding.
+/// VP9 RTP payload facts (RFC 9628).
 public enum VP9 {
     /// Cheap check: does this RTP payload start a VP9 key frame? The payload descriptor
     /// (RFC 9628 §4.2) must have B = 1 (start of frame) and P = 0 (not inter-picture predicted),
@@ -19,4 +19,7 @@ public enum VP9 {
         guard index < payload.endIndex else { return false }
         return (payload[index] >> 1) & 0x07 == 0
     }
+
+    /// Largest number of spatial layers (SID is three bits, RFC 9628 §4.2).
+    public static let maxSpatialLayers = 8
 }

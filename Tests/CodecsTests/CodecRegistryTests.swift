@@ -45,9 +45,33 @@ import Testing
             }
             #expect(out == [unit], "\(name)")
         }
-        for name in ["VP9", "AV1", "H265"] {
-            #expect(CodecRegistry.descriptor(forEncodingName: name)?.makeDepacketizer() == nil)
+    }
+
+    @Test func makesPacketizersAndDepacketizersForVP9AV1AndH265() {
+        let frames: [String: [[UInt8]]] = [
+            "VP9": [vp9Frame(key: true, size: 3000)],
+            "AV1": av1TemporalUnit(frameSize: 3000),
+            "H265": [hevcVPS, hevcSPS, hevcPPS, hevcSlice(idr: true, size: 3000)],
+        ]
+        for (name, payloads) in frames {
+            guard let descriptor = CodecRegistry.descriptor(forEncodingName: name),
+                  var packetizer = descriptor.makePacketizer(),
+                  var depacketizer = descriptor.makeDepacketizer(fmtp: [:]) else {
+                Issue.record("no (de)packetizer for \(name)")
+                continue
+            }
+            let unit = AccessUnit(payloads: payloads, rtpTimestamp: 1234, isKeyframe: true)
+            var out: [AccessUnit] = []
+            for (index, packet) in packetizer.packetize(unit, maxPayloadSize: 1200).enumerated() {
+                #expect(index > 0 || descriptor.isKeyframePacket(packet.payload[...]), "\(name)")
+                out += depacketizer.push(payload: packet.payload[...], sequenceNumber: UInt16(index),
+                                         rtpTimestamp: 1234, marker: packet.marker)
+            }
+            #expect(out == [unit], "\(name)")
         }
+        let h265 = CodecRegistry.descriptor(for: .h265)?.makeDepacketizer(
+            fmtp: ["sprop-vps": "QAEMAf//", "sprop-sps": "QgEBAWAA", "sprop-pps": "RAHBcg=="])
+        #expect((h265 as? H265Depacketizer)?.parameterSets == [hevcVPS, hevcSPS, hevcPPS])
     }
 
     @Test func h264DepacketizerSeededFromFmtp() {
