@@ -1,6 +1,13 @@
 import DTLS
-import SRTP
 import Foundation
+import RTCBase
+import SRTP
+
+/// A real Chromium 156 recvonly offer (Tests/SDPTests/Vectors), read from the source tree.
+let chromiumOffer: String? = {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    return try? String(contentsOf: root.appendingPathComponent("Tests/SDPTests/Vectors/chromium-recvonly.sdp"), encoding: .utf8)
+}()
 
 // Release-build benchmarks for RTCBridge's hot paths. Run:
 //   swift build -c release --product RTCBridgeBenchmarks && .build/release/RTCBridgeBenchmarks
@@ -18,5 +25,26 @@ for profile in [SRTPProtectionProfile.aeadAES128GCM, .aes128CMHMACSHA1_80] {
         } catch {
             print("  \(profile) viewers=\(viewers): failed: \(error)")
         }
+    }
+}
+
+print("WHIP → WHEP relay, gateway part (SRTP in → unit → fan-out → SRTP out), per video frame of 3 packets")
+for viewers in [1, 50] {
+    do {
+        let result = try RelayLatencyBenchmark(viewers: viewers, frames: 3000).run()
+        print(String(format: "  viewers=%2d: p50 %.1f µs, p99 %.1f µs (frame's last packet in → last viewer's packet out; %d packets out)",
+                     viewers, result.p50.secondsDouble * 1e6, result.p99.secondsDouble * 1e6, result.packets))
+    } catch {
+        print("  viewers=\(viewers): failed: \(error)")
+    }
+}
+
+print("WHEP session setup on the gateway (offer → answer → ICE → DTLS connected), one core")
+if let offer = chromiumOffer {
+    do {
+        let rate = try SessionSetupBenchmark(sessions: 300, offer: offer).run()
+        print(String(format: "  %.0f sessions/s", rate))
+    } catch {
+        print("  failed: \(error)")
     }
 }

@@ -7,10 +7,11 @@ import Routing
 /// depacketizing: a video unit is every packet with one timestamp, closed by the marker bit or a
 /// timestamp change (x264 sends several slices per frame; never split them); an audio packet is a
 /// unit of its own. Keyframes are recognised from the payloads through the codec registry.
-struct RTPUnitAssembler {
-    struct Limits {
-        var maxPacketsPerUnit = 2048
-        var maxBytesPerUnit = 4 << 20
+public struct RTPUnitAssembler {
+    public struct Limits: Sendable {
+        public var maxPacketsPerUnit = 2048
+        public var maxBytesPerUnit = 4 << 20
+        public init() {}
     }
 
     let trackID: Int
@@ -20,9 +21,9 @@ struct RTPUnitAssembler {
     private var pending: [RTPPacket] = []
     private var pendingBytes = 0
     private var pendingKeyframe = false
-    private(set) var droppedUnits = 0
+    public private(set) var droppedUnits = 0
 
-    init(trackID: Int, isVideo: Bool, codec: CodecDescriptor?, limits: Limits = Limits()) {
+    public init(trackID: Int, isVideo: Bool, codec: CodecDescriptor?, limits: Limits = Limits()) {
         self.trackID = trackID
         self.isVideo = isVideo
         self.codec = codec
@@ -30,7 +31,7 @@ struct RTPUnitAssembler {
     }
 
     /// Feeds one packet; returns the units it completes (zero, one, or two on a timestamp change).
-    mutating func push(_ packet: RTPPacket, arrival: Instant) -> [MediaUnit] {
+    public mutating func push(_ packet: RTPPacket, arrival: Instant) -> [MediaUnit] {
         guard isVideo else {
             return [MediaUnit(trackID: trackID, packets: [packet], rtpTimestamp: packet.timestamp,
                               isKeyframe: true, arrival: arrival, sourceEpoch: 0)]

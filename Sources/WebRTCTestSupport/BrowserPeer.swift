@@ -106,6 +106,14 @@ public final class BrowserPeer {
         outputs.append(.transmit(bytes, to: remoteAddress))
     }
 
+    /// A protected RTP datagram for the gateway, as a publishing browser sends it.
+    public func protectRTP(_ packet: RTPPacket) -> [UInt8]? {
+        guard let srtp else { return nil }
+        var bytes = packet.bytes
+        guard (try? srtp.protectRTP(&bytes)) != nil else { return nil }
+        return bytes
+    }
+
     /// Drops what was received so far (keeps memory flat in long runs).
     public func clearReceived() {
         receivedRTP.removeAll(keepingCapacity: true)
