@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "WebRTC", dependencies: ["RTCBase", "SDP", "STUN", "ICE", "DTLS", "SRTP", "RTP", "Codecs"],
                 swiftSettings: strict),
 
-        .target(name: "RTSP", dependencies: ["RTCBase", "SDP", "RTP"], swiftSettings: strict),
+        .target(name: "RTSP", dependencies: ["RTCBase", "SDP", "RTP", "COpenSSL"], swiftSettings: strict),
 
         // routing
         .target(name: "Routing", dependencies: ["RTCBase", "RTP", "Codecs"], swiftSettings: strict),
@@ -95,7 +95,7 @@ let package = Package(
             "WebRTC", "Routing", "RTP", "Codecs", "SDP", "TestSupport", "WebRTCTestSupport", "Runtime",
         ], swiftSettings: strict),
         .testTarget(name: "RuntimeTests", dependencies: [
-            "Runtime", "Routing", "RTP", "Codecs", "RTCBase",
+            "Runtime", "Routing", "RTP", "Codecs", "Containers", "RTCBase",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),

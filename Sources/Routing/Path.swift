@@ -73,6 +73,7 @@ public final class Path: Sendable {
         }
         if shouldWake { reader.wake() }
         keyframeCall?()
+        notifyReaderCount()
         return reader
     }
 
@@ -83,7 +84,22 @@ public final class Path: Sendable {
             state.readers.remove(at: index)
             return true
         }
-        if found { reader.close() }
+        if found {
+            reader.close()
+            notifyReaderCount()
+        }
+    }
+
+    /// Calls `observer` with the reader count now and after every reader is added or removed,
+    /// outside the path's lock (an on-demand source starts at 1 and schedules its stop at 0).
+    public func observeReaders(_ observer: @escaping @Sendable (Int) -> Void) {
+        state.withLock { $0.readerObserver = observer }
+        notifyReaderCount()
+    }
+
+    private func notifyReaderCount() {
+        let (observer, count) = state.withLock { ($0.readerObserver, $0.readers.count) }
+        observer?(count)
     }
 
     /// Asks the source for a keyframe (viewer PLI/FIR, new reader). Coalesced: at most one upstream

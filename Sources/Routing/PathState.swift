@@ -23,6 +23,8 @@ struct PathState {
     var throttle: KeyframeRequestThrottle
     var stats = PathStats()
     var isClosed = false
+    /// Told the reader count after every add/remove (on-demand sources start and stop on it).
+    var readerObserver: (@Sendable (Int) -> Void)?
 
     init(limits: RoutingLimits) {
         cache = GOPCache(maxUnits: limits.gopCacheMaxUnits, maxBytes: limits.gopCacheMaxBytes)
