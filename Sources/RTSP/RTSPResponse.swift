@@ -1,0 +1,30 @@
+/// An RTSP response (RFC 2326 §7): `RTSP-Version SP Status-Code SP Reason-Phrase CRLF`, headers, body.
+public struct RTSPResponse: Sendable, Equatable {
+    public var version: String
+    public var status: RTSPStatus
+    public var headers: RTSPHeaders
+    public var body: [UInt8]
+
+    public init(status: RTSPStatus, version: String = RTSP.version, headers: RTSPHeaders = RTSPHeaders(),
+                body: [UInt8] = []) {
+        self.version = version
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    public var cseq: Int? { headers["CSeq"].flatMap { RTSPHeaderNumber.parse($0) } }
+
+    /// The wire form. `Content-Length` is set from `body` (removed when the body is empty).
+    public func serialized() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256 + body.count)
+        out.append(contentsOf: "\(version) \(status.code) \(status.reason)\r\n".utf8)
+        var headers = headers
+        headers.set(body.isEmpty ? nil : String(body.count), for: "Content-Length")
+        headers.write(into: &out)
+        out.append(contentsOf: "\r\n".utf8)
+        out.append(contentsOf: body)
+        return out
+    }
+}

@@ -1,0 +1,251 @@
+import RTCBase
+import SDP
+
+/// Sans-IO RTSP server side of one TCP connection (RFC 2326 §10): OPTIONS, DESCRIBE, ANNOUNCE,
+/// SETUP, PLAY, PAUSE, RECORD, TEARDOWN, GET_PARAMETER, SET_PARAMETER, with per-path Basic/Digest
+/// authentication and random session ids bound to this connection.
+///
+/// Driver contract: feed each parsed request to `handle(_:now:)`; answer every `.lookup`,
+/// `.needServerPorts` and `.play` event with `resolve`, `provideServerPorts`/`rejectTransport` and
+/// `acceptPlay` (requests that arrive meanwhile are queued); call `handleTimeout(now:)` at the last
+/// `.timeout`; drain `poll()` until it returns `.timeout` after every call.
+public struct RTSPServerSession: Sendable {
+    struct PathKey: Hashable, Sendable {
+        var path: String
+        var access: RTSPAccess
+    }
+
+    enum Waiting: Sendable {
+        case lookup(PathKey)
+        case ports
+        case play
+    }
+
+    struct Parked: Sendable {
+        var id: RTSPQueryID
+        var request: RTSPRequest
+        var waiting: Waiting
+    }
+
+    /// Answers carried into the replay of a parked request.
+    enum Answer: Sendable {
+        case ports(rtp: UInt16, rtcp: UInt16)
+        case portsRejected
+        case rtpInfo([RTSPServerRTPInfo])
+    }
+
+    struct SessionState: Sendable {
+        var id: String
+        var path: String
+        var access: RTSPAccess
+        var tracks: [RTSPServerTrack] = []
+        var active = false
+        var lastActivity: Instant
+        var description: SessionDescription?
+        var usesUDP: Bool { tracks.contains { if case .udp = $0.transport { true } else { false } } }
+    }
+
+    public let configuration: RTSPServerConfiguration
+    let verifier: RTSPAuthVerifier
+    var outputs: [RTSPServerOutput] = []
+    var outputIndex = 0
+    var queue: [RTSPRequest] = []
+    var parked: Parked?
+    var answer: Answer?
+    var nextQueryID: UInt64 = 1
+    var pathInfo: [PathKey: RTSPPathInfo] = [:]
+    var authorized: Set<PathKey> = []
+    /// Path → description announced by a publisher on this connection.
+    var announced: [String: SessionDescription] = [:]
+    /// Path → normalized control (path?query) of each media section, from DESCRIBE or ANNOUNCE.
+    var controls: [String: [String]] = [:]
+    /// Path → description served by DESCRIBE on this connection (with our control attributes).
+    var describedSDP: [String: SessionDescription] = [:]
+    var session: SessionState?
+    /// Interleaved frames on channels no track uses.
+    public internal(set) var ignoredInterleavedFrames = 0
+
+    public static let supportedMethods: [RTSPMethod] = [
+        .options, .describe, .announce, .setup, .play, .pause, .record, .teardown, .getParameter, .setParameter,
+    ]
+
+    public init(configuration: RTSPServerConfiguration = RTSPServerConfiguration()) {
+        self.configuration = configuration
+        verifier = RTSPAuthVerifier(nonces: configuration.nonces)
+    }
+
+    /// The id of this connection's session, if one exists.
+    public var sessionID: String? { session?.id }
+
+    // MARK: - Inputs
+
+    public mutating func handle(_ request: RTSPRequest, now: Instant) {
+        if parked != nil {
+            guard queue.count < configuration.maxQueuedRequests else {
+                respond(to: request, .serviceUnavailable)
+                return
+            }
+            queue.append(request)
+            return
+        }
+        process(request, now: now)
+    }
+
+    /// Answer to `.lookup` (nil: no such path → 404).
+    public mutating func resolve(_ id: RTSPQueryID, with info: RTSPPathInfo?, now: Instant) {
+        guard let parked, parked.id == id, case .lookup(let key) = parked.waiting else { return }
+        self.parked = nil
+        if let info {
+            pathInfo[key] = info
+            process(parked.request, now: now, replay: true)
+        } else {
+            respond(to: parked.request, .notFound)
+        }
+        drainQueue(now: now)
+    }
+
+    /// Answer to `.needServerPorts`: the runtime bound `rtp`/`rtcp` for the track.
+    public mutating func provideServerPorts(_ id: RTSPQueryID, rtp: UInt16, rtcp: UInt16, now: Instant) {
+        resume(id, expecting: .ports, with: .ports(rtp: rtp, rtcp: rtcp), now: now)
+    }
+
+    /// Answer to `.needServerPorts` when no ports could be bound (→ 461, clients then try TCP).
+    public mutating func rejectTransport(_ id: RTSPQueryID, now: Instant) {
+        resume(id, expecting: .ports, with: .portsRejected, now: now)
+    }
+
+    /// Answer to `.play`: RTP-Info values of the tracks (empty to omit the header).
+    public mutating func acceptPlay(_ id: RTSPQueryID, rtpInfo: [RTSPServerRTPInfo], now: Instant) {
+        resume(id, expecting: .play, with: .rtpInfo(rtpInfo), now: now)
+    }
+
+    /// Media or RTCP from the client (UDP or interleaved) keeps the session alive.
+    public mutating func noteActivity(now: Instant) {
+        session?.lastActivity = now
+    }
+
+    /// Where an interleaved frame from the client belongs; nil (and counted) for unknown channels.
+    public mutating func routeInterleaved(channel: UInt8, now: Instant) -> (mediaIndex: Int, isRTCP: Bool)? {
+        if let session {
+            for track in session.tracks {
+                if case .interleaved(let rtp, let rtcp) = track.transport {
+                    if channel == rtp { self.session?.lastActivity = now; return (track.mediaIndex, false) }
+                    if channel == rtcp { self.session?.lastActivity = now; return (track.mediaIndex, true) }
+                }
+            }
+        }
+        ignoredInterleavedFrames += 1
+        return nil
+    }
+
+    /// Reaps a UDP session idle for longer than `sessionTimeout`.
+    public mutating func handleTimeout(now: Instant) {
+        guard let session, session.usesUDP, now - session.lastActivity >= configuration.sessionTimeout else { return }
+        self.session = nil
+        emit(.event(.sessionClosed(sessionID: session.id, reason: .timedOut)))
+    }
+
+    /// The connection is gone: ends the session.
+    public mutating func connectionClosed(now: Instant) {
+        guard let session else { return }
+        self.session = nil
+        emit(.event(.sessionClosed(sessionID: session.id, reason: .connectionClosed)))
+    }
+
+    public mutating func poll() -> RTSPServerOutput {
+        if outputIndex < outputs.count {
+            let output = outputs[outputIndex]
+            outputIndex += 1
+            if outputIndex == outputs.count { outputs.removeAll(keepingCapacity: true); outputIndex = 0 }
+            return output
+        }
+        guard let session, session.usesUDP else { return .timeout(.distantFuture) }
+        return .timeout(session.lastActivity + configuration.sessionTimeout)
+    }
+
+    // MARK: - Plumbing
+
+    mutating func resume(_ id: RTSPQueryID, expecting: Waiting, with value: Answer, now: Instant) {
+        guard let parked, parked.id == id else { return }
+        switch (parked.waiting, expecting) {
+        case (.ports, .ports), (.play, .play): break
+        default: return
+        }
+        self.parked = nil
+        answer = value
+        process(parked.request, now: now, replay: true)
+        answer = nil
+        drainQueue(now: now)
+    }
+
+    mutating func drainQueue(now: Instant) {
+        while parked == nil, !queue.isEmpty {
+            process(queue.removeFirst(), now: now)
+        }
+    }
+
+    mutating func emit(_ output: RTSPServerOutput) { outputs.append(output) }
+
+    /// Parks `request` until the runtime answers the event built from the new query id.
+    mutating func park(_ request: RTSPRequest, _ waiting: Waiting, event: (RTSPQueryID) -> RTSPServerEvent) {
+        let id = RTSPQueryID(rawValue: nextQueryID)
+        nextQueryID += 1
+        parked = Parked(id: id, request: request, waiting: waiting)
+        emit(.event(event(id)))
+    }
+
+    mutating func respond(to request: RTSPRequest, _ status: RTSPStatus, headers extra: RTSPHeaders = RTSPHeaders(),
+                          body: [UInt8] = []) {
+        var headers = RTSPHeaders()
+        headers.add("CSeq", request.headers["CSeq"] ?? "0")
+        headers.add("Server", configuration.serverName)
+        for field in extra { headers.add(field.name, field.value) }
+        emit(.send(RTSPResponse(status: status, headers: headers, body: body)))
+    }
+
+    /// The cached path information, or nil after parking the request on a `.lookup`.
+    mutating func info(for key: PathKey, request: RTSPRequest) -> RTSPPathInfo? {
+        if let cached = pathInfo[key] { return cached }
+        park(request, .lookup(key)) { .lookup($0, path: key.path, access: key.access) }
+        return nil
+    }
+
+    /// Checks authentication once per connection, path and access; answers 401 when it fails.
+    mutating func authorize(_ request: RTSPRequest, key: PathKey, info: RTSPPathInfo, now: Instant) -> Bool {
+        guard let policy = info.authentication, !authorized.contains(key) else { return true }
+        switch verifier.verify(request, policy: policy, now: now) {
+        case .authorized:
+            authorized.insert(key)
+            return true
+        case .challenge(let values):
+            if request.headers.contains("Authorization") {
+                emit(.event(.authenticationFailed(path: key.path, username: Self.digestUsername(request))))
+            }
+            var headers = RTSPHeaders()
+            for value in values { headers.add("WWW-Authenticate", value) }
+            respond(to: request, .unauthorized, headers: headers)
+            return false
+        }
+    }
+
+    static func digestUsername(_ request: RTSPRequest) -> String? {
+        guard let header = request.headers["Authorization"] else { return nil }
+        return RTSPAuthParameters.parseCredentials(header)?["username"]
+    }
+
+    /// The request's path without leading/trailing `/` and query, or nil for an unusable URL.
+    static func path(of uri: String) -> String? {
+        guard let url = RTSPURL(string: uri) else { return nil }
+        var path = Substring(url.path)
+        while path.hasPrefix("/") { path = path.dropFirst() }
+        while path.hasSuffix("/") { path = path.dropLast() }
+        return String(path)
+    }
+
+    /// `path?query` without trailing `/`, for comparing control URLs whatever host name was used.
+    static func normalizedControl(_ url: RTSPURL) -> String {
+        var path = url.path
+        while path.hasSuffix("/") { path.removeLast() }
+        return path + (url.query.map { "?\($0)" } ?? "")
+    }
+}

@@ -1,0 +1,151 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// What happened to a file job, reported back on the event loop.
+enum RecorderFileEvent: Sendable, Equatable {
+    case opened(String)
+    case finished(String)
+    case failed(RecordingError)
+}
+
+/// Blocking file IO for one recorder, run on a thread pool and never on the event loop. Jobs run
+/// one after another in submission order (each waits for the previous one's future); the bytes
+/// waiting for the disk are bounded, and what does not fit is dropped and counted instead of
+/// holding up the path. Writes go straight to the kernel with write(2) (no fsync), so a file is
+/// readable up to its last fragment while it is being written.
+final class RecorderFileSink: @unchecked Sendable {
+    struct FileState {
+        var descriptor: Int32 = -1
+        var path = ""
+    }
+
+    let root: String
+    let components: [String]
+    let maxPendingBytes: Int
+    private let threadPool: NIOThreadPool
+    private let eventLoop: any EventLoop
+    /// Touched only by pool jobs, which never overlap; the mutex makes that explicit.
+    private let file = Mutex(FileState())
+    // Event-loop state.
+    private var tail: EventLoopFuture<Void>
+    private(set) var pendingBytes = 0
+    private(set) var droppedBytes = 0
+    var onEvent: (RecorderFileEvent) -> Void = { _ in }
+
+    init(root: String, components: [String], maxPendingBytes: Int, threadPool: NIOThreadPool, eventLoop: any EventLoop) {
+        self.root = root
+        self.components = components
+        self.maxPendingBytes = maxPendingBytes
+        self.threadPool = threadPool
+        self.eventLoop = eventLoop
+        self.tail = eventLoop.makeSucceededVoidFuture()
+    }
+
+    /// Creates the directory and a new file named by `fileName(attempt)` (attempts go on while the
+    /// name exists), and writes `header`. An open file left over is closed first.
+    func open(fileName: @escaping @Sendable (Int) -> String, header: [UInt8]) {
+        let root = root, components = components
+        enqueue(bytes: header.count) { [self] () -> RecorderFileEvent? in
+            _ = closeFile(patch: nil)
+            do throws(RecordingError) {
+                let directory = try RecorderDirectory.openDirectory(root: root, components: components)
+                defer { close(directory) }
+                var descriptor: Int32 = -1
+                var name = ""
+                for attempt in 0..<100 {
+                    name = fileName(attempt)
+                    descriptor = openat(directory, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+                    if descriptor >= 0 || errno != EEXIST { break }
+                }
+                let path = ([root] + components + [name]).joined(separator: "/")
+                guard descriptor >= 0 else { throw .system(operation: "create", path: path, errno: errno) }
+                file.withLock { $0 = FileState(descriptor: descriptor, path: path) }
+                if let error = writeAll(header) { return .failed(error) }
+                return .opened(path)
+            } catch {
+                return .failed(error)
+            }
+        }
+    }
+
+    /// Appends to the open file; returns false when the bytes were dropped (too much waiting).
+    @discardableResult
+    func append(_ bytes: [UInt8]) -> Bool {
+        guard pendingBytes + bytes.count <= maxPendingBytes else {
+            droppedBytes += bytes.count
+            return false
+        }
+        enqueue(bytes: bytes.count) { [self] () -> RecorderFileEvent? in writeAll(bytes).map { .failed($0) } }
+        return true
+    }
+
+    /// Patches and closes the open file.
+    func finish(patch: RecorderPatch?) {
+        enqueue(bytes: 0) { [self] in closeFile(patch: patch) }
+    }
+
+    /// Completes when every job submitted so far has run.
+    func drained() -> EventLoopFuture<Void> { tail }
+
+    private func enqueue(bytes: Int, _ job: @escaping @Sendable () -> RecorderFileEvent?) {
+        pendingBytes += bytes
+        let pool = threadPool, loop = eventLoop
+        let next = tail.flatMap { pool.runIfActive(eventLoop: loop, job) }
+        next.whenComplete { [self] result in
+            pendingBytes -= bytes
+            switch result {
+            case .success(let event?): onEvent(event)
+            case .success(nil): break
+            case .failure(let error): onEvent(.failed(.system(operation: "schedule write (\(error))", path: root, errno: ECANCELED)))
+            }
+        }
+        tail = next.map { _ in }.recover { _ in }
+    }
+
+    // MARK: - Pool side
+
+    /// Writes all of `bytes` to the open file; on failure the file is closed and the segment's
+    /// remaining writes are skipped. No file open (a failed segment): nothing to do.
+    private func writeAll(_ bytes: [UInt8]) -> RecordingError? {
+        file.withLock { state -> RecordingError? in
+            guard state.descriptor >= 0 else { return nil }
+            var offset = 0
+            while offset < bytes.count {
+                let written = bytes.withUnsafeBytes { raw in
+                    write(state.descriptor, raw.baseAddress.map { $0 + offset }, bytes.count - offset)
+                }
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    let error = RecordingError.system(operation: "write", path: state.path, errno: errno)
+                    close(state.descriptor)
+                    state.descriptor = -1
+                    return error
+                }
+                offset += written
+            }
+            return nil
+        }
+    }
+
+    private func closeFile(patch: RecorderPatch?) -> RecorderFileEvent? {
+        file.withLock { state -> RecorderFileEvent? in
+            guard state.descriptor >= 0 else { return nil }
+            var event = RecorderFileEvent.finished(state.path)
+            if let patch {
+                let written = patch.bytes.withUnsafeBytes { pwrite(state.descriptor, $0.baseAddress, patch.bytes.count, off_t(patch.offset)) }
+                if written != patch.bytes.count {
+                    event = .failed(.system(operation: "patch header of", path: state.path, errno: errno))
+                }
+            }
+            close(state.descriptor)
+            state.descriptor = -1
+            return event
+        }
+    }
+}

@@ -1,0 +1,169 @@
+import Codecs
+import Containers
+import RTCBase
+
+/// Segment boundaries and the containers' byte output.
+extension RecorderMuxer {
+    /// Opens a segment if every recorded track's configuration is known (H.264 SPS/PPS, VP8
+    /// size); otherwise the muxer keeps waiting for a keyframe that brings it.
+    mutating func startSegment(arrival: Instant) -> RecorderOutput? {
+        guard let leadTrackID, let lead = tracks[leadTrackID] else { return nil }
+        var next = Segment(index: segmentCount + 1, startArrival: arrival)
+        let header: [UInt8]
+        do {
+            switch format {
+            case .mp4:
+                var fileTracks: [RecordingTrack] = []
+                for track in tracks.values.sorted(by: { $0.fileTrackID < $1.fileTrackID }) {
+                    guard let fileTrack = track.recordingTrack() else { return nil }
+                    fileTracks.append(fileTrack)
+                }
+                let writer = try FragmentedMP4Writer(tracks: fileTracks)
+                header = writer.header()
+                next.mp4 = writer
+            case .ivf:
+                let fourCC = switch lead.format {
+                case .vp9: "VP90"
+                case .av1: "AV01"
+                default: "VP80"
+                }
+                let writer = try IVFWriter(fourCC: fourCC, width: lead.videoSize?.width ?? 0, height: lead.videoSize?.height ?? 0,
+                                           timebaseNumerator: 1, timebaseDenominator: UInt32(clamping: lead.info.clockRate))
+                header = writer.header()
+                next.ivf = writer
+            case .ogg:
+                let writer = try OggOpusWriter(configuration: OpusCodecConfiguration(channelCount: lead.info.channels ?? 2),
+                                               serialNumber: UInt32(truncatingIfNeeded: segmentCount + 1))
+                header = writer.header()
+                next.ogg = writer
+            }
+        } catch {
+            recordError("cannot start segment: \(error)")
+            return nil
+        }
+        segmentCount += 1
+        segment = next
+        newSegmentRequested = false
+        resetTracks()
+        return .startSegment(index: next.index, header: header)
+    }
+
+    /// Ends the current segment: the last samples get the previous duration, everything buffered
+    /// is handed out, and the IVF length field is patched.
+    mutating func finishSegment() -> [RecorderOutput] {
+        guard segment != nil else { return [] }
+        var out: [RecorderOutput] = []
+        var patch: RecorderPatch?
+        for id in tracks.keys {
+            guard var track = tracks[id], var pending = track.pending else { continue }
+            pending.duration = track.lastDuration
+            track.samples.append(pending)
+            track.sampleBytes += pending.data.count
+            track.elapsed &+= UInt64(track.lastDuration)
+            track.pending = nil
+            tracks[id] = track
+        }
+        switch format {
+        case .mp4:
+            out += flushFragment()
+        case .ivf:
+            out += flush()
+            if let leadTrackID, let lead = tracks[leadTrackID] {
+                var bytes: [UInt8] = []
+                let length = UInt32(clamping: lead.elapsed &+ UInt64(lead.lastDuration))
+                for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: length >> UInt32(shift))) }
+                patch = RecorderPatch(offset: IVFWriter.lengthFieldOffset, bytes: bytes)
+            }
+        case .ogg:
+            let pages = segment?.ogg?.flush(endOfStream: true) ?? []
+            segment?.buffer += pages
+            out += flush()
+        }
+        out.append(.finishSegment(patch: patch))
+        segment = nil
+        resetTracks()
+        return out
+    }
+
+    /// One `moof` + `mdat` with every completed sample.
+    mutating func flushFragment() -> [RecorderOutput] {
+        guard var current = segment, current.mp4 != nil else { return [] }
+        var samples: [UInt32: [FragmentedMP4Writer.Sample]] = [:]
+        for (id, track) in tracks where !track.samples.isEmpty {
+            samples[track.fileTrackID] = track.samples
+            tracks[id]?.samples = []
+            tracks[id]?.sampleBytes = 0
+        }
+        guard !samples.isEmpty else { return [] }
+        let bytes: [UInt8]
+        do {
+            bytes = try current.mp4?.fragment(samples: samples, sequenceNumber: current.fragmentSequence) ?? []
+        } catch {
+            recordError("MP4 fragment dropped: \(error)")
+            return []
+        }
+        current.fragmentSequence &+= 1
+        segment = current
+        return bytes.isEmpty ? [] : [.append(bytes)]
+    }
+
+    private mutating func resetTracks() {
+        for id in tracks.keys {
+            tracks[id]?.inSegment = false
+            tracks[id]?.pending = nil
+            tracks[id]?.samples = []
+            tracks[id]?.sampleBytes = 0
+            tracks[id]?.elapsed = 0
+        }
+    }
+}
+
+extension RecorderMuxer.Track {
+    /// Keeps the parameter sets and the picture size that a segment header needs.
+    mutating func learn(from unit: AccessUnit) {
+        switch format {
+        case .h264:
+            for nal in unit.payloads { learnParameterSet(nal) }
+        case .vp8:
+            if unit.isKeyframe, let frame = unit.payloads.first, let size = VP8.keyframeDimensions(frame[...]),
+               size.width > 0, size.height > 0 {
+                videoSize = size
+            }
+        default:
+            break
+        }
+    }
+
+    mutating func learnParameterSet(_ nal: [UInt8]) {
+        guard let header = nal.first else { return }
+        let type = H264.nalType(header)
+        if type == H264.NALType.sps || type == H264.NALType.pps, nal.count <= 1024 { parameterSets[type] = nal }
+    }
+
+    /// The bytes of one sample: AVCC for H.264, the frame or packet otherwise.
+    func sampleData(_ unit: AccessUnit) -> [UInt8] {
+        switch format {
+        case .h264: FragmentedMP4Writer.Sample.lengthPrefixed(unit.payloads)
+        default: unit.payloads.count == 1 ? unit.payloads[0] : unit.payloads.flatMap { $0 }
+        }
+    }
+
+    /// The MP4 track description, or nil while its configuration is unknown.
+    func recordingTrack() -> RecordingTrack? {
+        switch format {
+        case .h264:
+            guard let sps = parameterSets[H264.NALType.sps], let pps = parameterSets[H264.NALType.pps] else { return nil }
+            return RecordingTrack(id: fileTrackID, codec: .h264(sequenceParameterSets: [sps], pictureParameterSets: [pps]),
+                                  timescale: UInt32(clamping: info.clockRate))
+        case .vp8:
+            guard let videoSize else { return nil }
+            return RecordingTrack(id: fileTrackID, codec: .vp8(VPCodecConfiguration(level: 10)),
+                                  timescale: UInt32(clamping: info.clockRate), width: videoSize.width, height: videoSize.height)
+        case .opus:
+            return RecordingTrack(id: fileTrackID, codec: .opus(OpusCodecConfiguration(channelCount: info.channels ?? 2)),
+                                  timescale: UInt32(clamping: info.clockRate))
+        default:
+            return nil
+        }
+    }
+}

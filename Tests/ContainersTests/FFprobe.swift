@@ -1,0 +1,47 @@
+import Foundation
+
+/// Runs the system ffprobe on bytes written to a temporary file; tests that need it are enabled
+/// only when it is installed.
+enum FFprobe {
+    static let executable = ["/usr/bin/ffprobe", "/usr/local/bin/ffprobe"].first {
+        FileManager.default.isExecutableFile(atPath: $0)
+    }
+    static var isAvailable: Bool { executable != nil }
+
+    struct Stream: Decodable {
+        var codec_name: String?
+        var width: Int?
+        var height: Int?
+        var duration: String?
+        var seconds: Double? { duration.flatMap(Double.init) }
+    }
+
+    private struct Output: Decodable { var streams: [Stream] }
+
+    struct Failed: Error, CustomStringConvertible { var description: String }
+
+    /// The streams ffprobe reports for `bytes` saved as a file with `fileExtension`.
+    static func streams(of bytes: [UInt8], fileExtension: String) throws -> [Stream] {
+        let url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("rtcbridge-probe-\(UUID().uuidString).\(fileExtension)")
+        try Data(bytes).write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        return try streams(ofFile: url.path)
+    }
+
+    static func streams(ofFile path: String) throws -> [Stream] {
+        guard let executable else { throw Failed(description: "ffprobe not installed") }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["-v", "error", "-show_entries", "stream=codec_name,width,height,duration", "-of", "json", path]
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw Failed(description: "ffprobe failed: \(errors)") }
+        return try JSONDecoder().decode(Output.self, from: data).streams
+    }
+}

@@ -1,0 +1,157 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import RTCBase
+import Routing
+@testable import Runtime
+import Testing
+
+/// ffprobe on a recorded file (tests needing it are enabled only when it is installed).
+enum RecordingProbe {
+    static let executable = ["/usr/bin/ffprobe", "/usr/local/bin/ffprobe"].first {
+        FileManager.default.isExecutableFile(atPath: $0)
+    }
+    static var isAvailable: Bool { executable != nil }
+
+    struct Stream: Decodable {
+        var codec_name: String?
+        var width: Int?
+        var height: Int?
+        var duration: String?
+        var seconds: Double? { duration.flatMap(Double.init) }
+    }
+    private struct Output: Decodable { var streams: [Stream] }
+    struct Failed: Error, CustomStringConvertible { var description: String }
+
+    static func streams(ofFile path: String) throws -> [Stream] {
+        guard let executable else { throw Failed(description: "ffprobe not installed") }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["-v", "error", "-show_entries", "stream=codec_name,width,height,duration", "-of", "json", path]
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw Failed(description: "ffprobe failed: \(errors)") }
+        return try JSONDecoder().decode(Output.self, from: data).streams
+    }
+}
+
+/// Recording a live path in real time: the demo clip recorded for ~3 s is a playable fMP4 of the
+/// right length; an unwritable destination is reported while viewers keep receiving.
+@Suite(.serialized, .timeLimit(.minutes(1))) struct RecordingTests {
+    let group = MultiThreadedEventLoopGroup.singleton
+    let logger = Logger(label: "recording-test")
+
+    @Test(.enabled(if: RecordingProbe.isAvailable, "ffprobe is not installed"))
+    func recordsTheDemoClipAsPlayableMP4() async throws {
+        let root = try RecordingSpecTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let router = Router(limits: RoutingLimits(), clock: { RuntimeClock.now() })
+        // The recorder comes first: the path has no source yet.
+        let path = try router.createPath(named: "live/cam")
+        let recorder = try Recorder(path: path, configuration: .init(root: root.path), eventLoop: group.next(), logger: logger)
+        try await recorder.start()
+        let source = try FileSource.demo(pathName: "live/cam", router: router, eventLoop: group.next(), logger: logger)
+        try await source.start()
+        let started = ContinuousClock.now
+
+        // Playable while being written: the first fragments are on disk after ~1 s.
+        try await Task.sleep(for: .milliseconds(1800))
+        let partial = try #require(await recorder.stats().files.first)
+        #expect(try RecordingProbe.streams(ofFile: partial).map(\.codec_name) == ["h264", "opus"])
+
+        try await Task.sleep(until: started + .seconds(3))
+        await recorder.stop()
+        let recorded = (ContinuousClock.now - started)
+        await source.stop()
+
+        let stats = await recorder.stats()
+        #expect(stats.filesOpened == 1 && stats.filesFinished == 1 && stats.writeErrors == 0)
+        let file = try #require(stats.files.first)
+        let name = URL(fileURLWithPath: file).lastPathComponent
+        #expect(file.hasPrefix(root.path + "/live/cam/"))
+        #expect(name.wholeMatch(of: /\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}-1\.mp4/) != nil, "\(name)")
+        let streams = try RecordingProbe.streams(ofFile: file)
+        #expect(streams.map(\.codec_name) == ["h264", "opus"])
+        #expect(streams.first?.width == 640 && streams.first?.height == 360)
+        let expected = Double(recorded.components.seconds) + Double(recorded.components.attoseconds) / 1e18
+        for stream in streams {
+            let seconds = try #require(stream.seconds)
+            #expect(abs(seconds - expected) <= expected * 0.1, "\(stream.codec_name ?? "?") \(seconds) s vs \(expected) s")
+        }
+    }
+
+    @Test func unwritableDirectoryIsReportedAndViewersKeepReceiving() async throws {
+        let root = try RecordingSpecTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        // A file where the path's directory should be: every segment open fails with ENOTDIR.
+        #expect(FileManager.default.createFile(atPath: root.appendingPathComponent("cam").path, contents: Data([1])))
+        let router = Router(limits: RoutingLimits(), clock: { RuntimeClock.now() })
+        let path = try router.createPath(named: "cam")
+        var configuration = Recorder.Configuration(root: root.path)
+        configuration.retryInterval = .milliseconds(200)
+        let recorder = try Recorder(path: path, configuration: configuration, eventLoop: group.next(), logger: logger)
+        try await recorder.start()
+        let (wakes, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let viewer = try path.addReader { continuation.yield() }
+        let source = try FileSource.demo(pathName: "cam", router: router, eventLoop: group.next(), logger: logger)
+        try await source.start()
+
+        var units = 0
+        let deadline = ContinuousClock.now + .seconds(3)
+        var stats = await recorder.stats()
+        for await _ in wakes {
+            for event in viewer.drain(max: 1000) { if case .unit = event { units += 1 } }
+            stats = await recorder.stats()
+            if (units >= 60 && stats.writeErrors >= 2) || ContinuousClock.now > deadline { break }
+        }
+        await recorder.stop()
+        await source.stop()
+        #expect(units >= 60)
+        #expect(stats.writeErrors >= 2)             // the retry failed again, and was counted
+        #expect(stats.filesOpened == 0)
+        #expect(stats.lastError?.contains("Not a directory") == true, "\(stats.lastError ?? "")")
+        #expect(viewer.stats.dropped == 0)
+    }
+
+    @Test func symbolicLinkOutOfTheRootIsNeverWrittenThrough() async throws {
+        let root = try RecordingSpecTests.temporaryDirectory()
+        let outside = try RecordingSpecTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root); try? FileManager.default.removeItem(at: outside) }
+        try FileManager.default.createSymbolicLink(at: root.appendingPathComponent("evil"), withDestinationURL: outside)
+        let router = Router(limits: RoutingLimits(), clock: { RuntimeClock.now() })
+        let recorder = try Recorder(path: try router.createPath(named: "evil/cam"), configuration: .init(root: root.path),
+                                    eventLoop: group.next(), logger: logger)
+        try await recorder.start()
+        let source = try FileSource.demo(pathName: "evil/cam", router: router, eventLoop: group.next(), logger: logger)
+        try await source.start()
+        var stats = await recorder.stats()
+        let deadline = ContinuousClock.now + .seconds(3)
+        while stats.writeErrors == 0 && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+            stats = await recorder.stats()
+        }
+        await recorder.stop()
+        await source.stop()
+        #expect(stats.writeErrors >= 1 && stats.filesOpened == 0)
+        #expect(stats.lastError?.contains("symbolic link") == true, "\(stats.lastError ?? "")")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: outside.path).isEmpty)
+    }
+
+    @Test func namesTheRouterAllowsButTheRecorderDoesNotAreRefusedAtStart() throws {
+        let router = Router(limits: RoutingLimits(), clock: { RuntimeClock.now() })
+        #expect(throws: RecordingError.self) {
+            try Recorder(path: try router.createPath(named: "~cam"), configuration: .init(root: "/tmp"),
+                         eventLoop: group.next(), logger: logger)
+        }
+        #expect(throws: RecordingError.self) {
+            try Recorder(path: try router.createPath(named: "cam"), configuration: .init(root: "a\0b"),
+                         eventLoop: group.next(), logger: logger)
+        }
+    }
+}
