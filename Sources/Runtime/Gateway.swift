@@ -12,8 +12,11 @@ public enum SourceSpec: Sendable, Equatable, CustomStringConvertible {
     case demo
     /// Plain RTP described by an SDP file (e.g. `ffmpeg -sdp_file`).
     case rtpSDPFile(String)
-    /// No source of its own: WHIP publishers (`POST /{path}/whip`) publish into it.
+    /// No source of its own: WHIP publishers (`POST /{path}/whip`) or RTSP publishers
+    /// (ANNOUNCE/RECORD) publish into it.
     case publisher
+    /// An RTSP camera or server, pulled (`rtsp://[user:pass@]host[:port]/path`).
+    case rtsp(RTSPSourceSpec)
 
     /// Parses the SOURCE part of `--path NAME=SOURCE` or a config `source:` value.
     public init(parsing text: String) throws {
@@ -21,10 +24,12 @@ public enum SourceSpec: Sendable, Equatable, CustomStringConvertible {
             self = .demo
         } else if text == "publisher" {
             self = .publisher
+        } else if text.lowercased().hasPrefix("rtsp://") || text.lowercased().hasPrefix("rtsps://") {
+            self = .rtsp(try RTSPSourceSpec(parsing: text))
         } else if text.hasSuffix(".sdp") {
             self = .rtpSDPFile(text)
         } else {
-            throw SourceError.unusable("unknown source '\(text)': use 'demo', 'publisher' or a path to an .sdp file")
+            throw SourceError.unusable("unknown source '\(text)': use 'demo', 'publisher', an rtsp:// URL or a path to an .sdp file")
         }
     }
 
@@ -33,6 +38,7 @@ public enum SourceSpec: Sendable, Equatable, CustomStringConvertible {
         case .demo: return "demo"
         case .rtpSDPFile(let file): return "rtp(\(file))"
         case .publisher: return "publisher"
+        case .rtsp(let spec): return spec.description   // credentials redacted
         }
     }
 }
@@ -49,6 +55,8 @@ public struct GatewayConfiguration: Sendable {
     /// Recordings per path (`--record NAME=DIR`).
     public var recordings: [(path: String, spec: RecordSpec)] = []
     public var routing = RoutingLimits()
+    /// The RTSP server (`--rtsp HOST:PORT`); nil turns it off.
+    public var rtspServer: RTSPServerSettings? = RTSPServerSettings()
     public init() {}
 }
 
@@ -90,6 +98,7 @@ public final class Gateway: @unchecked Sendable {
                 throw SourceError.unusable("path '\(name)' (\(spec)): \(error)")
             }
         }
+        if let rtsp = configuration.rtspServer { try await startRTSPServer(rtsp) }
         for (path, spec) in configuration.forwards { try await startForward(path: path, spec: spec) }
         for (path, spec) in configuration.recordings { try await startRecording(path: path, spec: spec) }
     }
@@ -98,6 +107,8 @@ public final class Gateway: @unchecked Sendable {
         switch spec {
         case .publisher:
             _ = try router.path(named: name) ?? router.createPath(named: name)
+        case .rtsp(let rtsp):
+            try await startRTSPSource(name: name, spec: rtsp)
         case .demo:
             let source = try FileSource.demo(pathName: name, router: router, eventLoop: group.next(), logger: logger)
             try await source.start()

@@ -25,6 +25,10 @@ public struct ConfigFile: Decodable, Sendable {
         public var bindHost: String?
         public var iceHosts: [String]?
     }
+    public struct RTSP: Decodable, Sendable {
+        /// "HOST:PORT" of the RTSP server, or "off".
+        public var address: String?
+    }
     public struct PathEntry: Decodable, Sendable {
         public var source: String
         /// Plain RTP destinations, e.g. ["rtp://127.0.0.1:6000"].
@@ -35,10 +39,20 @@ public struct ConfigFile: Decodable, Sendable {
         public var publishToken: String?
         /// Bearer token WHEP viewers of this path must present.
         public var readToken: String?
+        /// RTSP sources: `udp`, `tcp` or `automatic` (default).
+        public var rtspTransport: String?
+        /// RTSP sources: connect only while someone reads the path.
+        public var onDemand: Bool?
+        /// With `onDemand`: disconnect this long after the last reader left (e.g. "10s").
+        public var onDemandCloseAfter: String?
+        /// RTSP server: "user:password" entries allowed to read / publish this path.
+        public var readUsers: [String]?
+        public var publishUsers: [String]?
     }
 
     public var http: HTTP?
     public var webrtc: WebRTC?
+    public var rtsp: RTSP?
     public var paths: [String: PathEntry]?
 
     /// Reads and validates a file; errors name the file and what is wrong.

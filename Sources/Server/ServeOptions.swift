@@ -14,6 +14,8 @@ public struct ServeOptions: Sendable {
     public var forwards: [String] = []
     /// `NAME=DIR` (repeatable).
     public var records: [String] = []
+    /// RTSP server address "HOST:PORT", or "off".
+    public var rtsp: String?
 
     public init() {}
 
@@ -21,6 +23,7 @@ public struct ServeOptions: Sendable {
         var gateway = GatewayConfiguration()
         var http = HTTPSettings()
         var pathList: [(String, String)] = []
+        var rtspOptions: [String: ConfigFile.PathEntry] = [:]
         if let configFile {
             let file = try ConfigFile.load(from: configFile)
             if let address = file.http?.address { (http.host, http.port) = try parseHostPort(address) }
@@ -37,11 +40,13 @@ public struct ServeOptions: Sendable {
             }
             if let bind = file.webrtc?.bindHost { gateway.webRTCBindHost = bind }
             if let hosts = file.webrtc?.iceHosts { gateway.iceHostAddresses = hosts }
+            if let address = file.rtsp?.address { gateway.rtspServer = try Self.rtspServer(address) }
             // Relative source files in a config file are relative to the file's folder.
             let folder = URL(fileURLWithPath: configFile).deletingLastPathComponent()
             for (name, entry) in (file.paths ?? [:]).sorted(by: { $0.key < $1.key }) {
                 for target in entry.forward ?? [] { gateway.forwards.append((name, try ForwardSpec(parsing: target))) }
                 if let record = entry.record { gateway.recordings.append((name, try RecordSpec(parsing: record))) }
+                rtspOptions[name] = entry
                 if entry.publishToken != nil || entry.readToken != nil {
                     http.pathTokens[name] = PathTokens(publish: entry.publishToken, read: entry.readToken)
                 }
@@ -58,8 +63,17 @@ public struct ServeOptions: Sendable {
             pathList.append((name, source))
         }
         if pathList.isEmpty { pathList = [("demo", "demo")] }
+        if let rtsp { gateway.rtspServer = try Self.rtspServer(rtsp) }
+        for (name, entry) in rtspOptions where entry.readUsers != nil || entry.publishUsers != nil {
+            guard gateway.rtspServer != nil else { throw ConfigError("path '\(name)': readUsers/publishUsers need the RTSP server on") }
+            try gateway.rtspServer?.setUsers(path: name, read: entry.readUsers ?? [], publish: entry.publishUsers ?? [])
+        }
         gateway.paths = try pathList.map { name, source in
-            let spec = try SourceSpec(parsing: source)
+            var spec = try SourceSpec(parsing: source)
+            if case .rtsp(var rtsp) = spec, let entry = rtspOptions[name] {
+                try rtsp.apply(transport: entry.rtspTransport, onDemand: entry.onDemand, closeAfter: entry.onDemandCloseAfter)
+                spec = .rtsp(rtsp)
+            }
             if case .rtpSDPFile(let file) = spec, !FileManager.default.isReadableFile(atPath: file) {
                 throw ConfigError("path '\(name)': SDP file \(file) does not exist or cannot be read")
             }
@@ -81,6 +95,16 @@ public struct ServeOptions: Sendable {
             gateway.recordings.append((name, try RecordSpec(parsing: target)))
         }
         return (gateway, http)
+    }
+}
+
+extension ServeOptions {
+    /// "off" turns the RTSP server off; otherwise "HOST:PORT" (or ":PORT").
+    static func rtspServer(_ text: String) throws -> RTSPServerSettings? {
+        if text == "off" { return nil }
+        var settings = RTSPServerSettings()
+        (settings.host, settings.port) = try parseHostPort(text)
+        return settings
     }
 }
 

@@ -42,6 +42,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("record"), help: ArgumentHelp("Record a path into a directory.", valueName: "NAME=DIR"))
     var records: [String] = []
 
+    @Option(name: .customLong("rtsp"), help: ArgumentHelp("RTSP server address (default 0.0.0.0:8554), or 'off'.", valueName: "HOST:PORT"))
+    var rtsp: String?
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -62,6 +65,7 @@ struct Serve: AsyncParsableCommand {
         options.token = token
         options.forwards = forwards
         options.records = records
+        options.rtsp = rtsp
         return options
     }
 

@@ -58,7 +58,7 @@ import Testing
         ("http: { maxOfferBytes: 0 }", "maxOfferBytes"),
         ("http: { address: \"nohost:port\" }", "HOST:PORT"),
         ("paths: { cam: { nosource: x } }", "source"),
-        ("paths: { cam: { source: rtsp://x } }", "unknown source"),
+        ("paths: { cam: { source: ftp://x } }", "unknown source"),
         ("paths: { cam: { source: missing.sdp } }", "does not exist"),
     ])
     func badFilesNameTheProblem(text: String, expected: String) throws {
