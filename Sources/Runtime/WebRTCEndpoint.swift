@@ -16,6 +16,7 @@ public enum WebRTCEndpointError: Error, Equatable, CustomStringConvertible {
     case busy(String)              // 409
     case unknownSession            // 404
     case preconditionFailed        // 412
+    case preconditionRequired      // 428
     case serviceUnavailable(String)
 
     public var description: String {
@@ -27,6 +28,7 @@ public enum WebRTCEndpointError: Error, Equatable, CustomStringConvertible {
         case .busy(let p): return "path '\(p)' already has a publisher"
         case .unknownSession: return "no such session"
         case .preconditionFailed: return "If-Match does not match the session's ETag"
+        case .preconditionRequired: return "PATCH needs If-Match (the ETag, or * for an ICE restart)"
         case .serviceUnavailable(let r): return "unavailable: \(r)"
         }
     }
@@ -98,8 +100,13 @@ public final class WebRTCEndpoint: @unchecked Sendable {
         let newLocal = ICECredentials.generate()
         let outcome: Result<PatchResult, WebRTCEndpointError> = (try? await transport.eventLoop.submit { [self] in
             guard let resource = resources[id], resource.role == role else { return .failure(.unknownSession) }
-            if let ifMatch, ifMatch != "*", ifMatch != resource.etag { return .failure(.preconditionFailed) }
+            // RFC 9725 §4.3: clients send If-Match with the ETag (or "*" for an ICE restart).
+            guard let ifMatch else { return .failure(.preconditionRequired) }
+            if ifMatch != "*", ifMatch != resource.etag { return .failure(.preconditionFailed) }
             let remote = resource.remoteCredentials
+            if (fragment.iceUfrag == nil) != (fragment.icePwd == nil) {
+                return .failure(.badRequest("a fragment needs both a=ice-ufrag and a=ice-pwd, or neither"))
+            }
             guard let ufrag = fragment.iceUfrag, let pwd = fragment.icePwd, ufrag != remote.ufrag || pwd != remote.password else {
                 // Trickled candidates: an ICE-lite agent answers checks from any address, so there
                 // is nothing to add; the candidates were validated by the parser.

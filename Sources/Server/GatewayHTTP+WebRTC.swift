@@ -91,6 +91,7 @@ extension WebRTCEndpointError {
         case .notAcceptable: return HTTPError(.notAcceptable, message: description)
         case .busy: return HTTPError(.conflict, message: description)
         case .preconditionFailed: return HTTPError(.preconditionFailed, message: description)
+        case .preconditionRequired: return HTTPError(.preconditionRequired, message: description)
         case .serviceUnavailable: return HTTPError(.serviceUnavailable, message: description)
         }
     }

@@ -34,14 +34,19 @@
     retryTimer = setTimeout(connect, RETRY_MS);
   }
 
-  // Ends the current session: DELETE its resource (best effort) and close the peer connection.
+  // Ends the current session: DELETE its resource (best effort), then close the peer connection
+  // (closing first would end the session by DTLS close and the DELETE would find nothing).
   function hangUp(keepalive) {
     clearTimeout(graceTimer);
+    const peer = pc;
+    pc = null;
+    const closePeer = () => { if (peer) peer.close(); };
     if (resource) {
-      fetch(resource, {method: 'DELETE', keepalive}).catch(() => {});
+      fetch(resource, {method: 'DELETE', keepalive}).catch(() => {}).finally(closePeer);
       resource = null;
+    } else {
+      closePeer();
     }
-    if (pc) { pc.close(); pc = null; }
     last = null;
   }
 

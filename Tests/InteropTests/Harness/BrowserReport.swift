@@ -2,14 +2,42 @@ import Foundation
 
 /// The JSON line `Scripts/browser.py` prints when it ends (the page's `window.result`).
 /// Fields are optional because each mode fills a different subset:
-/// `loopback`/`whep`: framesDecoded, audioPackets, codec, firstFrameMs, …;
-/// `page`: videoWidth, currentTime, advanced, status; `whep --repeat`: viewers.
+/// `loopback`/`whep`: framesDecoded, audioPackets, codec, firstFrameMs, …; `whep --trickle`:
+/// patches; `whep --restart-after`: restart; `whip`: framesEncoded, packetsSent, codec, …;
+/// `page`: videoWidth, currentTime, advanced, status; `publish-page`: cameras, codecs,
+/// framesEncoded, statusAfterStop, …; `whep --repeat`: viewers.
 struct BrowserReport: Decodable, Sendable {
     struct Viewer: Decodable, Sendable {
         let firstFrameMs: Int?
         let framesDecoded: Int?
         let delayMs: Int?
         let error: String?
+    }
+
+    /// One PATCH on the session resource (`whep --trickle`/`--restart-after`).
+    struct Patch: Decodable, Sendable {
+        /// `candidate`, `end-of-candidates` or `restart`.
+        let what: String
+        let status: Int
+        let etag: String?
+    }
+
+    /// The ICE restart of `whep --restart-after`.
+    struct Restart: Decodable, Sendable {
+        /// Frames decoded when the restart began, and how many more by the end.
+        let framesBefore: Int
+        let framesAfter: Int
+        let status: Int?
+        let etagBefore: String?
+        let etagAfter: String?
+        /// The browser's new ufrag, the gateway's new ufrag (from the 200 fragment), and the local
+        /// ufrag of the selected candidate pair before the restart and at the end.
+        let localUfrag: String?
+        let remoteUfrag: String?
+        let selectedBefore: String?
+        let selectedUfrag: String?
+        let iceRestarted: Bool
+        let fragment: String?
     }
 
     let ok: Bool
@@ -36,6 +64,18 @@ struct BrowserReport: Decodable, Sendable {
     let status: String?
     let viewers: [Viewer]?
     let wallSeconds: Double?
+    let patches: [Patch]?
+    let restart: Restart?
+    let framesEncoded: Int?
+    let packetsSent: Int?
+    let audioPacketsSent: Int?
+    let publishedMs: Int?
+    let cameras: Int?
+    let microphones: Int?
+    let codecs: [String]?
+    let statusAfterStop: String?
+    /// publish-page: the page's stats text while it published.
+    let stats: String?
 
     /// The raw JSON line, for failure messages.
     private(set) var json: String = ""
@@ -43,7 +83,8 @@ struct BrowserReport: Decodable, Sendable {
     private enum CodingKeys: String, CodingKey {
         case ok, done, error, events, framesDecoded, audioPackets, codec, audioCodec, firstFrameMs, postMs
         case connectedMs, packetsLost, width, height, resource, etag, deleteStatus, videoWidth, videoHeight
-        case currentTime, advanced, status, viewers, wallSeconds
+        case currentTime, advanced, status, viewers, wallSeconds, patches, restart, framesEncoded, packetsSent
+        case audioPacketsSent, publishedMs, cameras, microphones, codecs, statusAfterStop, stats
     }
 
     /// Decodes the last stdout line of a finished `browser.py` that starts with `{`.

@@ -1,5 +1,6 @@
 /// SDP bodies for the HTTP-level tests, built from a real Chromium 156 recvonly offer
-/// (video + audio, BUNDLE, non-trickle), trimmed to the codecs that matter here.
+/// (video + audio, BUNDLE, non-trickle), trimmed to the codecs that matter here; `sendonly` is
+/// the same shape for WHIP.
 enum SampleOffers {
     /// A recvonly offer a WHEP endpoint must accept: H.264 (packetization-mode 1, baseline and
     /// constrained baseline), VP8, Opus; one host candidate on 127.0.0.1.
@@ -17,6 +18,23 @@ enum SampleOffers {
         videoPayloadTypes: "96 97 102 103 108 109",
         audio: ["a=rtpmap:111 opus/48000/2", "a=fmtp:111 minptime=10;useinbandfec=1", "a=rtpmap:0 PCMU/8000"],
         audioPayloadTypes: "111 0")
+
+    /// A sendonly offer as a WHIP publisher sends it (same transport lines): VP8 listed before
+    /// H.264 (packetization-mode 1), Opus; one SSRC per section. A gateway that prefers H.264
+    /// answers with PT 102 and Opus 111.
+    static let sendonly = offer(
+        video: [
+            "a=rtpmap:96 VP8/90000", "a=rtcp-fb:96 nack", "a=rtcp-fb:96 nack pli",
+            "a=rtpmap:102 H264/90000", "a=rtcp-fb:102 nack", "a=rtcp-fb:102 nack pli", "a=rtcp-fb:102 ccm fir",
+            "a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f",
+            "a=msid:rtcb v0", "a=ssrc:1111 cname:rtcbridge-interop", "a=ssrc:1111 msid:rtcb v0",
+        ],
+        videoPayloadTypes: "96 102",
+        audio: [
+            "a=rtpmap:111 opus/48000/2", "a=fmtp:111 minptime=10;useinbandfec=1",
+            "a=msid:rtcb a0", "a=ssrc:2222 cname:rtcbridge-interop", "a=ssrc:2222 msid:rtcb a0",
+        ],
+        audioPayloadTypes: "111", direction: "sendonly")
 
     /// A well-formed offer whose codecs no gateway knows: the answer must be 406.
     static let unknownCodecs = offer(
@@ -49,7 +67,8 @@ enum SampleOffers {
     }
 
     private static func offer(
-        video: [String], videoPayloadTypes: String, audio: [String], audioPayloadTypes: String
+        video: [String], videoPayloadTypes: String, audio: [String], audioPayloadTypes: String,
+        direction: String = "recvonly"
     ) -> String {
         let transport = [
             "c=IN IP4 0.0.0.0", "a=rtcp:9 IN IP4 0.0.0.0",
@@ -65,11 +84,11 @@ enum SampleOffers {
             "m=video 9 UDP/TLS/RTP/SAVPF \(videoPayloadTypes)",
         ] + transport + [
             "a=mid:0", "a=extmap:9 urn:ietf:params:rtp-hdrext:sdes:mid",
-            "a=recvonly", "a=rtcp-mux", "a=rtcp-rsize",
+            "a=\(direction)", "a=rtcp-mux", "a=rtcp-rsize",
         ] + video + [
             "m=audio 9 UDP/TLS/RTP/SAVPF \(audioPayloadTypes)",
         ] + transport + [
-            "a=mid:1", "a=extmap:9 urn:ietf:params:rtp-hdrext:sdes:mid", "a=recvonly", "a=rtcp-mux",
+            "a=mid:1", "a=extmap:9 urn:ietf:params:rtp-hdrext:sdes:mid", "a=\(direction)", "a=rtcp-mux",
         ] + audio
         return lines.joined(separator: "\r\n") + "\r\n"
     }

@@ -6,17 +6,28 @@ python that has selenium (default venv: /root/.cache/rtcbridge-venv, see scripts
 
   browser.py loopback [--codec H264|VP8] [--seconds 3]     # pc1 -> pc2 in one page, no server
   browser.py whep URL [--codec C] [--audio 0] [--seconds 3] [--repeat N --gap-ms MS] [--progress]
+       whep ... [--trickle] [--restart-after S] [--token T]
+           # --trickle: POST at once, candidates + end-of-candidates in PATCHes (If-Match: ETag);
+           # --restart-after S: S s after the first frame pc.restartIce(), PATCH the new ufrag/pwd,
+           # apply the 200 fragment, play --seconds more; reports restart.{framesBefore,framesAfter,...}
+  browser.py whip URL [--codec H264|VP8] [--seconds 5] [--token T] [--stop-file F]
+           # publish fake camera 640x360@30 + mic via WHIP; reports framesEncoded, packetsSent,
+           # codec, deleteStatus
   browser.py page URL [--seconds 2]                       # open URL, wait until its <video> plays
+  browser.py publish-page URL [--codec C] [--seconds 5] [--stop-file F]
+           # the gateway's /{path}/publish page: pick 640x360 (and codec C), press Start, wait until
+           # it publishes, keep it --seconds (or until F exists), press Stop
   common: [--timeout 40] [--screenshot out.png] [--console] [--chromium PATH] [--chromedriver PATH]
+          [--stop-file F]: whip and publish-page end early once the file F exists
 
-loopback/whep serve web/*.html (next to this script) from a throwaway HTTP server on
-127.0.0.1:<random port>, so the WHEP endpoint is another origin and must answer CORS. `page` opens
-URL itself (the gateway's own player page) and watches the first <video> element.
+loopback/whep/whip serve web/*.html (next to this script) from a throwaway HTTP server on
+127.0.0.1:<random port>, so the WHEP/WHIP endpoint is another origin and must answer CORS. `page`
+and `publish-page` open URL itself (the gateway's own pages): `page` watches the first <video>.
 Prints one JSON line (the page's result) and exits 0 when result.ok. With --progress it also prints
-`progress framesDecoded=N conn=STATE` lines about every 250 ms while the page runs.
+`progress framesDecoded=N conn=STATE` lines (whip: `framesEncoded=N` too) about every 250 ms.
 Run it inside a loopback-only network namespace: there Chromium can only gather 127.0.0.1.
 """
-import argparse, functools, http.server, json, shutil, sys, tempfile, threading, time, urllib.parse
+import argparse, functools, http.server, json, os, shutil, sys, tempfile, threading, time, urllib.parse
 from pathlib import Path
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -42,12 +53,51 @@ cur.done = cur.advanced >= arguments[0]; cur.ok = cur.done;
 return cur;
 """
 
+# `publish-page` mode: drive publish.html. Steps: pick 640x360 and the codec (arguments[0]) once
+# the camera list is filled; press Start when enabled again; `live` once the page says so and
+# framesEncoded > 0; after arguments[1] s (or arguments[2] = stop requested) press Stop; done when
+# the page says `stopped`. ok = it published, and stopped.
+PUBLISH_PROBE = """
+const [codec, seconds, stopNow] = arguments; const $ = id => document.getElementById(id);
+const r = window.__probe ||= {step: 'setup', liveAt: null, publishedMs: 0, peak: {}};
+const st = $('status'), stats = $('stats'), v = $('preview');
+if (!st || !stats || !$('start')) return {done: false, note: 'not the publish page'};
+const cur = {status: st.textContent, state: document.body.dataset.state || null,
+             cameras: $('camera').options.length, microphones: $('microphone').options.length,
+             codecs: [...$('codec').options].map(o => o.value).filter(Boolean),
+             framesEncoded: Number(stats.dataset.framesEncoded || 0), codec: stats.dataset.codec || null,
+             videoWidth: v.videoWidth, videoHeight: v.videoHeight, stats: stats.textContent};
+if (r.step === 'setup' && cur.cameras > 0 && !$('start').disabled) {
+  if (codec) $('codec').value = codec;
+  $('resolution').value = '640x360'; $('resolution').dispatchEvent(new Event('change'));
+  r.step = 'reopen';
+} else if (r.step === 'reopen' && !$('start').disabled && v.videoWidth === 640) {
+  $('start').click(); r.step = 'starting';
+} else if (r.step === 'starting' && cur.state === 'live' && cur.framesEncoded > 0) {
+  r.liveAt = performance.now(); r.step = 'live';
+} else if (r.step === 'live' && (stopNow || performance.now() - r.liveAt > seconds * 1000)) {
+  r.peak = {framesEncoded: cur.framesEncoded, codec: cur.codec, stats: cur.stats, status: cur.status};
+  r.publishedMs = Math.round(performance.now() - r.liveAt);
+  $('stop').click(); r.step = 'stopping';
+} else if (r.step === 'stopping' && cur.status === 'stopped') {
+  r.step = 'stopped';
+}
+Object.assign(cur, {step: r.step, publishedMs: r.publishedMs}, r.peak, {statusAfterStop: cur.status});
+cur.done = r.step === 'stopped'; cur.ok = cur.done && (r.peak.framesEncoded || 0) > 0;
+cur.live = {framesEncoded: cur.framesEncoded, conn: cur.state};
+return cur;
+"""
+
 ap = argparse.ArgumentParser()
-ap.add_argument("mode", choices=["loopback", "whep", "page"]); ap.add_argument("url", nargs="?")
+ap.add_argument("mode", choices=["loopback", "whep", "whip", "page", "publish-page"]); ap.add_argument("url", nargs="?")
 ap.add_argument("--codec"); ap.add_argument("--audio"); ap.add_argument("--seconds", type=float)
 ap.add_argument("--repeat", type=int, help="whep: N viewers one after another")
 ap.add_argument("--gap-ms", type=int, help="whep --repeat: random pause 0..MS before each viewer")
 ap.add_argument("--progress", action="store_true", help="print progress lines while running")
+ap.add_argument("--trickle", action="store_true", help="whep: trickle ICE over PATCH")
+ap.add_argument("--restart-after", type=float, help="whep: ICE restart S s after the first frame")
+ap.add_argument("--token", help="whep/whip: bearer token")
+ap.add_argument("--stop-file", help="whip/publish-page: stop publishing once this file exists")
 ap.add_argument("--timeout", type=float, default=40); ap.add_argument("--screenshot")
 ap.add_argument("--console", action="store_true", help="print the page's console log to stderr")
 ap.add_argument("--chromium", default="/usr/lib/chromium/chromium")
@@ -57,7 +107,7 @@ if a.mode != "loopback" and not a.url:
     ap.error(f"{a.mode} needs a URL")
 
 httpd = None
-if a.mode == "page":
+if a.mode in ("page", "publish-page"):
     url = a.url
 else:
     class Quiet(http.server.SimpleHTTPRequestHandler):
@@ -65,10 +115,11 @@ else:
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=WEB))
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     params = {k: v for k, v in {"codec": a.codec, "audio": a.audio, "seconds": a.seconds,
-              "repeat": a.repeat, "gapMs": a.gap_ms}.items() if v is not None}
-    if a.mode == "whep":
-        params["whep"] = a.url
-    page = {"loopback": "loopback.html", "whep": "whep.html"}[a.mode]
+              "repeat": a.repeat, "gapMs": a.gap_ms, "token": a.token, "restartAfter": a.restart_after,
+              "trickle": 1 if a.trickle else None}.items() if v is not None}
+    if a.mode in ("whep", "whip"):
+        params[a.mode] = a.url
+    page = {"loopback": "loopback.html", "whep": "whep.html", "whip": "whip.html"}[a.mode]
     url = f"http://127.0.0.1:{httpd.server_port}/{page}?{urllib.parse.urlencode(params)}"
 
 profile = tempfile.mkdtemp(prefix="rtcbridge-chromium-")
@@ -87,14 +138,21 @@ try:
     deadline = time.monotonic() + a.timeout
     last_progress = 0.0
     while time.monotonic() < deadline:
+        stop_now = bool(a.stop_file) and os.path.exists(a.stop_file)
         if a.mode == "page":
             result = drv.execute_script(PAGE_PROBE, a.seconds if a.seconds is not None else 2)
+        elif a.mode == "publish-page":
+            result = drv.execute_script(PUBLISH_PROBE, a.codec, a.seconds if a.seconds is not None else 5,
+                                        stop_now)
         else:
+            if stop_now:
+                drv.execute_script("window.stopRequested = true")
             result = drv.execute_script("return window.result") or result
         if a.progress and time.monotonic() - last_progress >= 0.25:
             last_progress = time.monotonic()
             live = result.get("live") or {}
-            print(f"progress framesDecoded={live.get('framesDecoded', 0)} conn={live.get('conn')}",
+            extra = f" framesEncoded={live['framesEncoded']}" if "framesEncoded" in live else ""
+            print(f"progress framesDecoded={live.get('framesDecoded', 0)} conn={live.get('conn')}{extra}",
                   flush=True)
         if result.get("done"):
             break

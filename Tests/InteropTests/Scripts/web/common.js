@@ -1,4 +1,4 @@
-// common.js — helpers shared by loopback.html and whep.html (driven by ../browser.py).
+// common.js — helpers shared by loopback.html, whep.html and whip.html (driven by ../browser.py).
 // Each page publishes its progress in window.result, which browser.py polls; while running,
 // window.result.live = {framesDecoded, conn} is kept current for `browser.py --progress`.
 window.result = {done: false, ok: false, error: null, events: [], live: {framesDecoded: 0, conn: 'new'}};
@@ -42,20 +42,26 @@ function waitGathering(pc, maxMs) {
   });
 }
 // Keep only the given codec (e.g. 'H264', 'VP8') on a transceiver, when the browser has it.
+// Sender capabilities first (a sendonly transceiver needs them), then receiver capabilities.
 function preferCodec(tr, kind, codec) {
   if (!codec || !tr.setCodecPreferences) return;
-  const caps = RTCRtpReceiver.getCapabilities(kind).codecs
-      .filter(c => c.mimeType.toLowerCase() === `${kind}/${codec}`.toLowerCase());
-  if (caps.length) tr.setCodecPreferences(caps);
+  for (const source of [RTCRtpSender, RTCRtpReceiver]) {
+    const caps = source.getCapabilities(kind).codecs
+        .filter(c => c.mimeType.toLowerCase() === `${kind}/${codec}`.toLowerCase());
+    try { if (caps.length) { tr.setCodecPreferences(caps); return; } } catch (e) { note(`setCodecPreferences: ${e}`); }
+  }
 }
+function authHeaders(token) { return token ? {Authorization: `Bearer ${token}`} : {}; }
 // WHEP exchange (draft-ietf-wish-whep, same shape as WHIP RFC 9725 §4.2): POST the offer as
 // application/sdp, expect 201 + Location + the answer; the resource is later ended with DELETE.
-async function signal(pc, endpoint) {
+// opts.token: bearer token; opts.trickle: POST at once, without waiting for ICE gathering (the
+// candidates then go out in PATCHes, see trickle.js).
+async function signal(pc, endpoint, opts = {}) {
   await pc.setLocalDescription(await pc.createOffer());
-  await waitGathering(pc, 3000);
+  if (!opts.trickle) await waitGathering(pc, 3000);
   const tPost = performance.now();
-  const resp = await fetch(endpoint, {method: 'POST', headers: {'Content-Type': 'application/sdp'},
-                                      body: pc.localDescription.sdp});
+  const resp = await fetch(endpoint, {method: 'POST', body: pc.localDescription.sdp,
+                                      headers: {'Content-Type': 'application/sdp', ...authHeaders(opts.token)}});
   const body = await resp.text();
   note(`POST -> ${resp.status} location=${resp.headers.get('Location')} etag=${resp.headers.get('ETag')}`);
   if (resp.status !== 201) throw new Error(`POST ${endpoint} -> ${resp.status}: ${body.slice(0, 200)}`);
@@ -63,7 +69,8 @@ async function signal(pc, endpoint) {
   if (!loc) throw new Error('201 without Location (is Access-Control-Expose-Headers set?)');
   const resource = new URL(loc, endpoint).href;
   await pc.setRemoteDescription({type: 'answer', sdp: body});
-  return {tPost, resource, etag: resp.headers.get('ETag'), stop: () => fetch(resource, {method: 'DELETE'})};
+  return {tPost, resource, etag: resp.headers.get('ETag'), token: opts.token,
+          stop: () => fetch(resource, {method: 'DELETE', headers: authHeaders(opts.token)})};
 }
 // Freeze the current video frame into a canvas (so a screenshot taken after close shows it).
 function snapshot(video) {
