@@ -15,6 +15,7 @@ extension RTPForwarderSession {
 
     /// Sends the SR of every stream whose report is due and schedules its next one.
     mutating func sendDueReports(now: Instant) {
+        requestKeyframeIfStale(now: now)
         for kind in [TrackKind.video, .audio] {
             guard var stream = stream(kind), let due = stream.nextReport, due <= now else { continue }
             let bytes = RTCPCompound.serialize(reportPackets(stream, now: now))
@@ -61,5 +62,15 @@ extension RTPForwarderSession {
             if report.ssrc == configuration.videoSSRC, video != nil { video?.lastReceptionReport = report }
             if report.ssrc == configuration.audioSSRC, audio != nil { audio?.lastReceptionReport = report }
         }
+    }
+
+    /// See `Configuration.keyframeInterval`; runs on the report timer (every second).
+    mutating func requestKeyframeIfStale(now: Instant) {
+        guard let interval = configuration.keyframeInterval, video != nil else { return }
+        let lastActivity = max(lastKeyframeSent ?? .zero, lastKeyframeRequest ?? .zero)
+        guard now - lastActivity >= interval else { return }
+        lastKeyframeRequest = now
+        stats.periodicKeyframeRequests += 1
+        outputs.append(.event(.keyframeRequested))
     }
 }

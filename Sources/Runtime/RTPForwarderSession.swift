@@ -22,6 +22,10 @@ public struct RTPForwarderSession {
         /// RTCP CNAME sent in SDES with every sender report.
         public var cname: String
         public var senderReportInterval: Duration = .seconds(1)
+        /// Plain RTP receivers (ffplay, VLC from an SDP file) rarely send PLI, and sources such as
+        /// WebRTC publishers send keyframes only on request: when no video keyframe went out for
+        /// this long, ask the path for one, so a receiver that starts late can decode. Nil: never.
+        public var keyframeInterval: Duration? = .seconds(3)
         /// `wallClockAnchor.unixSeconds` was the wall-clock time at `wallClockAnchor.instant` (SR NTP times).
         public var wallClockAnchor: (instant: Instant, unixSeconds: Double)
         /// The `o=` session ID of the generated SDP.
@@ -101,6 +105,9 @@ public struct RTPForwarderSession {
     var outputIndex = 0
     var descriptionMedia: [SessionDescription.RTPReceiverMedia] = []
     var descriptionVersion: UInt64 = 0
+    /// When a video keyframe last went out, and when one was last asked for.
+    var lastKeyframeSent: Instant?
+    var lastKeyframeRequest: Instant?
     public private(set) var isClosed = false
     public internal(set) var stats = RTPForwarderStats()
 
@@ -216,6 +223,7 @@ public struct RTPForwarderSession {
             guard unit.isKeyframe else { stats.unitsSkipped += 1; return }
             stream.waitingForKeyframe = false
         }
+        if kind == .video, unit.isKeyframe { lastKeyframeSent = now }
         for packet in unit.packets {
             let (sequenceNumber, timestamp) = stream.rewriter.rewrite(packet, sourceEpoch: unit.sourceEpoch,
                                                                      arrival: unit.arrival, clockRate: stream.clockRate)

@@ -11,6 +11,8 @@ public struct RTPForwarderStats: Sendable, Equatable {
     public var receiverReportsReceived = 0
     /// PLI and FIR for our video SSRC.
     public var keyframeRequestsReceived = 0
+    /// Keyframes asked of the path because none went out for `keyframeInterval`.
+    public var periodicKeyframeRequests = 0
     public var nacksReceived = 0
     /// Datagrams that were not valid RTCP.
     public var malformedRTCP = 0

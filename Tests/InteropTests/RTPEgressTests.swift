@@ -40,6 +40,38 @@ extension InteropSuite {
             #expect(gateway.process.isRunning)
         }
 
+        @Test("Chromium publishes via WHIP → rtcbridge --forward rtp:// → ffmpeg decodes from the generated SDP",
+              .requires(InteropTool.browserAgainstGateway + [.ffmpeg, .curl]), .timeLimit(.minutes(2)))
+        func whipToFFmpeg() async throws {
+            let scope = try InteropScope()
+            defer { scope.tearDown() }
+            let sdpPath = scope.file("live.sdp")
+            let gateway = try await scope.startGateway([
+                "--path", "live=publisher", "--forward", "live=rtp://127.0.0.1:5004?sdp=\(sdpPath)",
+            ])
+            let publisher = try scope.startWHIPPublisher(gateway.url("/live/whip"), codec: "H264")
+            try await scope.waitForPublishedMedia(gateway, path: "live", publisher: publisher)
+            let sdp = try await waitForSDP(sdpPath, gateway: gateway)
+            #expect(sdp.contains("m=video 5004 RTP/AVP 96\r\n"), "\(sdp)")
+
+            let ffmpeg = try #require(scope.environment.ffmpeg)
+            let receiver = try scope.start("ffmpeg-receiver", [
+                ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "info", "-progress", "pipe:1",
+                // A WebRTC publisher sends keyframes only on request: the forwarder asks for one every
+                // 3 s while none went out, so give the receiver time to meet one.
+                "-protocol_whitelist", "file,udp,rtp", "-i", sdpPath, "-t", "8", "-f", "null", "-",
+            ])
+            let status = try await receiver.waitForExit(timeout: .seconds(30))
+            let frames = receiver.text(.stdout).matches(of: /frame=(\d+)/).compactMap { Int($0.1) }.last ?? 0
+            print("WHIP → RTP egress → ffmpeg: frames=\(frames) status=\(status)")
+            let published = try await publisher.finish()
+            #expect(published.ok, "\(published)")
+            #expect(status == 0, "\(receiver.logTail())")
+            #expect(frames > 30, "\(receiver.logTail())")
+            #expect(receiver.text(.stderr).contains("Video: h264"), "\(receiver.logTail())")
+            #expect(gateway.process.isRunning)
+        }
+
         /// Waits until the gateway has written an SDP with both streams and the H.264 parameter
         /// sets learnt from the first keyframe.
         private func waitForSDP(_ file: String, gateway: GatewayProcess) async throws -> String {
