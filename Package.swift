@@ -32,7 +32,8 @@ let package = Package(
         // wire
         .target(name: "SDP", dependencies: ["RTCBase"], swiftSettings: strict),
         .target(name: "STUN", dependencies: ["RTCBase", "CRTCShim"], swiftSettings: strict),
-        .target(name: "RTP", dependencies: ["RTCBase"], swiftSettings: strict),
+        .target(name: "RTP", dependencies: ["RTCBase"], swiftSettings: strict,
+                linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))]),   // NTP time math without Foundation
         .target(name: "Codecs", dependencies: ["RTCBase"], swiftSettings: strict),
         .target(name: "Containers", dependencies: ["RTCBase", "Codecs"], swiftSettings: strict),
 
@@ -52,7 +53,7 @@ let package = Package(
 
         // runtime
         .target(name: "Runtime", dependencies: [
-            "RTCBase", "SDP", "RTP", "Codecs", "Containers", "STUN", "WebRTC", "Routing",
+            "RTCBase", "SDP", "RTP", "Codecs", "Containers", "STUN", "WebRTC", "Routing", "RTSP",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
@@ -80,6 +81,16 @@ let package = Package(
             "RTCBase", "RTP", "SRTP", "DTLS", "ICE", "WebRTC", "Routing", "Runtime", "Codecs", "WebRTCTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
         ], path: "Benchmarks/RTCBridgeBenchmarks", swiftSettings: strict),
+
+        // fuzzing (Fuzz/README.md): single-file executables; a plain build links an empty main,
+        // `--sanitize=fuzzer` links libFuzzer's driver.
+        .executableTarget(name: "FuzzSDP", dependencies: ["SDP"], path: "Fuzz/FuzzSDP", swiftSettings: strict),
+        .executableTarget(name: "FuzzSTUN", dependencies: ["RTCBase", "STUN", "ICE"], path: "Fuzz/FuzzSTUN",
+                          swiftSettings: strict),
+        .executableTarget(name: "FuzzRTP", dependencies: ["RTCBase", "RTP"], path: "Fuzz/FuzzRTP", swiftSettings: strict),
+        .executableTarget(name: "FuzzCodecs", dependencies: ["Codecs"], path: "Fuzz/FuzzCodecs", swiftSettings: strict),
+        .executableTarget(name: "FuzzContainers", dependencies: ["Containers", "Codecs"], path: "Fuzz/FuzzContainers",
+                          swiftSettings: strict),
 
         // tests
         .testTarget(name: "RTCBaseTests", dependencies: ["RTCBase"], swiftSettings: strict),

@@ -4,7 +4,7 @@ import RTCBase
 public struct RTCPBye: Sendable, Equatable {
     /// Sources leaving; more than 31 are split over several BYE packets (the reason goes in the last).
     public var ssrcs: [UInt32]
-    /// Optional reason for leaving (at most 255 UTF-8 bytes are written).
+    /// Optional reason for leaving (at most 255 UTF-8 bytes, whole scalars, are written).
     public var reason: String?
 
     public init(ssrcs: [UInt32], reason: String? = nil) {
@@ -37,11 +37,7 @@ public struct RTCPBye: Sendable, Equatable {
             rest = rest.dropFirst(RTCPWriter.maxCount)
             let start = RTCPWriter.beginPacket(&out, count: UInt8(batch.count), packetType: Self.packetType)
             for ssrc in batch { out.appendUInt32(ssrc) }
-            if rest.isEmpty, let reason {
-                let text = reason.utf8.prefix(255)
-                out.append(UInt8(text.count))
-                out.append(contentsOf: text)
-            }
+            if rest.isEmpty, let reason { RTCPWriter.appendText(reason, to: &out) }
             RTCPWriter.finishPacket(&out, start: start)
         } while !rest.isEmpty
     }

@@ -18,7 +18,8 @@ public struct RTCPSourceDescription: Sendable, Equatable {
 
     public struct Item: Sendable, Equatable {
         public var type: ItemType
-        /// UTF-8 text; invalid sequences from the wire are replaced. At most 255 bytes are written.
+        /// UTF-8 text; invalid sequences from the wire are replaced. At most 255 bytes (whole
+        /// scalars) are written.
         public var text: String
         public init(type: ItemType, text: String) { self.type = type; self.text = text }
     }
@@ -86,10 +87,8 @@ public struct RTCPSourceDescription: Sendable, Equatable {
             for chunk in batch {
                 out.appendUInt32(chunk.ssrc)
                 for item in chunk.items where item.type.rawValue != 0 {
-                    let text = item.text.utf8.prefix(255)
                     out.append(item.type.rawValue)
-                    out.append(UInt8(text.count))
-                    out.append(contentsOf: text)
+                    RTCPWriter.appendText(item.text, to: &out)
                 }
                 // Null item, then zeros to the next 32-bit boundary (at least one zero octet).
                 out.append(0)

@@ -14,6 +14,19 @@ enum RTCPWriter {
         return start
     }
 
+    /// Appends an 8-bit length and the UTF-8 text (SDES items, BYE reason; RFC 3550 §6.5, §6.6),
+    /// cut to the longest whole-scalar prefix that fits 255 bytes so the wire text stays UTF-8.
+    static func appendText(_ text: String, to out: inout [UInt8]) {
+        var length = 0
+        for scalar in text.unicodeScalars {
+            let size = UTF8.width(scalar)
+            guard length + size <= 255 else { break }
+            length += size
+        }
+        out.append(UInt8(length))
+        out.append(contentsOf: text.utf8.prefix(length))
+    }
+
     /// Pads the packet to a 32-bit boundary and fills in its length. With `paddingBit`, the pad is
     /// RFC 3550 padding (P bit set, last octet = pad count); otherwise zero bytes. A packet too
     /// long for the 16-bit length field is removed again.

@@ -114,7 +114,9 @@ extension WebRTCSession {
     /// resent (RFC 4585 §6.2.1); numbers no longer in the history are ignored.
     func retransmit(_ sequenceNumbers: [UInt16], ssrc: UInt32) {
         guard let srtp, let to = remoteAddress, let stream = outbound.first(where: { $0.ssrc == ssrc }) else { return }
-        for seq in sequenceNumbers.prefix(configuration.limits.maxNACKRetransmitsPerFeedback) {
+        var seen = Set<UInt16>()
+        let unique = sequenceNumbers.filter { seen.insert($0).inserted }   // overlapping NACK items
+        for seq in unique.prefix(configuration.limits.maxNACKRetransmitsPerFeedback) {
             guard let sent = stream.history.packet(for: seq),
                   let packet = protect(srtp, payloadType: sent.payloadType, marker: sent.marker, sequenceNumber: seq,
                                        timestamp: sent.timestamp, ssrc: ssrc, payload: sent.payload) else { continue }
