@@ -3,15 +3,22 @@
 #
 #   scripts/install-deps.sh          build deps: libssl-dev libsrtp2-dev libusrsctp-dev pkg-config
 #   scripts/install-deps.sh --test   also the interop-test peers: ffmpeg chromium chromium-driver
-#                                    tshark iproute2 python3-venv curl, and a python venv with
-#                                    selenium 4.51.0 at $RTCBRIDGE_VENV (/root/.cache/rtcbridge-venv)
+#                                    tshark iproute2 python3-venv curl, the GStreamer RTSP camera
+#                                    set (python3-gi python3-gst-1.0 gir1.2-gst-rtsp-server-1.0,
+#                                    gstreamer1.0-tools/-plugins-base/-good/-bad/-ugly/-libav/-x),
+#                                    and a python venv with selenium 4.51.0 at $RTCBRIDGE_VENV
+#                                    (/root/.cache/rtcbridge-venv)
 #
 # Installs only what is missing (apt-get update runs only then), so a second run is a no-op.
 # Needs root when something is missing. Waits up to 5 minutes for the dpkg/apt locks.
 set -euo pipefail
 
 BUILD_PACKAGES=(libssl-dev libsrtp2-dev libusrsctp-dev pkg-config)
-TEST_PACKAGES=(ffmpeg chromium chromium-driver tshark iproute2 python3-venv curl)
+TEST_PACKAGES=(ffmpeg chromium chromium-driver tshark iproute2 python3-venv curl
+  # GStreamer RTSP camera (Tests/InteropTests/Scripts/rtsp-cam.py, run with Debian's python3)
+  python3-gi python3-gst-1.0 gir1.2-gst-rtsp-server-1.0 gstreamer1.0-tools
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
+  gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-x)
 VENV=${RTCBRIDGE_VENV:-/root/.cache/rtcbridge-venv}
 SELENIUM_VERSION=4.51.0
 
@@ -19,7 +26,7 @@ with_test=0
 for arg in "$@"; do
   case $arg in
     --test) with_test=1 ;;
-    -h|--help) sed -n 2,11p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,14p "$0"; exit 0 ;;
     *) echo "install-deps.sh: unknown argument: $arg" >&2; exit 2 ;;
   esac
 done

@@ -7,7 +7,7 @@ import RTCBase
 /// Media File Format Binding §2.2), Opus `Opus`/`dOps` (Encapsulation of Opus in ISOBMFF §4.3).
 extension FragmentedMP4Writer {
     /// Checks the configuration against the limits and fills in a missing video size from the
-    /// H.264 SPS.
+    /// H.264 or H.265 SPS.
     static func resolveSize(_ track: inout RecordingTrack, limits: Limits) throws(ContainerError) {
         var configBytes = 0
         func check(_ units: [[UInt8]], _ name: String, min: Int, max: Int) throws(ContainerError) {
@@ -40,6 +40,14 @@ extension FragmentedMP4Writer {
             try check(pps, "PPS", min: 1, max: 64)
             guard H264.removeEmulationPrevention(sps[0].dropFirst(2)).count >= 13 else {
                 throw .invalid("MP4 track \(track.id): H.265 SPS of \(sps[0].count) bytes")
+            }
+            if track.width == 0 || track.height == 0 {
+                do {
+                    let parsed = try H265.SequenceParameterSet(nalUnit: sps[0][...])
+                    (track.width, track.height) = (parsed.width, parsed.height)
+                } catch {
+                    throw .invalid("MP4 track \(track.id): H.265 SPS: \(error)")
+                }
             }
         case .av1(let config):
             configBytes = config.configOBUs.count
@@ -117,20 +125,24 @@ extension FragmentedMP4Writer {
     }
 
     /// HEVCDecoderConfigurationRecord (ISO/IEC 14496-15 §8.3.3.1). Profile, tier, level and
-    /// constraint flags are copied from the SPS's profile_tier_level (H.265 §7.3.3); chroma format
-    /// 4:2:0 and 8-bit depth are assumed.
+    /// constraint flags are copied from the SPS's profile_tier_level (H.265 §7.3.3), chroma format
+    /// and bit depths from the SPS when it parses (else 4:2:0 8-bit).
     static func appendHEVCConfiguration(vps: [[UInt8]], sps: [[UInt8]], pps: [[UInt8]], to out: inout [UInt8]) {
         let rbsp = H264.removeEmulationPrevention(sps[0].dropFirst(2))   // checked: at least 13 bytes
         let maxSubLayersMinus1 = (rbsp[0] >> 1) & 0x07
         let temporalIDNesting = rbsp[0] & 0x01
+        let parsed = try? H265.SequenceParameterSet(nalUnit: sps[0][...])
+        let chromaFormat = UInt8(truncatingIfNeeded: parsed?.chromaFormatIDC ?? 1) & 0x03
+        let lumaMinus8 = UInt8(truncatingIfNeeded: (parsed?.bitDepthLuma ?? 8) - 8) & 0x07
+        let chromaMinus8 = UInt8(truncatingIfNeeded: (parsed?.bitDepthChroma ?? 8) - 8) & 0x07
         out.appendBox("hvcC") { hvcC in
             hvcC.append(1)
             hvcC += rbsp[1...12]                         // profile/tier, compatibility, constraints, level
             hvcC += [0xF0, 0x00]                         // min_spatial_segmentation_idc
             hvcC.append(0xFC)                            // parallelismType
-            hvcC.append(0xFC | 1)                        // chromaFormat 4:2:0
-            hvcC.append(0xF8)                            // bitDepthLumaMinus8
-            hvcC.append(0xF8)                            // bitDepthChromaMinus8
+            hvcC.append(0xFC | chromaFormat)
+            hvcC.append(0xF8 | lumaMinus8)
+            hvcC.append(0xF8 | chromaMinus8)
             hvcC.appendUInt16(0)                         // avgFrameRate
             hvcC.append((maxSubLayersMinus1 + 1) << 3 | temporalIDNesting << 2 | 3)
             hvcC.append(3)                               // numOfArrays

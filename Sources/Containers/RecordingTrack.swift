@@ -8,7 +8,7 @@ public struct RecordingTrack: Sendable, Equatable {
     public var codec: RecordingCodec
     /// Ticks per second of sample durations and decode times.
     public var timescale: UInt32
-    /// Display size in pixels; 0 means "take it from the codec configuration" (H.264 SPS).
+    /// Display size in pixels; 0 means "take it from the codec configuration" (H.264 or H.265 SPS).
     public var width: Int
     public var height: Int
 

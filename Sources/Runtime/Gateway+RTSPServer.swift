@@ -1,15 +1,61 @@
-// The RTSP server (issue #4). Being written; starting it does nothing until then.
+import RTSP
 
-/// Where the RTSP server listens and how it is secured.
+/// Where the RTSP server listens, its UDP media ports, and who may read or publish which path.
 public struct RTSPServerSettings: Sendable, Equatable {
+    /// Users of one path, per access.
+    public struct PathUsers: Sendable, Equatable {
+        public var read: [RTSPCredentials]
+        public var publish: [RTSPCredentials]
+    }
+
     public var host = "0.0.0.0"
     public var port = 8554
+    /// The shared UDP server ports (RTP, RTCP) every UDP session uses, like MediaMTX's 8000/8001.
+    /// 0 binds an ephemeral port (tests).
+    public var udpRTPPort = 8000
+    public var udpRTCPPort = 8001
+    /// Offer UDP transport; when false, SETUP over UDP gets 461 and clients fall back to TCP.
+    public var udpEnabled = true
+    /// UDP sessions without any request or client RTCP for this long are reaped (RFC 2326 §12.37).
+    public var sessionTimeout: Duration = .seconds(60)
+    /// Realm of the Basic and Digest challenges.
+    public var realm = "RTCBridge"
+    public private(set) var users: [String: PathUsers] = [:]
+
     public init() {}
 
-    /// Users ("user:password") allowed to read or publish a path over RTSP; none = open.
-    public mutating func setUsers(path: String, read: [String], publish: [String]) throws {}
+    /// Users ("user:password") allowed to read or publish a path over RTSP; none = open. A path
+    /// with users for an access requires Basic or Digest authentication for it.
+    public mutating func setUsers(path: String, read: [String], publish: [String]) throws {
+        func parse(_ entries: [String], _ what: String) throws -> [RTSPCredentials] {
+            try entries.enumerated().map { index, entry in
+                guard let colon = entry.firstIndex(of: ":"), colon != entry.startIndex else {
+                    // Never echo the entry: it holds a password.
+                    throw SourceError.unusable("path '\(path)': \(what) entry #\(index + 1) is not 'user:password'")
+                }
+                return RTSPCredentials(username: String(entry[..<colon]), password: String(entry[entry.index(after: colon)...]))
+            }
+        }
+        let entry = PathUsers(read: try parse(read, "readUsers"), publish: try parse(publish, "publishUsers"))
+        users[path] = entry.read.isEmpty && entry.publish.isEmpty ? nil : entry
+    }
+
+    /// The authentication policy of a path for an access; nil when open.
+    public func authentication(path: String, access: RTSPAccess) -> RTSPAuthPolicy? {
+        guard let entry = users[path] else { return nil }
+        let list = access == .read ? entry.read : entry.publish
+        guard !list.isEmpty else { return nil }
+        return RTSPAuthPolicy(realm: realm, users: list, allowsBasic: true, digestAlgorithms: [.md5])
+    }
 }
 
 extension Gateway {
-    func startRTSPServer(_ settings: RTSPServerSettings) async throws {}
+    /// Starts the RTSP server on its own event loop; `stop()` closes it.
+    func startRTSPServer(_ settings: RTSPServerSettings) async throws {
+        let publishable = Set(configuration.paths.compactMap { $0.source == .publisher ? $0.name : nil })
+        let server = RTSPServer(settings: settings, router: router, publishablePaths: publishable,
+                                eventLoop: group.next(), logger: logger)
+        try await server.start()
+        stoppers.append { await server.stop() }
+    }
 }

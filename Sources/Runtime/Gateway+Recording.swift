@@ -3,7 +3,7 @@ import Routing
 
 /// The container a recording is written in.
 public enum RecordingFormat: String, Sendable, Equatable, CaseIterable {
-    /// Fragmented MP4 (H.264 or VP8 video, Opus audio).
+    /// Fragmented MP4 (H.264, H.265, VP8, VP9 or AV1 video, Opus audio).
     case mp4
     /// IVF (VP8, VP9, AV1 video only).
     case ivf

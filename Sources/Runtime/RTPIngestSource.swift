@@ -13,16 +13,11 @@ import SDP
 /// path; keyframe requests from viewers go back to the sender's RTCP address as PLI.
 public final class RTPIngestSource: @unchecked Sendable {
     struct Track {
-        var info: TrackInfo
-        var assembler: RTPUnitAssembler
-        var sourceSSRC: UInt32?
-        var sawKeyframe = false
-        var spropNALUnits: [[UInt8]] = []
+        var ingest: IngestTrack
         var rtcpSource: SocketAddress?
         var rtpChannel: (any Channel)?
         var rtcpChannel: (any Channel)?
-        var packetsIn = 0
-        var malformed = 0
+        var info: TrackInfo { ingest.info }
     }
 
     public let pathName: String
@@ -43,11 +38,8 @@ public final class RTPIngestSource: @unchecked Sendable {
         self.eventLoop = eventLoop
         self.logger = logger
         for (index, media) in description.media.enumerated() {
-            guard let info = try Self.trackInfo(index: index, media: media) else { continue }
-            let codec = CodecRegistry.descriptor(forEncodingName: info.encodingName)
-            var track = Track(info: info, assembler: RTPUnitAssembler(trackID: index, isVideo: info.kind == .video, codec: codec))
-            if let sprop = info.fmtp["sprop-parameter-sets"] { track.spropNALUnits = H264.parseSpropParameterSets(sprop) }
-            tracks.append(track)
+            guard media.port > 0, let info = try IngestTrack.trackInfo(id: index, media: media) else { continue }
+            tracks.append(Track(ingest: IngestTrack(info: info)))
         }
         guard !tracks.isEmpty else { throw SourceError.unusable("SDP has no usable RTP media section") }
     }
@@ -85,51 +77,22 @@ public final class RTPIngestSource: @unchecked Sendable {
     private func receiveRTP(_ bytes: [UInt8], track i: Int, from: SocketAddress) {
         guard !stopped else { return }
         guard let packet = try? RTPPacket(parsing: bytes), packet.payloadType == tracks[i].info.payloadType else {
-            tracks[i].malformed += 1
+            tracks[i].ingest.malformed += 1
             return
         }
-        tracks[i].packetsIn += 1
-        if tracks[i].sourceSSRC != packet.ssrc {
-            if tracks[i].sourceSSRC != nil {
-                logger.info("RTP source changed SSRC", metadata: ["path": "\(pathName)", "ssrc": "\(packet.ssrc)"])
-            }
-            tracks[i].sourceSSRC = packet.ssrc
+        let (units, ssrcChanged) = tracks[i].ingest.receive(packet, arrival: RuntimeClock.now())
+        if ssrcChanged {
+            logger.info("RTP source changed SSRC", metadata: ["path": "\(pathName)", "ssrc": "\(packet.ssrc)"])
         }
-        let now = RuntimeClock.now()
-        for var unit in tracks[i].assembler.push(packet, arrival: now) {
-            if unit.isKeyframe, tracks[i].info.kind == .video { noteKeyframe(&unit, track: i) }
+        for unit in units {
+            if unit.isKeyframe { attachIfReady() }
             guard let publisher else { continue }
             path.publish(unit, token: publisher)
         }
     }
 
-    /// First keyframe: learn the H.264 profile from the SPS, add SPS/PPS from the SDP when the
-    /// stream carries none in-band, and attach the publisher once every video track is ready.
-    private func noteKeyframe(_ unit: inout MediaUnit, track i: Int) {
-        if tracks[i].info.encodingName.uppercased() == "H264" {
-            let inBand = unit.packets.flatMap { H264.parameterSets(inPayload: $0.payload) }
-            let inBandSPS = inBand.first { H264.nalType($0.first ?? 0) == H264.NALType.sps }
-            if inBandSPS == nil, !tracks[i].spropNALUnits.isEmpty, let first = unit.packets.first {
-                // No SPS/PPS in-band: send the SDP's sprop-parameter-sets ahead of the IDR.
-                var packetizer = H264Packetizer()
-                let parameterSets = AccessUnit(payloads: tracks[i].spropNALUnits, rtpTimestamp: first.timestamp, isKeyframe: true)
-                let injected = packetizer.packetize(parameterSets, maxPayloadSize: 1188).map { payload, _ in
-                    RTPPacket(payloadType: first.payloadType, sequenceNumber: first.sequenceNumber,
-                              timestamp: first.timestamp, ssrc: first.ssrc, marker: false, payload: payload)
-                }
-                unit.packets.insert(contentsOf: injected, at: 0)
-            }
-            let sps = inBandSPS.map(Array.init) ?? tracks[i].spropNALUnits.first { H264.nalType($0.first ?? 0) == H264.NALType.sps }
-            if tracks[i].info.fmtp["profile-level-id"] == nil, let sps, sps.count >= 4 {
-                tracks[i].info.fmtp["profile-level-id"] = Array(sps[1...3]).hexString
-            }
-        }
-        tracks[i].sawKeyframe = true
-        attachIfReady()
-    }
-
     private func attachIfReady() {
-        guard publisher == nil, tracks.allSatisfy({ $0.info.kind != .video || $0.sawKeyframe }) else { return }
+        guard publisher == nil, tracks.allSatisfy({ $0.ingest.isReady }) else { return }
         do {
             publisher = try path.attachPublisher(tracks: tracks.map(\.info)) { [weak self] in
                 guard let self else { return }
@@ -144,14 +107,14 @@ public final class RTPIngestSource: @unchecked Sendable {
 
     private func receiveRTCP(_ bytes: [UInt8], track i: Int, from: SocketAddress) {
         guard !stopped else { return }
-        guard (try? RTCPCompound.parse(bytes[...])) != nil else { tracks[i].malformed += 1; return }
+        guard (try? RTCPCompound.parse(bytes[...])) != nil else { tracks[i].ingest.malformed += 1; return }
         tracks[i].rtcpSource = from
     }
 
     /// RFC 4585 §6.3.1 PLI to every video sender whose RTCP address we know.
     private func sendPLI() {
         for track in tracks where track.info.kind == .video {
-            guard let to = track.rtcpSource, let ssrc = track.sourceSSRC, let channel = track.rtcpChannel else { continue }
+            guard let to = track.rtcpSource, let ssrc = track.ingest.sourceSSRC, let channel = track.rtcpChannel else { continue }
             let pli = RTCPCompound.serialize([.pictureLossIndication(RTCPPictureLossIndication(senderSSRC: localSSRC, mediaSSRC: ssrc))])
             channel.writeAndFlush(AddressedEnvelope(remoteAddress: to, data: channel.allocator.buffer(bytes: pli)), promise: nil)
         }
@@ -182,25 +145,6 @@ public final class RTPIngestSource: @unchecked Sendable {
             return "0.0.0.0"   // multicast: bind the port on all addresses
         }
         return address
-    }
-
-    static func trackInfo(index: Int, media: MediaDescription) throws -> TrackInfo? {
-        let kind: TrackKind
-        switch media.kind {
-        case .video: kind = .video
-        case .audio: kind = .audio
-        default: return nil
-        }
-        guard media.port > 0, let format = media.formats.first, let pt = UInt8(format), pt < 128 else { return nil }
-        if let map = media.rtpMaps.first(where: { $0.payloadType == pt }) {
-            return TrackInfo(id: index, kind: kind, encodingName: map.encodingName, clockRate: map.clockRate,
-                             channels: map.channels, fmtp: media.fmtp(pt), payloadType: pt)
-        }
-        switch pt {   // RFC 3551 static payload types
-        case 0: return TrackInfo(id: index, kind: kind, encodingName: "PCMU", clockRate: 8000, channels: 1, fmtp: [:], payloadType: 0)
-        case 8: return TrackInfo(id: index, kind: kind, encodingName: "PCMA", clockRate: 8000, channels: 1, fmtp: [:], payloadType: 8)
-        default: throw SourceError.unusable("media section \(index): payload type \(pt) has no rtpmap")
-        }
     }
 }
 

@@ -4,8 +4,9 @@ import RTCBase
 
 /// Segment boundaries and the containers' byte output.
 extension RecorderMuxer {
-    /// Opens a segment if every recorded track's configuration is known (H.264 SPS/PPS, VP8
-    /// size); otherwise the muxer keeps waiting for a keyframe that brings it.
+    /// Opens a segment if every recorded track's configuration is known (H.264 SPS/PPS, H.265
+    /// VPS/SPS/PPS, VP8/VP9 keyframe size, AV1 sequence header); otherwise the muxer keeps
+    /// waiting for a keyframe that brings it.
     mutating func startSegment(arrival: Instant) -> RecorderOutput? {
         guard let leadTrackID, let lead = tracks[leadTrackID] else { return nil }
         var next = Segment(index: segmentCount + 1, startArrival: arrival)
@@ -45,6 +46,9 @@ extension RecorderMuxer {
         segment = next
         newSegmentRequested = false
         resetTracks()
+        if format == .mp4 {
+            for (id, track) in tracks { tracks[id]?.configuredParameterSets = track.currentConfiguration }
+        }
         return .startSegment(index: next.index, header: header)
     }
 
@@ -114,56 +118,6 @@ extension RecorderMuxer {
             tracks[id]?.samples = []
             tracks[id]?.sampleBytes = 0
             tracks[id]?.elapsed = 0
-        }
-    }
-}
-
-extension RecorderMuxer.Track {
-    /// Keeps the parameter sets and the picture size that a segment header needs.
-    mutating func learn(from unit: AccessUnit) {
-        switch format {
-        case .h264:
-            for nal in unit.payloads { learnParameterSet(nal) }
-        case .vp8:
-            if unit.isKeyframe, let frame = unit.payloads.first, let size = VP8.keyframeDimensions(frame[...]),
-               size.width > 0, size.height > 0 {
-                videoSize = size
-            }
-        default:
-            break
-        }
-    }
-
-    mutating func learnParameterSet(_ nal: [UInt8]) {
-        guard let header = nal.first else { return }
-        let type = H264.nalType(header)
-        if type == H264.NALType.sps || type == H264.NALType.pps, nal.count <= 1024 { parameterSets[type] = nal }
-    }
-
-    /// The bytes of one sample: AVCC for H.264, the frame or packet otherwise.
-    func sampleData(_ unit: AccessUnit) -> [UInt8] {
-        switch format {
-        case .h264: FragmentedMP4Writer.Sample.lengthPrefixed(unit.payloads)
-        default: unit.payloads.count == 1 ? unit.payloads[0] : unit.payloads.flatMap { $0 }
-        }
-    }
-
-    /// The MP4 track description, or nil while its configuration is unknown.
-    func recordingTrack() -> RecordingTrack? {
-        switch format {
-        case .h264:
-            guard let sps = parameterSets[H264.NALType.sps], let pps = parameterSets[H264.NALType.pps] else { return nil }
-            return RecordingTrack(id: fileTrackID, codec: .h264(sequenceParameterSets: [sps], pictureParameterSets: [pps]),
-                                  timescale: UInt32(clamping: info.clockRate))
-        case .vp8:
-            guard let videoSize else { return nil }
-            return RecordingTrack(id: fileTrackID, codec: .vp8(VPCodecConfiguration(level: 10)),
-                                  timescale: UInt32(clamping: info.clockRate), width: videoSize.width, height: videoSize.height)
-        case .opus:
-            return RecordingTrack(id: fileTrackID, codec: .opus(OpusCodecConfiguration(channelCount: info.channels ?? 2)),
-                                  timescale: UInt32(clamping: info.clockRate))
-        default:
-            return nil
         }
     }
 }

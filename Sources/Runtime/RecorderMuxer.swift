@@ -22,6 +22,7 @@ struct RecorderPatch: Sendable, Equatable {
 /// each sample's duration from the next sample's RTP timestamp, and starts segments on a keyframe
 /// of the lead track (the video track, else the audio track) once `segmentDuration` has passed.
 /// Recorded: one video and one audio track the format can carry; other tracks are ignored.
+/// MP4 carries H.264, H.265, VP8, VP9, AV1 and Opus; IVF VP8, VP9 and AV1; Ogg Opus.
 struct RecorderMuxer {
     struct Track {
         var info: TrackInfo
@@ -40,7 +41,15 @@ struct RecorderMuxer {
         var inSegment = false
         /// Latest parameter sets seen (H.264 SPS/PPS, H.265 VPS/SPS/PPS), by NAL type.
         var parameterSets: [UInt8: [UInt8]] = [:]
+        /// The parameter sets (or AV1 sequence header, under key 0) in the current MP4 segment's
+        /// sample entry: H.265 samples leave out the ones equal to these, a change starts a new
+        /// segment at the next keyframe.
+        var configuredParameterSets: [UInt8: [UInt8]] = [:]
         var videoSize: (width: Int, height: Int)?
+        /// VP9 profile and level from the latest keyframe (`vpcC`).
+        var vp9Configuration: VPCodecConfiguration?
+        /// AV1 configuration from the latest sequence header OBU (`av1C`, which carries it).
+        var av1Configuration: AV1CodecConfiguration?
 
         var isAudio: Bool { info.kind == .audio }
     }
@@ -142,6 +151,9 @@ struct RecorderMuxer {
             if descriptor.format == .h264, let sprop = info.fmtp["sprop-parameter-sets"] {
                 for unit in H264.parseSpropParameterSets(sprop) { track.learnParameterSet(unit) }
             }
+            if descriptor.format == .h265 {
+                for unit in H265.parameterSets(fromFmtp: info.fmtp) { track.learnParameterSet(unit) }
+            }
             tracks[info.id] = track
             if leadTrackID == nil { leadTrackID = info.id }
         }
@@ -150,7 +162,7 @@ struct RecorderMuxer {
     /// Which codecs each container carries here.
     static func formatAccepts(_ codec: CodecDescriptor.Format, _ format: RecordingFormat) -> Bool {
         switch format {
-        case .mp4: [.h264, .vp8, .opus].contains(codec)
+        case .mp4: [.h264, .h265, .vp8, .vp9, .av1, .opus].contains(codec)
         case .ivf: [.vp8, .vp9, .av1].contains(codec)
         case .ogg: codec == .opus
         }
@@ -160,7 +172,7 @@ struct RecorderMuxer {
 
     private mutating func accept(_ unit: AccessUnit, trackID: Int, arrival: Instant) -> [RecorderOutput] {
         guard var track = tracks[trackID] else { return [] }
-        track.learn(from: unit)
+        if track.learn(from: unit), format == .mp4 { newSegmentRequested = true }
         tracks[trackID] = track
         var out: [RecorderOutput] = []
         if trackID == leadTrackID {
@@ -187,7 +199,7 @@ struct RecorderMuxer {
     }
 
     private mutating func add(_ unit: AccessUnit, to track: inout Track, arrival: Instant) -> [RecorderOutput] {
-        let data = track.sampleData(unit)
+        let data = track.sampleData(unit, for: format)
         let timestamp = unit.rtpTimestamp
         if track.inSegment {
             let delta = Int64(Int32(bitPattern: timestamp &- track.pendingTimestamp))

@@ -1,0 +1,91 @@
+import Codecs
+import RTCBase
+import RTP
+import Routing
+import SDP
+
+/// One received RTP track of a pulled or listened-to source (plain RTP ingest, RTSP cameras):
+/// groups packets into media units, follows the sender's SSRC, and prepares the first keyframe
+/// for WebRTC viewers (H.264: SPS/PPS from `sprop-parameter-sets` when the stream carries none
+/// in-band, RFC 6184 §8.1; `profile-level-id` learnt from the SPS when the SDP has none).
+struct IngestTrack {
+    var info: TrackInfo
+    var assembler: RTPUnitAssembler
+    var sourceSSRC: UInt32?
+    var sawKeyframe = false
+    var spropNALUnits: [[UInt8]] = []
+    var packetsIn = 0
+    var malformed = 0
+
+    init(info: TrackInfo) {
+        self.info = info
+        let codec = CodecRegistry.descriptor(forEncodingName: info.encodingName)
+        assembler = RTPUnitAssembler(trackID: info.id, isVideo: info.kind == .video, codec: codec)
+        if let sprop = info.fmtp["sprop-parameter-sets"] { spropNALUnits = H264.parseSpropParameterSets(sprop) }
+    }
+
+    /// Audio is always ready; video once its first keyframe went by (a publisher attaches then).
+    var isReady: Bool { info.kind != .video || sawKeyframe }
+
+    /// Feeds one packet already parsed; returns the units it completes, keyframes prepared.
+    /// `ssrcChanged` is true when a known sender switched SSRC (e.g. the encoder restarted).
+    mutating func receive(_ packet: RTPPacket, arrival: Instant) -> (units: [MediaUnit], ssrcChanged: Bool) {
+        packetsIn += 1
+        var ssrcChanged = false
+        if sourceSSRC != packet.ssrc {
+            ssrcChanged = sourceSSRC != nil
+            sourceSSRC = packet.ssrc
+        }
+        var units = assembler.push(packet, arrival: arrival)
+        if info.kind == .video {
+            for index in units.indices where units[index].isKeyframe { noteKeyframe(&units[index]) }
+        }
+        return (units, ssrcChanged)
+    }
+
+    /// First and every keyframe: add SPS/PPS from the SDP when the stream carries none in-band and
+    /// learn the H.264 profile from the SPS.
+    mutating func noteKeyframe(_ unit: inout MediaUnit) {
+        if info.encodingName.uppercased() == "H264" {
+            let inBand = unit.packets.flatMap { H264.parameterSets(inPayload: $0.payload) }
+            let inBandSPS = inBand.first { H264.nalType($0.first ?? 0) == H264.NALType.sps }
+            if inBandSPS == nil, !spropNALUnits.isEmpty, let first = unit.packets.first {
+                // No SPS/PPS in-band: send the SDP's sprop-parameter-sets ahead of the IDR.
+                var packetizer = H264Packetizer()
+                let parameterSets = AccessUnit(payloads: spropNALUnits, rtpTimestamp: first.timestamp, isKeyframe: true)
+                let injected = packetizer.packetize(parameterSets, maxPayloadSize: 1188).map { payload, _ in
+                    RTPPacket(payloadType: first.payloadType, sequenceNumber: first.sequenceNumber,
+                              timestamp: first.timestamp, ssrc: first.ssrc, marker: false, payload: payload)
+                }
+                unit.packets.insert(contentsOf: injected, at: 0)
+            }
+            let sps = inBandSPS.map(Array.init) ?? spropNALUnits.first { H264.nalType($0.first ?? 0) == H264.NALType.sps }
+            if info.fmtp["profile-level-id"] == nil, let sps, sps.count >= 4 {
+                info.fmtp["profile-level-id"] = Array(sps[1...3]).hexString
+            }
+        }
+        sawKeyframe = true
+    }
+
+    /// The track an SDP media section describes (its first format), with `id`; nil for sections
+    /// that are neither audio nor video. Static payload types without `a=rtpmap` use RFC 3551.
+    static func trackInfo(id: Int, media: MediaDescription) throws -> TrackInfo? {
+        let kind: TrackKind
+        switch media.kind {
+        case .video: kind = .video
+        case .audio: kind = .audio
+        default: return nil
+        }
+        guard let format = media.formats.first, let pt = UInt8(format), pt < 128 else { return nil }
+        if let map = media.rtpMaps.first(where: { $0.payloadType == pt }) {
+            return TrackInfo(id: id, kind: kind, encodingName: map.encodingName, clockRate: map.clockRate,
+                             channels: map.channels, fmtp: media.fmtp(pt), payloadType: pt)
+        }
+        switch pt {   // RFC 3551 §6 static payload types
+        case 0: return TrackInfo(id: id, kind: kind, encodingName: "PCMU", clockRate: 8000, channels: 1, fmtp: [:], payloadType: 0)
+        case 8: return TrackInfo(id: id, kind: kind, encodingName: "PCMA", clockRate: 8000, channels: 1, fmtp: [:], payloadType: 8)
+        case 26: return TrackInfo(id: id, kind: kind, encodingName: "JPEG", clockRate: 90000, fmtp: [:], payloadType: 26)
+        default: throw SourceError.unusable("media section \(id): payload type \(pt) has no rtpmap")
+        }
+    }
+}

@@ -1,0 +1,219 @@
+import Logging
+import NIOCore
+import RTCBase
+import RTSP
+import Routing
+
+/// One RTSP TCP connection: parses the stream (`RTSPStreamParser`), drives its
+/// `RTSPServerSession`, answers the session's questions from the router, and runs the media of
+/// the session: a path reader feeding an `RTSPServerPlayback` (PLAY) or an
+/// `RTSPServerRecording` publishing into the path (RECORD). Confined to the server's event loop.
+final class RTSPServerConnection: @unchecked Sendable {
+    let channel: any Channel
+    let server: RTSPServer
+    /// The client's address: UDP media goes to this IP (RFC 2326 §12.39 `destination` is ignored).
+    let peer: TransportAddress?
+    var logger: Logger
+    var parser = RTSPStreamParser()
+    var session: RTSPServerSession
+    var isClosed = false
+    var timer: (deadline: Instant, task: Scheduled<Void>)?
+    var sessionDeadline = Instant.distantFuture
+    var playbackDeadline = Instant.distantFuture
+    /// UDP destinations (client RTP, client RTCP) per media index, from SETUP.
+    var clientPorts: [Int: (rtp: SocketAddress, rtcp: SocketAddress)] = [:]
+
+    // Reading.
+    var readPath: Path?
+    var reader: PathReader?
+    var playback: RTSPServerPlayback?
+    /// Set between `acceptPlay` and writing the PLAY answer; media starts after the answer.
+    var startMediaAfterAnswer = false
+    var drainScheduled = false
+
+    // Publishing.
+    var recording: RTSPServerRecording?
+    var recordTransports: [Int: RTSPServerTrackTransport] = [:]
+    var publishPath: Path?
+    var publisher: PublisherToken?
+    let localSSRC = SecureRandom.uint32()
+
+    init(channel: any Channel, server: RTSPServer) {
+        self.channel = channel
+        self.server = server
+        self.peer = channel.remoteAddress.flatMap { TransportAddress($0) }
+        var configuration = RTSPServerConfiguration(sessionTimeout: server.settings.sessionTimeout, nonces: server.nonces)
+        configuration.serverName = "RTCBridge"
+        self.session = RTSPServerSession(configuration: configuration)
+        var logger = server.logger
+        logger[metadataKey: "rtspClient"] = "\(peer?.description ?? "?")"
+        self.logger = logger
+    }
+
+    // MARK: Input
+
+    func receive(_ bytes: [UInt8]) {
+        guard !isClosed else { return }
+        do {
+            try parser.feed(bytes)
+            while !isClosed, let item = try parser.next() {
+                let now = RuntimeClock.now()
+                switch item {
+                case .request(let request):
+                    session.handle(request, now: now)
+                    processSession()
+                case .interleaved(let channelID, let payload):
+                    guard let route = session.routeInterleaved(channel: channelID, now: now) else { continue }
+                    receiveMedia(payload, mediaIndex: route.mediaIndex, isRTCP: route.isRTCP, now: now)
+                case .response:
+                    break   // answers to nothing we asked (some clients echo keepalives)
+                }
+            }
+        } catch {
+            logger.info("RTSP connection closed: \(error)")
+            close()
+        }
+    }
+
+    /// A datagram routed to this connection by the server's UDP ports.
+    func receiveDatagram(_ bytes: [UInt8], mediaIndex: Int, isRTCP: Bool) {
+        guard !isClosed else { return }
+        let now = RuntimeClock.now()
+        session.noteActivity(now: now)
+        receiveMedia(bytes, mediaIndex: mediaIndex, isRTCP: isRTCP, now: now)
+    }
+
+    private func receiveMedia(_ bytes: [UInt8], mediaIndex: Int, isRTCP: Bool, now: Instant) {
+        if isRTCP {
+            guard playback != nil else { return }
+            playback?.receiveRTCP(bytes)
+            processPlayback()
+        } else if recording != nil {
+            publish(bytes, mediaIndex: mediaIndex, now: now)
+        }
+    }
+
+    func writabilityChanged() {
+        if channel.isWritable, reader != nil { scheduleDrain() }
+    }
+
+    /// The TCP connection is gone.
+    func closed() {
+        guard !isClosed else { return }
+        isClosed = true
+        session.connectionClosed(now: RuntimeClock.now())
+        processSession()
+        stopMedia()
+        timer?.task.cancel()
+        timer = nil
+        server.connectionClosed(self)
+    }
+
+    func close() {
+        channel.close(promise: nil)
+        closed()
+    }
+
+    // MARK: Session outputs
+
+    func processSession() {
+        while true {
+            switch session.poll() {
+            case .send(let response):
+                channel.writeAndFlush(channel.allocator.buffer(bytes: response.serialized()), promise: nil)
+                if startMediaAfterAnswer {
+                    startMediaAfterAnswer = false
+                    startReading()
+                }
+            case .event(let event):
+                handle(event)
+            case .timeout(let deadline):
+                sessionDeadline = deadline
+                rearm()
+                return
+            }
+        }
+    }
+
+    private func handle(_ event: RTSPServerEvent) {
+        let now = RuntimeClock.now()
+        switch event {
+        case .lookup(let id, let name, let access):
+            session.resolve(id, with: pathInfo(name, access: access), now: now)
+        case .needServerPorts(let id, _, let mediaIndex, let clientRTP, let clientRTCP):
+            guard let ports = server.udpPorts, let peer, let rtpPort = UInt16(exactly: ports.rtp),
+                  let rtcpPort = UInt16(exactly: ports.rtcp),
+                  let rtp = TransportAddress(ip: peer.ip, port: clientRTP), let rtcp = TransportAddress(ip: peer.ip, port: clientRTCP),
+                  let rtpAddress = rtp.socketAddress, let rtcpAddress = rtcp.socketAddress else {
+                session.rejectTransport(id, now: now)
+                return
+            }
+            server.addRoute(rtp, connection: self, mediaIndex: mediaIndex)
+            server.addRoute(rtcp, connection: self, mediaIndex: mediaIndex)
+            clientPorts[mediaIndex] = (rtpAddress, rtcpAddress)
+            session.provideServerPorts(id, rtp: rtpPort, rtcp: rtcpPort, now: now)
+        case .play(let id, let stream):
+            preparePlayback(stream)
+            session.acceptPlay(id, rtpInfo: playback?.rtpInfo ?? [], now: now)
+            startMediaAfterAnswer = playback != nil
+        case .pause:
+            stopReading()
+        case .record(let stream):
+            startRecording(stream)
+        case .sessionClosed(_, let reason):
+            if reason == .timedOut { logger.info("RTSP session timed out") }
+            stopMedia()
+        case .authenticationFailed(let path, let username):
+            // Never the password or the Authorization header.
+            logger.warning("RTSP authentication failed", metadata: ["path": "\(path)", "user": "\(username ?? "-")"])
+        }
+    }
+
+    /// What the session needs to know about a path.
+    private func pathInfo(_ name: String, access: RTSPAccess) -> RTSPPathInfo? {
+        guard let path = server.router.path(named: name) else { return nil }
+        let authentication = server.settings.authentication(path: name, access: access)
+        switch access {
+        case .read:
+            let description = path.tracks.map {
+                RTSPServerDescription.make(pathName: name, tracks: $0, cachedGOP: path.cachedGOP(),
+                                           sessionID: UInt64(SecureRandom.uint32()))
+            }
+            return RTSPPathInfo(description: description, authentication: authentication)
+        case .publish:
+            // A path that is not a publisher path, or already has a publisher, refuses ANNOUNCE (403).
+            let allowed = server.publishablePaths.contains(name) && !path.isReady
+            return RTSPPathInfo(authentication: authentication, allowsPublishing: allowed)
+        }
+    }
+
+    // MARK: Timer
+
+    func rearm() {
+        let deadline = min(sessionDeadline, playbackDeadline)
+        guard !isClosed, deadline != .distantFuture else {
+            timer?.task.cancel()
+            timer = nil
+            return
+        }
+        if let timer, timer.deadline == deadline { return }
+        timer?.task.cancel()
+        let task = channel.eventLoop.scheduleTask(deadline: RuntimeClock.deadline(deadline)) { [weak self] () -> Void in
+            self?.timerFired()
+        }
+        timer = (deadline, task)
+    }
+
+    private func timerFired() {
+        timer = nil
+        guard !isClosed else { return }
+        let now = RuntimeClock.now()
+        session.handleTimeout(now: now)
+        processSession()
+        if playback != nil {
+            playback?.handleTimeout(now: now)
+            processPlayback()
+        }
+        rearm()
+    }
+}

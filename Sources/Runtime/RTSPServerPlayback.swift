@@ -1,0 +1,277 @@
+import RTCBase
+import RTP
+import RTSP
+import Routing
+
+/// The media side of one RTSP reader session, sans-IO: turns a path reader's events into the RTP
+/// packets of the tracks the client set up (RFC 2326 §10.12 interleaved frames, or one datagram per
+/// packet for UDP), with an RTCP sender report and SDES CNAME per track about once a second
+/// (RFC 3550 §6.4.1), and honours the client's RTCP: receiver reports are counted, PLI
+/// (RFC 4585 §6.3.1) and FIR (RFC 5104 §4.3.1) become keyframe requests.
+///
+/// Each track keeps its SSRC and continuous sequence numbers and timestamps across source
+/// restarts (`RTPStreamRewriter`); video starts, and restarts after a drop, on a keyframe.
+/// Interleaved frames of one `handle` batch are coalesced into one buffer.
+///
+/// Contract: after `handle`, `receiveRTCP`, `noteDropped` or `handleTimeout`, drain `poll()` until
+/// it returns `.timeout` (`.distantFuture` when nothing is due).
+public struct RTSPServerPlayback {
+    /// One set-up track, as served by DESCRIBE.
+    public struct Track: Sendable, Equatable {
+        public var mediaIndex: Int
+        public var kind: TrackKind
+        public var encodingName: String
+        public var clockRate: Int
+        public var payloadType: UInt8
+        /// Interleaved channels; nil for UDP.
+        public var channels: (rtp: UInt8, rtcp: UInt8)?
+
+        public init(mediaIndex: Int, kind: TrackKind, encodingName: String, clockRate: Int, payloadType: UInt8,
+                    channels: (rtp: UInt8, rtcp: UInt8)?) {
+            self.mediaIndex = mediaIndex
+            self.kind = kind
+            self.encodingName = encodingName
+            self.clockRate = clockRate
+            self.payloadType = payloadType
+            self.channels = channels
+        }
+
+        public static func == (lhs: Track, rhs: Track) -> Bool {
+            lhs.mediaIndex == rhs.mediaIndex && lhs.kind == rhs.kind && lhs.encodingName == rhs.encodingName
+                && lhs.clockRate == rhs.clockRate && lhs.payloadType == rhs.payloadType
+                && lhs.channels?.rtp == rhs.channels?.rtp && lhs.channels?.rtcp == rhs.channels?.rtcp
+        }
+    }
+
+    public enum Output: Sendable, Equatable {
+        /// Interleaved frames (`$`, channel, length, packet) for the RTSP connection.
+        case interleaved([UInt8])
+        /// One UDP datagram for the client's RTP or RTCP port of a track.
+        case datagram([UInt8], mediaIndex: Int, isRTCP: Bool)
+        /// Ask the path for a keyframe.
+        case keyframeRequested
+        /// The path was removed: end the session.
+        case pathClosed
+        /// Call `handleTimeout(now:)` at this instant.
+        case timeout(Instant)
+    }
+
+    public struct Statistics: Sendable, Equatable {
+        public var packetsSent = 0
+        public var bytesSent = 0
+        public var unitsSkipped = 0
+        public var drops = 0
+        public var senderReportsSent = 0
+        public var receiverReportsReceived = 0
+        public var keyframeRequestsReceived = 0
+        public var malformedRTCP = 0
+    }
+
+    struct Stream {
+        var track: Track
+        var sourceTrackID: Int?
+        var rewriter: RTPStreamRewriter
+        var report: SenderReportGenerator
+        var firstSequenceNumber: UInt16
+        var firstTimestamp: UInt32
+        var waitingForKeyframe: Bool
+        var nextReport: Instant?
+    }
+
+    var streams: [Stream]
+    let cname: String
+    let wallClockAnchor: (instant: Instant, unixSeconds: Double)
+    public var senderReportInterval: Duration = .seconds(1)
+    /// Largest packet an interleaved frame can carry (16-bit length).
+    static let maxInterleavedPacket = 65535
+    var pendingFrames: [UInt8] = []
+    var outputs: [Output] = []
+    var outputIndex = 0
+    public private(set) var stats = Statistics()
+
+    public init(tracks: [Track], cname: String, wallClockAnchor: (instant: Instant, unixSeconds: Double)) {
+        self.cname = cname
+        self.wallClockAnchor = wallClockAnchor
+        var used = Set<UInt32>()
+        streams = tracks.map { track in
+            var ssrc = SecureRandom.uint32()
+            while !used.insert(ssrc).inserted { ssrc &+= 1 }
+            let sequenceNumber = SecureRandom.uint16(), timestamp = SecureRandom.uint32()
+            return Stream(track: track, sourceTrackID: nil,
+                          rewriter: RTPStreamRewriter(ssrc: ssrc, initialSequenceNumber: sequenceNumber,
+                                                      initialTimestamp: timestamp),
+                          report: SenderReportGenerator(ssrc: ssrc, clockRate: track.clockRate),
+                          firstSequenceNumber: sequenceNumber, firstTimestamp: timestamp,
+                          waitingForKeyframe: track.kind == .video)
+        }
+    }
+
+    /// RTP-Info values for the PLAY answer: where each track's numbering starts.
+    public var rtpInfo: [RTSPServerRTPInfo] {
+        streams.map { RTSPServerRTPInfo(mediaIndex: $0.track.mediaIndex, sequenceNumber: $0.firstSequenceNumber,
+                                        rtpTimestamp: $0.firstTimestamp) }
+    }
+
+    /// The outbound SSRC of a set-up track.
+    public func ssrc(ofMediaIndex mediaIndex: Int) -> UInt32? {
+        streams.first { $0.track.mediaIndex == mediaIndex }?.report.ssrc
+    }
+
+    // MARK: Inputs
+
+    public mutating func handle(_ event: ReaderEvent, now: Instant) {
+        switch event {
+        case .tracks(let tracks, _): map(tracks)
+        case .unit(let unit): forward(unit, now: now)
+        case .sourceEnded: break
+        case .pathClosed: outputs.append(.pathClosed)
+        }
+    }
+
+    /// The transport could not take the last output (a slow TCP reader or a full socket): video
+    /// waits for the next keyframe, which is requested.
+    public mutating func noteDropped() {
+        stats.drops += 1
+        pendingFrames.removeAll(keepingCapacity: true)
+        var request = false
+        for index in streams.indices where streams[index].track.kind == .video && !streams[index].waitingForKeyframe {
+            streams[index].waitingForKeyframe = true
+            request = true
+        }
+        if request { outputs.append(.keyframeRequested) }
+    }
+
+    /// RTCP from the client about one track (UDP or interleaved).
+    public mutating func receiveRTCP(_ bytes: [UInt8]) {
+        guard RTPPacket.looksLikeRTCP(bytes), let packets = try? RTCPCompound.parse(bytes[...]) else {
+            stats.malformedRTCP += 1
+            return
+        }
+        for packet in packets {
+            if case .receiverReport = packet { stats.receiverReportsReceived += 1 }
+        }
+        let requests = packets.filter(isKeyframeRequest).count
+        stats.keyframeRequestsReceived += requests
+        if requests > 0 { outputs.append(.keyframeRequested) }
+    }
+
+    /// Sends the sender reports that are due.
+    public mutating func handleTimeout(now: Instant) {
+        for index in streams.indices {
+            guard let due = streams[index].nextReport, due <= now else { continue }
+            let stream = streams[index]
+            let seconds = wallClockAnchor.unixSeconds + (now - wallClockAnchor.instant).secondsDouble
+            let compound = RTCPCompound.serialize([
+                .senderReport(stream.report.makeReport(now: now, wallClock: NTPTimestamp(unixSeconds: seconds))),
+                .sourceDescription(RTCPSourceDescription(cname: cname, ssrc: stream.report.ssrc)),
+            ])
+            emit(compound, track: stream.track, isRTCP: true)
+            stats.senderReportsSent += 1
+            let next = due + senderReportInterval
+            streams[index].nextReport = next > now ? next : now + senderReportInterval
+        }
+    }
+
+    public mutating func poll() -> Output {
+        if !pendingFrames.isEmpty {
+            let frames = pendingFrames
+            pendingFrames.removeAll(keepingCapacity: true)
+            outputs.append(.interleaved(frames))
+        }
+        if outputIndex < outputs.count {
+            let output = outputs[outputIndex]
+            outputIndex += 1
+            if outputIndex == outputs.count {
+                outputs.removeAll(keepingCapacity: true)
+                outputIndex = 0
+            }
+            return output
+        }
+        return .timeout(streams.compactMap(\.nextReport).min() ?? .distantFuture)
+    }
+
+    // MARK: Media
+
+    /// Maps the publisher's tracks onto the set-up ones: same id and codec first, else the first
+    /// unused track of the same kind and codec. Unmatched set-up tracks stay silent.
+    private mutating func map(_ tracks: [TrackInfo]) {
+        var taken = Set<Int>()
+        for index in streams.indices {
+            let wanted = streams[index].track
+            func fits(_ info: TrackInfo) -> Bool {
+                info.kind == wanted.kind && info.encodingName.lowercased() == wanted.encodingName.lowercased()
+                    && info.clockRate == wanted.clockRate && !taken.contains(info.id)
+            }
+            let match = tracks.first { $0.id == streams[index].sourceTrackID && fits($0) } ?? tracks.first(where: fits)
+            streams[index].sourceTrackID = match?.id
+            streams[index].waitingForKeyframe = wanted.kind == .video
+            if let match { taken.insert(match.id) }
+        }
+    }
+
+    private mutating func forward(_ unit: MediaUnit, now: Instant) {
+        guard let index = streams.firstIndex(where: { $0.sourceTrackID == unit.trackID }) else {
+            stats.unitsSkipped += 1
+            return
+        }
+        if streams[index].waitingForKeyframe {
+            guard unit.isKeyframe else { stats.unitsSkipped += 1; return }
+            streams[index].waitingForKeyframe = false
+        }
+        let track = streams[index].track
+        for packet in unit.packets {
+            let payload = packet.payload
+            let length = RTPPacket.fixedHeaderLength + payload.count
+            guard length <= Self.maxInterleavedPacket else { stats.unitsSkipped += 1; continue }
+            let (sequenceNumber, timestamp) = streams[index].rewriter.rewrite(
+                packet, sourceEpoch: unit.sourceEpoch, arrival: unit.arrival, clockRate: track.clockRate)
+            streams[index].report.recordPacket(rtpTimestamp: timestamp, payloadBytes: payload.count, now: now)
+            if let channels = track.channels {
+                pendingFrames.append(0x24)
+                pendingFrames.append(channels.rtp)
+                pendingFrames.appendUInt16(UInt16(truncatingIfNeeded: length))
+                RTPPacket.appendHeader(to: &pendingFrames, payloadType: track.payloadType, marker: packet.marker,
+                                       sequenceNumber: sequenceNumber, timestamp: timestamp,
+                                       ssrc: streams[index].report.ssrc)
+                pendingFrames.append(contentsOf: payload)
+            } else {
+                var bytes: [UInt8] = []
+                bytes.reserveCapacity(length)
+                RTPPacket.appendHeader(to: &bytes, payloadType: track.payloadType, marker: packet.marker,
+                                       sequenceNumber: sequenceNumber, timestamp: timestamp,
+                                       ssrc: streams[index].report.ssrc)
+                bytes.append(contentsOf: payload)
+                outputs.append(.datagram(bytes, mediaIndex: track.mediaIndex, isRTCP: false))
+            }
+            stats.packetsSent += 1
+            stats.bytesSent += length
+        }
+        if streams[index].nextReport == nil { streams[index].nextReport = now }
+    }
+
+    /// Queues an RTCP packet on the track's RTCP channel or port.
+    private mutating func emit(_ bytes: [UInt8], track: Track, isRTCP: Bool) {
+        if let channels = track.channels {
+            guard bytes.count <= Self.maxInterleavedPacket else { return }
+            pendingFrames.append(0x24)
+            pendingFrames.append(isRTCP ? channels.rtcp : channels.rtp)
+            pendingFrames.appendUInt16(UInt16(truncatingIfNeeded: bytes.count))
+            pendingFrames.append(contentsOf: bytes)
+        } else {
+            outputs.append(.datagram(bytes, mediaIndex: track.mediaIndex, isRTCP: isRTCP))
+        }
+    }
+
+    /// PLI or FIR naming one of our video SSRCs.
+    private func isKeyframeRequest(_ packet: RTCPPacket) -> Bool {
+        switch packet {
+        case .pictureLossIndication(let pli): isVideoSSRC(pli.mediaSSRC)
+        case .fullIntraRequest(let fir): fir.entries.contains { isVideoSSRC($0.ssrc) }
+        default: false
+        }
+    }
+
+    private func isVideoSSRC(_ ssrc: UInt32) -> Bool {
+        streams.contains { $0.track.kind == .video && $0.report.ssrc == ssrc }
+    }
+}
