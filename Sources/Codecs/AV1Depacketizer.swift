@@ -13,181 +13,141 @@
 /// A sequence-number gap, a malformed packet or a limit overrun drops the unit it hits;
 /// delivery then resumes at the next key frame. `maxNALUnitsPerAccessUnit` caps OBUs per unit.
 public struct AV1Depacketizer: RTPDepacketizer, Sendable {
-    public let limits: DepacketizerLimits
-    public private(set) var droppedPackets = 0
-    public private(set) var droppedAccessUnits = 0
-
-    private var obus: [[UInt8]] = []
-    private var unitBytes = 0
-    private var unitPackets = 0
-    private var unitTimestamp: UInt32 = 0
-    private var unitOpen = false
-    private var unitBroken = false
-    private var unitStartsSequence = false
-    private var unitHasSequenceHeader = false
-    private var unitHasKeyFrameHeader = false
-    private var unitSawFrameHeader = false
-    private var reducedStillPictureHeader = false
-    private var fragment: [UInt8] = []
-    private var fragmentOpen = false
-    private var lastSequenceNumber: UInt16?
-    private var awaitingKeyframe = false
+    private var assembler: FrameAssembler<TemporalUnitAssembly>
 
     public init(limits: DepacketizerLimits = DepacketizerLimits()) {
-        self.limits = limits
+        assembler = FrameAssembler(format: TemporalUnitAssembly(limits: limits))
     }
+
+    public var limits: DepacketizerLimits { assembler.limits }
+    public var droppedPackets: Int { assembler.droppedPackets }
+    public var droppedAccessUnits: Int { assembler.droppedAccessUnits }
 
     public mutating func push(payload: ArraySlice<UInt8>, sequenceNumber: UInt16, rtpTimestamp: UInt32,
                               marker: Bool) -> [AccessUnit] {
-        var output: [AccessUnit] = []
-        var gap = false
-        if let last = lastSequenceNumber {
-            let delta = sequenceNumber &- last
-            if delta == 0 || delta >= 0x8000 {
-                droppedPackets += 1
-                return output
-            }
-            gap = delta != 1
-        }
-        lastSequenceNumber = sequenceNumber
-        if gap {
-            if unitOpen { unitBroken = true }
-            awaitingKeyframe = true
-        }
-        if unitOpen && rtpTimestamp != unitTimestamp { finishUnit(into: &output) }
-        let header = payload.first ?? 0
-        if !unitOpen {
-            unitOpen = true
-            unitTimestamp = rtpTimestamp
-            unitStartsSequence = header & 0x08 != 0
-            // A unit cannot begin inside a fragment.
-            if header & 0x80 != 0 { unitBroken = true }
-        }
-        unitPackets += 1
-        if !unitBroken { parse(payload) }
-        if marker { finishUnit(into: &output) }
-        return output
+        assembler.push(payload: payload, sequenceNumber: sequenceNumber, rtpTimestamp: rtpTimestamp, marker: marker)
     }
 
     /// Delivers the temporal unit in progress, if any (e.g. at end of stream).
     public mutating func flush() -> [AccessUnit] {
-        var output: [AccessUnit] = []
-        if unitOpen { finishUnit(into: &output) }
-        return output
+        assembler.flush()
     }
+}
 
-    // MARK: - Parsing
+extension AV1Depacketizer {
+    /// The AV1 half of the assembly: OBU elements and OBU fragments (§4.4), key-frame
+    /// detection, OBUs rewritten with obu_size.
+    struct TemporalUnitAssembly: FrameAssemblyFormat {
+        let limits: DepacketizerLimits
+        private var unitStartsSequence = false
+        private var unitHasSequenceHeader = false
+        private var unitHasKeyFrameHeader = false
+        private var unitSawFrameHeader = false
+        private var reducedStillPictureHeader = false
 
-    private mutating func parse(_ payload: ArraySlice<UInt8>) {
-        guard let header = payload.first, payload.count >= 2 else { unitBroken = true; return }
-        let continuesFragment = header & 0x80 != 0
-        let endsInFragment = header & 0x40 != 0
-        let declaredCount = Int(header >> 4 & 0x03)
-        guard continuesFragment == fragmentOpen else { unitBroken = true; return }
-        var index = payload.startIndex + 1
-        var elementNumber = 0
-        while index < payload.endIndex {
-            elementNumber += 1
-            let size: Int
-            if declaredCount != 0 && elementNumber == declaredCount {
-                size = payload.endIndex - index
-            } else {
-                guard let (length, lengthSize) = try? AV1.readLEB128(payload[index...]) else { unitBroken = true; return }
-                index += lengthSize
-                size = length
-            }
-            guard size > 0, size <= payload.endIndex - index else { unitBroken = true; return }
-            let element = payload[index..<(index + size)]
-            index += size
-            let isFirst = elementNumber == 1
-            let isLast = index == payload.endIndex
-            if isFirst && continuesFragment {
-                appendToFragment(element)
-                if !(isLast && endsInFragment) {
-                    fragmentOpen = false
-                    appendOBU(fragment[...])
+        init(limits: DepacketizerLimits) {
+            self.limits = limits
+        }
+
+        var unitIsKeyframe: Bool { unitStartsSequence || (unitHasSequenceHeader && unitHasKeyFrameHeader) }
+
+        mutating func begin(_ unit: inout PartialAccessUnit, with payload: ArraySlice<UInt8>, afterGap: Bool) {
+            let header = payload.first ?? 0
+            unitStartsSequence = header & 0x08 != 0
+            // A unit cannot begin inside a fragment.
+            if header & 0x80 != 0 { unit.isBroken = true }
+        }
+
+        mutating func append(_ payload: ArraySlice<UInt8>, to unit: inout PartialAccessUnit) {
+            guard let header = payload.first, payload.count >= 2 else { unit.isBroken = true; return }
+            let continuesFragment = header & 0x80 != 0
+            let endsInFragment = header & 0x40 != 0
+            let declaredCount = Int(header >> 4 & 0x03)
+            guard continuesFragment == unit.fragmentOpen else { unit.isBroken = true; return }
+            var index = payload.startIndex + 1
+            var elementNumber = 0
+            while index < payload.endIndex {
+                elementNumber += 1
+                let size: Int
+                if declaredCount != 0 && elementNumber == declaredCount {
+                    size = payload.endIndex - index
+                } else {
+                    guard let (length, lengthSize) = try? AV1.readLEB128(payload[index...]) else {
+                        unit.isBroken = true
+                        return
+                    }
+                    index += lengthSize
+                    size = length
                 }
-            } else if isLast && endsInFragment {
-                fragment.removeAll(keepingCapacity: true)
-                fragmentOpen = true
-                appendToFragment(element)
-            } else {
-                appendOBU(element)
+                guard size > 0, size <= payload.endIndex - index else { unit.isBroken = true; return }
+                let element = payload[index..<(index + size)]
+                index += size
+                let isFirst = elementNumber == 1
+                let isLast = index == payload.endIndex
+                if isFirst && continuesFragment {
+                    unit.appendToFragment(element, limits: limits)
+                    if !(isLast && endsInFragment) {
+                        unit.fragmentOpen = false
+                        appendOBU(unit.fragment[...], to: &unit)
+                    }
+                } else if isLast && endsInFragment {
+                    unit.startFragment()
+                    unit.appendToFragment(element, limits: limits)
+                } else {
+                    appendOBU(element, to: &unit)
+                }
+                if unit.isBroken { return }
             }
-            if unitBroken { return }
+            // W > 0 promises exactly that many elements.
+            if declaredCount != 0 && elementNumber != declaredCount { unit.isBroken = true }
         }
-        // W > 0 promises exactly that many elements.
-        if declaredCount != 0 && elementNumber != declaredCount { unitBroken = true }
-    }
 
-    private mutating func appendToFragment(_ element: ArraySlice<UInt8>) {
-        guard element.count <= limits.maxAccessUnitBytes - unitBytes - fragment.count else {
-            unitBroken = true
-            return
-        }
-        fragment.append(contentsOf: element)
-    }
-
-    private mutating func appendOBU(_ element: ArraySlice<UInt8>) {
-        guard !unitBroken else { return }
-        guard let obu = try? AV1.OBU(parsing: element), obu.endIndex == element.endIndex else {
-            unitBroken = true
-            return
-        }
-        switch obu.type {
-        case AV1.OBUType.temporalDelimiter, AV1.OBUType.tileList:
-            return
-        case AV1.OBUType.sequenceHeader:
-            unitHasSequenceHeader = true
-            reducedStillPictureHeader = AV1.hasReducedStillPictureHeader(sequenceHeader: obu.payload) ?? false
-        case AV1.OBUType.frameHeader, AV1.OBUType.frame:
-            if !unitSawFrameHeader {
-                unitSawFrameHeader = true
-                unitHasKeyFrameHeader = AV1.isKeyframeHeader(obu.payload, reducedStillPictureHeader: reducedStillPictureHeader)
+        private mutating func appendOBU(_ element: ArraySlice<UInt8>, to unit: inout PartialAccessUnit) {
+            guard !unit.isBroken else { return }
+            guard let obu = try? AV1.OBU(parsing: element), obu.endIndex == element.endIndex else {
+                unit.isBroken = true
+                return
             }
-        default:
-            break
+            switch obu.type {
+            case AV1.OBUType.temporalDelimiter, AV1.OBUType.tileList:
+                return
+            case AV1.OBUType.sequenceHeader:
+                unitHasSequenceHeader = true
+                reducedStillPictureHeader = AV1.hasReducedStillPictureHeader(sequenceHeader: obu.payload) ?? false
+            case AV1.OBUType.frameHeader, AV1.OBUType.frame:
+                if !unitSawFrameHeader {
+                    unitSawFrameHeader = true
+                    unitHasKeyFrameHeader = AV1.isKeyframeHeader(obu.payload,
+                                                                 reducedStillPictureHeader: reducedStillPictureHeader)
+                }
+            default:
+                break
+            }
+            let sizedCount = obu.headerSize + AV1.leb128Size(obu.payload.count) + obu.payload.count
+            guard unit.canAppend(count: sizedCount, reserved: AV1.temporalDelimiter.count, limits: limits) else {
+                unit.isBroken = true
+                return
+            }
+            var sized: [UInt8] = []
+            sized.reserveCapacity(sizedCount)
+            obu.appendSized(to: &sized)
+            unit.append(sized)
         }
-        let sizedCount = obu.headerSize + AV1.leb128Size(obu.payload.count) + obu.payload.count
-        guard obus.count < limits.maxNALUnitsPerAccessUnit,
-              sizedCount <= limits.maxAccessUnitBytes - unitBytes - AV1.temporalDelimiter.count else {
-            unitBroken = true
-            return
+
+        func end(_ unit: inout PartialAccessUnit) {
+            if unit.fragmentOpen { unit.isBroken = true }
         }
-        var sized: [UInt8] = []
-        sized.reserveCapacity(sizedCount)
-        obu.appendSized(to: &sized)
-        obus.append(sized)
-        unitBytes += sizedCount
-    }
 
-    // MARK: - Completing units
-
-    private mutating func finishUnit(into output: inout [AccessUnit]) {
-        if fragmentOpen { unitBroken = true }
-        let isKeyframe = unitStartsSequence || (unitHasSequenceHeader && unitHasKeyFrameHeader)
-        defer { resetUnit() }
-        if unitBroken || obus.isEmpty || (awaitingKeyframe && !isKeyframe) {
-            droppedPackets += unitPackets
-            droppedAccessUnits += 1
-            if unitBroken { awaitingKeyframe = true }
-            return
+        /// §5: the delivered temporal unit starts with a temporal delimiter.
+        func finalize(_ obus: inout [[UInt8]], isKeyframe: Bool) {
+            obus.insert(AV1.temporalDelimiter, at: 0)
         }
-        if isKeyframe { awaitingKeyframe = false }
-        obus.insert(AV1.temporalDelimiter, at: 0)
-        output.append(AccessUnit(payloads: obus, rtpTimestamp: unitTimestamp, isKeyframe: isKeyframe))
-    }
 
-    private mutating func resetUnit() {
-        obus = []
-        unitBytes = 0
-        unitPackets = 0
-        unitOpen = false
-        unitBroken = false
-        unitStartsSequence = false
-        unitHasSequenceHeader = false
-        unitHasKeyFrameHeader = false
-        unitSawFrameHeader = false
-        fragmentOpen = false
+        mutating func reset() {
+            unitStartsSequence = false
+            unitHasSequenceHeader = false
+            unitHasKeyFrameHeader = false
+            unitSawFrameHeader = false
+        }
     }
 }

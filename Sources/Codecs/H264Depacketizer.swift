@@ -8,33 +8,14 @@
 /// (counted in `droppedPackets`/`droppedAccessUnits`); delivery then resumes at the next access
 /// unit holding an IDR slice. IDR access units without SPS/PPS get the latest ones prepended.
 public struct H264Depacketizer: RTPDepacketizer, Sendable {
-    public let limits: DepacketizerLimits
-    public private(set) var droppedPackets = 0
-    public private(set) var droppedAccessUnits = 0
-    /// Latest sequence parameter set seen (or seeded), NAL header included.
-    public private(set) var sps: [UInt8]?
-    /// Latest picture parameter set seen (or seeded), NAL header included.
-    public private(set) var pps: [UInt8]?
-
-    private var nalUnits: [[UInt8]] = []
-    private var unitBytes = 0
-    private var unitPackets = 0
-    private var unitTimestamp: UInt32 = 0
-    private var unitOpen = false
-    private var unitBroken = false
-    private var unitHasIDR = false
-    private var unitHasSPS = false
-    private var unitHasPPS = false
-    private var fragment: [UInt8] = []
-    private var fragmentOpen = false
-    private var lastSequenceNumber: UInt16?
-    private var awaitingKeyframe = false
+    private var assembler: FrameAssembler<NALAssembly>
 
     /// - Parameter parameterSets: SPS/PPS NAL units to start with, e.g. from
     ///   `H264.parseSpropParameterSets`; other NAL types are ignored.
     public init(parameterSets: [[UInt8]] = [], limits: DepacketizerLimits = DepacketizerLimits()) {
-        self.limits = limits
-        for nal in parameterSets { cacheParameterSet(nal[...]) }
+        var format = NALAssembly(limits: limits)
+        for nal in parameterSets { format.cacheParameterSet(nal[...]) }
+        assembler = FrameAssembler(format: format)
     }
 
     /// Seeds parameter sets from the SDP fmtp `sprop-parameter-sets` (RFC 6184 §8.1), if present.
@@ -43,167 +24,25 @@ public struct H264Depacketizer: RTPDepacketizer, Sendable {
         self.init(parameterSets: sprop.map(H264.parseSpropParameterSets) ?? [], limits: limits)
     }
 
+    public var limits: DepacketizerLimits { assembler.limits }
+    public var droppedPackets: Int { assembler.droppedPackets }
+    public var droppedAccessUnits: Int { assembler.droppedAccessUnits }
+    /// Latest sequence parameter set seen (or seeded), NAL header included.
+    public var sps: [UInt8]? { assembler.format.sps }
+    /// Latest picture parameter set seen (or seeded), NAL header included.
+    public var pps: [UInt8]? { assembler.format.pps }
+
     /// The cached parameter sets, SPS first.
     public var parameterSets: [[UInt8]] { [sps, pps].compactMap { $0 } }
 
     public mutating func push(payload: ArraySlice<UInt8>, sequenceNumber: UInt16, rtpTimestamp: UInt32,
                               marker: Bool) -> [AccessUnit] {
-        var output: [AccessUnit] = []
-        var gap = false
-        if let last = lastSequenceNumber {
-            let delta = sequenceNumber &- last
-            if delta == 0 || delta >= 0x8000 {  // duplicate or late: the unit it belonged to is gone
-                droppedPackets += 1
-                return output
-            }
-            gap = delta != 1
-        }
-        lastSequenceNumber = sequenceNumber
-
-        if gap {
-            if unitOpen { unitBroken = true }  // the lost packets may have been part of it
-            awaitingKeyframe = true
-        }
-        if unitOpen && rtpTimestamp != unitTimestamp { finishUnit(into: &output) }
-        if !unitOpen {
-            unitOpen = true
-            unitTimestamp = rtpTimestamp
-            // After a gap, a unit is only whole if this packet is provably its first one.
-            if gap && !Self.beginsAccessUnit(payload) { unitBroken = true }
-        }
-        unitPackets += 1
-        if !unitBroken { parse(payload) }
-        if marker { finishUnit(into: &output) }
-        return output
+        assembler.push(payload: payload, sequenceNumber: sequenceNumber, rtpTimestamp: rtpTimestamp, marker: marker)
     }
 
     /// Delivers the access unit in progress, if any (e.g. at end of stream).
     public mutating func flush() -> [AccessUnit] {
-        var output: [AccessUnit] = []
-        if unitOpen { finishUnit(into: &output) }
-        return output
-    }
-
-    // MARK: - Parsing
-
-    private mutating func parse(_ payload: ArraySlice<UInt8>) {
-        guard let first = payload.first, first & 0x80 == 0 else { unitBroken = true; return }
-        switch H264.nalType(first) {
-        case 1...23:
-            appendNAL(payload)
-        case H264.NALType.stapA:
-            parseSTAPA(payload.dropFirst())
-        case H264.NALType.fuA:
-            parseFUA(indicator: first, payload.dropFirst())
-        default:  // STAP-B, MTAP, FU-B (interleaved mode) and reserved types are not supported
-            unitBroken = true
-        }
-    }
-
-    private mutating func parseSTAPA(_ body: ArraySlice<UInt8>) {
-        var index = body.startIndex
-        guard index < body.endIndex else { unitBroken = true; return }
-        while index < body.endIndex && !unitBroken {
-            guard body.endIndex - index >= 2 else { unitBroken = true; return }
-            let size = Int(body[index]) << 8 | Int(body[index + 1])
-            index += 2
-            guard size > 0, size <= body.endIndex - index else { unitBroken = true; return }
-            appendNAL(body[index..<(index + size)])
-            index += size
-        }
-    }
-
-    private mutating func parseFUA(indicator: UInt8, _ body: ArraySlice<UInt8>) {
-        guard let header = body.first, body.count >= 2 else { unitBroken = true; return }
-        let isStart = header & 0x80 != 0
-        let isEnd = header & 0x40 != 0
-        let data = body.dropFirst()
-        guard !(isStart && isEnd) else { unitBroken = true; return }  // §5.8: not both in one FU
-        if isStart {
-            guard !fragmentOpen else { unitBroken = true; return }
-            fragment.removeAll(keepingCapacity: true)
-            fragment.append(indicator & 0xe0 | H264.nalType(header))
-            fragmentOpen = true
-        } else {
-            guard fragmentOpen, let nalHeader = fragment.first,
-                  H264.nalType(nalHeader) == H264.nalType(header) else { unitBroken = true; return }
-        }
-        guard data.count <= limits.maxAccessUnitBytes - unitBytes - fragment.count else {
-            unitBroken = true
-            return
-        }
-        fragment.append(contentsOf: data)
-        if isEnd {
-            fragmentOpen = false
-            appendNAL(fragment[...])
-        }
-    }
-
-    private mutating func appendNAL(_ nal: ArraySlice<UInt8>) {
-        guard let header = nal.first, header & 0x80 == 0,
-              nalUnits.count < limits.maxNALUnitsPerAccessUnit,
-              nal.count <= limits.maxAccessUnitBytes - unitBytes else {
-            unitBroken = true
-            return
-        }
-        switch H264.nalType(header) {
-        case H264.NALType.idrSlice: unitHasIDR = true
-        case H264.NALType.sps: unitHasSPS = true; cacheParameterSet(nal)
-        case H264.NALType.pps: unitHasPPS = true; cacheParameterSet(nal)
-        default: break
-        }
-        nalUnits.append(Array(nal))
-        unitBytes += nal.count
-    }
-
-    private mutating func cacheParameterSet(_ nal: ArraySlice<UInt8>) {
-        guard let header = nal.first, nal.count >= 2, nal.count <= limits.maxParameterSetBytes else { return }
-        switch H264.nalType(header) {
-        case H264.NALType.sps: sps = Array(nal)
-        case H264.NALType.pps: pps = Array(nal)
-        default: break
-        }
-    }
-
-    // MARK: - Completing units
-
-    private mutating func finishUnit(into output: inout [AccessUnit]) {
-        if fragmentOpen { unitBroken = true }
-        defer { resetUnit() }
-        if unitBroken || nalUnits.isEmpty || (awaitingKeyframe && !unitHasIDR) {
-            droppedPackets += unitPackets
-            droppedAccessUnits += 1
-            if unitBroken { awaitingKeyframe = true }
-            return
-        }
-        if unitHasIDR {
-            awaitingKeyframe = false
-            insertMissingParameterSets()
-        }
-        output.append(AccessUnit(payloads: nalUnits, rtpTimestamp: unitTimestamp, isKeyframe: unitHasIDR))
-    }
-
-    private mutating func insertMissingParameterSets() {
-        if !unitHasSPS, let sps {
-            let afterDelimiter = nalUnits.first.map { H264.nalType($0.first ?? 0) == H264.NALType.accessUnitDelimiter } ?? false
-            nalUnits.insert(sps, at: afterDelimiter ? 1 : 0)
-        }
-        if !unitHasPPS, let pps {
-            let spsIndex = nalUnits.firstIndex { H264.nalType($0.first ?? 0) == H264.NALType.sps }
-            nalUnits.insert(pps, at: spsIndex.map { $0 + 1 } ?? 0)
-        }
-    }
-
-    private mutating func resetUnit() {
-        nalUnits = []
-        unitBytes = 0
-        unitPackets = 0
-        unitOpen = false
-        unitBroken = false
-        unitHasIDR = false
-        unitHasSPS = false
-        unitHasPPS = false
-        fragmentOpen = false
+        assembler.flush()
     }
 
     /// True when `payload` provably starts an access unit: a leading non-VCL NAL (AUD, SEI, SPS,
@@ -232,6 +71,116 @@ public struct H264Depacketizer: RTPDepacketizer, Sendable {
             return H264.firstMBInSlice(rebuilt[...]) == 0
         default:
             return false
+        }
+    }
+}
+
+extension H264Depacketizer {
+    /// The H.264 half of the assembly: NAL unit packets, STAP-A, FU-A; IDR detection and the
+    /// SPS/PPS cache.
+    struct NALAssembly: FrameAssemblyFormat {
+        let limits: DepacketizerLimits
+        private(set) var sps: [UInt8]?
+        private(set) var pps: [UInt8]?
+        private var unitHasIDR = false
+        private var unitHasSPS = false
+        private var unitHasPPS = false
+
+        init(limits: DepacketizerLimits) {
+            self.limits = limits
+        }
+
+        var unitIsKeyframe: Bool { unitHasIDR }
+
+        func begin(_ unit: inout PartialAccessUnit, with payload: ArraySlice<UInt8>, afterGap: Bool) {
+            // After a gap, a unit is only whole if this packet is provably its first one.
+            if afterGap && !H264Depacketizer.beginsAccessUnit(payload) { unit.isBroken = true }
+        }
+
+        mutating func append(_ payload: ArraySlice<UInt8>, to unit: inout PartialAccessUnit) {
+            guard let first = payload.first, first & 0x80 == 0 else { unit.isBroken = true; return }
+            switch H264.nalType(first) {
+            case 1...23:
+                appendNAL(payload, to: &unit)
+            case H264.NALType.stapA:
+                appendSTAPA(payload.dropFirst(), to: &unit)
+            case H264.NALType.fuA:
+                appendFUA(indicator: first, payload.dropFirst(), to: &unit)
+            default:  // STAP-B, MTAP, FU-B (interleaved mode) and reserved types are not supported
+                unit.isBroken = true
+            }
+        }
+
+        /// §5.7.1: (16-bit NALU size, NAL unit) repeated, at least one.
+        private mutating func appendSTAPA(_ body: ArraySlice<UInt8>, to unit: inout PartialAccessUnit) {
+            var index = body.startIndex
+            guard index < body.endIndex else { unit.isBroken = true; return }
+            while index < body.endIndex && !unit.isBroken {
+                guard body.endIndex - index >= 2 else { unit.isBroken = true; return }
+                let size = Int(body[index]) << 8 | Int(body[index + 1])
+                index += 2
+                guard size > 0, size <= body.endIndex - index else { unit.isBroken = true; return }
+                appendNAL(body[index..<(index + size)], to: &unit)
+                index += size
+            }
+        }
+
+        /// §5.8: FU indicator (F, NRI, type 28), FU header (S, E, R, type), FU payload.
+        private mutating func appendFUA(indicator: UInt8, _ body: ArraySlice<UInt8>, to unit: inout PartialAccessUnit) {
+            guard let header = body.first, body.count >= 2 else { unit.isBroken = true; return }
+            let completed = unit.appendFragmentationUnit(
+                body.dropFirst(), isStart: header & 0x80 != 0, isEnd: header & 0x40 != 0,
+                headerByte: indicator & 0xe0 | H264.nalType(header), secondHeaderByte: nil, typeMask: 0x1f,
+                limits: limits)
+            if completed { appendNAL(unit.fragment[...], to: &unit) }
+        }
+
+        private mutating func appendNAL(_ nal: ArraySlice<UInt8>, to unit: inout PartialAccessUnit) {
+            guard let header = nal.first, header & 0x80 == 0,
+                  unit.canAppend(count: nal.count, limits: limits) else {
+                unit.isBroken = true
+                return
+            }
+            switch H264.nalType(header) {
+            case H264.NALType.idrSlice: unitHasIDR = true
+            case H264.NALType.sps: unitHasSPS = true; cacheParameterSet(nal)
+            case H264.NALType.pps: unitHasPPS = true; cacheParameterSet(nal)
+            default: break
+            }
+            unit.append(Array(nal))
+        }
+
+        mutating func cacheParameterSet(_ nal: ArraySlice<UInt8>) {
+            guard let header = nal.first, nal.count >= 2, nal.count <= limits.maxParameterSetBytes else { return }
+            switch H264.nalType(header) {
+            case H264.NALType.sps: sps = Array(nal)
+            case H264.NALType.pps: pps = Array(nal)
+            default: break
+            }
+        }
+
+        func end(_ unit: inout PartialAccessUnit) {
+            if unit.fragmentOpen { unit.isBroken = true }
+        }
+
+        /// IDR access units without SPS/PPS get the cached ones: SPS first (after an access unit
+        /// delimiter, if any), PPS right after the SPS.
+        func finalize(_ nalUnits: inout [[UInt8]], isKeyframe: Bool) {
+            guard isKeyframe else { return }
+            if !unitHasSPS, let sps {
+                let afterDelimiter = nalUnits.first.map { H264.nalType($0.first ?? 0) == H264.NALType.accessUnitDelimiter } ?? false
+                nalUnits.insert(sps, at: afterDelimiter ? 1 : 0)
+            }
+            if !unitHasPPS, let pps {
+                let spsIndex = nalUnits.firstIndex { H264.nalType($0.first ?? 0) == H264.NALType.sps }
+                nalUnits.insert(pps, at: spsIndex.map { $0 + 1 } ?? 0)
+            }
+        }
+
+        mutating func reset() {
+            unitHasIDR = false
+            unitHasSPS = false
+            unitHasPPS = false
         }
     }
 }

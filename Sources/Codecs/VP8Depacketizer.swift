@@ -4,87 +4,71 @@
 /// A sequence-number gap or malformed packet drops the frame it hits; delivery then resumes at
 /// the next key frame.
 public struct VP8Depacketizer: RTPDepacketizer, Sendable {
-    public let limits: DepacketizerLimits
-    public private(set) var droppedPackets = 0
-    public private(set) var droppedAccessUnits = 0
-
-    private var frame: [UInt8] = []
-    private var framePackets = 0
-    private var frameTimestamp: UInt32 = 0
-    private var frameOpen = false
-    private var frameBroken = false
-    private var frameIsKeyframe = false
-    private var lastSequenceNumber: UInt16?
-    private var awaitingKeyframe = false
+    private var assembler: FrameAssembler<FrameAssembly>
 
     public init(limits: DepacketizerLimits = DepacketizerLimits()) {
-        self.limits = limits
+        assembler = FrameAssembler(format: FrameAssembly(limits: limits))
     }
+
+    public var limits: DepacketizerLimits { assembler.limits }
+    public var droppedPackets: Int { assembler.droppedPackets }
+    public var droppedAccessUnits: Int { assembler.droppedAccessUnits }
 
     public mutating func push(payload: ArraySlice<UInt8>, sequenceNumber: UInt16, rtpTimestamp: UInt32,
                               marker: Bool) -> [AccessUnit] {
-        var output: [AccessUnit] = []
-        var gap = false
-        if let last = lastSequenceNumber {
-            let delta = sequenceNumber &- last
-            if delta == 0 || delta >= 0x8000 {
-                droppedPackets += 1
-                return output
-            }
-            gap = delta != 1
-        }
-        lastSequenceNumber = sequenceNumber
-        if gap {
-            if frameOpen { frameBroken = true }
-            awaitingKeyframe = true
-        }
-
-        let descriptor = try? VP8.PayloadDescriptor(parsing: payload)
-        let startsFrame = descriptor?.startsFrame ?? false
-        if frameOpen && (rtpTimestamp != frameTimestamp || startsFrame) { finishFrame(into: &output) }
-        if !frameOpen {
-            frameOpen = true
-            frameTimestamp = rtpTimestamp
-            frameBroken = !startsFrame  // a frame must begin with its first packet
-        }
-        framePackets += 1
-        if let descriptor, !frameBroken {
-            let data = payload.dropFirst(descriptor.size)
-            if startsFrame, let first = data.first { frameIsKeyframe = VP8.isKeyframeHeader(first) }
-            if data.count <= limits.maxAccessUnitBytes - frame.count {
-                frame.append(contentsOf: data)
-            } else {
-                frameBroken = true
-            }
-        } else {
-            frameBroken = true
-        }
-        if marker { finishFrame(into: &output) }
-        return output
+        assembler.push(payload: payload, sequenceNumber: sequenceNumber, rtpTimestamp: rtpTimestamp, marker: marker)
     }
 
     /// Delivers the frame in progress, if any (e.g. at end of stream).
     public mutating func flush() -> [AccessUnit] {
-        var output: [AccessUnit] = []
-        if frameOpen { finishFrame(into: &output) }
-        return output
+        assembler.flush()
     }
+}
 
-    private mutating func finishFrame(into output: inout [AccessUnit]) {
-        defer {
-            frame = []
-            framePackets = 0
-            frameOpen = false
-            frameBroken = false
+extension VP8Depacketizer {
+    /// The VP8 half of the assembly: the frame is the fragment of the unit, the payloads after
+    /// each descriptor joined (§4.1); it becomes the unit's single payload when the frame ends.
+    struct FrameAssembly: FrameAssemblyFormat {
+        typealias Packet = (descriptor: VP8.PayloadDescriptor?, payload: ArraySlice<UInt8>)
+
+        let limits: DepacketizerLimits
+        private var frameIsKeyframe = false
+
+        init(limits: DepacketizerLimits) {
+            self.limits = limits
+        }
+
+        var unitIsKeyframe: Bool { frameIsKeyframe }
+
+        func inspect(_ payload: ArraySlice<UInt8>) -> Packet {
+            (try? VP8.PayloadDescriptor(parsing: payload), payload)
+        }
+
+        func startsUnit(_ packet: Packet) -> Bool {
+            packet.descriptor?.startsFrame ?? false
+        }
+
+        func begin(_ unit: inout PartialAccessUnit, with packet: Packet, afterGap: Bool) {
+            if !startsUnit(packet) { unit.isBroken = true }  // a frame must begin with its first packet
+        }
+
+        mutating func append(_ packet: Packet, to unit: inout PartialAccessUnit) {
+            guard let descriptor = packet.descriptor else { unit.isBroken = true; return }
+            let data = packet.payload.dropFirst(descriptor.size)
+            if descriptor.startsFrame {  // only ever the first packet of an unbroken unit
+                unit.startFragment()
+                if let first = data.first { frameIsKeyframe = VP8.isKeyframeHeader(first) }
+            }
+            unit.appendToFragment(data, limits: limits)
+        }
+
+        /// An empty frame is no payload: the unit is then dropped, though not broken.
+        func end(_ unit: inout PartialAccessUnit) {
+            if !unit.isBroken && !unit.fragment.isEmpty { unit.closeFragment() }
+        }
+
+        mutating func reset() {
             frameIsKeyframe = false
         }
-        if frameBroken || frame.isEmpty || (awaitingKeyframe && !frameIsKeyframe) {
-            droppedPackets += framePackets
-            droppedAccessUnits += 1
-            if frameBroken { awaitingKeyframe = true }
-            return
-        }
-        if frameIsKeyframe { awaitingKeyframe = false }
-        output.append(AccessUnit(payloads: [frame], rtpTimestamp: frameTimestamp, isKeyframe: frameIsKeyframe))
     }
 }

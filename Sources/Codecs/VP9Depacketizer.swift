@@ -8,93 +8,26 @@
 /// A sequence-number gap, a malformed packet, a B without the previous frame's E or a limit
 /// overrun drops the picture it hits; delivery then resumes at the next key frame.
 public struct VP9Depacketizer: RTPDepacketizer, Sendable {
-    public let limits: DepacketizerLimits
-    public private(set) var droppedPackets = 0
-    public private(set) var droppedAccessUnits = 0
-    /// The latest scalability structure received (sent on key frames, §4.2.1).
-    public private(set) var scalabilityStructure: VP9.ScalabilityStructure?
-
-    private var frames: [[UInt8]] = []
-    private var frame: [UInt8] = []
-    private var frameOpen = false
-    private var pictureBytes = 0
-    private var picturePackets = 0
-    private var pictureTimestamp: UInt32 = 0
-    private var pictureOpen = false
-    private var pictureBroken = false
-    private var pictureIsKeyframe = false
-    private var lastSequenceNumber: UInt16?
-    private var awaitingKeyframe = false
+    private var assembler: FrameAssembler<PictureAssembly>
 
     public init(limits: DepacketizerLimits = DepacketizerLimits()) {
-        self.limits = limits
+        assembler = FrameAssembler(format: PictureAssembly(limits: limits))
     }
+
+    public var limits: DepacketizerLimits { assembler.limits }
+    public var droppedPackets: Int { assembler.droppedPackets }
+    public var droppedAccessUnits: Int { assembler.droppedAccessUnits }
+    /// The latest scalability structure received (sent on key frames, §4.2.1).
+    public var scalabilityStructure: VP9.ScalabilityStructure? { assembler.format.scalabilityStructure }
 
     public mutating func push(payload: ArraySlice<UInt8>, sequenceNumber: UInt16, rtpTimestamp: UInt32,
                               marker: Bool) -> [AccessUnit] {
-        var output: [AccessUnit] = []
-        var gap = false
-        if let last = lastSequenceNumber {
-            let delta = sequenceNumber &- last
-            if delta == 0 || delta >= 0x8000 {
-                droppedPackets += 1
-                return output
-            }
-            gap = delta != 1
-        }
-        lastSequenceNumber = sequenceNumber
-        if gap {
-            if pictureOpen { pictureBroken = true }
-            awaitingKeyframe = true
-        }
-
-        let descriptor = try? VP9.PayloadDescriptor(parsing: payload)
-        if pictureOpen && rtpTimestamp != pictureTimestamp { finishPicture(into: &output) }
-        if !pictureOpen {
-            pictureOpen = true
-            pictureTimestamp = rtpTimestamp
-            pictureBroken = !(descriptor?.isStartOfFrame ?? false)  // must begin with a frame start
-        }
-        picturePackets += 1
-        if let descriptor, !pictureBroken {
-            append(payload.dropFirst(descriptor.size), descriptor: descriptor)
-        } else {
-            pictureBroken = true
-        }
-        if marker { finishPicture(into: &output) }
-        return output
+        assembler.push(payload: payload, sequenceNumber: sequenceNumber, rtpTimestamp: rtpTimestamp, marker: marker)
     }
 
     /// Delivers the picture in progress, if any (e.g. at end of stream).
     public mutating func flush() -> [AccessUnit] {
-        var output: [AccessUnit] = []
-        if pictureOpen { finishPicture(into: &output) }
-        return output
-    }
-
-    private mutating func append(_ data: ArraySlice<UInt8>, descriptor: VP9.PayloadDescriptor) {
-        if descriptor.isStartOfFrame {
-            guard !frameOpen, frames.count < VP9.maxSpatialLayers else { pictureBroken = true; return }
-            frameOpen = true
-            frame.removeAll(keepingCapacity: true)
-            if frames.isEmpty { pictureIsKeyframe = Self.isKeyframe(descriptor, frameStart: data) }
-            if let structure = descriptor.scalabilityStructure { scalabilityStructure = structure }
-        } else if !frameOpen {
-            pictureBroken = true
-            return
-        }
-        guard data.count <= limits.maxAccessUnitBytes - pictureBytes - frame.count else {
-            pictureBroken = true
-            return
-        }
-        frame.append(contentsOf: data)
-        if descriptor.isEndOfFrame { closeFrame() }
-    }
-
-    private mutating func closeFrame() {
-        frameOpen = false
-        pictureBytes += frame.count
-        frames.append(frame)
+        assembler.flush()
     }
 
     static func isKeyframe(_ descriptor: VP9.PayloadDescriptor, frameStart: ArraySlice<UInt8>) -> Bool {
@@ -103,27 +36,60 @@ public struct VP9Depacketizer: RTPDepacketizer, Sendable {
         guard let header = try? VP9.FrameHeader(parsing: frameStart) else { return true }
         return header.isKeyframe
     }
+}
 
-    private mutating func finishPicture(into output: inout [AccessUnit]) {
-        // The marker or a new timestamp ends the last frame even without E: with no sequence
-        // gap, nothing of it was lost.
-        if frameOpen && !pictureBroken { closeFrame() }
-        defer {
-            frames = []
-            frameOpen = false
-            pictureBytes = 0
-            picturePackets = 0
-            pictureOpen = false
-            pictureBroken = false
+extension VP9Depacketizer {
+    /// The VP9 half of the assembly: each frame (B ... E) is reassembled in the unit's fragment
+    /// and becomes one payload of the picture; key-frame detection on the first frame.
+    struct PictureAssembly: FrameAssemblyFormat {
+        typealias Packet = (descriptor: VP9.PayloadDescriptor?, payload: ArraySlice<UInt8>)
+
+        let limits: DepacketizerLimits
+        private(set) var scalabilityStructure: VP9.ScalabilityStructure?
+        private var pictureIsKeyframe = false
+
+        init(limits: DepacketizerLimits) {
+            self.limits = limits
+        }
+
+        var unitIsKeyframe: Bool { pictureIsKeyframe }
+
+        func inspect(_ payload: ArraySlice<UInt8>) -> Packet {
+            (try? VP9.PayloadDescriptor(parsing: payload), payload)
+        }
+
+        func begin(_ unit: inout PartialAccessUnit, with packet: Packet, afterGap: Bool) {
+            // A picture must begin with a frame start.
+            if !(packet.descriptor?.isStartOfFrame ?? false) { unit.isBroken = true }
+        }
+
+        mutating func append(_ packet: Packet, to unit: inout PartialAccessUnit) {
+            guard let descriptor = packet.descriptor else { unit.isBroken = true; return }
+            let data = packet.payload.dropFirst(descriptor.size)
+            if descriptor.isStartOfFrame {
+                guard !unit.fragmentOpen, unit.payloads.count < VP9.maxSpatialLayers else {
+                    unit.isBroken = true
+                    return
+                }
+                unit.startFragment()
+                if unit.payloads.isEmpty { pictureIsKeyframe = VP9Depacketizer.isKeyframe(descriptor, frameStart: data) }
+                if let structure = descriptor.scalabilityStructure { scalabilityStructure = structure }
+            } else if !unit.fragmentOpen {
+                unit.isBroken = true
+                return
+            }
+            unit.appendToFragment(data, limits: limits)
+            if !unit.isBroken && descriptor.isEndOfFrame { unit.closeFragment() }
+        }
+
+        /// The marker or a new timestamp ends the last frame even without E: with no sequence
+        /// gap, nothing of it was lost.
+        func end(_ unit: inout PartialAccessUnit) {
+            if unit.fragmentOpen && !unit.isBroken { unit.closeFragment() }
+        }
+
+        mutating func reset() {
             pictureIsKeyframe = false
         }
-        if pictureBroken || frames.isEmpty || (awaitingKeyframe && !pictureIsKeyframe) {
-            droppedPackets += picturePackets
-            droppedAccessUnits += 1
-            if pictureBroken { awaitingKeyframe = true }
-            return
-        }
-        if pictureIsKeyframe { awaitingKeyframe = false }
-        output.append(AccessUnit(payloads: frames, rtpTimestamp: pictureTimestamp, isKeyframe: pictureIsKeyframe))
     }
 }

@@ -97,6 +97,21 @@ public final class Path: Sendable {
         notifyReaderCount()
     }
 
+    /// Installs (or with nil removes) the hook of an on-demand source: called when a reader is
+    /// about to join a path that has no publisher yet, it starts the source and returns once the
+    /// source publishes or gives up.
+    public func setDemandHandler(_ handler: (@Sendable () async -> Void)?) {
+        state.withLock { $0.demandHandler = handler }
+    }
+
+    /// For a reader about to join (a WHEP viewer needs the tracks to negotiate): when the path has
+    /// no publisher but an on-demand source, starts it and waits until it publishes or gives up.
+    /// Returns at once otherwise.
+    public func demandPublisher() async {
+        let handler = state.withLock { $0.publisher == nil ? $0.demandHandler : nil }
+        await handler?()
+    }
+
     private func notifyReaderCount() {
         let (observer, count) = state.withLock { ($0.readerObserver, $0.readers.count) }
         observer?(count)

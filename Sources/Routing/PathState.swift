@@ -25,6 +25,8 @@ struct PathState {
     var isClosed = false
     /// Told the reader count after every add/remove (on-demand sources start and stop on it).
     var readerObserver: (@Sendable (Int) -> Void)?
+    /// An on-demand source's "start now and wait until you publish" (see `Path.demandPublisher`).
+    var demandHandler: (@Sendable () async -> Void)?
 
     init(limits: RoutingLimits) {
         cache = GOPCache(maxUnits: limits.gopCacheMaxUnits, maxBytes: limits.gopCacheMaxBytes)

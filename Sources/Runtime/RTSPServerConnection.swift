@@ -139,6 +139,21 @@ final class RTSPServerConnection: @unchecked Sendable {
         let now = RuntimeClock.now()
         switch event {
         case .lookup(let id, let name, let access):
+            if access == .read, let path = server.router.path(named: name), path.tracks == nil {
+                // An on-demand source starts now; DESCRIBE is answered once it publishes (or gives up).
+                let loop = channel.eventLoop
+                let connection = NIOLoopBound(self, eventLoop: loop)
+                Task {
+                    await path.demandPublisher()
+                    loop.execute {
+                        let this = connection.value
+                        guard !this.isClosed else { return }
+                        this.session.resolve(id, with: this.pathInfo(name, access: access), now: RuntimeClock.now())
+                        this.processSession()
+                    }
+                }
+                return
+            }
             session.resolve(id, with: pathInfo(name, access: access), now: now)
         case .needServerPorts(let id, _, let mediaIndex, let clientRTP, let clientRTCP):
             guard let ports = server.udpPorts, let peer, let rtpPort = UInt16(exactly: ports.rtp),

@@ -79,7 +79,7 @@ public final class RTSPSource: @unchecked Sendable {
     /// Connects now, or (on demand) registers for the path's reader count.
     public func start() {
         if spec.onDemand {
-            RTSPSourceDemand.register(self, for: path)
+            path.setDemandHandler { [weak self] in await self?.demand() }
             logger.info("RTSP source on demand: connects when the first reader arrives",
                         metadata: ["closeAfter": "\(RTSPSourceSpec.format(spec.closeAfter))"])
             path.observeReaders { [weak self] count in
@@ -93,7 +93,7 @@ public final class RTSPSource: @unchecked Sendable {
 
     /// TEARDOWN (best effort), close everything, detach from the path.
     public func stop() async {
-        RTSPSourceDemand.unregister(path: path)
+        path.setDemandHandler(nil)
         try? await eventLoop.submit {
             self.stopped = true
             self.retryTimer?.cancel()

@@ -27,7 +27,7 @@ extension WebRTCEndpoint {
     public func createViewer(pathName: String, offer offerText: String) async throws(WebRTCEndpointError) -> Answer {
         let offer = try parse(offerText)
         guard let path = router.path(named: pathName) else { throw .unknownPath(pathName) }
-        if path.tracks == nil { await RTSPSourceDemand.awaitPublisher(on: path) }   // on-demand camera
+        await path.demandPublisher()   // an on-demand camera connects now
         guard let tracks = path.tracks else { throw .notReady(pathName) }
         let id = SecureRandom.token(24)
         var localTracks: [MediaKind: LocalTrack] = [:]
