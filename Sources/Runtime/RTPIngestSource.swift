@@ -29,6 +29,7 @@ public final class RTPIngestSource: @unchecked Sendable {
     private var tracks: [Track] = []
     private var publisher: PublisherToken?
     private let localSSRC = SecureRandom.uint32()
+    private var lastRestart: Instant?
     private var stopped = false
 
     public init(pathName: String, sdpText: String, router: Router, eventLoop: any EventLoop, logger: Logger) throws {
@@ -80,15 +81,28 @@ public final class RTPIngestSource: @unchecked Sendable {
             tracks[i].ingest.malformed += 1
             return
         }
-        let (units, ssrcChanged) = tracks[i].ingest.receive(packet, arrival: RuntimeClock.now())
-        if ssrcChanged {
-            logger.info("RTP source changed SSRC", metadata: ["path": "\(pathName)", "ssrc": "\(packet.ssrc)"])
-        }
+        let now = RuntimeClock.now()
+        let (units, ssrcChanged) = tracks[i].ingest.receive(packet, arrival: now)
+        if ssrcChanged { sourceRestarted(ssrc: packet.ssrc, now: now) }
         for unit in units {
             if unit.isKeyframe { attachIfReady() }
             guard let publisher else { continue }
             path.publish(unit, token: publisher)
         }
+    }
+
+    /// A sender that changes SSRC has restarted (new timeline): the path gets a new publisher
+    /// epoch, so viewers keep their SSRC, continue sequence numbers and move timestamps on by the
+    /// wall-clock gap, resuming at the next keyframe. The other tracks of the same encoder switch
+    /// moments later; one restart covers them.
+    private func sourceRestarted(ssrc: UInt32, now: Instant) {
+        if let lastRestart, now - lastRestart < .seconds(2) { return }
+        lastRestart = now
+        logger.info("RTP source restarted (new SSRC)", metadata: ["path": "\(pathName)", "ssrc": "\(ssrc)"])
+        guard let publisher else { return }
+        path.detachPublisher(publisher)
+        self.publisher = nil
+        attachIfReady()
     }
 
     private func attachIfReady() {
