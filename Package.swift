@@ -106,7 +106,7 @@ let package = Package(
             "WebRTC", "Routing", "RTP", "Codecs", "SDP", "TestSupport", "WebRTCTestSupport", "Runtime",
         ], swiftSettings: strict),
         .testTarget(name: "RuntimeTests", dependencies: [
-            "Runtime", "Routing", "RTP", "Codecs", "Containers", "RTCBase",
+            "Runtime", "Routing", "RTP", "Codecs", "Containers", "RTCBase", "TestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),

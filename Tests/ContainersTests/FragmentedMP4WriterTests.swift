@@ -1,6 +1,7 @@
 import Codecs
 import Foundation
 import Testing
+import TestSupport
 @testable import Containers
 
 /// Fragmented MP4 (ISO/IEC 14496-12 §8.8): the box tree is parsed back byte by byte, and files

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import Containers
 
 /// IVF writing: the header layout byte by byte, and the VP8 fixture read back by IVFReader

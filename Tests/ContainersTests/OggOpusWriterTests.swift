@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import Containers
 
 /// Ogg Opus writing (RFC 7845, RFC 3533): pages parse back with valid CRCs, granule positions

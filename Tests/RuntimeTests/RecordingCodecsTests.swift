@@ -6,6 +6,7 @@ import RTP
 import Routing
 @testable import Runtime
 import Testing
+import TestSupport
 
 /// Real H.265, VP9 and AV1 clips (made by ffmpeg when it has the encoder, else the small codec
 /// fixtures) packetized into RTP, recorded by the muxer with the demo Opus track, and read back

@@ -6,40 +6,9 @@ import RTCBase
 import Routing
 @testable import Runtime
 import Testing
+import TestSupport
 
-/// ffprobe on a recorded file (tests needing it are enabled only when it is installed).
-enum RecordingProbe {
-    static let executable = ["/usr/bin/ffprobe", "/usr/local/bin/ffprobe"].first {
-        FileManager.default.isExecutableFile(atPath: $0)
-    }
-    static var isAvailable: Bool { executable != nil }
-
-    struct Stream: Decodable {
-        var codec_name: String?
-        var width: Int?
-        var height: Int?
-        var duration: String?
-        var seconds: Double? { duration.flatMap(Double.init) }
-    }
-    private struct Output: Decodable { var streams: [Stream] }
-    struct Failed: Error, CustomStringConvertible { var description: String }
-
-    static func streams(ofFile path: String) throws -> [Stream] {
-        guard let executable else { throw Failed(description: "ffprobe not installed") }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["-v", "error", "-show_entries", "stream=codec_name,width,height,duration", "-of", "json", path]
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw Failed(description: "ffprobe failed: \(errors)") }
-        return try JSONDecoder().decode(Output.self, from: data).streams
-    }
-}
+typealias RecordingProbe = FFprobe
 
 /// Recording a live path in real time: the demo clip recorded for ~3 s is a playable fMP4 of the
 /// right length; an unwritable destination is reported while viewers keep receiving.

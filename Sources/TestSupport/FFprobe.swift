@@ -2,26 +2,29 @@ import Foundation
 
 /// Runs the system ffprobe on bytes written to a temporary file; tests that need it are enabled
 /// only when it is installed.
-enum FFprobe {
-    static let executable = ["/usr/bin/ffprobe", "/usr/local/bin/ffprobe"].first {
+public enum FFprobe {
+    public static let executable = ["/usr/bin/ffprobe", "/usr/local/bin/ffprobe"].first {
         FileManager.default.isExecutableFile(atPath: $0)
     }
-    static var isAvailable: Bool { executable != nil }
+    public static var isAvailable: Bool { executable != nil }
 
-    struct Stream: Decodable {
-        var codec_name: String?
-        var width: Int?
-        var height: Int?
-        var duration: String?
-        var seconds: Double? { duration.flatMap(Double.init) }
+    public struct Stream: Decodable, Sendable {
+        public var codec_name: String?
+        public var width: Int?
+        public var height: Int?
+        public var duration: String?
+        public var seconds: Double? { duration.flatMap(Double.init) }
     }
 
     private struct Output: Decodable { var streams: [Stream] }
 
-    struct Failed: Error, CustomStringConvertible { var description: String }
+    public struct Failed: Error, CustomStringConvertible {
+        public var description: String
+        public init(description: String) { self.description = description }
+    }
 
     /// The streams ffprobe reports for `bytes` saved as a file with `fileExtension`.
-    static func streams(of bytes: [UInt8], fileExtension: String) throws -> [Stream] {
+    public static func streams(of bytes: [UInt8], fileExtension: String) throws -> [Stream] {
         let url = FileManager.default.temporaryDirectory
             .appendingPathComponent("rtcbridge-probe-\(UUID().uuidString).\(fileExtension)")
         try Data(bytes).write(to: url)
@@ -29,7 +32,7 @@ enum FFprobe {
         return try streams(ofFile: url.path)
     }
 
-    static func streams(ofFile path: String) throws -> [Stream] {
+    public static func streams(ofFile path: String) throws -> [Stream] {
         guard let executable else { throw Failed(description: "ffprobe not installed") }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
