@@ -55,6 +55,8 @@ public struct GatewayConfiguration: Sendable {
     /// Recordings per path (`--record NAME=DIR`).
     public var recordings: [(path: String, spec: RecordSpec)] = []
     public var routing = RoutingLimits()
+    /// Publisher paths where a new WHIP publisher replaces the current one (instead of 409).
+    public var takeoverPaths: Set<String> = []
     /// The RTSP server (`--rtsp HOST:PORT`); nil turns it off.
     public var rtspServer: RTSPServerSettings? = RTSPServerSettings()
     public init() {}
@@ -87,8 +89,10 @@ public final class Gateway: @unchecked Sendable {
         udpPort = try await transport.bind(host: configuration.webRTCBindHost, port: configuration.webRTCUDPPort)
         let hosts = configuration.iceHostAddresses.isEmpty ? Self.interfaceAddresses() : configuration.iceHostAddresses
         let certificate = try DTLSCertificate.generate(commonName: "rtcbridge")
+        var endpointConfiguration = WebRTCEndpoint.Configuration(hostAddresses: hosts, udpPort: udpPort)
+        endpointConfiguration.takeoverPaths = configuration.takeoverPaths
         webrtc = WebRTCEndpoint(router: router, transport: transport, certificate: certificate,
-                           configuration: .init(hostAddresses: hosts, udpPort: udpPort), logger: logger)
+                                configuration: endpointConfiguration, logger: logger)
         logger.info("WebRTC UDP listening", metadata: ["port": "\(udpPort)", "candidates": "\(hosts)",
                                                        "fingerprint": "\(certificate.fingerprint.value)"])
         for (name, spec) in configuration.paths {

@@ -43,7 +43,7 @@ extension WebRTCEndpoint {
         }
         guard !outputs.isEmpty else { throw .notAcceptable("no media section could be accepted") }
         let viewerOutputs = outputs
-        try await register(id: id, role: .viewer, negotiated: negotiated) { [self] peer, finish in
+        try await register(id: id, role: .viewer, pathName: pathName, negotiated: negotiated) { [self] peer, finish in
             let viewer = WHEPViewer(peer: peer, path: path, outputs: viewerOutputs, logger: logger)
             viewer.onClosed = finish
             return { viewer.close(reason: $0) }
@@ -71,12 +71,15 @@ extension WebRTCEndpoint {
         do {
             token = try path.attachPublisher(tracks: tracks) { keyframeRelay.fire() }
         } catch {
-            if case .busy = error { throw .busy(pathName) }
-            throw .serviceUnavailable("\(error)")
+            guard case .busy = error else { throw .serviceUnavailable("\(error)") }
+            guard configuration.takeoverPaths.contains(pathName), await takeOver(pathName) else { throw .busy(pathName) }
+            do { token = try path.attachPublisher(tracks: tracks) { keyframeRelay.fire() } } catch {
+                throw .busy(pathName)
+            }
         }
         let id = SecureRandom.token(24)
         do {
-            try await register(id: id, role: .publisher, negotiated: negotiated) { [self] peer, finish in
+            try await register(id: id, role: .publisher, pathName: pathName, negotiated: negotiated) { [self] peer, finish in
                 let publisher = WHIPPublisher(peer: peer, path: path, token: token, tracks: publishedTracks, logger: logger)
                 publisher.onClosed = finish
                 keyframeRelay.target = publisher
@@ -135,7 +138,20 @@ extension WebRTCEndpoint {
     /// Creates the session on the transport's loop and registers its resource. `makeAdapter`
     /// joins the peer to routing and returns how to close it; it gets the callback that removes
     /// the resource when the session ends by itself.
-    func register(id: String, role: Role, negotiated: Negotiation,
+    /// Ends the WHIP publisher of `pathName` (a path that allows takeover); false when the path's
+    /// publisher is not one of ours (an RTSP publisher, a camera), so it cannot be replaced.
+    func takeOver(_ pathName: String) async -> Bool {
+        (try? await transport.eventLoop.submit { [self] () -> Bool in
+            guard let (id, resource) = resources.first(where: { $0.value.role == .publisher && $0.value.pathName == pathName })
+            else { return false }
+            resources[id] = nil
+            resource.close("replaced by a new publisher")
+            logger.info("WHIP publisher taken over", metadata: ["path": "\(pathName)", "session": "\(id)"])
+            return true
+        }.get()) ?? false
+    }
+
+    func register(id: String, role: Role, pathName: String, negotiated: Negotiation,
                   makeAdapter: @escaping @Sendable (WebRTCPeer, @escaping (String) -> Void) -> (String) -> Void) async throws(WebRTCEndpointError) {
         let config = WebRTCSession.Configuration(
             certificate: certificate, localCredentials: negotiated.local, remoteCredentials: negotiated.remote,
@@ -151,7 +167,7 @@ extension WebRTCEndpoint {
             }
             let peer = WebRTCPeer(id: id, session: session, transport: transport)
             let close = makeAdapter(peer) { [weak self] _ in self?.resources[id] = nil }
-            resources[id] = SessionResource(id: id, role: role, peer: peer, etag: "\"\(negotiated.local.ufrag)\"",
+            resources[id] = SessionResource(id: id, role: role, pathName: pathName, peer: peer, etag: "\"\(negotiated.local.ufrag)\"",
                                             remoteCredentials: negotiated.remote, close: close)
             transport.register(peer)
             return .success(())

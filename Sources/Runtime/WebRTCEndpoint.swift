@@ -42,6 +42,8 @@ public final class WebRTCEndpoint: @unchecked Sendable {
         public var udpPort: Int
         public var sdpLimits = SDPLimits()
         public var maxSessions = 1000
+        /// Paths where a new WHIP publisher replaces the current one instead of getting 409.
+        public var takeoverPaths: Set<String> = []
         public init(hostAddresses: [String], udpPort: Int) {
             self.hostAddresses = hostAddresses
             self.udpPort = udpPort
@@ -156,15 +158,17 @@ public final class WebRTCEndpoint: @unchecked Sendable {
 final class SessionResource {
     let id: String
     let role: WebRTCEndpoint.Role
+    let pathName: String
     let peer: WebRTCPeer
     var etag: String
     var remoteCredentials: ICECredentials
     let close: (String) -> Void
 
-    init(id: String, role: WebRTCEndpoint.Role, peer: WebRTCPeer, etag: String, remoteCredentials: ICECredentials,
-         close: @escaping (String) -> Void) {
+    init(id: String, role: WebRTCEndpoint.Role, pathName: String, peer: WebRTCPeer, etag: String,
+         remoteCredentials: ICECredentials, close: @escaping (String) -> Void) {
         self.id = id
         self.role = role
+        self.pathName = pathName
         self.peer = peer
         self.etag = etag
         self.remoteCredentials = remoteCredentials

@@ -35,6 +35,8 @@ public struct ConfigFile: Decodable, Sendable {
         public var forward: [String]?
         /// Recording directory (and options), e.g. "/var/recordings".
         public var record: String?
+        /// A new WHIP publisher replaces the current one instead of getting 409.
+        public var allowTakeover: Bool?
         /// Bearer token WHIP publishers of this path must present.
         public var publishToken: String?
         /// Bearer token WHEP viewers of this path must present.

@@ -47,6 +47,7 @@ public struct ServeOptions: Sendable {
                 for target in entry.forward ?? [] { gateway.forwards.append((name, try ForwardSpec(parsing: target))) }
                 if let record = entry.record { gateway.recordings.append((name, try RecordSpec(parsing: record))) }
                 rtspOptions[name] = entry
+                if entry.allowTakeover == true { gateway.takeoverPaths.insert(name) }
                 if entry.publishToken != nil || entry.readToken != nil {
                     http.pathTokens[name] = PathTokens(publish: entry.publishToken, read: entry.readToken)
                 }
@@ -68,7 +69,13 @@ public struct ServeOptions: Sendable {
             guard gateway.rtspServer != nil else { throw ConfigError("path '\(name)': readUsers/publishUsers need the RTSP server on") }
             try gateway.rtspServer?.setUsers(path: name, read: entry.readUsers ?? [], publish: entry.publishUsers ?? [])
         }
-        gateway.paths = try pathList.map { name, source in
+        gateway.paths = try pathList.map { name, text in
+            // `publisher,takeover`: a new WHIP publisher replaces the current one.
+            var source = text
+            if text == "publisher,takeover" {
+                source = "publisher"
+                gateway.takeoverPaths.insert(name)
+            }
             var spec = try SourceSpec(parsing: source)
             if case .rtsp(var rtsp) = spec, let entry = rtspOptions[name] {
                 try rtsp.apply(transport: entry.rtspTransport, onDemand: entry.onDemand, closeAfter: entry.onDemandCloseAfter)

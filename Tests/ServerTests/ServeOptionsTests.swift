@@ -104,4 +104,14 @@ import Testing
         #expect(!constantTimeEquals("", "x"))
         #expect(constantTimeEquals("", ""))
     }
+
+    @Test func takeoverFromFlagAndFile() throws {
+        let file = try writeConfig("paths:\n  studio: { source: publisher, allowTakeover: true }\n  booth: { source: publisher }\n")
+        var options = ServeOptions()
+        options.configFile = file
+        options.paths = ["live=publisher,takeover"]
+        let (gateway, _) = try options.resolve()
+        #expect(gateway.takeoverPaths == ["studio", "live"])
+        #expect(gateway.paths.allSatisfy { $0.source == .publisher })
+    }
 }
