@@ -4,6 +4,8 @@ public struct CodecDescriptor: Sendable, Equatable {
     /// The codecs the registry knows.
     public enum Format: Sendable, Equatable, CaseIterable {
         case h264, h265, vp8, vp9, av1, opus, pcmu, pcma
+        /// AAC in `mpeg4-generic` (RFC 3640) and in `MP4A-LATM` (RFC 6416, recognised only).
+        case aac, aacLATM
     }
 
     public let format: Format
@@ -24,7 +26,8 @@ public struct CodecDescriptor: Sendable, Equatable {
     public let webRTCCompatible: Bool
 
     /// A depacketizer for this codec, or nil when the gateway cannot reassemble it. `fmtp` seeds
-    /// H.264 (`sprop-parameter-sets`) and H.265 (`sprop-vps`/`sprop-sps`/`sprop-pps`) parameter sets.
+    /// H.264 (`sprop-parameter-sets`) and H.265 (`sprop-vps`/`sprop-sps`/`sprop-pps`) parameter sets
+    /// and gives the AAC AU-header layout (nil when it is invalid; LATM has no depacketizer).
     public func makeDepacketizer(fmtp: [String: String] = [:],
                                  limits: DepacketizerLimits = DepacketizerLimits()) -> (any RTPDepacketizer)? {
         switch format {
@@ -34,6 +37,8 @@ public struct CodecDescriptor: Sendable, Equatable {
         case .vp9: VP9Depacketizer(limits: limits)
         case .av1: AV1Depacketizer(limits: limits)
         case .opus, .pcmu, .pcma: FrameDepacketizer(limits: limits)
+        case .aac: (try? AACPayloadFormat(fmtp: fmtp)).map { AACDepacketizer(format: $0, limits: limits) }
+        case .aacLATM: nil
         }
     }
 
@@ -46,6 +51,8 @@ public struct CodecDescriptor: Sendable, Equatable {
         case .vp9: VP9Packetizer()
         case .av1: AV1Packetizer()
         case .opus, .pcmu, .pcma: FramePacketizer()
+        case .aac: AACPacketizer()
+        case .aacLATM: nil
         }
     }
 
@@ -58,7 +65,7 @@ public struct CodecDescriptor: Sendable, Equatable {
         case .vp8: VP8.isKeyframePacket(payload)
         case .vp9: VP9.isKeyframePacket(payload)
         case .av1: AV1.isKeyframePacket(payload)
-        case .opus, .pcmu, .pcma: true
+        case .opus, .pcmu, .pcma, .aac, .aacLATM: true
         }
     }
 }

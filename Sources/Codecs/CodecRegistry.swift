@@ -29,6 +29,13 @@ public enum CodecRegistry {
                         staticPayloadType: 0, defaultFmtp: [:], rtcpFeedback: [], webRTCCompatible: true),
         CodecDescriptor(format: .pcma, name: "PCMA", kind: .audio, clockRate: 8_000, channels: 1,
                         staticPayloadType: 8, defaultFmtp: [:], rtcpFeedback: [], webRTCCompatible: true),
+        // AAC: carried to RTSP/RTP/recording outputs, not to browsers (the rtpmap gives rate and channels).
+        CodecDescriptor(format: .aac, name: "mpeg4-generic", kind: .audio, clockRate: 48_000, channels: 2,
+                        staticPayloadType: nil,
+                        defaultFmtp: ["mode": "AAC-hbr", "sizelength": "13", "indexlength": "3", "indexdeltalength": "3"],
+                        rtcpFeedback: [], webRTCCompatible: false),
+        CodecDescriptor(format: .aacLATM, name: "MP4A-LATM", kind: .audio, clockRate: 90_000, channels: 2,
+                        staticPayloadType: nil, defaultFmtp: [:], rtcpFeedback: [], webRTCCompatible: false),
     ]
 
     /// The descriptor for an SDP encoding name, compared case-insensitively ("h264", "OPUS").

@@ -4,7 +4,8 @@ import RTCBase
 /// Sample entries of the `stsd` box: the codec name and its decoder configuration record.
 /// H.264 `avc1`/`avcC` and H.265 `hvc1`/`hvcC` (ISO/IEC 14496-15 §5.3.3, §8.3.3), AV1 `av01`/`av1C`
 /// (AV1 Codec ISO Media File Format Binding §2.3), VP8/VP9 `vp08`/`vp09` with `vpcC` (VP Codec ISO
-/// Media File Format Binding §2.2), Opus `Opus`/`dOps` (Encapsulation of Opus in ISOBMFF §4.3).
+/// Media File Format Binding §2.2), Opus `Opus`/`dOps` (Encapsulation of Opus in ISOBMFF §4.3),
+/// AAC `mp4a`/`esds` (ISO/IEC 14496-14 §5.6, in `FragmentedMP4Writer+AAC.swift`).
 extension FragmentedMP4Writer {
     /// Checks the configuration against the limits and fills in a missing video size from the
     /// H.264 or H.265 SPS.
@@ -55,6 +56,9 @@ extension FragmentedMP4Writer {
             break
         case .opus(let config):
             try config.validate()
+        case .aac(let config, let channels, let sampleRate):
+            try validateAAC(config: config, channels: channels, sampleRate: sampleRate, track: track.id)
+            configBytes = config.count
         }
         guard configBytes <= limits.maxConfigurationBytes else {
             throw .limitExceeded(field: "MP4 track \(track.id) configuration bytes", value: configBytes,
@@ -81,6 +85,8 @@ extension FragmentedMP4Writer {
             appendVisualSampleEntry("vp09", track, to: &out) { appendVPConfiguration(config, to: &$0) }
         case .opus(let config):
             appendOpusSampleEntry(config, to: &out)
+        case .aac(let config, let channels, let sampleRate):
+            appendAACSampleEntry(config: config, channels: channels, sampleRate: sampleRate, to: &out)
         }
     }
 

@@ -8,11 +8,16 @@ public enum RecordingCodec: Sendable, Equatable {
     case vp8(VPCodecConfiguration)
     case vp9(VPCodecConfiguration)
     case opus(OpusCodecConfiguration)
+    /// AAC with its AudioSpecificConfig (ISO/IEC 14496-3 §1.6.2.1, the `config=` of RFC 3640),
+    /// stored as `mp4a` with an `esds` (ISO/IEC 14496-14 §5.6).
+    case aac(audioSpecificConfig: [UInt8], channels: Int, sampleRate: Int)
 
     /// True for the audio codecs.
     public var isAudio: Bool {
-        if case .opus = self { return true }
-        return false
+        switch self {
+        case .opus, .aac: true
+        default: false
+        }
     }
 
     /// The IVF FourCC of a codec IVF can carry (VP8, VP9, AV1), nil otherwise.

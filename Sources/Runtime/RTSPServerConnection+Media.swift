@@ -1,3 +1,4 @@
+import Codecs
 import NIOCore
 import RTCBase
 import RTP
@@ -124,6 +125,11 @@ extension RTSPServerConnection {
                 "path": "\(stream.path)",
                 "tracks": "\(recording?.infos.map { "\($0.encodingName)/\($0.clockRate)" } ?? [])",
             ])
+            let aac = recording?.infos.filter { [.aac, .aacLATM].contains(CodecRegistry.descriptor(forEncodingName: $0.encodingName)?.format) } ?? []
+            if !aac.isEmpty {
+                logger.warning("AAC audio is not bridged to WebRTC yet; the track still goes to RTSP, RTP and recording outputs",
+                               metadata: ["path": "\(stream.path)"])
+            }
         } catch {
             logger.warning("RTSP RECORD refused: \(error)", metadata: ["path": "\(stream.path)"])
             close()

@@ -37,7 +37,7 @@ extension RecorderMuxer.Track {
                 let configured = configuredParameterSets[Self.sequenceHeaderKey]
                 return configured != nil && configured != av1Configuration?.configOBUs
             }
-        case .opus, .pcmu, .pcma:
+        case .opus, .pcmu, .pcma, .aac, .aacLATM:
             break
         }
         return false
@@ -141,9 +141,22 @@ extension RecorderMuxer.Track {
         case .opus:
             return RecordingTrack(id: fileTrackID, codec: .opus(OpusCodecConfiguration(channelCount: info.channels ?? 2)),
                                   timescale: timescale)
-        case .pcmu, .pcma:
+        case .aac:
+            // RFC 3640 §4.1: `config=` is the AudioSpecificConfig; the RTP clock is the sample rate.
+            guard let config = Self.audioSpecificConfig(info.fmtp) else { return nil }
+            return RecordingTrack(id: fileTrackID,
+                                  codec: .aac(audioSpecificConfig: config.bytes, channels: info.channels ?? config.channelCount,
+                                              sampleRate: config.sampleRate),
+                                  timescale: timescale)
+        case .pcmu, .pcma, .aacLATM:
             return nil
         }
+    }
+
+    /// The AudioSpecificConfig in an `mpeg4-generic` fmtp (`config=`, RFC 3640 §4.1), if valid.
+    static func audioSpecificConfig(_ fmtp: [String: String]) -> AAC.AudioSpecificConfig? {
+        guard let hex = fmtp.first(where: { $0.key.lowercased() == "config" })?.value else { return nil }
+        return try? AAC.AudioSpecificConfig(hex: hex)
     }
 
     /// `vpcC` fields for a VP9 stream (VP-ISOBMFF §2.2): profiles 0/2 are 4:2:0, 1/3 4:4:4 (the

@@ -22,7 +22,8 @@ struct RecorderPatch: Sendable, Equatable {
 /// each sample's duration from the next sample's RTP timestamp, and starts segments on a keyframe
 /// of the lead track (the video track, else the audio track) once `segmentDuration` has passed.
 /// Recorded: one video and one audio track the format can carry; other tracks are ignored.
-/// MP4 carries H.264, H.265, VP8, VP9, AV1 and Opus; IVF VP8, VP9 and AV1; Ogg Opus.
+/// MP4 carries H.264, H.265, VP8, VP9, AV1, Opus and AAC (`mpeg4-generic` with `config=`);
+/// IVF VP8, VP9 and AV1; Ogg Opus.
 struct RecorderMuxer {
     struct Track {
         var info: TrackInfo
@@ -135,6 +136,10 @@ struct RecorderMuxer {
         for info in infos {
             let descriptor = CodecRegistry.descriptor(forEncodingName: info.encodingName)
             let accepted = descriptor.map { Self.formatAccepts($0.format, format) } ?? false
+            if accepted, descriptor?.format == .aac, Track.audioSpecificConfig(info.fmtp) == nil {
+                ignoredTracks.append("\(info.encodingName)/\(info.clockRate) (no valid config= AudioSpecificConfig)")
+                continue
+            }
             if accepted, info.kind == .video, video == nil { video = info; continue }
             if accepted, info.kind == .audio, audio == nil { audio = info; continue }
             ignoredTracks.append("\(info.encodingName)/\(info.clockRate)")
@@ -145,7 +150,8 @@ struct RecorderMuxer {
                 ignoredTracks.append("\(info.encodingName)/\(info.clockRate) (no depacketizer)")
                 continue
             }
-            let defaultDuration = info.kind == .audio ? UInt32(info.clockRate / 50) : UInt32(info.clockRate / 30)
+            let defaultDuration = descriptor.format == .aac ? UInt32(AAC.samplesPerFrame)
+                : info.kind == .audio ? UInt32(info.clockRate / 50) : UInt32(info.clockRate / 30)
             var track = Track(info: info, format: descriptor.format, depacketizer: depacketizer,
                               fileTrackID: UInt32(index + 1), lastDuration: max(defaultDuration, 1))
             if descriptor.format == .h264, let sprop = info.fmtp["sprop-parameter-sets"] {
@@ -162,7 +168,7 @@ struct RecorderMuxer {
     /// Which codecs each container carries here.
     static func formatAccepts(_ codec: CodecDescriptor.Format, _ format: RecordingFormat) -> Bool {
         switch format {
-        case .mp4: [.h264, .h265, .vp8, .vp9, .av1, .opus].contains(codec)
+        case .mp4: [.h264, .h265, .vp8, .vp9, .av1, .opus, .aac].contains(codec)
         case .ivf: [.vp8, .vp9, .av1].contains(codec)
         case .ogg: codec == .opus
         }

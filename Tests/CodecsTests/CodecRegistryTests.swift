@@ -12,7 +12,8 @@ import Testing
     }
 
     @Test func canonicalNamesAndFacts() {
-        #expect(CodecRegistry.all.map(\.name) == ["H264", "VP8", "VP9", "AV1", "H265", "opus", "PCMU", "PCMA"])
+        #expect(CodecRegistry.all.map(\.name) == ["H264", "VP8", "VP9", "AV1", "H265", "opus", "PCMU", "PCMA",
+                                                  "mpeg4-generic", "MP4A-LATM"])
         let opus = CodecRegistry.descriptor(for: .opus)
         #expect(opus?.kind == .audio)
         #expect(opus?.clockRate == 48_000)

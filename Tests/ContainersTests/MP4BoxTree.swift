@@ -14,7 +14,7 @@ struct MP4Box {
     /// Boxes whose body is (after `childOffset` bytes) a list of boxes.
     static let containers: [String: Int] = [
         "moov": 0, "trak": 0, "mdia": 0, "minf": 0, "stbl": 0, "mvex": 0, "moof": 0, "traf": 0, "dinf": 0,
-        "stsd": 8, "dref": 8, "avc1": 78, "hvc1": 78, "av01": 78, "vp08": 78, "vp09": 78, "Opus": 28,
+        "stsd": 8, "dref": 8, "avc1": 78, "hvc1": 78, "av01": 78, "vp08": 78, "vp09": 78, "Opus": 28, "mp4a": 28,
     ]
 
     struct Malformed: Error {}
