@@ -43,26 +43,16 @@ struct IngestTrack {
         return (units, ssrcChanged)
     }
 
-    /// First and every keyframe: add SPS/PPS from the SDP when the stream carries none in-band and
-    /// learn the H.264 profile from the SPS.
+    /// First and every keyframe: learn the H.264 profile from the SPS (in-band, else the SDP's
+    /// `sprop-parameter-sets`). The unit itself is passed on untouched, so every output sees the
+    /// source's own sequence numbers; outputs that need parameter sets in-band (WebRTC viewers)
+    /// add them from the track's fmtp.
     mutating func noteKeyframe(_ unit: inout MediaUnit) {
-        if info.encodingName.uppercased() == "H264" {
-            let inBand = unit.packets.flatMap { H264.parameterSets(inPayload: $0.payload) }
-            let inBandSPS = inBand.first { H264.nalType($0.first ?? 0) == H264.NALType.sps }
-            if inBandSPS == nil, !spropNALUnits.isEmpty, let first = unit.packets.first {
-                // No SPS/PPS in-band: send the SDP's sprop-parameter-sets ahead of the IDR.
-                var packetizer = H264Packetizer()
-                let parameterSets = AccessUnit(payloads: spropNALUnits, rtpTimestamp: first.timestamp, isKeyframe: true)
-                let injected = packetizer.packetize(parameterSets, maxPayloadSize: 1188).map { payload, _ in
-                    RTPPacket(payloadType: first.payloadType, sequenceNumber: first.sequenceNumber,
-                              timestamp: first.timestamp, ssrc: first.ssrc, marker: false, payload: payload)
-                }
-                unit.packets.insert(contentsOf: injected, at: 0)
-            }
+        if info.encodingName.uppercased() == "H264", info.fmtp["profile-level-id"] == nil {
+            let inBandSPS = unit.packets.lazy.flatMap { H264.parameterSets(inPayload: $0.payload) }
+                .first { H264.nalType($0.first ?? 0) == H264.NALType.sps }
             let sps = inBandSPS.map(Array.init) ?? spropNALUnits.first { H264.nalType($0.first ?? 0) == H264.NALType.sps }
-            if info.fmtp["profile-level-id"] == nil, let sps, sps.count >= 4 {
-                info.fmtp["profile-level-id"] = Array(sps[1...3]).hexString
-            }
+            if let sps, sps.count >= 4 { info.fmtp["profile-level-id"] = Array(sps[1...3]).hexString }
         }
         sawKeyframe = true
     }

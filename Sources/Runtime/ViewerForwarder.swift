@@ -1,3 +1,4 @@
+import Codecs
 import RTCBase
 import RTP
 import Routing
@@ -20,6 +21,9 @@ public struct ViewerForwarder {
         var payloadType: UInt8
         var rewriter: RTPStreamRewriter
         var waitingForKeyframe: Bool
+        /// H.264 SPS/PPS from the source's `sprop-parameter-sets`, as STAP-A payloads: sent ahead
+        /// of a keyframe that carries none in-band (browsers ignore sprop in SDP).
+        var parameterSetPayloads: [[UInt8]] = []
     }
 
     public let outputs: [TrackKind: Output]
@@ -74,9 +78,20 @@ public struct ViewerForwarder {
         return sent
     }
 
+    /// STAP-A payloads carrying an H.264 track's `sprop-parameter-sets` (none for other codecs).
+    static func parameterSetPayloads(_ track: TrackInfo) -> [[UInt8]] {
+        guard track.encodingName.uppercased() == "H264", let sprop = track.fmtp["sprop-parameter-sets"] else { return [] }
+        let nalUnits = H264.parseSpropParameterSets(sprop)
+        guard !nalUnits.isEmpty else { return [] }
+        var packetizer = H264Packetizer()
+        return packetizer.packetize(AccessUnit(payloads: nalUnits, rtpTimestamp: 0, isKeyframe: true), maxPayloadSize: 1188)
+            .map(\.payload)
+    }
+
     private mutating func setTracks(_ tracks: [TrackInfo], session: WebRTCSession) {
         for track in tracks {
             guard let output = outputs[track.kind] else { continue }
+            defer { routes[track.id]?.parameterSetPayloads = Self.parameterSetPayloads(track) }
             if var route = routes[track.id] {
                 route.clockRate = track.clockRate
                 route.waitingForKeyframe = track.kind == .video
@@ -98,6 +113,17 @@ public struct ViewerForwarder {
             // Keep waiting until a keyframe actually leaves (the session may not be sending yet).
             guard unit.isKeyframe, session.isConnected else { unitsSkipped += 1; return }
             route.waitingForKeyframe = false
+        }
+        if unit.isKeyframe, !route.parameterSetPayloads.isEmpty, let first = unit.packets.first,
+           !unit.packets.contains(where: { H264.parameterSets(inPayload: $0.payload).contains { H264.nalType($0.first ?? 0) == H264.NALType.sps } }) {
+            for payload in route.parameterSetPayloads {
+                let (seq, ts) = route.rewriter.rewrite(first, sourceEpoch: unit.sourceEpoch, arrival: unit.arrival,
+                                                       clockRate: route.clockRate)
+                guard let out = session.protectRTP(payloadType: route.payloadType, marker: false, sequenceNumber: seq,
+                                                   timestamp: ts, ssrc: route.rewriter.ssrc, payload: payload[...], now: now)
+                else { continue }
+                send(out.datagram, out.to)
+            }
         }
         for packet in unit.packets {
             let (seq, ts) = route.rewriter.rewrite(packet, sourceEpoch: unit.sourceEpoch, arrival: unit.arrival,

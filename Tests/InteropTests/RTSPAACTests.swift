@@ -97,12 +97,18 @@ extension InteropSuite {
             let ffprobe = URL(fileURLWithPath: ffmpeg).deletingLastPathComponent().appendingPathComponent("ffprobe").path
             for file in files {
                 let probe = try scope.start("ffprobe-recording", [
-                    ffprobe, "-v", "error", "-show_entries", "stream=codec_name", "-of", "csv=p=0", file,
+                    ffprobe, "-v", "error", "-show_entries", "stream=codec_name,duration", "-of", "csv=p=0", file,
                 ])
                 #expect(try await probe.waitForExit(timeout: .seconds(20)) == 0, "\(probe.logTail())")
-                let codecs = probe.text(.stdout).split(separator: "\n").map(String.init)
-                print("RTSP AAC recording \(file): \(codecs)")
+                let rows = probe.text(.stdout).split(separator: "\n").map { $0.split(separator: ",").map(String.init) }
+                let codecs = rows.compactMap(\.first)
+                let durations = rows.compactMap { $0.count > 1 ? Double($0[1]) : nil }
+                print("RTSP AAC recording \(file): \(rows)")
                 #expect(codecs == ["h264", "aac"], "\(file): \(codecs) \(probe.logTail())")
+                // Video runs as long as the audio (a whole-stream recording, not just the first GOP).
+                if durations.count == 2 {
+                    #expect(durations[0] > 0.9 * durations[1] && durations[1] > 5, "\(file): durations \(durations)")
+                }
             }
             #expect(gateway.process.isRunning)
         }

@@ -10,7 +10,7 @@ import Routing
 import Testing
 
 /// Plain RTP ingest over real loopback sockets: an SDP with `sprop-parameter-sets`, a sender
-/// that never sends SPS/PPS in-band, RTCP from the sender, and a keyframe request going back to
+/// that never sends SPS/PPS in-band (units stay untouched; WebRTC viewers add them), RTCP from the sender, and a keyframe request going back to
 /// the sender's RTCP address as PLI.
 @Suite(.timeLimit(.minutes(1))) struct RTPIngestSourceTests {
     static let sps: [UInt8] = [0x67, 0x42, 0xC0, 0x1E, 0x8C, 0x8D, 0x40, 0x50]
@@ -98,14 +98,15 @@ import Testing
             if sawTracks, keyframe != nil { break }
         }
         #expect(path.isReady)
-        let track = try #require(path.tracks?.first)
-        #expect(track.fmtp["profile-level-id"] == "42c01e")   // from the sprop SPS
 
-        // The keyframe carries the SDP's SPS/PPS in front, as a STAP-A.
+        // The unit is the source's own packets, untouched (contiguous source sequence numbers);
+        // the track keeps the SDP's parameter sets for outputs that need them in-band.
         let first = try #require(keyframe)
-        let parameterSets = first.packets.flatMap { H264.parameterSets(inPayload: $0.payload) }.map(Array.init)
-        #expect(parameterSets == [Self.sps, Self.pps])
-        #expect(H264.nalType(first.packets.first?.payload.first ?? 0) == H264.NALType.stapA)
+        #expect(first.packets.allSatisfy { H264.parameterSets(inPayload: $0.payload).isEmpty })
+        let seqs = first.packets.map(\.sequenceNumber)
+        #expect(zip(seqs, seqs.dropFirst()).allSatisfy { $1 == $0 &+ 1 })
+        #expect(path.tracks?.first?.fmtp["sprop-parameter-sets"] == sprop)
+        #expect(path.tracks?.first?.fmtp["profile-level-id"] == "42c01e")   // learnt from the sprop SPS
 
         // A viewer needs a keyframe: PLI (RFC 4585 §6.3.1) reaches the camera's RTCP socket.
         path.requestKeyframe()

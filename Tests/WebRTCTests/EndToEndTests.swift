@@ -152,3 +152,53 @@ final class FramePublisher {
         }
     }
 }
+
+extension EndToEndTests {
+    /// A source whose SPS/PPS live only in the SDP (`sprop-parameter-sets`, e.g. an RTSP camera or
+    /// ffmpeg with a global header): the viewer gets them in-band, as a STAP-A right before each
+    /// keyframe, in its own continuous sequence space; the path's units are not modified.
+    @Test func spropParameterSetsGoInBandToViewers() throws {
+        let sps: [UInt8] = [0x67, 0x42, 0xC0, 0x1E, 0x8C, 0x8D]
+        let pps: [UInt8] = [0x68, 0xCE, 0x3C, 0x80]
+        let sprop = H264.spropParameterSets([sps, pps])
+        let track = TrackInfo(id: 0, kind: .video, encodingName: "H264", clockRate: 90000, channels: nil,
+                              fmtp: ["packetization-mode": "1", "sprop-parameter-sets": sprop], payloadType: 96)
+        var pair = try WebRTCSessionTests.makePair()
+        #expect(pair.run { $0.gateway.isConnected && $0.browser.isConnected })
+        var forwarder = ViewerForwarder(outputs: [.video: .init(payloadType: 102, ssrc: 0xBEEF)])
+        func deliver(_ event: ReaderEvent) {
+            forwarder.handle(event, session: pair.gateway, now: pair.now) { datagram, _ in
+                pair.browser.handle(datagram: datagram, now: pair.now)
+            }
+        }
+        deliver(.tracks([track], sourceEpoch: 1))
+        var packetizer = H264Packetizer()
+        var seq: UInt16 = 10
+        for n in 0..<3 {
+            let frame = AccessUnit(payloads: [[n == 0 ? 0x65 : 0x41] + [UInt8](repeating: UInt8(n), count: 2000)],
+                                   rtpTimestamp: UInt32(n * 3000), isKeyframe: n == 0)
+            let packets = packetizer.packetize(frame, maxPayloadSize: 1188).map { payload, marker in
+                defer { seq &+= 1 }
+                return RTPPacket(payloadType: 96, sequenceNumber: seq, timestamp: frame.rtpTimestamp, ssrc: 7,
+                                 marker: marker, payload: payload)
+            }
+            deliver(.unit(MediaUnit(trackID: 0, packets: packets, rtpTimestamp: frame.rtpTimestamp, isKeyframe: n == 0,
+                                    arrival: pair.now, sourceEpoch: 1)))
+        }
+        let received = pair.browser.receivedRTP
+        #expect(H264.nalType(received.first?.payload.first ?? 0) == H264.NALType.stapA)
+        #expect(H264.parameterSets(inPayload: received[0].payload).map(Array.init) == [sps, pps])
+        let seqs = received.map(\.sequenceNumber)
+        #expect(zip(seqs, seqs.dropFirst()).allSatisfy { $1 == $0 &+ 1 })
+        var depacketizer = H264Depacketizer()
+        var frames: [AccessUnit] = []
+        for packet in received {
+            frames += depacketizer.push(payload: packet.payload, sequenceNumber: packet.sequenceNumber,
+                                        rtpTimestamp: packet.timestamp, marker: packet.marker)
+        }
+        frames += depacketizer.flush()
+        #expect(frames.count == 3 && frames[0].isKeyframe && frames[0].payloads.prefix(2) == [sps, pps])
+        // Only the keyframe gets them: delta frames go out as they came.
+        #expect(received.filter { H264.nalType($0.payload.first ?? 0) == H264.NALType.stapA }.count == 1)
+    }
+}
