@@ -84,3 +84,19 @@ public struct RTSPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
         }
     }
 }
+
+extension RTSPHeaders {
+    /// One RTSP message on the wire (RFC 2326 §4): start line, headers with `Content-Length` set
+    /// from `body` (removed when it is empty), blank line, body.
+    static func serializeMessage(startLine: String, headers: RTSPHeaders, body: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256 + body.count)
+        out.append(contentsOf: "\(startLine)\r\n".utf8)
+        var headers = headers
+        headers.set(body.isEmpty ? nil : String(body.count), for: "Content-Length")
+        headers.write(into: &out)
+        out.append(contentsOf: "\r\n".utf8)
+        out.append(contentsOf: body)
+        return out
+    }
+}

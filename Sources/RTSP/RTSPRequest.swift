@@ -21,14 +21,6 @@ public struct RTSPRequest: Sendable, Equatable {
 
     /// The wire form. `Content-Length` is set from `body` (removed when the body is empty).
     public func serialized() -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(256 + body.count)
-        out.append(contentsOf: "\(method.rawValue) \(uri) \(version)\r\n".utf8)
-        var headers = headers
-        headers.set(body.isEmpty ? nil : String(body.count), for: "Content-Length")
-        headers.write(into: &out)
-        out.append(contentsOf: "\r\n".utf8)
-        out.append(contentsOf: body)
-        return out
+        RTSPHeaders.serializeMessage(startLine: "\(method.rawValue) \(uri) \(version)", headers: headers, body: body)
     }
 }
