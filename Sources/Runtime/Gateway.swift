@@ -15,6 +15,9 @@ public enum SourceSpec: Sendable, Equatable, CustomStringConvertible {
     /// No source of its own: WHIP publishers (`POST /{path}/whip`) or RTSP publishers
     /// (ANNOUNCE/RECORD) publish into it.
     case publisher
+    /// Looping files paced in real time: Annex-B H.264 (30 fps) and/or Ogg/Opus
+    /// (`clip.h264`, `clip.opus`, or `clip.h264+clip.opus`).
+    case files(video: String?, audio: String?)
     /// An RTSP camera or server, pulled (`rtsp://[user:pass@]host[:port]/path`).
     case rtsp(RTSPSourceSpec)
 
@@ -26,11 +29,23 @@ public enum SourceSpec: Sendable, Equatable, CustomStringConvertible {
             self = .publisher
         } else if text.lowercased().hasPrefix("rtsp://") || text.lowercased().hasPrefix("rtsps://") {
             self = .rtsp(try RTSPSourceSpec(parsing: text))
+        } else if let files = Self.files(text) {
+            self = files
         } else if text.hasSuffix(".sdp") {
             self = .rtpSDPFile(text)
         } else {
-            throw SourceError.unusable("unknown source '\(text)': use 'demo', 'publisher', an rtsp:// URL or a path to an .sdp file")
+            throw SourceError.unusable("unknown source '\(text)': use 'demo', 'publisher', an rtsp:// URL, an .sdp file, or files (clip.h264+clip.opus)")
         }
+    }
+
+    /// `X.h264`, `X.opus` or `X.h264+Y.opus` (either order); nil for anything else.
+    public static func files(_ text: String) -> SourceSpec? {
+        let parts = text.split(separator: "+", omittingEmptySubsequences: false).map(String.init)
+        guard (1...2).contains(parts.count) else { return nil }
+        let video = parts.filter { $0.hasSuffix(".h264") || $0.hasSuffix(".264") }
+        let audio = parts.filter { $0.hasSuffix(".opus") || $0.hasSuffix(".ogg") }
+        guard video.count <= 1, audio.count <= 1, video.count + audio.count == parts.count else { return nil }
+        return .files(video: video.first, audio: audio.first)
     }
 
     public var description: String {
@@ -38,6 +53,7 @@ public enum SourceSpec: Sendable, Equatable, CustomStringConvertible {
         case .demo: return "demo"
         case .rtpSDPFile(let file): return "rtp(\(file))"
         case .publisher: return "publisher"
+        case .files(let video, let audio): return "files(\([video, audio].compactMap { $0 }.joined(separator: "+")))"
         case .rtsp(let spec): return spec.description   // credentials redacted
         }
     }
@@ -115,6 +131,17 @@ public final class Gateway: @unchecked Sendable {
             try await startRTSPSource(name: name, spec: rtsp)
         case .demo:
             let source = try FileSource.demo(pathName: name, router: router, eventLoop: group.next(), logger: logger)
+            try await source.start()
+            stoppers.append { await source.stop() }
+        case .files(let videoFile, let audioFile):
+            func read(_ file: String?) throws -> [UInt8] {
+                guard let file else { return [] }
+                do { return try [UInt8](Data(contentsOf: URL(fileURLWithPath: file))) } catch {
+                    throw SourceError.unusable("cannot read \(file): \(error.localizedDescription)")
+                }
+            }
+            let source = try FileSource(pathName: name, video: try read(videoFile), frameRate: 30, audio: try read(audioFile),
+                                        router: router, eventLoop: group.next(), logger: logger)
             try await source.start()
             stoppers.append { await source.stop() }
         case .rtpSDPFile(let file):

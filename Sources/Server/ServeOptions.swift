@@ -52,8 +52,10 @@ public struct ServeOptions: Sendable {
                     http.pathTokens[name] = PathTokens(publish: entry.publishToken, read: entry.readToken)
                 }
                 var source = entry.source
-                if source.hasSuffix(".sdp"), !source.hasPrefix("/") {
-                    source = folder.appendingPathComponent(source).standardizedFileURL.path
+                if source.hasSuffix(".sdp") || SourceSpec.files(source) != nil {
+                    source = source.split(separator: "+").map { part in
+                        part.hasPrefix("/") ? String(part) : folder.appendingPathComponent(String(part)).standardizedFileURL.path
+                    }.joined(separator: "+")
                 }
                 pathList.append((name, source))
             }
@@ -81,8 +83,11 @@ public struct ServeOptions: Sendable {
                 try rtsp.apply(transport: entry.rtspTransport, onDemand: entry.onDemand, closeAfter: entry.onDemandCloseAfter)
                 spec = .rtsp(rtsp)
             }
-            if case .rtpSDPFile(let file) = spec, !FileManager.default.isReadableFile(atPath: file) {
-                throw ConfigError("path '\(name)': SDP file \(file) does not exist or cannot be read")
+            var files: [String] = []
+            if case .rtpSDPFile(let file) = spec { files = [file] }
+            if case .files(let video, let audio) = spec { files = [video, audio].compactMap { $0 } }
+            for file in files where !FileManager.default.isReadableFile(atPath: file) {
+                throw ConfigError("path '\(name)': file \(file) does not exist or cannot be read")
             }
             return (name, spec)
         }

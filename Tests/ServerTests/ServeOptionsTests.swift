@@ -114,4 +114,20 @@ import Testing
         #expect(gateway.takeoverPaths == ["studio", "live"])
         #expect(gateway.paths.allSatisfy { $0.source == .publisher })
     }
+
+    @Test func fileSourcesResolveAndAreChecked() throws {
+        let file = try writeConfig("paths:\n  clip: { source: v.h264+a.opus }\n  still: { source: v.h264 }\n")
+        let folder = URL(fileURLWithPath: file).deletingLastPathComponent().path
+        for name in ["v.h264", "a.opus"] { try "x".write(toFile: folder + "/" + name, atomically: true, encoding: .utf8) }
+        var options = ServeOptions()
+        options.configFile = file
+        let (gateway, _) = try options.resolve()
+        #expect(gateway.paths.first { $0.name == "clip" }?.source == .files(video: folder + "/v.h264", audio: folder + "/a.opus"))
+        #expect(gateway.paths.first { $0.name == "still" }?.source == .files(video: folder + "/v.h264", audio: nil))
+        #expect(SourceSpec.files("a.opus+b.h264") == .files(video: "b.h264", audio: "a.opus"))
+        for bad in ["a.h264+b.h264", "a.mp4", "a.h264+b.opus+c.opus", "+"] { #expect(SourceSpec.files(bad) == nil, "\(bad)") }
+        var missing = ServeOptions()
+        missing.paths = ["clip=/nonexistent/v.h264+/nonexistent/a.opus"]
+        #expect { try missing.resolve() } throws: { "\($0)".contains("/nonexistent/v.h264") }
+    }
 }
