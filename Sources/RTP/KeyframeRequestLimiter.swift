@@ -42,6 +42,12 @@ public struct KeyframeRequestLimiter: Sendable {
     }
 
     /// Drops a pending request, e.g. because a keyframe arrived meanwhile.
+    /// Forgets the history and any pending request (e.g. a new source).
+    public mutating func reset() {
+        lastSent = nil
+        isPending = false
+    }
+
     public mutating func cancelPending() {
         isPending = false
     }

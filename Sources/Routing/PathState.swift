@@ -1,4 +1,5 @@
 import RTCBase
+import RTP
 
 /// Everything a `Path` guards with its one lock: the publisher, the reader list and the GOP cache.
 struct PathState {
@@ -20,7 +21,7 @@ struct PathState {
     var epoch = 0
     var readers: [PathReader] = []
     var cache: GOPCache
-    var throttle: KeyframeRequestThrottle
+    var throttle: KeyframeRequestLimiter
     var stats = PathStats()
     var isClosed = false
     /// Told the reader count after every add/remove (on-demand sources start and stop on it).
@@ -30,20 +31,20 @@ struct PathState {
 
     init(limits: RoutingLimits) {
         cache = GOPCache(maxUnits: limits.gopCacheMaxUnits, maxBytes: limits.gopCacheMaxBytes)
-        throttle = KeyframeRequestThrottle(interval: limits.keyframeRequestInterval)
+        throttle = KeyframeRequestLimiter(interval: limits.keyframeRequestInterval)
     }
 
     /// Records a keyframe request; returns the upstream call to make after unlocking, if any.
     mutating func requestKeyframe(at now: Instant) -> (@Sendable () -> Void)? {
         stats.keyframeRequestsReceived += 1
-        guard let publisher, throttle.request(at: now) else { return nil }
+        guard let publisher, throttle.request(now: now) else { return nil }
         stats.keyframeRequestsSent += 1
         return publisher.requestKeyframe
     }
 
     /// Fires a pending request whose quiet interval has passed; returns the upstream call, if any.
     mutating func pollKeyframeRequest(at now: Instant) -> (@Sendable () -> Void)? {
-        guard let publisher, throttle.poll(at: now) else { return nil }
+        guard let publisher, throttle.handleTimeout(now: now) else { return nil }
         stats.keyframeRequestsSent += 1
         return publisher.requestKeyframe
     }

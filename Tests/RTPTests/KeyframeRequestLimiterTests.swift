@@ -50,3 +50,17 @@ import Testing
         #expect(!fired)
     }
 }
+
+extension KeyframeRequestLimiterTests {
+    @Test func resetForgetsHistoryAndPending() {
+        var limiter = KeyframeRequestLimiter()
+        let t0 = Instant(nanoseconds: 1_000_000_000)
+        let first = limiter.request(now: t0)
+        let second = limiter.request(now: t0 + .milliseconds(100))
+        #expect(first && !second && limiter.isPending)
+        limiter.reset()
+        #expect(!limiter.isPending && limiter.nextDeadline == nil)
+        let afterReset = limiter.request(now: t0 + .milliseconds(200))
+        #expect(afterReset)   // a new source is not throttled by the old one
+    }
+}
