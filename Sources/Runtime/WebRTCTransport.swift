@@ -2,7 +2,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import RTCBase
-import STUN
+import ICE
 import WebRTC
 
 /// The one UDP port shared by every WebRTC session (default 8189). Datagrams are routed to a
@@ -88,21 +88,23 @@ public final class WebRTCTransport: @unchecked Sendable {
     // MARK: IO
 
     func receive(_ bytes: [UInt8], from address: TransportAddress) {
-        let peer: WebRTCPeer?
-        if let first = bytes.first, first <= 3 {
-            if let username = STUNMessage.username(in: bytes[...]), let (local, _) = username.splitOnce(":") {
-                peer = peersByUfrag[String(local)]
-            } else {
-                peer = nil
-            }
-        } else {
-            peer = peersByAddress[address]
-        }
-        guard let peer else { unroutedDatagrams += 1; return }
         let now = RuntimeClock.now()
-        peer.session.handle(datagram: bytes, from: address, now: now)
-        if peer.session.isValidated(address) { learn(address, for: peer) }
-        peer.pump(now: now)
+        if let first = bytes.first, first <= 3 {
+            // STUN: routed by the ufrag it is addressed to; an authenticated check may validate
+            // a new address for the session (Chromium switches pairs mid-session).
+            guard let ufrag = ICELiteAgent.localUfrag(in: bytes[...]), let peer = peersByUfrag[ufrag] else {
+                unroutedDatagrams += 1
+                return
+            }
+            peer.session.handle(datagram: bytes, from: address, now: now)
+            if peer.session.isValidated(address) { learn(address, for: peer) }
+            peer.pump(now: now)
+        } else {
+            // DTLS, SRTP, SRTCP: only from addresses a check already validated.
+            guard let peer = peersByAddress[address] else { unroutedDatagrams += 1; return }
+            peer.session.handle(datagram: bytes, from: address, now: now)
+            peer.pump(now: now)
+        }
     }
 
     func send(_ bytes: [UInt8], to address: TransportAddress, cache: inout (TransportAddress, SocketAddress)?) {
