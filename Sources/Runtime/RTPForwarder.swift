@@ -121,17 +121,12 @@ public final class RTPForwarder: @unchecked Sendable {
     /// Moves queued events from the path into the session, in bounded batches.
     private func drain() {
         guard let reader, !stopped else { return }
-        var more = false
-        for _ in 0..<64 {
-            let events = reader.drain(max: 64)
-            more = events.count == 64
-            if events.isEmpty { break }
+        let more = reader.drain { events in
             let now = RuntimeClock.now()
             for event in events { session.handle(.reader(event), now: now) }
             processOutputs()
-            if stopped { return }
+            return !stopped
         }
-        // The path wakes us only on empty → non-empty; if a full batch was left, come back.
         if more { eventLoop.execute { [weak self] in self?.drain() } }
     }
 

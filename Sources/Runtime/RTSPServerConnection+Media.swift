@@ -60,18 +60,13 @@ extension RTSPServerConnection {
     func drainReader() {
         drainScheduled = false
         guard let reader, playback != nil, !isClosed else { return }
-        var full = false
-        for _ in 0..<16 {
-            let events = reader.drain(max: 64)
-            full = events.count == 64
-            guard !events.isEmpty else { break }
+        let more = reader.drain { events in
             let now = RuntimeClock.now()
             for event in events { playback?.handle(event, now: now) }
             processPlayback()
-            guard full, !isClosed else { break }
+            return !isClosed
         }
-        // The path wakes us only on empty → non-empty; if a full batch was left, come back.
-        if full, !isClosed {
+        if more, !isClosed {
             drainScheduled = true
             channel.eventLoop.execute { [weak self] in self?.drainReader() }
         }

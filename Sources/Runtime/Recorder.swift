@@ -104,7 +104,7 @@ public final class Recorder: @unchecked Sendable {
             flushTask?.cancel()
             flushTask = nil
             if let reader {
-                drainQueued(reader)
+                _ = reader.drain(batches: 1, handleBatch)
                 path.removeReader(reader)
             }
             reader = nil
@@ -130,13 +130,11 @@ public final class Recorder: @unchecked Sendable {
 
     private func drain() {
         guard let reader else { return }
-        if drainQueued(reader) { eventLoop.execute { [weak self] in self?.drain() } }
+        if reader.drain(handleBatch) { eventLoop.execute { [weak self] in self?.drain() } }
     }
 
-    /// Handles one batch; true when more may be queued.
-    @discardableResult
-    private func drainQueued(_ reader: PathReader) -> Bool {
-        let events = reader.drain(max: 64)
+    /// Feeds one batch of path events to the muxer.
+    private func handleBatch(_ events: [ReaderEvent]) -> Bool {
         for event in events {
             apply(muxer.handle(event))
             if case .tracks = event, muxer.ignoredTracks != reportedIgnoredTracks {
@@ -147,11 +145,11 @@ public final class Recorder: @unchecked Sendable {
                 }
             }
         }
-        return events.count == 64
+        return true
     }
 
     private func flush() {
-        if let reader { drainQueued(reader) }
+        if let reader { _ = reader.drain(batches: 1, handleBatch) }
         apply(muxer.flush())
     }
 

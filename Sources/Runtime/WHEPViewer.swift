@@ -76,11 +76,7 @@ final class WHEPViewer: @unchecked Sendable {
     func drain() {
         guard let reader, !peer.isClosed else { return }
         var sent = false
-        var more = false
-        for _ in 0..<64 {
-            let events = reader.drain(max: 64)
-            more = events.count == 64
-            if events.isEmpty { break }
+        let more = reader.drain { events in
             let now = RuntimeClock.now()
             for event in events {
                 switch event {
@@ -88,7 +84,7 @@ final class WHEPViewer: @unchecked Sendable {
                     logger.info("source ended; waiting for it to return", metadata: ["session": "\(peer.id)"])
                 case .pathClosed:
                     peer.close(reason: "path removed")
-                    return
+                    return false
                 default:
                     break
                 }
@@ -97,9 +93,9 @@ final class WHEPViewer: @unchecked Sendable {
                     sent = true
                 }
             }
+            return !peer.isClosed
         }
         if sent { peer.transport.flush() }
-        // The path wakes us only on empty → non-empty; if a full batch was left, come back.
         if more { peer.transport.eventLoop.execute { [weak self] in self?.drain() } }
     }
 
