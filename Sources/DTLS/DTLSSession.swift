@@ -30,8 +30,7 @@ public final class DTLSSession {
     private let context: OpaquePointer
     private let handshakeDeadline: Instant
     private var retransmitDeadline: Instant?
-    private var outputs: [DTLSOutput] = []
-    private var nextOutput = 0
+    private var outputs = OutputQueue<DTLSOutput>()
     private var readBuffer = [UInt8](repeating: 0, count: 16_384 + 256)
 
     /// - Parameters:
@@ -115,16 +114,7 @@ public final class DTLSSession {
 
     /// The next output; `.timeout` when nothing is queued (`.distantFuture` if no timer runs).
     public func poll() -> DTLSOutput {
-        guard nextOutput < outputs.count else {
-            return .timeout(nextDeadline)
-        }
-        let output = outputs[nextOutput]
-        nextOutput += 1
-        if nextOutput == outputs.count {
-            outputs.removeAll(keepingCapacity: true)
-            nextOutput = 0
-        }
-        return output
+        outputs.popFirst() ?? .timeout(nextDeadline)
     }
 
     /// Encrypts one application-data record (e.g. an SCTP packet) and queues it for transmission.

@@ -39,8 +39,7 @@ public struct ICELiteAgent: Sendable {
     var hasConnected = false
     /// `local.password` as the MESSAGE-INTEGRITY key, kept to avoid converting per check.
     var localKey: [UInt8]
-    var pending: [ICEOutput] = []
-    var pendingHead = 0
+    var pending = OutputQueue<ICEOutput>()
 
     public init(local: ICECredentials, remote: ICECredentials?, configuration: ICELiteConfiguration = .init(),
                 now: Instant) {
@@ -99,15 +98,7 @@ public struct ICELiteAgent: Sendable {
     /// Next output. After each input or API call, drain until `.timeout`; `.timeout(.distantFuture)`
     /// means nothing is scheduled (consent expired).
     public mutating func poll() -> ICEOutput {
-        if pendingHead < pending.count {
-            let output = pending[pendingHead]
-            pendingHead += 1
-            if pendingHead == pending.count {
-                pending.removeAll(keepingCapacity: true)
-                pendingHead = 0
-            }
-            return output
-        }
+        if let output = pending.popFirst() { return output }
         return .timeout(nextDeadline)
     }
 

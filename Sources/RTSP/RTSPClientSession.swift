@@ -54,8 +54,7 @@ public struct RTSPClientSession: Sendable {
     var pending: [Int: Pending] = [:]
     var nextCSeq = 1
     var keepaliveDeadline: Instant?
-    var outputs: [RTSPClientOutput] = []
-    var outputIndex = 0
+    var outputs = OutputQueue<RTSPClientOutput>()
 
     /// Responses whose CSeq matched no outstanding request.
     public internal(set) var ignoredResponses = 0
@@ -175,12 +174,7 @@ public struct RTSPClientSession: Sendable {
 
     /// The next thing to do; ends with `.timeout`.
     public mutating func poll() -> RTSPClientOutput {
-        if outputIndex < outputs.count {
-            let output = outputs[outputIndex]
-            outputIndex += 1
-            if outputIndex == outputs.count { outputs.removeAll(keepingCapacity: true); outputIndex = 0 }
-            return output
-        }
+        if let output = outputs.popFirst() { return output }
         return .timeout(nextDeadline)
     }
 

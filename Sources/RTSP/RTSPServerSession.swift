@@ -47,8 +47,7 @@ public struct RTSPServerSession: Sendable {
 
     public let configuration: RTSPServerConfiguration
     let verifier: RTSPAuthVerifier
-    var outputs: [RTSPServerOutput] = []
-    var outputIndex = 0
+    var outputs = OutputQueue<RTSPServerOutput>()
     var queue: [RTSPRequest] = []
     var parked: Parked?
     var answer: Answer?
@@ -153,12 +152,7 @@ public struct RTSPServerSession: Sendable {
     }
 
     public mutating func poll() -> RTSPServerOutput {
-        if outputIndex < outputs.count {
-            let output = outputs[outputIndex]
-            outputIndex += 1
-            if outputIndex == outputs.count { outputs.removeAll(keepingCapacity: true); outputIndex = 0 }
-            return output
-        }
+        if let output = outputs.popFirst() { return output }
         guard let session, session.usesUDP else { return .timeout(.distantFuture) }
         return .timeout(session.lastActivity + configuration.sessionTimeout)
     }

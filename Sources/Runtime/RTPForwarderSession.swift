@@ -101,8 +101,7 @@ public struct RTPForwarderSession {
     public let configuration: Configuration
     var video: Stream?
     var audio: Stream?
-    var outputs: [Output] = []
-    var outputIndex = 0
+    var outputs = OutputQueue<Output>()
     var descriptionMedia: [SessionDescription.RTPReceiverMedia] = []
     var descriptionVersion: UInt64 = 0
     /// When a video keyframe last went out, and when one was last asked for.
@@ -142,15 +141,7 @@ public struct RTPForwarderSession {
 
     /// The next output; `.timeout` once everything queued was taken.
     public mutating func poll() -> Output {
-        if outputIndex < outputs.count {
-            let output = outputs[outputIndex]
-            outputIndex += 1
-            if outputIndex == outputs.count {
-                outputs.removeAll(keepingCapacity: true)
-                outputIndex = 0
-            }
-            return output
-        }
+        if let output = outputs.popFirst() { return output }
         guard !isClosed else { return .timeout(.distantFuture) }
         let next = [video?.nextReport, audio?.nextReport].compactMap { $0 }.min()
         return .timeout(next ?? .distantFuture)

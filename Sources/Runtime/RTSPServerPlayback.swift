@@ -85,8 +85,7 @@ public struct RTSPServerPlayback {
     /// Largest packet an interleaved frame can carry (16-bit length).
     static let maxInterleavedPacket = 65535
     var pendingFrames: [UInt8] = []
-    var outputs: [Output] = []
-    var outputIndex = 0
+    var outputs = OutputQueue<Output>()
     public private(set) var stats = Statistics()
 
     public init(tracks: [Track], cname: String, wallClockAnchor: (instant: Instant, unixSeconds: Double)) {
@@ -178,15 +177,7 @@ public struct RTSPServerPlayback {
             pendingFrames.removeAll(keepingCapacity: true)
             outputs.append(.interleaved(frames))
         }
-        if outputIndex < outputs.count {
-            let output = outputs[outputIndex]
-            outputIndex += 1
-            if outputIndex == outputs.count {
-                outputs.removeAll(keepingCapacity: true)
-                outputIndex = 0
-            }
-            return output
-        }
+        if let output = outputs.popFirst() { return output }
         return .timeout(streams.compactMap(\.nextReport).min() ?? .distantFuture)
     }
 

@@ -73,8 +73,7 @@ public final class WebRTCSession {
     var ice: ICELiteAgent
     let dtls: DTLSSession
     var srtp: SRTPSession?
-    var outputs: [Output] = []
-    var outputHead = 0
+    var outputs = OutputQueue<Output>()
     var outbound: [OutboundStream] = []
     var inbound: [InboundStream] = []
     var inboundClockRates: [UInt8: Int] = [:]
@@ -136,12 +135,7 @@ public final class WebRTCSession {
 
     /// Next output; `.timeout` means nothing more until that instant (or the next input).
     public func poll() -> Output {
-        if outputHead < outputs.count {
-            let output = outputs[outputHead]
-            outputHead += 1
-            if outputHead == outputs.count { outputs.removeAll(keepingCapacity: true); outputHead = 0 }
-            return output
-        }
+        if let output = outputs.popFirst() { return output }
         if isClosed { return .timeout(.distantFuture) }
         var deadline = min(nextReportDeadline, nextNACKDeadline)
         if case .timeout(let iceDeadline) = ice.poll() { deadline = min(deadline, iceDeadline) }

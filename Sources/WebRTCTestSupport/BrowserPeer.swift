@@ -25,7 +25,7 @@ public final class BrowserPeer {
     public private(set) var receivedRTP: [RTPPacket] = []
     public private(set) var receivedRTCP: [RTCPPacket] = []
     public private(set) var undecryptable = 0
-    private var outputs: [Output] = []
+    private var outputs = OutputQueue<Output>()
     private var checkTransaction: STUNTransactionID?
     private var nextCheck: Instant
     private let tieBreaker = UInt64(SecureRandom.uint32()) << 32 | UInt64(SecureRandom.uint32())
@@ -92,7 +92,7 @@ public final class BrowserPeer {
     }
 
     public func poll() -> Output {
-        if !outputs.isEmpty { return outputs.removeFirst() }
+        if let output = outputs.popFirst() { return output }
         var deadline = nextCheck
         if case .timeout(let d) = dtls.poll() { deadline = min(deadline, d) }
         return .timeout(deadline)
