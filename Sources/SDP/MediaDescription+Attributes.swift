@@ -81,26 +81,6 @@ extension MediaDescription {
         set { attributes.setFlag(newValue, named: "end-of-candidates") }
     }
 
-    public var iceUfrag: String? {
-        get { attributes.firstValue(named: "ice-ufrag") }
-        set { attributes.setValue(newValue, named: "ice-ufrag") }
-    }
-
-    public var icePwd: String? {
-        get { attributes.firstValue(named: "ice-pwd") }
-        set { attributes.setValue(newValue, named: "ice-pwd") }
-    }
-
-    public var fingerprint: SDPFingerprint? {
-        get { attributes.values(named: "fingerprint").lazy.compactMap { SDPFingerprint(attributeValue: $0) }.first }
-        set { attributes.setValue(newValue?.attributeValue, named: "fingerprint") }
-    }
-
-    public var setup: DTLSSetupRole? {
-        get { attributes.firstValue(named: "setup").flatMap { DTLSSetupRole(rawValue: $0) } }
-        set { attributes.setValue(newValue?.rawValue, named: "setup") }
-    }
-
     public var rtcpMux: Bool {
         get { attributes.contains(named: "rtcp-mux") }
         set { attributes.setFlag(newValue, named: "rtcp-mux") }

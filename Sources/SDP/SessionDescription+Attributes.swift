@@ -19,26 +19,6 @@ extension SessionDescription {
         set { attributes.setFlag(newValue, named: "ice-lite") }
     }
 
-    public var iceUfrag: String? {
-        get { attributes.firstValue(named: "ice-ufrag") }
-        set { attributes.setValue(newValue, named: "ice-ufrag") }
-    }
-
-    public var icePwd: String? {
-        get { attributes.firstValue(named: "ice-pwd") }
-        set { attributes.setValue(newValue, named: "ice-pwd") }
-    }
-
-    public var fingerprint: SDPFingerprint? {
-        get { attributes.values(named: "fingerprint").lazy.compactMap { SDPFingerprint(attributeValue: $0) }.first }
-        set { attributes.setValue(newValue?.attributeValue, named: "fingerprint") }
-    }
-
-    public var setup: DTLSSetupRole? {
-        get { attributes.firstValue(named: "setup").flatMap { DTLSSetupRole(rawValue: $0) } }
-        set { attributes.setValue(newValue?.rawValue, named: "setup") }
-    }
-
     /// The media section with `a=mid:<mid>`.
     public func media(mid: String) -> MediaDescription? {
         media.first { $0.mid == mid }
