@@ -25,6 +25,7 @@ let package = Package(
         .systemLibrary(name: "CSRTP", pkgConfig: "libsrtp2", providers: [.apt(["libsrtp2-dev"])]),
         .target(name: "CRTCShim", dependencies: ["COpenSSL"],
                 linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
+        .target(name: "CUDPBatch"),   // sendmmsg/recvmmsg (need _GNU_SOURCE)
 
         // shared value types (time, addresses, byte reading)
         .target(name: "RTCBase", swiftSettings: strict),
@@ -53,7 +54,7 @@ let package = Package(
 
         // runtime
         .target(name: "Runtime", dependencies: [
-            "RTCBase", "SDP", "RTP", "Codecs", "Containers", "STUN", "WebRTC", "Routing", "RTSP",
+            "RTCBase", "SDP", "RTP", "Codecs", "Containers", "STUN", "WebRTC", "Routing", "RTSP", "CUDPBatch",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
@@ -81,6 +82,9 @@ let package = Package(
             "RTCBase", "RTP", "SRTP", "DTLS", "ICE", "WebRTC", "Routing", "Runtime", "Codecs", "WebRTCTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
         ], path: "Benchmarks/RTCBridgeBenchmarks", swiftSettings: strict),
+
+        .executableTarget(name: "RTCBridgeLoad", dependencies: ["RTCBase", "SDP", "STUN", "ICE", "DTLS", "SRTP", "CUDPBatch"],
+                          path: "Benchmarks/RTCBridgeLoad", swiftSettings: strict),
 
         // fuzzing (Fuzz/README.md): single-file executables; a plain build links an empty main,
         // `--sanitize=fuzzer` links libFuzzer's driver.

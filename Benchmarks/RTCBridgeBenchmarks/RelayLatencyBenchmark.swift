@@ -55,6 +55,8 @@ struct RelayLatencyBenchmark {
         var samples: [Duration] = []
         var sequence: UInt16 = 0
         var produced = 0
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 16)
+        defer { scratch.deallocate() }
         let browserAddress = publisher.browser.localAddress
         for n in 0..<frames {
             let nal: [UInt8] = [n % 60 == 0 ? 0x65 : 0x41] + [UInt8](repeating: UInt8(truncatingIfNeeded: n), count: 2400)
@@ -73,8 +75,9 @@ struct RelayLatencyBenchmark {
                 }
                 for v in viewerSessions.indices {
                     for event in viewerSessions[v].reader.drain(max: 64) {
-                        viewerSessions[v].forwarder.handle(event, session: viewerSessions[v].session, now: now) { _, _ in
-                            produced += 1
+                        let session = viewerSessions[v].session
+                        viewerSessions[v].forwarder.handle(event, session: session, now: now) { packet in
+                            if session.protectRTP(packet, into: scratch, now: now) != nil { produced += 1 }
                         }
                     }
                 }

@@ -97,7 +97,8 @@ public final class Gateway: @unchecked Sendable {
         self.group = group
         self.logger = logger
         self.router = Router(limits: configuration.routing, clock: { RuntimeClock.now() })
-        self.transport = WebRTCTransport(eventLoop: group.next(), logger: logger)
+        // One WebRTC socket and share of the sessions per event loop (one loop per core).
+        self.transport = WebRTCTransport(eventLoops: Array(group.makeIterator()), logger: logger)
     }
 
     /// Binds sockets and starts every configured source. Errors name the path and the reason.

@@ -4,8 +4,8 @@ import RTP
 import Routing
 import WebRTC
 
-/// The per-viewer pass-through (sans-IO): turns a path reader's events into protected RTP
-/// datagrams for one `WebRTCSession`. Each source track maps to the payload type and SSRC that
+/// The per-viewer pass-through (sans-IO): turns a path reader's events into outgoing RTP packets
+/// for one `WebRTCSession` (the caller protects them into its own buffers). Each source track maps to the payload type and SSRC that
 /// the viewer negotiated for its kind; SSRC, sequence numbers and timestamps are rewritten so the
 /// viewer sees one continuous stream per track, and video starts (and restarts) on a keyframe.
 public struct ViewerForwarder {
@@ -37,9 +37,9 @@ public struct ViewerForwarder {
 
     public init(outputs: [TrackKind: Output]) { self.outputs = outputs }
 
-    /// Handles one reader event; `send` receives each protected datagram and its destination.
+    /// Handles one reader event; `send` receives each packet to protect and send, in order.
     public mutating func handle(_ event: ReaderEvent, session: WebRTCSession, now: Instant,
-                                send: (_ datagram: [UInt8], _ to: TransportAddress) -> Void) {
+                                send: (OutgoingRTP) -> Void) {
         switch event {
         case .tracks(let tracks, _):
             setTracks(tracks, session: session)
@@ -57,7 +57,7 @@ public struct ViewerForwarder {
     /// Returns whether anything was sent.
     @discardableResult
     public mutating func replay(_ cached: [MediaUnit], session: WebRTCSession, now: Instant,
-                                send: (_ datagram: [UInt8], _ to: TransportAddress) -> Void) -> Bool {
+                                send: (OutgoingRTP) -> Void) -> Bool {
         guard session.isConnected, cached.first?.isKeyframe == true else { return false }
         if let lastReplay, now - lastReplay < minimumReplayInterval { return false }
         lastReplay = now
@@ -65,11 +65,9 @@ public struct ViewerForwarder {
         for unit in cached {
             guard var route = routes[unit.trackID], !route.waitingForKeyframe else { continue }
             for (index, packet) in unit.packets.enumerated() {
-                guard let (seq, ts) = route.rewriter.rewriteReplayed(startsUnit: index == 0),
-                      let out = session.protectRTP(payloadType: route.payloadType, marker: packet.marker,
-                                                   sequenceNumber: seq, timestamp: ts, ssrc: route.rewriter.ssrc,
-                                                   payload: packet.payload, now: now) else { continue }
-                send(out.datagram, out.to)
+                guard let (seq, ts) = route.rewriter.rewriteReplayed(startsUnit: index == 0) else { continue }
+                send(OutgoingRTP(payloadType: route.payloadType, marker: packet.marker, sequenceNumber: seq,
+                                 timestamp: ts, ssrc: route.rewriter.ssrc, payload: packet.payload))
                 sent = true
             }
             routes[unit.trackID] = route
@@ -107,7 +105,7 @@ public struct ViewerForwarder {
     }
 
     private mutating func forward(_ unit: MediaUnit, session: WebRTCSession, now: Instant,
-                                  send: (_ datagram: [UInt8], _ to: TransportAddress) -> Void) {
+                                  send: (OutgoingRTP) -> Void) {
         guard var route = routes[unit.trackID] else { unitsSkipped += 1; return }
         if route.waitingForKeyframe {
             // Keep waiting until a keyframe actually leaves (the session may not be sending yet).
@@ -119,19 +117,15 @@ public struct ViewerForwarder {
             for payload in route.parameterSetPayloads {
                 let (seq, ts) = route.rewriter.rewrite(first, sourceEpoch: unit.sourceEpoch, arrival: unit.arrival,
                                                        clockRate: route.clockRate)
-                guard let out = session.protectRTP(payloadType: route.payloadType, marker: false, sequenceNumber: seq,
-                                                   timestamp: ts, ssrc: route.rewriter.ssrc, payload: payload[...], now: now)
-                else { continue }
-                send(out.datagram, out.to)
+                send(OutgoingRTP(payloadType: route.payloadType, marker: false, sequenceNumber: seq, timestamp: ts,
+                                 ssrc: route.rewriter.ssrc, payload: payload[...]))
             }
         }
         for packet in unit.packets {
             let (seq, ts) = route.rewriter.rewrite(packet, sourceEpoch: unit.sourceEpoch, arrival: unit.arrival,
                                                    clockRate: route.clockRate)
-            guard let out = session.protectRTP(payloadType: route.payloadType, marker: packet.marker,
-                                               sequenceNumber: seq, timestamp: ts, ssrc: route.rewriter.ssrc,
-                                               payload: packet.payload, now: now) else { continue }
-            send(out.datagram, out.to)
+            send(OutgoingRTP(payloadType: route.payloadType, marker: packet.marker, sequenceNumber: seq,
+                             timestamp: ts, ssrc: route.rewriter.ssrc, payload: packet.payload))
         }
         routes[unit.trackID] = route
         unitsForwarded += 1

@@ -6,8 +6,9 @@ import Routing
 import SDP
 import WebRTC
 
-/// Joins one WebRTC viewer session to a path: drains the path reader on the transport's event
-/// loop and sends what `ViewerForwarder` produces. Confined to the transport's event loop.
+/// Joins one WebRTC viewer session to a path: drains the path reader on the peer's event loop and
+/// protects what `ViewerForwarder` produces straight into that loop's send batch. Confined to the
+/// peer's event loop.
 final class WHEPViewer: @unchecked Sendable {
     let peer: WebRTCPeer
     let path: Path
@@ -36,12 +37,8 @@ final class WHEPViewer: @unchecked Sendable {
             path.requestKeyframe()
             guard forwarder.outputs[.video]?.ssrc == ssrc else { return }
             drain()
-            var sent = false
-            forwarder.replay(path.cachedGOP(), session: peer.session, now: RuntimeClock.now()) { datagram, to in
-                peer.sendMedia(datagram, to: to)
-                sent = true
-            }
-            if sent { peer.transport.flush() }
+            let now = RuntimeClock.now()
+            forwarder.replay(path.cachedGOP(), session: peer.session, now: now) { peer.sendMedia($0, now: now) }
         case .rtp:
             break   // viewers do not publish
         case .closed(let reason):
@@ -54,7 +51,7 @@ final class WHEPViewer: @unchecked Sendable {
     /// The reader is added only once DTLS is up, so the viewer's first unit is the cached keyframe.
     private func attachReader() {
         guard reader == nil else { return }
-        let loop = peer.transport.eventLoop
+        let loop = peer.eventLoop
         do {
             reader = try path.addReader(wake: { [weak self] in
                 let viewer = self
@@ -75,7 +72,6 @@ final class WHEPViewer: @unchecked Sendable {
     /// Moves queued units from the path to the socket, in bounded batches.
     func drain() {
         guard let reader, !peer.isClosed else { return }
-        var sent = false
         let more = reader.drain { events in
             let now = RuntimeClock.now()
             for event in events {
@@ -88,15 +84,11 @@ final class WHEPViewer: @unchecked Sendable {
                 default:
                     break
                 }
-                forwarder.handle(event, session: peer.session, now: now) { datagram, to in
-                    peer.sendMedia(datagram, to: to)
-                    sent = true
-                }
+                forwarder.handle(event, session: peer.session, now: now) { peer.sendMedia($0, now: now) }
             }
             return !peer.isClosed
         }
-        if sent { peer.transport.flush() }
-        if more { peer.transport.eventLoop.execute { [weak self] in self?.drain() } }
+        if more { peer.eventLoop.execute { [weak self] in self?.drain() } }
     }
 
     func close(reason: String) {

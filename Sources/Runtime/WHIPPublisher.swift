@@ -71,7 +71,7 @@ final class WHIPPublisher: @unchecked Sendable {
 
     /// PLI for every video track's forwarded SSRC (the path already coalesces requests).
     func requestKeyframeFromPeer() {
-        let loop = peer.transport.eventLoop
+        let loop = peer.eventLoop
         loop.execute { [self] in
             for track in tracks where track.info.kind == .video {
                 if let ssrc = track.ssrc { peer.session.requestKeyframe(mediaSSRC: ssrc) }

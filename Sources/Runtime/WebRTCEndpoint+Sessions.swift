@@ -141,36 +141,56 @@ extension WebRTCEndpoint {
     /// Ends the WHIP publisher of `pathName` (a path that allows takeover); false when the path's
     /// publisher is not one of ours (an RTSP publisher, a camera), so it cannot be replaced.
     func takeOver(_ pathName: String) async -> Bool {
-        (try? await transport.eventLoop.submit { [self] () -> Bool in
+        let closing = try? await transport.eventLoop.submit { [self] () -> EventLoopFuture<Void>? in
             guard let (id, resource) = resources.first(where: { $0.value.role == .publisher && $0.value.pathName == pathName })
-            else { return false }
+            else { return nil }
             resources[id] = nil
-            resource.close("replaced by a new publisher")
             logger.info("WHIP publisher taken over", metadata: ["path": "\(pathName)", "session": "\(id)"])
-            return true
-        }.get()) ?? false
+            return resource.close("replaced by a new publisher")
+        }.get()
+        guard let closing else { return false }
+        try? await closing.get()   // the old publisher has left the path
+        return true
     }
 
     func register(id: String, role: Role, pathName: String, negotiated: Negotiation,
-                  makeAdapter: @escaping @Sendable (WebRTCPeer, @escaping (String) -> Void) -> (String) -> Void) async throws(WebRTCEndpointError) {
+                  makeAdapter: @escaping @Sendable (WebRTCPeer, @escaping @Sendable (String) -> Void) -> @Sendable (String) -> Void) async throws(WebRTCEndpointError) {
         let config = WebRTCSession.Configuration(
             certificate: certificate, localCredentials: negotiated.local, remoteCredentials: negotiated.remote,
             remoteFingerprint: negotiated.fingerprint, dtlsRole: negotiated.setup == .active ? .client : .server,
             cname: "rtcbridge-\(id.prefix(8))", wallClockAnchor: RuntimeClock.wallClockAnchor())
-        let result: Result<Void, WebRTCEndpointError> = (try? await transport.eventLoop.submit { [self] in
-            guard resources.count < configuration.maxSessions else {
-                return .failure(.serviceUnavailable("too many sessions (\(configuration.maxSessions))"))
-            }
+        // The session lives on the loop of the socket it is pinned to; the resource table on the
+        // transport's loop. Reserve the slot first, then build the peer on its own loop.
+        let socket = transport.assignSocket()
+        let controlLoop = transport.eventLoop
+        let reserved = (try? await controlLoop.submit { [self] () -> Bool in
+            guard resources.count + pendingSessions < configuration.maxSessions else { return false }
+            pendingSessions += 1
+            return true
+        }.get()) ?? false
+        guard reserved else { throw .serviceUnavailable("too many sessions (\(configuration.maxSessions))") }
+        let created: Result<(WebRTCPeer, @Sendable (String) -> Void), WebRTCEndpointError> = (try? await socket.eventLoop.submit { [self] in
             let session: WebRTCSession
             do { session = try WebRTCSession(configuration: config, now: RuntimeClock.now()) } catch {
                 return .failure(.serviceUnavailable("cannot create session: \(error)"))
             }
-            let peer = WebRTCPeer(id: id, session: session, transport: transport)
-            let close = makeAdapter(peer) { [weak self] _ in self?.resources[id] = nil }
-            resources[id] = SessionResource(id: id, role: role, pathName: pathName, peer: peer, etag: "\"\(negotiated.local.ufrag)\"",
-                                            remoteCredentials: negotiated.remote, close: close)
+            let peer = WebRTCPeer(id: id, session: session, transport: transport, socket: socket)
+            let close = makeAdapter(peer) { [weak self] _ in
+                controlLoop.execute { [weak self] in self?.resources[id] = nil }
+            }
             transport.register(peer)
-            return .success(())
+            return .success((peer, close))
+        }.get()) ?? .failure(.serviceUnavailable("event loop unavailable"))
+        let result: Result<Void, WebRTCEndpointError> = (try? await controlLoop.submit { [self] in
+            pendingSessions -= 1
+            switch created {
+            case .failure(let error): return .failure(error)
+            case .success(let (peer, close)):
+                resources[id] = SessionResource(id: id, role: role, pathName: pathName, peer: peer,
+                                                etag: "\"\(negotiated.local.ufrag)\"",
+                                                remoteCredentials: negotiated.remote, close: close)
+                return .success(())
+            }
         }.get()) ?? .failure(.serviceUnavailable("event loop unavailable"))
         try result.get()
     }

@@ -72,6 +72,8 @@ public final class WebRTCEndpoint: @unchecked Sendable {
     public let configuration: Configuration
     /// Session resources by id; touched only on the transport's event loop.
     var resources: [String: SessionResource] = [:]
+    /// Sessions being built on their own loops (they count against `maxSessions`).
+    var pendingSessions = 0
 
     public init(router: Router, transport: WebRTCTransport, certificate: DTLSCertificate,
                 configuration: Configuration, logger: Logger) {
@@ -84,13 +86,13 @@ public final class WebRTCEndpoint: @unchecked Sendable {
 
     /// Ends a session (DELETE on its resource).
     public func delete(id: String, role: Role) async throws(WebRTCEndpointError) {
-        let found = (try? await transport.eventLoop.submit { [self] () -> Bool in
-            guard let resource = resources[id], resource.role == role else { return false }
+        let closing = try? await transport.eventLoop.submit { [self] () -> EventLoopFuture<Void>? in
+            guard let resource = resources[id], resource.role == role else { return nil }
             resources[id] = nil
-            resource.close("deleted by client")
-            return true
-        }.get()) ?? false
-        if !found { throw .unknownSession }
+            return resource.close("deleted by client")
+        }.get()
+        guard let closing else { throw .unknownSession }
+        try? await closing.get()
     }
 
     /// Trickle ICE or ICE restart on a session (RFC 9725 §4.3, RFC 8840).
@@ -100,7 +102,7 @@ public final class WebRTCEndpoint: @unchecked Sendable {
             throw .badRequest(error.description)
         }
         let newLocal = ICECredentials.generate()
-        let outcome: Result<PatchResult, WebRTCEndpointError> = (try? await transport.eventLoop.submit { [self] in
+        let outcome: Result<(PatchResult, restart: (WebRTCPeer, ICECredentials)?), WebRTCEndpointError> = (try? await transport.eventLoop.submit { [self] in
             guard let resource = resources[id], resource.role == role else { return .failure(.unknownSession) }
             // RFC 9725 §4.3: clients send If-Match with the ETag (or "*" for an ICE restart).
             guard let ifMatch else { return .failure(.preconditionRequired) }
@@ -112,24 +114,31 @@ public final class WebRTCEndpoint: @unchecked Sendable {
             guard let ufrag = fragment.iceUfrag, let pwd = fragment.icePwd, ufrag != remote.ufrag || pwd != remote.password else {
                 // Trickled candidates: an ICE-lite agent answers checks from any address, so there
                 // is nothing to add; the candidates were validated by the parser.
-                return .success(.accepted(etag: resource.etag))
+                return .success((.accepted(etag: resource.etag), nil))
             }
             let newRemote = ICECredentials(ufrag: ufrag, password: pwd)
-            let oldUfrag = resource.peer.session.localICECredentials.ufrag
-            resource.peer.session.restartICE(local: newLocal, remote: newRemote, now: RuntimeClock.now())
-            transport.rekey(resource.peer, from: oldUfrag)
             resource.remoteCredentials = newRemote
             resource.etag = "\"\(newLocal.ufrag)\""
-            resource.peer.pump(now: RuntimeClock.now())
             var answer = TrickleFragment(iceUfrag: newLocal.ufrag, icePwd: newLocal.password, iceLite: true)
             answer.sections = fragment.sections.map {
                 TrickleFragment.Section(mid: $0.mid, candidates: candidates(), endOfCandidates: true)
             }
             if answer.sections.isEmpty { answer.sections = [.init(mid: nil, candidates: candidates(), endOfCandidates: true)] }
             logger.info("ICE restart", metadata: ["session": "\(id)"])
-            return .success(.restarted(fragment: answer.serialized(), etag: resource.etag))
+            return .success((.restarted(fragment: answer.serialized(), etag: resource.etag), (resource.peer, newRemote)))
         }.get()) ?? .failure(.serviceUnavailable("event loop unavailable"))
-        return try outcome.get()
+        let (result, restart) = try outcome.get()
+        if let (peer, newRemote) = restart {
+            // The session itself lives on its own loop: restart ICE there before answering.
+            try? await peer.eventLoop.submit { [transport] in
+                let oldUfrag = peer.session.localICECredentials.ufrag
+                let now = RuntimeClock.now()
+                peer.session.restartICE(local: newLocal, remote: newRemote, now: now)
+                transport.rekey(peer, from: oldUfrag)
+                peer.pump(now: now)
+            }.get()
+        }
+        return result
     }
 
     public var sessionCount: Int {
@@ -138,10 +147,11 @@ public final class WebRTCEndpoint: @unchecked Sendable {
 
     /// Ends every session (shutdown).
     public func closeAll() async {
-        try? await transport.eventLoop.submit { [self] in
-            for resource in resources.values { resource.close("gateway shutting down") }
-            resources.removeAll()
-        }.get()
+        let closing = (try? await transport.eventLoop.submit { [self] () -> [EventLoopFuture<Void>] in
+            defer { resources.removeAll() }
+            return resources.values.map { $0.close("gateway shutting down") }
+        }.get()) ?? []
+        for future in closing { try? await future.get() }
     }
 
     func candidates() -> [SDPCandidate] {
@@ -154,7 +164,7 @@ public final class WebRTCEndpoint: @unchecked Sendable {
 }
 
 /// One WHIP or WHEP session resource: the peer and what its adapter needs to end it.
-/// Confined to the transport's event loop.
+/// Confined to the transport's event loop; the peer itself lives on its own loop.
 final class SessionResource {
     let id: String
     let role: WebRTCEndpoint.Role
@@ -162,16 +172,21 @@ final class SessionResource {
     let peer: WebRTCPeer
     var etag: String
     var remoteCredentials: ICECredentials
-    let close: (String) -> Void
+    private let closeOnPeerLoop: @Sendable (String) -> Void
 
     init(id: String, role: WebRTCEndpoint.Role, pathName: String, peer: WebRTCPeer, etag: String,
-         remoteCredentials: ICECredentials, close: @escaping (String) -> Void) {
+         remoteCredentials: ICECredentials, close: @escaping @Sendable (String) -> Void) {
         self.id = id
         self.role = role
         self.pathName = pathName
         self.peer = peer
         self.etag = etag
         self.remoteCredentials = remoteCredentials
-        self.close = close
+        self.closeOnPeerLoop = close
+    }
+
+    /// Ends the session on its peer's loop; the future completes once the adapter has closed.
+    func close(_ reason: String) -> EventLoopFuture<Void> {
+        peer.eventLoop.submit { [closeOnPeerLoop] in closeOnPeerLoop(reason) }
     }
 }

@@ -3,49 +3,76 @@ import NIOCore
 import RTCBase
 import WebRTC
 
-/// Runtime wrapper of one `WebRTCSession`: drains its outputs onto the shared socket, keeps
-/// its single wake-up timer, and hands events to the adapter that owns it (viewer, publisher).
-/// Confined to the transport's event loop.
+/// Runtime wrapper of one `WebRTCSession`: pinned to one socket's event loop, it feeds the session
+/// what that socket reads, drains its outputs into the loop's send batch, keeps its single wake-up
+/// timer, and hands events to the adapter that owns it (viewer, publisher). Confined to its loop.
 final class WebRTCPeer: @unchecked Sendable {
     let id: String
     let session: WebRTCSession
     unowned let transport: WebRTCTransport
+    let socket: WebRTCSocket
+    var eventLoop: any EventLoop { socket.eventLoop }
     var addresses: Set<TransportAddress> = []
     var onEvent: (WebRTCSession.Event) -> Void = { _ in }
     private var timer: Scheduled<Void>?
     private var timerDeadline: Instant = .distantFuture
-    private var sendCache: (TransportAddress, SocketAddress)?
+    /// The kernel form of the last destination, rebuilt only when the session's address changes.
+    private var destination: (address: TransportAddress, kernel: UDPDestination)?
     private(set) var isClosed = false
 
-    init(id: String, session: WebRTCSession, transport: WebRTCTransport) {
+    init(id: String, session: WebRTCSession, transport: WebRTCTransport, socket: WebRTCSocket) {
         self.id = id
         self.session = session
         self.transport = transport
+        self.socket = socket
+    }
+
+    /// One datagram the transport routed here (on this peer's loop).
+    func receive(_ bytes: [UInt8], from address: TransportAddress, isSTUN: Bool) {
+        guard !isClosed else { return }
+        let now = RuntimeClock.now()
+        session.handle(datagram: bytes, from: address, now: now)
+        if isSTUN, session.isValidated(address) { transport.learn(address, for: self) }
+        pump(now: now)
     }
 
     /// Drains the session after any input and re-arms the timer.
     func pump(now: Instant) {
-        var wrote = false
         while true {
             switch session.poll() {
             case .transmit(let bytes, let to):
-                transport.send(bytes, to: to, cache: &sendCache)
-                wrote = true
+                if let kernel = kernelDestination(to) { socket.batch?.append(bytes, to: kernel) }
             case .event(let event):
                 if case .iceConnected(let address) = event { transport.learn(address, for: self) }
                 if case .closed = event { markClosed() }
                 onEvent(event)
             case .timeout(let deadline):
-                if wrote { transport.flush() }
                 schedule(deadline)
                 return
             }
         }
     }
 
-    /// Sends an already-protected media datagram (hot path; caller flushes).
-    func sendMedia(_ datagram: [UInt8], to address: TransportAddress) {
-        transport.send(datagram, to: address, cache: &sendCache)
+    /// The hot path: protects `packet` straight into the loop's send batch (no allocation, no
+    /// copy beyond writing the datagram once; the batch is sent at the end of the loop's tick).
+    /// Returns whether a datagram was queued.
+    @discardableResult
+    func sendMedia(_ packet: OutgoingRTP, now: Instant) -> Bool {
+        guard let batch = socket.batch, let to = session.remoteAddress, let kernel = kernelDestination(to) else { return false }
+        var queued = false
+        batch.append(to: kernel, maximumLength: WebRTCSession.protectedCapacity(payloadCount: packet.payload.count)) { buffer in
+            let length = session.protectRTP(packet, into: buffer, now: now)
+            queued = length != nil
+            return length
+        }
+        return queued
+    }
+
+    private func kernelDestination(_ address: TransportAddress) -> UDPDestination? {
+        if let destination, destination.address == address { return destination.kernel }
+        guard let kernel = UDPDestination(address) else { return nil }
+        destination = (address, kernel)
+        return kernel
     }
 
     private func schedule(_ deadline: Instant) {
@@ -54,7 +81,7 @@ final class WebRTCPeer: @unchecked Sendable {
         timer?.cancel()
         timerDeadline = deadline
         guard deadline != .distantFuture else { timer = nil; return }
-        timer = transport.eventLoop.scheduleTask(deadline: RuntimeClock.deadline(deadline)) { [weak self] in
+        timer = eventLoop.scheduleTask(deadline: RuntimeClock.deadline(deadline)) { [weak self] in
             guard let self else { return }
             self.timer = nil
             self.timerDeadline = .distantFuture

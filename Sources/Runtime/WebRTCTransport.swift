@@ -3,146 +3,145 @@ import NIOCore
 import NIOPosix
 import RTCBase
 import ICE
+import Synchronization
 import WebRTC
 
-/// The one UDP port shared by every WebRTC session (default 8189). Datagrams are routed to a
-/// session by the ICE username (STUN) and then by source address (DTLS, SRTP). All sessions live
-/// on this channel's event loop; nothing here is touched from another thread except through
-/// `eventLoop.execute`/`submit`.
+/// The one UDP port shared by every WebRTC session (default 8189), served by one socket per event
+/// loop (SO_REUSEPORT), so sessions spread over every core. Each session is pinned to one socket's
+/// loop. Datagrams are routed to a session by the ICE username (STUN) and then by source address
+/// (DTLS, SRTP); the kernel may deliver a peer's datagrams to any of the sockets, so the routing
+/// table is shared (under a lock, touched once per inbound datagram, never per outbound packet)
+/// and a datagram that lands on another loop hops to its session's loop.
 public final class WebRTCTransport: @unchecked Sendable {
+    /// The loop that owns the WHIP/WHEP resource table (the first socket's).
     public let eventLoop: any EventLoop
     let logger: Logger
-    var channel: (any Channel)?
-    var peersByUfrag: [String: WebRTCPeer] = [:]
-    var peersByAddress: [TransportAddress: WebRTCPeer] = [:]
-    /// Datagrams that matched no session (garbage, unknown ufrag, unvalidated address).
-    public private(set) var unroutedDatagrams = 0
-    var closedCounters = WebRTCCounters()
+    let sockets: [WebRTCSocket]
+    private let routes = Mutex<RoutingTable>(RoutingTable())
+    private let nextSocket = Atomic<Int>(0)
+    private let unrouted = Atomic<Int>(0)
 
-    public init(eventLoop: any EventLoop, logger: Logger) {
-        self.eventLoop = eventLoop
+    struct RoutingTable {
+        var byUfrag: [String: WebRTCPeer] = [:]
+        var byAddress: [TransportAddress: WebRTCPeer] = [:]
+    }
+
+    /// - Parameter eventLoops: one socket (and share of the sessions) per loop; at least one.
+    public init(eventLoops: [any EventLoop], logger: Logger) {
+        precondition(!eventLoops.isEmpty, "WebRTCTransport needs an event loop")
+        self.sockets = eventLoops.enumerated().map { WebRTCSocket(eventLoop: $1, index: $0) }
+        self.eventLoop = eventLoops[0]
         self.logger = logger
     }
 
-    /// Binds the UDP socket. Returns the bound port.
+    public convenience init(eventLoop: any EventLoop, logger: Logger) {
+        self.init(eventLoops: [eventLoop], logger: logger)
+    }
+
+    /// Binds one socket per loop on the same port. Returns the bound port.
     public func bind(host: String, port: Int) async throws -> Int {
-        let channel = try await DatagramBootstrap(group: eventLoop)
-            .channelOption(.socketOption(.so_reuseaddr), value: 1)
-            .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
-            .channelOption(.socketOption(.so_sndbuf), value: 4 << 20)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(InboundHandler(transport: self))
-                }
-            }
-            .bind(host: host, port: port).get()
-        self.channel = channel
-        return channel.localAddress?.port ?? port
+        var bound = port
+        for socket in sockets {
+            bound = try await socket.bind(host: host, port: bound, transport: self)
+        }
+        return bound
     }
 
     public func close() async {
-        try? await channel?.close()
+        for socket in sockets { await socket.close() }
     }
+
+    /// Datagrams that matched no session (garbage, unknown ufrag, unvalidated address).
+    public var unroutedDatagrams: Int { unrouted.load(ordering: .relaxed) }
 
     // MARK: Peers
 
+    /// The socket (and loop) the next session is pinned to: round robin.
+    func assignSocket() -> WebRTCSocket {
+        let index = nextSocket.add(1, ordering: .relaxed).oldValue
+        return sockets[index % sockets.count]
+    }
+
+    /// Makes the peer reachable and starts it. Call on the peer's loop.
     func register(_ peer: WebRTCPeer) {
-        eventLoop.preconditionInEventLoop()
-        peersByUfrag[peer.session.localICECredentials.ufrag] = peer
+        peer.eventLoop.preconditionInEventLoop()
+        peer.socket.peers[ObjectIdentifier(peer)] = peer
+        let ufrag = peer.session.localICECredentials.ufrag
+        routes.withLock { $0.byUfrag[ufrag] = peer }
         peer.pump(now: RuntimeClock.now())
     }
 
-    /// After an ICE restart the peer answers to its new ufrag only.
+    /// After an ICE restart the peer answers to its new ufrag only. Call on the peer's loop.
     func rekey(_ peer: WebRTCPeer, from oldUfrag: String) {
-        eventLoop.preconditionInEventLoop()
-        if peersByUfrag[oldUfrag] === peer { peersByUfrag[oldUfrag] = nil }
-        peersByUfrag[peer.session.localICECredentials.ufrag] = peer
+        peer.eventLoop.preconditionInEventLoop()
+        let ufrag = peer.session.localICECredentials.ufrag
+        routes.withLock { table in
+            if table.byUfrag[oldUfrag] === peer { table.byUfrag[oldUfrag] = nil }
+            table.byUfrag[ufrag] = peer
+        }
     }
 
+    /// Forgets the peer. Call on the peer's loop.
     func unregister(_ peer: WebRTCPeer) {
-        eventLoop.preconditionInEventLoop()
-        peersByUfrag[peer.session.localICECredentials.ufrag] = nil
-        for address in peer.addresses where peersByAddress[address] === peer { peersByAddress[address] = nil }
-        accumulate(peer.session.counters)
+        peer.eventLoop.preconditionInEventLoop()
+        let ufrag = peer.session.localICECredentials.ufrag
+        let addresses = peer.addresses
+        routes.withLock { table in
+            if table.byUfrag[ufrag] === peer { table.byUfrag[ufrag] = nil }
+            for address in addresses where table.byAddress[address] === peer { table.byAddress[address] = nil }
+        }
+        peer.socket.peers[ObjectIdentifier(peer)] = nil
+        peer.socket.closedCounters.add(peer.session.counters)
     }
 
+    /// Routes DTLS and SRTP from `address` to the peer (ICE validated it). Call on the peer's loop.
     func learn(_ address: TransportAddress, for peer: WebRTCPeer) {
-        guard peersByAddress[address] !== peer else { return }
-        peersByAddress[address] = peer
+        guard !peer.addresses.contains(address) else { return }
         peer.addresses.insert(address)
+        routes.withLock { $0.byAddress[address] = peer }
     }
 
-    var sessionCount: Int { peersByUfrag.count }
+    var sessionCount: Int { routes.withLock { $0.byUfrag.count } }
 
-    /// Sums the counters of live and ended sessions (for /api/stats).
+    /// Sums the counters of live and ended sessions (for /api/stats), loop by loop.
     public func counters() async -> (sessions: Int, counters: WebRTCCounters, unrouted: Int) {
-        (try? await eventLoop.submit { [self] in
-            var total = closedCounters
-            for peer in peersByUfrag.values { total.add(peer.session.counters) }
-            return (peersByUfrag.count, total, unroutedDatagrams)
-        }.get()) ?? (0, WebRTCCounters(), 0)
+        var total = WebRTCCounters()
+        var sessions = 0
+        for socket in sockets {
+            let (count, sum) = (try? await socket.eventLoop.submit { () -> (Int, WebRTCCounters) in
+                var sum = socket.closedCounters
+                for peer in socket.peers.values { sum.add(peer.session.counters) }
+                return (socket.peers.count, sum)
+            }.get()) ?? (0, WebRTCCounters())
+            sessions += count
+            total.add(sum)
+        }
+        return (sessions, total, unroutedDatagrams)
     }
-
-    private func accumulate(_ c: WebRTCCounters) { closedCounters.add(c) }
 
     // MARK: IO
 
-    func receive(_ bytes: [UInt8], from address: TransportAddress) {
-        let now = RuntimeClock.now()
-        if let first = bytes.first, first <= 3 {
+    /// A datagram read by `socket` (on its loop): handled here when its session lives on this
+    /// loop, otherwise on the session's loop.
+    func receive(_ bytes: [UInt8], from address: TransportAddress, on socket: WebRTCSocket) {
+        let isSTUN = bytes.first.map { $0 <= 3 } ?? false
+        let peer: WebRTCPeer?
+        if isSTUN {
             // STUN: routed by the ufrag it is addressed to; an authenticated check may validate
             // a new address for the session (Chromium switches pairs mid-session).
-            guard let ufrag = ICELiteAgent.localUfrag(in: bytes[...]), let peer = peersByUfrag[ufrag] else {
-                unroutedDatagrams += 1
-                return
-            }
-            peer.session.handle(datagram: bytes, from: address, now: now)
-            if peer.session.isValidated(address) { learn(address, for: peer) }
-            peer.pump(now: now)
+            peer = ICELiteAgent.localUfrag(in: bytes[...]).flatMap { ufrag in routes.withLock { $0.byUfrag[ufrag] } }
         } else {
             // DTLS, SRTP, SRTCP: only from addresses a check already validated.
-            guard let peer = peersByAddress[address] else { unroutedDatagrams += 1; return }
-            peer.session.handle(datagram: bytes, from: address, now: now)
-            peer.pump(now: now)
+            peer = routes.withLock { $0.byAddress[address] }
         }
-    }
-
-    func send(_ bytes: [UInt8], to address: TransportAddress, cache: inout (TransportAddress, SocketAddress)?) {
-        guard let channel else { return }
-        let socketAddress: SocketAddress
-        if let cached = cache, cached.0 == address {
-            socketAddress = cached.1
+        guard let peer else {
+            unrouted.add(1, ordering: .relaxed)
+            return
+        }
+        if peer.socket === socket {
+            peer.receive(bytes, from: address, isSTUN: isSTUN)
         } else {
-            guard let resolved = address.socketAddress else { return }
-            cache = (address, resolved)
-            socketAddress = resolved
-        }
-        let buffer = channel.allocator.buffer(bytes: bytes)
-        channel.write(AddressedEnvelope(remoteAddress: socketAddress, data: buffer), promise: nil)
-    }
-
-    func flush() { channel?.flush() }
-
-    final class InboundHandler: ChannelInboundHandler, @unchecked Sendable {
-        typealias InboundIn = AddressedEnvelope<ByteBuffer>
-        let transport: WebRTCTransport
-        init(transport: WebRTCTransport) { self.transport = transport }
-
-        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            let envelope = unwrapInboundIn(data)
-            guard let address = TransportAddress(envelope.remoteAddress) else { return }
-            var buffer = envelope.data
-            guard let bytes = buffer.readBytes(length: buffer.readableBytes) else { return }
-            transport.receive(bytes, from: address)
-        }
-
-        func channelReadComplete(context: ChannelHandlerContext) {
-            context.flush()
-        }
-
-        func errorCaught(context: ChannelHandlerContext, error: any Error) {
-            // ICMP port unreachable and similar: log and keep the socket.
-            transport.logger.debug("webrtc udp error: \(error)")
+            peer.eventLoop.execute { peer.receive(bytes, from: address, isSTUN: isSTUN) }
         }
     }
 }

@@ -41,6 +41,10 @@ public final class SRTPSession {
         srtp_dealloc(inbound)
     }
 
+    /// Tailroom libsrtp may append when protecting RTP (`SRTP_MAX_TRAILER_LEN`): a buffer for
+    /// `protectRTP(in:length:)` needs this many bytes beyond the plain packet.
+    public static var maxRTPTrailerLength: Int { SRTPLibrary.maxRTPTrailerLength }
+
     // MARK: RTP
 
     /// Encrypts and authenticates an RTP packet in place; the tag is appended (RFC 3711 §3.1).

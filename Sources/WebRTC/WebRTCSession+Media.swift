@@ -14,6 +14,27 @@ struct SentPacket: RTPHistoryEntry {
     var historyByteCount: Int { 12 + payload.count }
 }
 
+/// One RTP packet on its way out of a session: the rewritten header fields and the payload,
+/// which stays shared with the source's packet until it is written into the datagram.
+public struct OutgoingRTP: Sendable {
+    public var payloadType: UInt8
+    public var marker: Bool
+    public var sequenceNumber: UInt16
+    public var timestamp: UInt32
+    public var ssrc: UInt32
+    public var payload: ArraySlice<UInt8>
+
+    public init(payloadType: UInt8, marker: Bool, sequenceNumber: UInt16, timestamp: UInt32, ssrc: UInt32,
+                payload: ArraySlice<UInt8>) {
+        self.payloadType = payloadType
+        self.marker = marker
+        self.sequenceNumber = sequenceNumber
+        self.timestamp = timestamp
+        self.ssrc = ssrc
+        self.payload = payload
+    }
+}
+
 /// State kept for each SSRC the gateway sends on this session.
 struct OutboundStream {
     let ssrc: UInt32
@@ -36,37 +57,77 @@ extension WebRTCSession {
                                        report: report))
     }
 
-    /// Builds, protects and returns one outgoing RTP datagram (the forwarding hot path).
-    /// Returns nil until the session is connected.
-    public func protectRTP(payloadType: UInt8, marker: Bool, sequenceNumber: UInt16, timestamp: UInt32,
-                           ssrc: UInt32, payload: ArraySlice<UInt8>, now: Instant) -> (datagram: [UInt8], to: TransportAddress)? {
-        guard let srtp, let to = remoteAddress, state == .connected,
-              let packet = protect(srtp, payloadType: payloadType, marker: marker, sequenceNumber: sequenceNumber,
-                                   timestamp: timestamp, ssrc: ssrc, payload: payload) else { return nil }
-        counters.packetsSent += 1
-        counters.bytesSent += packet.count
-        if let index = outbound.firstIndex(where: { $0.ssrc == ssrc }) {
-            outbound[index].history.store(sequenceNumber: sequenceNumber, packet: SentPacket(
-                payloadType: payloadType, marker: marker, timestamp: timestamp, payload: payload))
-            outbound[index].report.recordPacket(rtpTimestamp: timestamp, payloadBytes: payload.count, now: now)
-        }
-        return (packet, to)
+    /// Bytes `protectRTP(_:into:now:)` needs for a payload of `payloadCount` bytes: the fixed
+    /// header, the payload and libsrtp's worst-case trailer (tag + MKI).
+    public static func protectedCapacity(payloadCount: Int) -> Int {
+        RTPPacket.fixedHeaderLength + payloadCount + SRTPSession.maxRTPTrailerLength
     }
 
-    private func protect(_ srtp: SRTPSession, payloadType: UInt8, marker: Bool, sequenceNumber: UInt16,
-                         timestamp: UInt32, ssrc: UInt32, payload: ArraySlice<UInt8>) -> [UInt8]? {
-        var packet = [UInt8]()
-        packet.reserveCapacity(12 + payload.count + 32)
-        RTPPacket.appendHeader(to: &packet, payloadType: payloadType, marker: marker, sequenceNumber: sequenceNumber,
-                               timestamp: timestamp, ssrc: ssrc)
-        packet.append(contentsOf: payload)
-        do {
-            try srtp.protectRTP(&packet)
-            return packet
-        } catch {
-            counters.droppedDatagrams += 1
+    /// The forwarding hot path: writes the header and payload of `packet` into `buffer` (owned by
+    /// the runtime, at least `protectedCapacity(payloadCount:)` bytes), protects it there in place,
+    /// records it for NACKs and sender reports, and returns the datagram's length. Nothing is
+    /// allocated. Returns nil until the session is connected, or when protection fails (counted).
+    public func protectRTP(_ packet: OutgoingRTP, into buffer: UnsafeMutableRawBufferPointer, now: Instant) -> Int? {
+        guard let srtp, state == .connected, remoteAddress != nil,
+              let length = Self.protect(packet, srtp: srtp, into: buffer) else {
+            if state == .connected { counters.droppedDatagrams += 1 }
             return nil
         }
+        counters.packetsSent += 1
+        counters.bytesSent += length
+        if let index = outbound.firstIndex(where: { $0.ssrc == packet.ssrc }) {
+            outbound[index].history.store(sequenceNumber: packet.sequenceNumber, packet: SentPacket(
+                payloadType: packet.payloadType, marker: packet.marker, timestamp: packet.timestamp, payload: packet.payload))
+            outbound[index].report.recordPacket(rtpTimestamp: packet.timestamp, payloadBytes: packet.payload.count, now: now)
+        }
+        return length
+    }
+
+    /// Builds, protects and returns one outgoing RTP datagram in a new array (tests, low-rate
+    /// paths). Returns nil until the session is connected.
+    public func protectRTP(payloadType: UInt8, marker: Bool, sequenceNumber: UInt16, timestamp: UInt32,
+                           ssrc: UInt32, payload: ArraySlice<UInt8>, now: Instant) -> (datagram: [UInt8], to: TransportAddress)? {
+        protectRTP(OutgoingRTP(payloadType: payloadType, marker: marker, sequenceNumber: sequenceNumber,
+                               timestamp: timestamp, ssrc: ssrc, payload: payload), now: now)
+    }
+
+    /// `packet` protected into a new array, with its destination (tests, low-rate paths).
+    public func protectRTP(_ packet: OutgoingRTP, now: Instant) -> (datagram: [UInt8], to: TransportAddress)? {
+        guard let to = remoteAddress else { return nil }
+        var length: Int?
+        let datagram = [UInt8](unsafeUninitializedCapacity: Self.protectedCapacity(payloadCount: packet.payload.count)) { buffer, count in
+            length = protectRTP(packet, into: UnsafeMutableRawBufferPointer(buffer), now: now)
+            count = length ?? 0
+        }
+        guard length != nil else { return nil }
+        return (datagram, to)
+    }
+
+    /// Header + payload into `buffer`, then SRTP in place; the protected length, or nil.
+    private static func protect(_ packet: OutgoingRTP, srtp: SRTPSession, into buffer: UnsafeMutableRawBufferPointer) -> Int? {
+        let plainLength = RTPPacket.fixedHeaderLength + packet.payload.count
+        guard buffer.count >= protectedCapacity(payloadCount: packet.payload.count),
+              RTPPacket.writeHeader(into: buffer, payloadType: packet.payloadType, marker: packet.marker,
+                                    sequenceNumber: packet.sequenceNumber, timestamp: packet.timestamp,
+                                    ssrc: packet.ssrc) == RTPPacket.fixedHeaderLength
+        else { return nil }
+        packet.payload.withUnsafeBytes { payload in
+            guard let source = payload.baseAddress, let destination = buffer.baseAddress else { return }
+            (destination + RTPPacket.fixedHeaderLength).copyMemory(from: source, byteCount: payload.count)
+        }
+        return try? srtp.protectRTP(in: buffer, length: plainLength)
+    }
+
+    /// A protected copy of `packet` in a new array (retransmissions; not the hot path).
+    private func protect(_ srtp: SRTPSession, _ packet: OutgoingRTP) -> [UInt8]? {
+        var failed = false
+        let datagram = [UInt8](unsafeUninitializedCapacity: Self.protectedCapacity(payloadCount: packet.payload.count)) { buffer, count in
+            let length = Self.protect(packet, srtp: srtp, into: UnsafeMutableRawBufferPointer(buffer))
+            failed = length == nil
+            count = length ?? 0
+        }
+        if failed { counters.droppedDatagrams += 1; return nil }
+        return datagram
     }
 
     // MARK: Inbound SRTP / SRTCP
@@ -118,8 +179,9 @@ extension WebRTCSession {
         let unique = sequenceNumbers.filter { seen.insert($0).inserted }   // overlapping NACK items
         for seq in unique.prefix(configuration.limits.maxNACKRetransmitsPerFeedback) {
             guard let sent = stream.history.packet(for: seq),
-                  let packet = protect(srtp, payloadType: sent.payloadType, marker: sent.marker, sequenceNumber: seq,
-                                       timestamp: sent.timestamp, ssrc: ssrc, payload: sent.payload) else { continue }
+                  let packet = protect(srtp, OutgoingRTP(payloadType: sent.payloadType, marker: sent.marker, sequenceNumber: seq,
+                                                         timestamp: sent.timestamp, ssrc: ssrc, payload: sent.payload))
+            else { continue }
             counters.retransmissions += 1
             outputs.append(.transmit(packet, to: to))
         }

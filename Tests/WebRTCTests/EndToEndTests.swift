@@ -40,8 +40,8 @@ import WebRTCTestSupport
         var forwarder = ViewerForwarder(outputs: [.video: .init(payloadType: 102, ssrc: 0xBEEF)])
         func pump() {
             for event in reader.drain(max: 1000) {
-                forwarder.handle(event, session: pair.gateway, now: pair.now) { datagram, _ in
-                    pair.browser.handle(datagram: datagram, now: pair.now)
+                forwarder.handle(event, session: pair.gateway, now: pair.now) { out in
+                    if let datagram = pair.gateway.protectRTP(out, now: pair.now)?.datagram { pair.browser.handle(datagram: datagram, now: pair.now) }
                 }
             }
         }
@@ -87,8 +87,8 @@ extension EndToEndTests {
         var forwarder = ViewerForwarder(outputs: [.video: .init(payloadType: 102, ssrc: 0xBEEF)])
         func pump() {
             for event in reader.drain(max: 1000) {
-                forwarder.handle(event, session: pair.gateway, now: pair.now) { datagram, _ in
-                    pair.browser.handle(datagram: datagram, now: pair.now)
+                forwarder.handle(event, session: pair.gateway, now: pair.now) { out in
+                    if let datagram = pair.gateway.protectRTP(out, now: pair.now)?.datagram { pair.browser.handle(datagram: datagram, now: pair.now) }
                 }
             }
         }
@@ -103,8 +103,8 @@ extension EndToEndTests {
         pair.exchange()
         #expect(pair.gatewayEvents.contains(.keyframeRequested(ssrc: 0xBEEF)))
         path.requestKeyframe()
-        #expect(forwarder.replay(path.cachedGOP(), session: pair.gateway, now: pair.now) { datagram, _ in
-            pair.browser.handle(datagram: datagram, now: pair.now)
+        #expect(forwarder.replay(path.cachedGOP(), session: pair.gateway, now: pair.now) { out in
+            if let datagram = pair.gateway.protectRTP(out, now: pair.now)?.datagram { pair.browser.handle(datagram: datagram, now: pair.now) }
         })
         #expect(upstreamRequests.withLock { $0 } == 1)
         let replayed = pair.browser.receivedRTP
@@ -122,7 +122,7 @@ extension EndToEndTests {
         #expect(frames.count == 5 && frames.first?.isKeyframe == true)
         #expect(frames.first?.payloads == Self.frame(0, keyframe: true).payloads)
         // A second request inside 500 ms is not replayed again.
-        #expect(!forwarder.replay(path.cachedGOP(), session: pair.gateway, now: pair.now) { _, _ in })
+        #expect(!forwarder.replay(path.cachedGOP(), session: pair.gateway, now: pair.now) { _ in })
     }
 }
 
@@ -167,8 +167,8 @@ extension EndToEndTests {
         #expect(pair.run { $0.gateway.isConnected && $0.browser.isConnected })
         var forwarder = ViewerForwarder(outputs: [.video: .init(payloadType: 102, ssrc: 0xBEEF)])
         func deliver(_ event: ReaderEvent) {
-            forwarder.handle(event, session: pair.gateway, now: pair.now) { datagram, _ in
-                pair.browser.handle(datagram: datagram, now: pair.now)
+            forwarder.handle(event, session: pair.gateway, now: pair.now) { out in
+                if let datagram = pair.gateway.protectRTP(out, now: pair.now)?.datagram { pair.browser.handle(datagram: datagram, now: pair.now) }
             }
         }
         deliver(.tracks([track], sourceEpoch: 1))

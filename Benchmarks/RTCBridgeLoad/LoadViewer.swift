@@ -1,0 +1,176 @@
+import DTLS
+import ICE
+import RTCBase
+import SRTP
+import STUN
+
+/// One receive-only WHEP viewer of the load generator (sans-IO): a controlling ICE check with
+/// USE-CANDIDATE, a DTLS client, SRTP that authenticates every `verifyEvery`-th packet, and
+/// per-SSRC sequence accounting (received vs. expected from the highest extended number).
+final class LoadViewer {
+    enum Phase { case posting, checking, handshaking, connected, failed }
+
+    struct StreamCounter {
+        var firstExtended: Int64 = -1
+        var highestExtended: Int64 = -1
+        var received: Int64 = 0
+
+        mutating func record(_ sequenceNumber: UInt16) {
+            received += 1
+            guard highestExtended >= 0 else {
+                firstExtended = Int64(sequenceNumber)
+                highestExtended = firstExtended
+                return
+            }
+            let last = UInt16(truncatingIfNeeded: highestExtended)
+            let delta = Int64(Int16(bitPattern: sequenceNumber &- last))
+            if delta > 0 { highestExtended += delta }
+        }
+
+        var expected: Int64 { highestExtended < 0 ? 0 : highestExtended - firstExtended + 1 }
+    }
+
+    let index: Int
+    let localAddress: TransportAddress
+    var remoteAddress: TransportAddress?
+    var phase = Phase.posting
+    let credentials = ICECredentials.generate()
+    var remoteCredentials: ICECredentials?
+    var dtls: DTLSSession?
+    var srtp: SRTPSession?
+    var streams: [UInt32: StreamCounter] = [:]
+    var packets: Int64 = 0
+    var bytes: Int64 = 0
+    var verified: Int64 = 0
+    var verifyFailures: Int64 = 0
+    var rtcpPackets: Int64 = 0
+    var postStart: Instant
+    var firstMedia: Instant?
+    var failure: String?
+    var nextCheck = Instant.zero
+    var checkTransaction: STUNTransactionID?
+    let tieBreaker = UInt64(SecureRandom.uint32()) << 32 | UInt64(SecureRandom.uint32())
+    var outbox: [[UInt8]] = []
+
+    init(index: Int, localAddress: TransportAddress, now: Instant) {
+        self.index = index
+        self.localAddress = localAddress
+        self.postStart = now
+    }
+
+    /// The WHEP answer arrived: start ICE towards the gateway.
+    func answered(remote: ICECredentials, fingerprint: DTLSFingerprint, address: TransportAddress,
+                  certificate: DTLSCertificate, now: Instant) {
+        remoteCredentials = remote
+        remoteAddress = address
+        do {
+            dtls = try DTLSSession(role: .client, certificate: certificate, remoteFingerprint: fingerprint,
+                                   configuration: DTLSConfiguration(), now: now)
+        } catch {
+            fail("DTLS: \(error)")
+            return
+        }
+        phase = .checking
+        nextCheck = now
+        handleTimeout(now: now)
+    }
+
+    func fail(_ reason: String) {
+        guard phase != .failed else { return }
+        phase = .failed
+        failure = reason
+    }
+
+    func handle(_ datagram: UnsafeRawBufferPointer, now: Instant, verifyEvery: Int) {
+        guard let first = datagram.first else { return }
+        switch first {
+        case 128...191:
+            guard let srtp, datagram.count >= 12 else { return }
+            let payloadType = datagram[1] & 0x7F
+            if (72...76).contains(payloadType) { rtcpPackets += 1; return }   // RTCP (RFC 5761 §4)
+            let sequenceNumber = UInt16(datagram[2]) << 8 | UInt16(datagram[3])
+            let ssrc = UInt32(datagram[8]) << 24 | UInt32(datagram[9]) << 16 | UInt32(datagram[10]) << 8 | UInt32(datagram[11])
+            packets += 1
+            bytes += Int64(datagram.count)
+            if firstMedia == nil { firstMedia = now }
+            streams[ssrc, default: StreamCounter()].record(sequenceNumber)
+            if verifyEvery > 0, packets % Int64(verifyEvery) == 0 {
+                var copy = [UInt8](datagram)
+                do { try srtp.unprotectRTP(&copy); verified += 1 } catch { verifyFailures += 1 }
+            }
+        case 0...3:
+            guard let message = try? STUNMessage(parsing: [UInt8](datagram)), message.type == .bindingSuccess,
+                  message.transactionID == checkTransaction, let remoteCredentials,
+                  STUNMessage.verifyMessageIntegrity([UInt8](datagram)[...],
+                                                     key: STUNMessage.shortTermKey(password: remoteCredentials.password))
+            else { return }
+            if phase == .checking {
+                phase = .handshaking
+                dtls?.start(now: now)
+                drainDTLS()
+            }
+        case 20...63:
+            dtls?.handle(datagram: [UInt8](datagram), now: now)
+            drainDTLS()
+        default:
+            break
+        }
+    }
+
+    /// Checks every 50 ms until ICE succeeds, then every 2.5 s as consent; DTLS retransmits.
+    func handleTimeout(now: Instant) {
+        guard phase == .checking || phase == .handshaking || phase == .connected else { return }
+        if now >= nextCheck {
+            sendCheck()
+            nextCheck = now + (phase == .checking ? .milliseconds(50) : .milliseconds(2500))
+        }
+        if let dtls, phase == .handshaking {
+            dtls.handleTimeout(now: now)
+            drainDTLS()
+        }
+    }
+
+    private func sendCheck() {
+        guard let remoteCredentials else { return }
+        let transaction = STUNTransactionID.random()
+        checkTransaction = transaction
+        let request = STUNMessage(type: .bindingRequest, transactionID: transaction, attributes: [
+            .username("\(remoteCredentials.ufrag):\(credentials.ufrag)"),
+            .priority(ICECandidatePriority.host(localPreference: 65535)),
+            .iceControlling(tieBreaker: tieBreaker),
+            .useCandidate,
+        ])
+        if let bytes = try? request.encoded(integrityKey: STUNMessage.shortTermKey(password: remoteCredentials.password),
+                                            addFingerprint: true) {
+            outbox.append(bytes)
+        }
+    }
+
+    private func drainDTLS() {
+        guard let dtls else { return }
+        for _ in 0..<64 {
+            switch dtls.poll() {
+            case .transmit(let bytes):
+                outbox.append(bytes)
+            case .event(.connected(let keying)):
+                do {
+                    srtp = try SRTPSession(keying: keying)
+                    phase = .connected
+                } catch {
+                    fail("SRTP: \(error)")
+                }
+            case .event(.failed(let reason)):
+                fail("DTLS: \(reason)")
+            case .event:
+                continue
+            case .timeout:
+                return
+            }
+        }
+    }
+
+    var lost: Int64 {
+        streams.values.reduce(0) { $0 + max(0, $1.expected - $1.received) }
+    }
+    var expected: Int64 { streams.values.reduce(0) { $0 + $1.expected } }
+}

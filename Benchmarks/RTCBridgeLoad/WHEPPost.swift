@@ -1,0 +1,135 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import DTLS
+import ICE
+import RTCBase
+import SDP
+
+/// What a WHEP POST returned, reduced to what a viewer needs to connect.
+struct WHEPAnswer: Sendable {
+    var credentials: ICECredentials
+    var fingerprint: DTLSFingerprint
+    var address: TransportAddress
+}
+
+/// A minimal blocking HTTP/1.1 client for one WHEP POST (`Connection: close`); the load
+/// generator runs a few of these on their own threads so the media loop never waits on HTTP.
+enum WHEPPost {
+    struct Target: Sendable {
+        var host: String
+        var port: UInt16
+        var path: String
+
+        init(url: String) throws {
+            guard url.hasPrefix("http://") else { throw LoadError("only http:// URLs: \(url)") }
+            let rest = url.dropFirst(7)
+            let slash = rest.firstIndex(of: "/") ?? rest.endIndex
+            let authority = rest[..<slash]
+            path = slash == rest.endIndex ? "/" : String(rest[slash...])
+            if let colon = authority.lastIndex(of: ":"), let port = UInt16(authority[authority.index(after: colon)...]) {
+                host = String(authority[..<colon])
+                self.port = port
+            } else {
+                host = String(authority)
+                port = 80
+            }
+        }
+    }
+
+    static func offer(credentials: ICECredentials, fingerprint: DTLSFingerprint) -> String {
+        let common = """
+        c=IN IP4 0.0.0.0\r
+        a=rtcp:9 IN IP4 0.0.0.0\r
+        a=ice-ufrag:\(credentials.ufrag)\r
+        a=ice-pwd:\(credentials.password)\r
+        a=fingerprint:\(fingerprint.algorithm) \(fingerprint.value)\r
+        a=setup:actpass\r
+        a=recvonly\r
+        a=rtcp-mux\r
+
+        """
+        return "v=0\r\no=- \(SecureRandom.uint32()) 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0 1\r\n"
+            + "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n" + common + "a=mid:0\r\n"
+            + "a=rtpmap:111 opus/48000/2\r\na=rtcp-fb:111 transport-cc\r\na=fmtp:111 minptime=10;useinbandfec=1\r\n"
+            + "m=video 9 UDP/TLS/RTP/SAVPF 102\r\n" + common + "a=mid:1\r\n"
+            + "a=rtpmap:102 H264/90000\r\na=rtcp-fb:102 nack\r\na=rtcp-fb:102 nack pli\r\n"
+            + "a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f\r\n"
+    }
+
+    /// POSTs `offer`; returns the parsed answer or throws with the status line / reason.
+    static func post(_ target: Target, offer: String) throws -> WHEPAnswer {
+        let response = try exchange(target, body: offer)
+        guard response.status == 201 else {
+            throw LoadError("HTTP \(response.status): \(response.body.prefix(120))")
+        }
+        let answer: SessionDescription
+        do { answer = try SessionDescription(parsing: response.body) } catch { throw LoadError("answer: \(error)") }
+        guard let media = answer.media.first(where: { !$0.isRejected }),
+              let ufrag = answer.iceUfrag(for: media), let pwd = answer.icePwd(for: media),
+              let fingerprint = answer.fingerprint(for: media)
+        else { throw LoadError("answer lacks ICE credentials or fingerprint") }
+        let candidate = answer.media.lazy.flatMap(\.candidates).first { TransportAddress(host: $0.address, port: $0.port)?.isIPv4 == true }
+        guard let candidate, let address = TransportAddress(host: candidate.address, port: candidate.port) else {
+            throw LoadError("answer has no IPv4 host candidate")
+        }
+        return WHEPAnswer(credentials: ICECredentials(ufrag: ufrag, password: pwd),
+                          fingerprint: DTLSFingerprint(algorithm: fingerprint.algorithm.lowercased(),
+                                                       value: fingerprint.value.uppercased()),
+                          address: address)
+    }
+
+    private static func exchange(_ target: Target, body: String) throws -> (status: Int, body: String) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw LoadError("socket: errno \(errno)") }
+        defer { close(fd) }
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        guard let address = TransportAddress(host: target.host, port: target.port) else {
+            throw LoadError("bad host \(target.host)")
+        }
+        var name = LoopbackMux.socketAddress(address)
+        let connected = withUnsafePointer(to: &name) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw LoadError("connect \(address): errno \(errno)") }
+        let request = "POST \(target.path) HTTP/1.1\r\nHost: \(target.host):\(target.port)\r\n"
+            + "Content-Type: application/sdp\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n" + body
+        var bytes = Array(request.utf8)
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { write(fd, $0.baseAddress! + sent, $0.count - sent) }
+            guard n > 0 else { throw LoadError("write: errno \(errno)") }
+            sent += n
+        }
+        var received: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16384)
+        while received.count < 1 << 20 {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n <= 0 { break }
+            received.append(contentsOf: chunk[0..<n])
+        }
+        let text = String(decoding: received, as: UTF8.self)
+        guard let split = text.range(of: "\r\n\r\n") else { throw LoadError("no HTTP response") }
+        let head = text[..<split.lowerBound]
+        var payload = String(text[split.upperBound...])
+        let statusLine = head.split(separator: "\r\n").first ?? ""
+        let fields = statusLine.split(separator: " ")
+        guard fields.count >= 2, let status = Int(fields[1]) else { throw LoadError("bad status line") }
+        if head.lowercased().contains("transfer-encoding: chunked") { payload = dechunk(payload) }
+        return (status, payload)
+    }
+
+    private static func dechunk(_ text: String) -> String {
+        var out = ""
+        var rest = Substring(text)
+        while let line = rest.range(of: "\r\n") {
+            guard let size = Int(rest[..<line.lowerBound].split(separator: ";").first ?? "", radix: 16), size > 0 else { break }
+            let start = line.upperBound
+            guard let end = rest.utf8.index(start, offsetBy: size, limitedBy: rest.endIndex) else { break }
+            out += rest[start..<end]
+            rest = rest[end...].dropFirst(2)
+        }
+        return out
+    }
+}

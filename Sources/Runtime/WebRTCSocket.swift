@@ -1,0 +1,98 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Logging
+import NIOCore
+import NIOPosix
+import RTCBase
+import WebRTC
+
+/// One event loop's share of the WebRTC UDP port: a socket bound with SO_REUSEPORT to the shared
+/// port, the peers that live on this loop, and the loop's send batch. Every session is pinned to
+/// one socket's loop; all its work (datagrams in, timers, media out) runs there.
+final class WebRTCSocket: @unchecked Sendable {
+    let eventLoop: any EventLoop
+    let index: Int
+    private(set) var channel: (any Channel)?
+    private(set) var batch: UDPSendBatch?
+    /// Peers pinned to this loop (loop-confined), and the counters of those that ended here.
+    var peers: [ObjectIdentifier: WebRTCPeer] = [:]
+    var closedCounters = WebRTCCounters()
+
+    init(eventLoop: any EventLoop, index: Int) {
+        self.eventLoop = eventLoop
+        self.index = index
+    }
+
+    /// Creates, configures and binds the socket, then hands it to NIO for reading. Returns the
+    /// bound port (the first socket may bind port 0; the others then bind the port it got).
+    func bind(host: String, port: Int, transport: WebRTCTransport) async throws -> Int {
+        let address = try SocketAddress(ipAddress: host, port: port)
+        let family = address.protocol == .inet6 ? AF_INET6 : AF_INET
+        let fd = socket(family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw SocketSetupError("socket(): errno \(errno)") }
+        func set(_ option: Int32, _ value: Int32) {
+            var value = value
+            _ = setsockopt(fd, SOL_SOCKET, option, &value, socklen_t(MemoryLayout<Int32>.size))
+        }
+        set(SO_REUSEADDR, 1)
+        set(SO_REUSEPORT, 1)
+        set(SO_RCVBUF, 4 << 20)
+        set(SO_SNDBUF, 4 << 20)
+        let bound = address.withSockAddr { Glibc.bind(fd, $0, socklen_t($1)) }
+        guard bound == 0 else {
+            let error = errno
+            Glibc.close(fd)
+            throw SocketSetupError("bind \(host):\(port): \(String(cString: strerror(error)))")
+        }
+        let channel = try await DatagramBootstrap(group: eventLoop)
+            .channelOption(.datagramVectorReadMessageCount, value: 32)
+            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 2048 * 32))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(InboundHandler(transport: transport, socket: self))
+                }
+            }
+            .withBoundSocket(fd).get()
+        let batch = UDPSendBatch(fd: fd, eventLoop: eventLoop)
+        try await eventLoop.submit {
+            self.channel = channel
+            self.batch = batch
+        }.get()
+        return channel.localAddress?.port ?? port
+    }
+
+    /// Stops sending first (the descriptor is about to be closed by NIO), then closes.
+    func close() async {
+        try? await eventLoop.submit { self.batch?.close() }.get()
+        try? await channel?.close()
+    }
+
+    final class InboundHandler: ChannelInboundHandler, @unchecked Sendable {
+        typealias InboundIn = AddressedEnvelope<ByteBuffer>
+        let transport: WebRTCTransport
+        let socket: WebRTCSocket
+        init(transport: WebRTCTransport, socket: WebRTCSocket) {
+            self.transport = transport
+            self.socket = socket
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let envelope = unwrapInboundIn(data)
+            guard let address = TransportAddress(envelope.remoteAddress) else { return }
+            var buffer = envelope.data
+            guard let bytes = buffer.readBytes(length: buffer.readableBytes) else { return }
+            transport.receive(bytes, from: address, on: socket)
+        }
+
+        func errorCaught(context: ChannelHandlerContext, error: any Error) {
+            // ICMP port unreachable and similar: log and keep the socket.
+            transport.logger.debug("webrtc udp error: \(error)")
+        }
+    }
+}
+
+struct SocketSetupError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
