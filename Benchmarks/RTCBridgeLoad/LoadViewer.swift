@@ -131,19 +131,11 @@ final class LoadViewer {
     }
 
     private func sendCheck() {
-        guard let remoteCredentials else { return }
-        let transaction = STUNTransactionID.random()
-        checkTransaction = transaction
-        let request = STUNMessage(type: .bindingRequest, transactionID: transaction, attributes: [
-            .username("\(remoteCredentials.ufrag):\(credentials.ufrag)"),
-            .priority(ICECandidatePriority.host(localPreference: 65535)),
-            .iceControlling(tieBreaker: tieBreaker),
-            .useCandidate,
-        ])
-        if let bytes = try? request.encoded(integrityKey: STUNMessage.shortTermKey(password: remoteCredentials.password),
-                                            addFingerprint: true) {
-            outbox.append(bytes)
-        }
+        guard let remoteCredentials,
+              let check = ICECheckRequest.make(local: credentials, remote: remoteCredentials, tieBreaker: tieBreaker)
+        else { return }
+        checkTransaction = check.transaction
+        outbox.append(check.bytes)
     }
 
     private func drainDTLS() {

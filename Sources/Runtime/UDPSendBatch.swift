@@ -11,27 +11,16 @@ struct UDPDestination {
     var length: socklen_t = 0
 
     init?(_ address: TransportAddress) {
-        if address.isIPv4 {
-            var v4 = sockaddr_in()
-            v4.sin_family = sa_family_t(AF_INET)
-            v4.sin_port = address.port.bigEndian
-            address.ip.withUnsafeBytes { ip in
-                withUnsafeMutableBytes(of: &v4.sin_addr) { $0.copyMemory(from: ip) }
-            }
-            withUnsafeMutableBytes(of: &storage) { $0.storeBytes(of: v4, as: sockaddr_in.self) }
-            length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        } else if address.ip.count == 16 {
-            var v6 = sockaddr_in6()
-            v6.sin6_family = sa_family_t(AF_INET6)
-            v6.sin6_port = address.port.bigEndian
-            address.ip.withUnsafeBytes { ip in
-                withUnsafeMutableBytes(of: &v6.sin6_addr) { $0.copyMemory(from: ip) }
-            }
-            withUnsafeMutableBytes(of: &storage) { $0.storeBytes(of: v6, as: sockaddr_in6.self) }
-            length = socklen_t(MemoryLayout<sockaddr_in6>.size)
-        } else {
-            return nil
+        guard let socketAddress = address.socketAddress else { return nil }
+        var storage = sockaddr_storage()
+        let length = socketAddress.withSockAddr { pointer, size -> Int in
+            guard size <= MemoryLayout<sockaddr_storage>.size else { return 0 }
+            withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: UnsafeRawBufferPointer(start: pointer, count: size)) }
+            return size
         }
+        guard length > 0 else { return nil }
+        self.storage = storage
+        self.length = socklen_t(length)
     }
 }
 

@@ -121,17 +121,9 @@ public final class BrowserPeer {
     }
 
     private func sendCheck() {
-        let transaction = STUNTransactionID.random()
-        checkTransaction = transaction
-        let request = STUNMessage(type: .bindingRequest, transactionID: transaction, attributes: [
-            .username("\(remoteCredentials.ufrag):\(credentials.ufrag)"),
-            .priority(ICECandidatePriority.host(localPreference: 65535)),
-            .iceControlling(tieBreaker: tieBreaker),
-            .useCandidate,
-        ])
-        guard let bytes = try? request.encoded(integrityKey: STUNMessage.shortTermKey(password: remoteCredentials.password),
-                                               addFingerprint: true) else { return }
-        outputs.append(.transmit(bytes, to: remoteAddress))
+        guard let check = ICECheckRequest.make(local: credentials, remote: remoteCredentials, tieBreaker: tieBreaker) else { return }
+        checkTransaction = check.transaction
+        outputs.append(.transmit(check.bytes, to: remoteAddress))
     }
 
     private func drainDTLS() {
