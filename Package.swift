@@ -112,6 +112,7 @@ let package = Package(
         .testTarget(name: "RuntimeTests", dependencies: [
             "Runtime", "Routing", "RTP", "Codecs", "Containers", "RTCBase", "TestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),

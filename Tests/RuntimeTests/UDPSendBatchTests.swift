@@ -1,0 +1,98 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import NIOEmbedded
+import RTCBase
+@testable import Runtime
+import Testing
+
+/// The per-loop send batch over real loopback sockets: datagrams written in place arrive intact and
+/// in order, one `sendmmsg` carries up to 1,024 of them (a full batch flushes by itself), the flush
+/// runs once per loop tick, and a writer that declines or a closed batch sends nothing.
+@Suite(.timeLimit(.minutes(1))) struct UDPSendBatchTests {
+    /// A non-blocking UDP socket on 127.0.0.1 with an ephemeral port.
+    static func socketOnLoopback() throws -> (fd: CInt, port: UInt16) {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        try #require(fd >= 0)
+        var size: Int32 = 8 << 20
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, 4)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        try #require(bound == 0)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return (fd, UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Everything queued on `fd` now (non-blocking reads).
+    static func drain(_ fd: CInt) -> [[UInt8]] {
+        var received: [[UInt8]] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        for _ in 0..<10_000 {
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+            guard n >= 0 else { break }
+            received.append(Array(buffer[0..<n]))
+        }
+        return received
+    }
+
+    @Test func datagramsArriveInOrderInFewSystemCalls() throws {
+        let sender = try Self.socketOnLoopback(), receiver = try Self.socketOnLoopback()
+        defer { close(sender.fd); close(receiver.fd) }
+        let loop = EmbeddedEventLoop()
+        let batch = UDPSendBatch(fd: sender.fd, eventLoop: loop)
+        let destination = try #require(TransportAddress(host: "127.0.0.1", port: receiver.port).flatMap(UDPDestination.init))
+        let count = 2_500   // more than two full batches of 1,024
+        for i in 0..<count {
+            let length = 20 + i % 1200
+            batch.append(to: destination, maximumLength: length + 144) { buffer in
+                buffer.storeBytes(of: UInt32(i).bigEndian, toByteOffset: 0, as: UInt32.self)
+                for j in 4..<length { buffer[j] = UInt8(truncatingIfNeeded: i &+ j) }
+                return length
+            }
+            if i % 700 == 699 { _ = Self.drain(receiver.fd) }   // keep the receive buffer from overflowing
+        }
+        #expect(batch.systemCalls == 2)   // two full batches flushed by themselves
+        loop.run()                         // the end-of-tick flush sends the rest
+        #expect(batch.systemCalls == 3)
+        #expect(batch.datagramsSent == count)
+        #expect(batch.sendErrors == 0)
+        loop.run()
+        #expect(batch.systemCalls == 3)   // nothing queued: no empty sendmmsg
+    }
+
+    @Test func contentAndOrderSurviveTheBatch() throws {
+        let sender = try Self.socketOnLoopback(), receiver = try Self.socketOnLoopback()
+        defer { close(sender.fd); close(receiver.fd) }
+        let loop = EmbeddedEventLoop()
+        let batch = UDPSendBatch(fd: sender.fd, eventLoop: loop)
+        let destination = try #require(TransportAddress(host: "127.0.0.1", port: receiver.port).flatMap(UDPDestination.init))
+        let payloads = (0..<300).map { i in (0..<(1 + i * 4)).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ i) } }
+        for payload in payloads { batch.append(payload, to: destination) }
+        // A writer that declines (the session is not connected yet) queues nothing.
+        batch.append(to: destination, maximumLength: 100) { _ in nil }
+        loop.run()
+        #expect(Self.drain(receiver.fd) == payloads)
+        #expect(batch.datagramsSent == payloads.count)
+    }
+
+    @Test func aClosedBatchSendsNothing() throws {
+        let sender = try Self.socketOnLoopback(), receiver = try Self.socketOnLoopback()
+        defer { close(sender.fd); close(receiver.fd) }
+        let loop = EmbeddedEventLoop()
+        let batch = UDPSendBatch(fd: sender.fd, eventLoop: loop)
+        let destination = try #require(TransportAddress(host: "127.0.0.1", port: receiver.port).flatMap(UDPDestination.init))
+        batch.append([1, 2, 3], to: destination)
+        batch.close()
+        batch.append([4, 5, 6], to: destination)
+        loop.run()
+        #expect(Self.drain(receiver.fd).isEmpty)
+        #expect(batch.systemCalls == 0)
+    }
+}
