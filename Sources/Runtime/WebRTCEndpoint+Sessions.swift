@@ -5,6 +5,7 @@ import NIOCore
 import RTCBase
 import Routing
 import SDP
+import WHIP
 import WebRTC
 
 extension WebRTCEndpoint {
@@ -43,14 +44,14 @@ extension WebRTCEndpoint {
         }
         guard !outputs.isEmpty else { throw .notAcceptable("no media section could be accepted") }
         let viewerOutputs = outputs
-        try await register(id: id, role: .viewer, pathName: pathName, negotiated: negotiated) { [self] peer, finish in
+        let etag = try await register(id: id, role: .viewer, pathName: pathName, negotiated: negotiated) { [self] peer, finish in
             let viewer = WHEPViewer(peer: peer, path: path, outputs: viewerOutputs, logger: logger)
             viewer.onClosed = finish
             return { viewer.close(reason: $0) }
         }
         logger.info("WHEP session created", metadata: ["session": "\(id)", "path": "\(pathName)",
                                                        "media": "\(negotiated.summary)"])
-        return Answer(sdp: negotiated.answer.serialized(), resourceID: id, etag: "\"\(negotiated.local.ufrag)\"")
+        return Answer(sdp: negotiated.answer.serialized(), resourceID: id, etag: etag)
     }
 
     /// Negotiates a WHIP publisher for `pathName`; the path must accept publishers and be free.
@@ -72,14 +73,15 @@ extension WebRTCEndpoint {
             token = try path.attachPublisher(tracks: tracks) { keyframeRelay.fire() }
         } catch {
             guard case .busy = error else { throw .serviceUnavailable("\(error)") }
-            guard configuration.takeoverPaths.contains(pathName), await takeOver(pathName) else { throw .busy(pathName) }
+            guard await takeOver(pathName) else { throw .busy(pathName) }
             do { token = try path.attachPublisher(tracks: tracks) { keyframeRelay.fire() } } catch {
                 throw .busy(pathName)
             }
         }
         let id = SecureRandom.token(24)
+        let etag: String
         do {
-            try await register(id: id, role: .publisher, pathName: pathName, negotiated: negotiated) { [self] peer, finish in
+            etag = try await register(id: id, role: .publisher, pathName: pathName, negotiated: negotiated) { [self] peer, finish in
                 let publisher = WHIPPublisher(peer: peer, path: path, token: token, tracks: publishedTracks, logger: logger)
                 publisher.onClosed = finish
                 keyframeRelay.target = publisher
@@ -91,7 +93,7 @@ extension WebRTCEndpoint {
         }
         logger.info("WHIP publisher connected", metadata: ["session": "\(id)", "path": "\(pathName)",
                                                            "media": "\(negotiated.summary)"])
-        return Answer(sdp: negotiated.answer.serialized(), resourceID: id, etag: "\"\(negotiated.local.ufrag)\"")
+        return Answer(sdp: negotiated.answer.serialized(), resourceID: id, etag: etag)
     }
 
     // MARK: Shared steps
@@ -135,44 +137,47 @@ extension WebRTCEndpoint {
         }
     }
 
-    /// Creates the session on the transport's loop and registers its resource. `makeAdapter`
-    /// joins the peer to routing and returns how to close it; it gets the callback that removes
-    /// the resource when the session ends by itself.
     /// Ends the WHIP publisher of `pathName` (a path that allows takeover); false when the path's
     /// publisher is not one of ours (an RTSP publisher, a camera), so it cannot be replaced.
     func takeOver(_ pathName: String) async -> Bool {
         (try? await transport.eventLoop.submit { [self] () -> Bool in
-            guard let (id, resource) = resources.first(where: { $0.value.role == .publisher && $0.value.pathName == pathName })
-            else { return false }
-            resources[id] = nil
-            resource.close("replaced by a new publisher")
-            logger.info("WHIP publisher taken over", metadata: ["path": "\(pathName)", "session": "\(id)"])
+            guard let replaced = resources.takeOver(pathName: pathName) else { return false }
+            replaced.payload.close("replaced by a new publisher")
+            logger.info("WHIP publisher taken over", metadata: ["path": "\(pathName)", "session": "\(replaced.id)"])
             return true
         }.get()) ?? false
     }
 
+    /// Creates the session on the transport's loop and registers its resource; returns its ETag.
+    /// `makeAdapter` joins the peer to routing and returns how to close it; it gets the callback
+    /// that removes the resource when the session ends by itself.
     func register(id: String, role: Role, pathName: String, negotiated: Negotiation,
-                  makeAdapter: @escaping @Sendable (WebRTCPeer, @escaping (String) -> Void) -> (String) -> Void) async throws(WebRTCEndpointError) {
+                  makeAdapter: @escaping @Sendable (WebRTCPeer, @escaping (String) -> Void) -> (String) -> Void)
+        async throws(WebRTCEndpointError) -> String {
         let config = WebRTCSession.Configuration(
             certificate: certificate, localCredentials: negotiated.local, remoteCredentials: negotiated.remote,
             remoteFingerprint: negotiated.fingerprint, dtlsRole: negotiated.setup == .active ? .client : .server,
             cname: "rtcbridge-\(id.prefix(8))", wallClockAnchor: RuntimeClock.wallClockAnchor())
-        let result: Result<Void, WebRTCEndpointError> = (try? await transport.eventLoop.submit { [self] in
-            guard resources.count < configuration.maxSessions else {
-                return .failure(.serviceUnavailable("too many sessions (\(configuration.maxSessions))"))
-            }
+        let result: Result<String, WebRTCEndpointError> = (try? await transport.eventLoop.submit { [self] in
+            do throws(WHIPCreateRefusal) { try resources.checkCreate(id: id) } catch { return .failure(.serviceUnavailable(error.description)) }
             let session: WebRTCSession
             do { session = try WebRTCSession(configuration: config, now: RuntimeClock.now()) } catch {
                 return .failure(.serviceUnavailable("cannot create session: \(error)"))
             }
             let peer = WebRTCPeer(id: id, session: session, transport: transport)
-            let close = makeAdapter(peer) { [weak self] _ in self?.resources[id] = nil }
-            resources[id] = SessionResource(id: id, role: role, pathName: pathName, peer: peer, etag: "\"\(negotiated.local.ufrag)\"",
-                                            remoteCredentials: negotiated.remote, close: close)
+            let close = makeAdapter(peer) { [weak self] _ in _ = self?.resources.remove(id: id) }
+            let resource: WHIPResource<EndpointSession>
+            do throws(WHIPCreateRefusal) {
+                resource = try resources.create(id: id, pathName: pathName, role: role, local: negotiated.local,
+                                                remote: negotiated.remote, payload: EndpointSession(peer: peer, close: close))
+            } catch {
+                close("refused: \(error)")   // not reached: checkCreate above passed on this loop tick
+                return .failure(.serviceUnavailable(error.description))
+            }
             transport.register(peer)
-            return .success(())
+            return .success(resource.etag)
         }.get()) ?? .failure(.serviceUnavailable("event loop unavailable"))
-        try result.get()
+        return try result.get()
     }
 }
 

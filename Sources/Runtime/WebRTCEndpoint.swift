@@ -5,6 +5,7 @@ import NIOCore
 import RTCBase
 import Routing
 import SDP
+import WHIP
 import WebRTC
 
 /// Why a WHIP/WHEP request was refused; the HTTP layer maps each case to a status code.
@@ -50,7 +51,7 @@ public final class WebRTCEndpoint: @unchecked Sendable {
         }
     }
 
-    public enum Role: String, Sendable { case viewer = "whep", publisher = "whip" }
+    public typealias Role = WHIPRole
 
     public struct Answer: Sendable {
         public var sdp: String
@@ -70,8 +71,8 @@ public final class WebRTCEndpoint: @unchecked Sendable {
     let certificate: DTLSCertificate
     let logger: Logger
     public let configuration: Configuration
-    /// Session resources by id; touched only on the transport's event loop.
-    var resources: [String: SessionResource] = [:]
+    /// Session resources and their rules (WHIP target); touched only on the transport's event loop.
+    var resources: WHIPResourceTable<EndpointSession>
 
     public init(router: Router, transport: WebRTCTransport, certificate: DTLSCertificate,
                 configuration: Configuration, logger: Logger) {
@@ -80,54 +81,48 @@ public final class WebRTCEndpoint: @unchecked Sendable {
         self.certificate = certificate
         self.configuration = configuration
         self.logger = logger
+        self.resources = WHIPResourceTable(maxSessions: configuration.maxSessions, takeoverPaths: configuration.takeoverPaths)
     }
 
-    /// Ends a session (DELETE on its resource).
-    public func delete(id: String, role: Role) async throws(WebRTCEndpointError) {
+    /// Ends a session (DELETE on its resource); only its own path and role name it.
+    public func delete(id: String, pathName: String, role: Role) async throws(WebRTCEndpointError) {
         let found = (try? await transport.eventLoop.submit { [self] () -> Bool in
-            guard let resource = resources[id], resource.role == role else { return false }
-            resources[id] = nil
-            resource.close("deleted by client")
+            guard let resource = resources.delete(id: id, pathName: pathName, role: role) else { return false }
+            resource.payload.close("deleted by client")
             return true
         }.get()) ?? false
         if !found { throw .unknownSession }
     }
 
     /// Trickle ICE or ICE restart on a session (RFC 9725 §4.3, RFC 8840).
-    public func patch(id: String, role: Role, ifMatch: String?, fragmentText: String) async throws(WebRTCEndpointError) -> PatchResult {
+    public func patch(id: String, pathName: String, role: Role, ifMatch: String?,
+                      fragmentText: String) async throws(WebRTCEndpointError) -> PatchResult {
         let fragment: TrickleFragment
         do { fragment = try TrickleFragment(parsing: fragmentText, limits: configuration.sdpLimits) } catch {
             throw .badRequest(error.description)
         }
         let newLocal = ICECredentials.generate()
         let outcome: Result<PatchResult, WebRTCEndpointError> = (try? await transport.eventLoop.submit { [self] in
-            guard let resource = resources[id], resource.role == role else { return .failure(.unknownSession) }
-            // RFC 9725 §4.3: clients send If-Match with the ETag (or "*" for an ICE restart).
-            guard let ifMatch else { return .failure(.preconditionRequired) }
-            if ifMatch != "*", ifMatch != resource.etag { return .failure(.preconditionFailed) }
-            let remote = resource.remoteCredentials
-            if (fragment.iceUfrag == nil) != (fragment.icePwd == nil) {
-                return .failure(.badRequest("a fragment needs both a=ice-ufrag and a=ice-pwd, or neither"))
+            let decision = resources.patch(id: id, pathName: pathName, role: role, ifMatch: ifMatch, fragment: fragment,
+                                           restartCredentials: newLocal, localCandidates: candidates())
+            let restart: WHIPRestart
+            switch decision {
+            case .unknownSession: return .failure(.unknownSession)
+            case .preconditionRequired: return .failure(.preconditionRequired)
+            case .preconditionFailed: return .failure(.preconditionFailed)
+            case .badRequest(let reason): return .failure(.badRequest(reason))
+            case .trickle(let etag): return .success(.accepted(etag: etag))
+            case .restart(let decided): restart = decided
             }
-            guard let ufrag = fragment.iceUfrag, let pwd = fragment.icePwd, ufrag != remote.ufrag || pwd != remote.password else {
-                // Trickled candidates: an ICE-lite agent answers checks from any address, so there
-                // is nothing to add; the candidates were validated by the parser.
-                return .success(.accepted(etag: resource.etag))
+            guard let peer = resources.resource(id: id, pathName: pathName, role: role)?.payload.peer else {
+                return .failure(.unknownSession)
             }
-            let newRemote = ICECredentials(ufrag: ufrag, password: pwd)
-            let oldUfrag = resource.peer.session.localICECredentials.ufrag
-            resource.peer.session.restartICE(local: newLocal, remote: newRemote, now: RuntimeClock.now())
-            transport.rekey(resource.peer, from: oldUfrag)
-            resource.remoteCredentials = newRemote
-            resource.etag = "\"\(newLocal.ufrag)\""
-            resource.peer.pump(now: RuntimeClock.now())
-            var answer = TrickleFragment(iceUfrag: newLocal.ufrag, icePwd: newLocal.password, iceLite: true)
-            answer.sections = fragment.sections.map {
-                TrickleFragment.Section(mid: $0.mid, candidates: candidates(), endOfCandidates: true)
-            }
-            if answer.sections.isEmpty { answer.sections = [.init(mid: nil, candidates: candidates(), endOfCandidates: true)] }
+            let oldUfrag = peer.session.localICECredentials.ufrag
+            peer.session.restartICE(local: restart.local, remote: restart.remote, now: RuntimeClock.now())
+            transport.rekey(peer, from: oldUfrag)
+            peer.pump(now: RuntimeClock.now())
             logger.info("ICE restart", metadata: ["session": "\(id)"])
-            return .success(.restarted(fragment: answer.serialized(), etag: resource.etag))
+            return .success(.restarted(fragment: restart.answer.serialized(), etag: restart.etag))
         }.get()) ?? .failure(.serviceUnavailable("event loop unavailable"))
         return try outcome.get()
     }
@@ -139,8 +134,7 @@ public final class WebRTCEndpoint: @unchecked Sendable {
     /// Ends every session (shutdown).
     public func closeAll() async {
         try? await transport.eventLoop.submit { [self] in
-            for resource in resources.values { resource.close("gateway shutting down") }
-            resources.removeAll()
+            for resource in resources.removeAll() { resource.payload.close("gateway shutting down") }
         }.get()
     }
 
@@ -153,25 +147,9 @@ public final class WebRTCEndpoint: @unchecked Sendable {
     }
 }
 
-/// One WHIP or WHEP session resource: the peer and what its adapter needs to end it.
+/// What the endpoint keeps with each session resource: the peer and how to end its adapter.
 /// Confined to the transport's event loop.
-final class SessionResource {
-    let id: String
-    let role: WebRTCEndpoint.Role
-    let pathName: String
+struct EndpointSession {
     let peer: WebRTCPeer
-    var etag: String
-    var remoteCredentials: ICECredentials
     let close: (String) -> Void
-
-    init(id: String, role: WebRTCEndpoint.Role, pathName: String, peer: WebRTCPeer, etag: String,
-         remoteCredentials: ICECredentials, close: @escaping (String) -> Void) {
-        self.id = id
-        self.role = role
-        self.pathName = pathName
-        self.peer = peer
-        self.etag = etag
-        self.remoteCredentials = remoteCredentials
-        self.close = close
-    }
 }
