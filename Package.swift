@@ -48,13 +48,14 @@ let package = Package(
                 swiftSettings: strict),
 
         .target(name: "RTSP", dependencies: ["RTCBase", "SDP", "RTP", "COpenSSL"], swiftSettings: strict),
+        .target(name: "WHIP", dependencies: ["SDP", "ICE"], swiftSettings: strict),
 
         // routing
         .target(name: "Routing", dependencies: ["RTCBase", "RTP", "Codecs"], swiftSettings: strict),
 
         // runtime
         .target(name: "Runtime", dependencies: [
-            "RTCBase", "SDP", "RTP", "Codecs", "Containers", "STUN", "WebRTC", "Routing", "RTSP", "CUDPBatch",
+            "RTCBase", "SDP", "RTP", "Codecs", "Containers", "STUN", "WebRTC", "Routing", "RTSP", "WHIP", "CUDPBatch",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
@@ -116,6 +117,7 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
+        .testTarget(name: "WHIPTests", dependencies: ["WHIP", "SDP", "ICE"], swiftSettings: strict),
         .testTarget(name: "RTSPTests", dependencies: ["RTSP", "SDP", "RTP", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Runtime"], swiftSettings: strict),
         .testTarget(name: "InteropTests", dependencies: [], exclude: ["Scripts"], swiftSettings: strict),

@@ -5,6 +5,7 @@ import NIOCore
 import RTCBase
 import Routing
 import SDP
+import WHIP
 import WebRTC
 
 extension WebRTCEndpoint {
@@ -43,14 +44,14 @@ extension WebRTCEndpoint {
         }
         guard !outputs.isEmpty else { throw .notAcceptable("no media section could be accepted") }
         let viewerOutputs = outputs
-        try await register(id: id, role: .viewer, pathName: pathName, negotiated: negotiated) { [self] peer, finish in
+        let etag = try await register(id: id, role: .viewer, pathName: pathName, negotiated: negotiated) { [self] peer, finish in
             let viewer = WHEPViewer(peer: peer, path: path, outputs: viewerOutputs, logger: logger)
             viewer.onClosed = finish
             return { viewer.close(reason: $0) }
         }
         logger.info("WHEP session created", metadata: ["session": "\(id)", "path": "\(pathName)",
                                                        "media": "\(negotiated.summary)"])
-        return Answer(sdp: negotiated.answer.serialized(), resourceID: id, etag: "\"\(negotiated.local.ufrag)\"")
+        return Answer(sdp: negotiated.answer.serialized(), resourceID: id, etag: etag)
     }
 
     /// Negotiates a WHIP publisher for `pathName`; the path must accept publishers and be free.
@@ -72,14 +73,15 @@ extension WebRTCEndpoint {
             token = try path.attachPublisher(tracks: tracks) { keyframeRelay.fire() }
         } catch {
             guard case .busy = error else { throw .serviceUnavailable("\(error)") }
-            guard configuration.takeoverPaths.contains(pathName), await takeOver(pathName) else { throw .busy(pathName) }
+            guard await takeOver(pathName) else { throw .busy(pathName) }
             do { token = try path.attachPublisher(tracks: tracks) { keyframeRelay.fire() } } catch {
                 throw .busy(pathName)
             }
         }
         let id = SecureRandom.token(24)
+        let etag: String
         do {
-            try await register(id: id, role: .publisher, pathName: pathName, negotiated: negotiated) { [self] peer, finish in
+            etag = try await register(id: id, role: .publisher, pathName: pathName, negotiated: negotiated) { [self] peer, finish in
                 let publisher = WHIPPublisher(peer: peer, path: path, token: token, tracks: publishedTracks, logger: logger)
                 publisher.onClosed = finish
                 keyframeRelay.target = publisher
@@ -91,7 +93,7 @@ extension WebRTCEndpoint {
         }
         logger.info("WHIP publisher connected", metadata: ["session": "\(id)", "path": "\(pathName)",
                                                            "media": "\(negotiated.summary)"])
-        return Answer(sdp: negotiated.answer.serialized(), resourceID: id, etag: "\"\(negotiated.local.ufrag)\"")
+        return Answer(sdp: negotiated.answer.serialized(), resourceID: id, etag: etag)
     }
 
     // MARK: Shared steps
@@ -135,64 +137,74 @@ extension WebRTCEndpoint {
         }
     }
 
-    /// Creates the session on the transport's loop and registers its resource. `makeAdapter`
-    /// joins the peer to routing and returns how to close it; it gets the callback that removes
-    /// the resource when the session ends by itself.
     /// Ends the WHIP publisher of `pathName` (a path that allows takeover); false when the path's
     /// publisher is not one of ours (an RTSP publisher, a camera), so it cannot be replaced.
     func takeOver(_ pathName: String) async -> Bool {
         let closing = try? await transport.eventLoop.submit { [self] () -> EventLoopFuture<Void>? in
-            guard let (id, resource) = resources.first(where: { $0.value.role == .publisher && $0.value.pathName == pathName })
-            else { return nil }
-            resources[id] = nil
-            logger.info("WHIP publisher taken over", metadata: ["path": "\(pathName)", "session": "\(id)"])
-            return resource.close("replaced by a new publisher")
+            guard let replaced = resources.takeOver(pathName: pathName) else { return nil }
+            logger.info("WHIP publisher taken over", metadata: ["path": "\(pathName)", "session": "\(replaced.id)"])
+            return replaced.payload.close("replaced by a new publisher")
         }.get()
         guard let closing else { return false }
         try? await closing.get()   // the old publisher has left the path
         return true
     }
 
+    /// Creates the session on the loop of the socket it is pinned to and registers its resource
+    /// (kept on the transport's loop); returns its ETag. `makeAdapter` runs on the peer's loop,
+    /// joins the peer to routing and returns how to close it; it gets the callback that removes
+    /// the resource when the session ends by itself.
     func register(id: String, role: Role, pathName: String, negotiated: Negotiation,
-                  makeAdapter: @escaping @Sendable (WebRTCPeer, @escaping @Sendable (String) -> Void) -> @Sendable (String) -> Void) async throws(WebRTCEndpointError) {
+                  makeAdapter: @escaping @Sendable (WebRTCPeer, @escaping @Sendable (String) -> Void) -> @Sendable (String) -> Void)
+        async throws(WebRTCEndpointError) -> String {
         let config = WebRTCSession.Configuration(
             certificate: certificate, localCredentials: negotiated.local, remoteCredentials: negotiated.remote,
             remoteFingerprint: negotiated.fingerprint, dtlsRole: negotiated.setup == .active ? .client : .server,
             cname: "rtcbridge-\(id.prefix(8))", wallClockAnchor: RuntimeClock.wallClockAnchor())
-        // The session lives on the loop of the socket it is pinned to; the resource table on the
-        // transport's loop. Reserve the slot first, then build the peer on its own loop.
-        let socket = transport.assignSocket()
         let controlLoop = transport.eventLoop
-        let reserved = (try? await controlLoop.submit { [self] () -> Bool in
-            guard resources.count + pendingSessions < configuration.maxSessions else { return false }
+        // 1. Reserve a slot (sessions still being built count against the cap).
+        let reserved: Result<Void, WebRTCEndpointError> = (try? await controlLoop.submit { [self] in
+            do throws(WHIPCreateRefusal) { try resources.checkCreate(id: id) } catch {
+                return .failure(.serviceUnavailable(error.description))
+            }
+            guard resources.count + pendingSessions < configuration.maxSessions else {
+                return .failure(.serviceUnavailable("too many sessions (\(configuration.maxSessions))"))
+            }
             pendingSessions += 1
-            return true
-        }.get()) ?? false
-        guard reserved else { throw .serviceUnavailable("too many sessions (\(configuration.maxSessions))") }
-        let created: Result<(WebRTCPeer, @Sendable (String) -> Void), WebRTCEndpointError> = (try? await socket.eventLoop.submit { [self] in
+            return .success(())
+        }.get()) ?? .failure(.serviceUnavailable("event loop unavailable"))
+        try reserved.get()
+        // 2. Build the peer and its adapter on the peer's own loop.
+        let socket = transport.assignSocket()
+        let built: Result<EndpointSession, WebRTCEndpointError> = (try? await socket.eventLoop.submit { [self] in
             let session: WebRTCSession
             do { session = try WebRTCSession(configuration: config, now: RuntimeClock.now()) } catch {
                 return .failure(.serviceUnavailable("cannot create session: \(error)"))
             }
             let peer = WebRTCPeer(id: id, session: session, transport: transport, socket: socket)
             let close = makeAdapter(peer) { [weak self] _ in
-                controlLoop.execute { [weak self] in self?.resources[id] = nil }
+                controlLoop.execute { [weak self] in _ = self?.resources.remove(id: id) }
             }
             transport.register(peer)
-            return .success((peer, close))
+            return .success(EndpointSession(peer: peer, closeOnPeerLoop: close))
         }.get()) ?? .failure(.serviceUnavailable("event loop unavailable"))
-        let result: Result<Void, WebRTCEndpointError> = (try? await controlLoop.submit { [self] in
+        // 3. Publish the resource.
+        let result: Result<String, WebRTCEndpointError> = (try? await controlLoop.submit { [self] in
             pendingSessions -= 1
-            switch created {
+            let endpointSession: EndpointSession
+            switch built {
             case .failure(let error): return .failure(error)
-            case .success(let (peer, close)):
-                resources[id] = SessionResource(id: id, role: role, pathName: pathName, peer: peer,
-                                                etag: "\"\(negotiated.local.ufrag)\"",
-                                                remoteCredentials: negotiated.remote, close: close)
-                return .success(())
+            case .success(let session): endpointSession = session
+            }
+            do throws(WHIPCreateRefusal) {
+                return .success(try resources.create(id: id, pathName: pathName, role: role, local: negotiated.local,
+                                                     remote: negotiated.remote, payload: endpointSession).etag)
+            } catch {
+                _ = endpointSession.close("refused: \(error)")   // not reached: the slot was reserved in step 1
+                return .failure(.serviceUnavailable(error.description))
             }
         }.get()) ?? .failure(.serviceUnavailable("event loop unavailable"))
-        try result.get()
+        return try result.get()
     }
 }
 

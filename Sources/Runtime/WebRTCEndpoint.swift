@@ -5,6 +5,7 @@ import NIOCore
 import RTCBase
 import Routing
 import SDP
+import WHIP
 import WebRTC
 
 /// Why a WHIP/WHEP request was refused; the HTTP layer maps each case to a status code.
@@ -50,7 +51,7 @@ public final class WebRTCEndpoint: @unchecked Sendable {
         }
     }
 
-    public enum Role: String, Sendable { case viewer = "whep", publisher = "whip" }
+    public typealias Role = WHIPRole
 
     public struct Answer: Sendable {
         public var sdp: String
@@ -70,8 +71,8 @@ public final class WebRTCEndpoint: @unchecked Sendable {
     let certificate: DTLSCertificate
     let logger: Logger
     public let configuration: Configuration
-    /// Session resources by id; touched only on the transport's event loop.
-    var resources: [String: SessionResource] = [:]
+    /// Session resources and their rules (WHIP target); touched only on the transport's event loop.
+    var resources: WHIPResourceTable<EndpointSession>
     /// Sessions being built on their own loops (they count against `maxSessions`).
     var pendingSessions = 0
 
@@ -82,58 +83,51 @@ public final class WebRTCEndpoint: @unchecked Sendable {
         self.certificate = certificate
         self.configuration = configuration
         self.logger = logger
+        self.resources = WHIPResourceTable(maxSessions: configuration.maxSessions, takeoverPaths: configuration.takeoverPaths)
     }
 
-    /// Ends a session (DELETE on its resource).
-    public func delete(id: String, role: Role) async throws(WebRTCEndpointError) {
+    /// Ends a session (DELETE on its resource); only its own path and role name it.
+    public func delete(id: String, pathName: String, role: Role) async throws(WebRTCEndpointError) {
         let closing = try? await transport.eventLoop.submit { [self] () -> EventLoopFuture<Void>? in
-            guard let resource = resources[id], resource.role == role else { return nil }
-            resources[id] = nil
-            return resource.close("deleted by client")
+            resources.delete(id: id, pathName: pathName, role: role)?.payload.close("deleted by client")
         }.get()
         guard let closing else { throw .unknownSession }
         try? await closing.get()
     }
 
     /// Trickle ICE or ICE restart on a session (RFC 9725 §4.3, RFC 8840).
-    public func patch(id: String, role: Role, ifMatch: String?, fragmentText: String) async throws(WebRTCEndpointError) -> PatchResult {
+    public func patch(id: String, pathName: String, role: Role, ifMatch: String?,
+                      fragmentText: String) async throws(WebRTCEndpointError) -> PatchResult {
         let fragment: TrickleFragment
         do { fragment = try TrickleFragment(parsing: fragmentText, limits: configuration.sdpLimits) } catch {
             throw .badRequest(error.description)
         }
         let newLocal = ICECredentials.generate()
-        let outcome: Result<(PatchResult, restart: (WebRTCPeer, ICECredentials)?), WebRTCEndpointError> = (try? await transport.eventLoop.submit { [self] in
-            guard let resource = resources[id], resource.role == role else { return .failure(.unknownSession) }
-            // RFC 9725 §4.3: clients send If-Match with the ETag (or "*" for an ICE restart).
-            guard let ifMatch else { return .failure(.preconditionRequired) }
-            if ifMatch != "*", ifMatch != resource.etag { return .failure(.preconditionFailed) }
-            let remote = resource.remoteCredentials
-            if (fragment.iceUfrag == nil) != (fragment.icePwd == nil) {
-                return .failure(.badRequest("a fragment needs both a=ice-ufrag and a=ice-pwd, or neither"))
+        let outcome: Result<(PatchResult, restart: (WebRTCPeer, WHIPRestart)?), WebRTCEndpointError> = (try? await transport.eventLoop.submit { [self] in
+            let decision = resources.patch(id: id, pathName: pathName, role: role, ifMatch: ifMatch, fragment: fragment,
+                                           restartCredentials: newLocal, localCandidates: candidates())
+            let restart: WHIPRestart
+            switch decision {
+            case .unknownSession: return .failure(.unknownSession)
+            case .preconditionRequired: return .failure(.preconditionRequired)
+            case .preconditionFailed: return .failure(.preconditionFailed)
+            case .badRequest(let reason): return .failure(.badRequest(reason))
+            case .trickle(let etag): return .success((.accepted(etag: etag), nil))
+            case .restart(let decided): restart = decided
             }
-            guard let ufrag = fragment.iceUfrag, let pwd = fragment.icePwd, ufrag != remote.ufrag || pwd != remote.password else {
-                // Trickled candidates: an ICE-lite agent answers checks from any address, so there
-                // is nothing to add; the candidates were validated by the parser.
-                return .success((.accepted(etag: resource.etag), nil))
+            guard let peer = resources.resource(id: id, pathName: pathName, role: role)?.payload.peer else {
+                return .failure(.unknownSession)
             }
-            let newRemote = ICECredentials(ufrag: ufrag, password: pwd)
-            resource.remoteCredentials = newRemote
-            resource.etag = "\"\(newLocal.ufrag)\""
-            var answer = TrickleFragment(iceUfrag: newLocal.ufrag, icePwd: newLocal.password, iceLite: true)
-            answer.sections = fragment.sections.map {
-                TrickleFragment.Section(mid: $0.mid, candidates: candidates(), endOfCandidates: true)
-            }
-            if answer.sections.isEmpty { answer.sections = [.init(mid: nil, candidates: candidates(), endOfCandidates: true)] }
             logger.info("ICE restart", metadata: ["session": "\(id)"])
-            return .success((.restarted(fragment: answer.serialized(), etag: resource.etag), (resource.peer, newRemote)))
+            return .success((.restarted(fragment: restart.answer.serialized(), etag: restart.etag), (peer, restart)))
         }.get()) ?? .failure(.serviceUnavailable("event loop unavailable"))
         let (result, restart) = try outcome.get()
-        if let (peer, newRemote) = restart {
+        if let (peer, restart) = restart {
             // The session itself lives on its own loop: restart ICE there before answering.
             try? await peer.eventLoop.submit { [transport] in
                 let oldUfrag = peer.session.localICECredentials.ufrag
                 let now = RuntimeClock.now()
-                peer.session.restartICE(local: newLocal, remote: newRemote, now: now)
+                peer.session.restartICE(local: restart.local, remote: restart.remote, now: now)
                 transport.rekey(peer, from: oldUfrag)
                 peer.pump(now: now)
             }.get()
@@ -148,8 +142,7 @@ public final class WebRTCEndpoint: @unchecked Sendable {
     /// Ends every session (shutdown).
     public func closeAll() async {
         let closing = (try? await transport.eventLoop.submit { [self] () -> [EventLoopFuture<Void>] in
-            defer { resources.removeAll() }
-            return resources.values.map { $0.close("gateway shutting down") }
+            resources.removeAll().map { $0.payload.close("gateway shutting down") }
         }.get()) ?? []
         for future in closing { try? await future.get() }
     }
@@ -163,27 +156,12 @@ public final class WebRTCEndpoint: @unchecked Sendable {
     }
 }
 
-/// One WHIP or WHEP session resource: the peer and what its adapter needs to end it.
-/// Confined to the transport's event loop; the peer itself lives on its own loop.
-final class SessionResource {
-    let id: String
-    let role: WebRTCEndpoint.Role
-    let pathName: String
+/// What the endpoint keeps with each session resource: the peer and how to end its adapter.
+/// Kept on the transport's event loop; the peer itself lives on its own loop.
+struct EndpointSession {
     let peer: WebRTCPeer
-    var etag: String
-    var remoteCredentials: ICECredentials
-    private let closeOnPeerLoop: @Sendable (String) -> Void
-
-    init(id: String, role: WebRTCEndpoint.Role, pathName: String, peer: WebRTCPeer, etag: String,
-         remoteCredentials: ICECredentials, close: @escaping @Sendable (String) -> Void) {
-        self.id = id
-        self.role = role
-        self.pathName = pathName
-        self.peer = peer
-        self.etag = etag
-        self.remoteCredentials = remoteCredentials
-        self.closeOnPeerLoop = close
-    }
+    /// Ends the adapter; runs on the peer's loop.
+    let closeOnPeerLoop: @Sendable (String) -> Void
 
     /// Ends the session on its peer's loop; the future completes once the adapter has closed.
     func close(_ reason: String) -> EventLoopFuture<Void> {

@@ -52,7 +52,8 @@ extension GatewayHTTP {
         let fragment = try await body(of: request, type: "application/trickle-ice-sdpfrag", what: "ICE fragment")
         let result: WebRTCEndpoint.PatchResult
         do {
-            result = try await gateway.webrtc.patch(id: id, role: role, ifMatch: request.headers[.ifMatch], fragmentText: fragment)
+            result = try await gateway.webrtc.patch(id: id, pathName: pathName, role: role, ifMatch: request.headers[.ifMatch],
+                                                 fragmentText: fragment)
         } catch {
             throw error.httpError
         }

@@ -49,7 +49,7 @@ public struct GatewayHTTP: Sendable {
                 let pathName = try context.parameters.require("path")
                 try authorize(request, path: pathName, role: role)
                 let id = try context.parameters.require("id")
-                do { try await gateway.webrtc.delete(id: id, role: role) } catch let error as WebRTCEndpointError {
+                do { try await gateway.webrtc.delete(id: id, pathName: pathName, role: role) } catch let error as WebRTCEndpointError {
                     throw error.httpError
                 }
                 return Response(status: .ok)

@@ -13,7 +13,7 @@ extension InteropSuite {
             "m=audio 5006 RTP/AVP 111", "a=rtpmap:111 opus/48000/2",
         ].joined(separator: "\n") + "\n"
 
-        @Test("400, 404, 406, 413, 415 and 503 with a one-line reason; 201 and DELETE for a good offer; CORS",
+        @Test("400, 404, 406, 413, 415 and 503 with a one-line reason; 201, PATCH and DELETE for a good offer; CORS",
               .requires(.root, .ip, .gateway, .curl), .timeLimit(.minutes(1)))
         func errorsAndCORS() async throws {
             let scope = try InteropScope()
@@ -79,8 +79,23 @@ extension InteropSuite {
             let location = try #require(created.header("Location"))
             let resource = try #require(URL(string: location, relativeTo: URL(string: gateway.url("/demo/whep"))))
                 .absoluteString
+            // The session answers only under its own path and role: elsewhere 404, and it lives on.
+            let etag = try #require(created.header("ETag"))
+            let fragmentType = ["Content-Type": "application/trickle-ice-sdpfrag", "If-Match": etag]
+            for elsewhere in [resource.replacingOccurrences(of: "/demo/whep/", with: "/idle/whep/"),
+                              resource.replacingOccurrences(of: "/demo/whep/", with: "/demo/whip/")] {
+                #expect(elsewhere != resource)
+                let patched = try await scope.http("PATCH", elsewhere, headers: fragmentType,
+                                                   body: Data("a=end-of-candidates\r\n".utf8))
+                expectError(patched, 404, "PATCH under another path or role")
+                expectError(try await scope.http("DELETE", elsewhere), 404, "DELETE under another path or role")
+            }
+            let trickled = try await scope.http("PATCH", resource, headers: fragmentType,
+                                                body: Data("a=end-of-candidates\r\n".utf8))
+            #expect(trickled.status == 204 && trickled.header("ETag") == etag, "\(trickled.status) \(trickled.body)")
             let deleted = try await scope.http("DELETE", resource)
             #expect(deleted.status == 200 || deleted.status == 204)
+            expectError(try await scope.http("DELETE", resource), 404, "second DELETE")
             #expect(gateway.process.isRunning)
         }
     }
