@@ -1,5 +1,6 @@
 import Foundation
 import RTCBase
+import Routing
 
 /// Where a path is sent as plain RTP (RFC 3550 over UDP, RTP/AVP profile of RFC 3551):
 /// `rtp://HOST:PORT[?ttl=N&sdp=FILE&video=PORT&audio=PORT&pt=N&vpt=N&apt=N]`.

@@ -162,14 +162,6 @@ public final class RTPIngestSource: @unchecked Sendable {
     }
 }
 
-/// Errors starting a source.
-public enum SourceError: Error, CustomStringConvertible {
-    case unusable(String)
-    public var description: String {
-        switch self { case .unusable(let reason): return reason }
-    }
-}
-
 /// Hands each received datagram's bytes to a closure (on the channel's event loop).
 final class DatagramReceiver: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>

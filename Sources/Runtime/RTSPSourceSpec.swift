@@ -1,4 +1,5 @@
 import RTSP
+import Routing
 
 /// An RTSP source: the camera URL (credentials kept out of every description), the transport
 /// preference and the on-demand settings. `description` is safe for logs, errors and API answers.

@@ -1,3 +1,4 @@
+import Routing
 @testable import Runtime
 import Testing
 
