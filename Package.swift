@@ -51,9 +51,12 @@ let package = Package(
         // routing
         .target(name: "Routing", dependencies: ["RTCBase", "RTP", "Codecs"], swiftSettings: strict),
 
+        // adapters (sans-IO): ingest machines
+        .target(name: "Ingest", dependencies: ["RTCBase", "SDP", "RTP", "Codecs", "RTSP", "Routing"], swiftSettings: strict),
+
         // runtime
         .target(name: "Runtime", dependencies: [
-            "RTCBase", "SDP", "RTP", "Codecs", "Containers", "STUN", "WebRTC", "Routing", "RTSP",
+            "RTCBase", "SDP", "RTP", "Codecs", "Containers", "STUN", "WebRTC", "Routing", "RTSP", "Ingest",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
@@ -78,7 +81,7 @@ let package = Package(
         .target(name: "WebRTCTestSupport", dependencies: ["RTCBase", "STUN", "ICE", "DTLS", "SRTP", "RTP", "WebRTC"],
                 swiftSettings: strict),
         .executableTarget(name: "RTCBridgeBenchmarks", dependencies: [
-            "RTCBase", "RTP", "SRTP", "DTLS", "ICE", "WebRTC", "Routing", "Runtime", "Codecs", "WebRTCTestSupport",
+            "RTCBase", "RTP", "SRTP", "DTLS", "ICE", "WebRTC", "Routing", "Ingest", "Runtime", "Codecs", "WebRTCTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
         ], path: "Benchmarks/RTCBridgeBenchmarks", swiftSettings: strict),
 
@@ -103,14 +106,15 @@ let package = Package(
         .testTarget(name: "DTLSTests", dependencies: ["DTLS", "SRTP", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "RoutingTests", dependencies: ["Routing", "RTP", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "WebRTCTests", dependencies: [
-            "WebRTC", "Routing", "RTP", "Codecs", "SDP", "TestSupport", "WebRTCTestSupport", "Runtime",
+            "WebRTC", "Routing", "RTP", "Codecs", "SDP", "TestSupport", "WebRTCTestSupport", "Ingest", "Runtime",
         ], swiftSettings: strict),
         .testTarget(name: "RuntimeTests", dependencies: [
-            "Runtime", "Routing", "RTP", "Codecs", "Containers", "RTCBase", "TestSupport",
+            "Runtime", "Ingest", "Routing", "RTP", "Codecs", "Containers", "RTCBase", "TestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "Routing"], swiftSettings: strict),
         .testTarget(name: "RTSPTests", dependencies: ["RTSP", "SDP", "RTP", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Runtime"], swiftSettings: strict),
         .testTarget(name: "InteropTests", dependencies: [], exclude: ["Scripts"], swiftSettings: strict),

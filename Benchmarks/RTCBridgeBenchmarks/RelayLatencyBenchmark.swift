@@ -1,5 +1,6 @@
 import Codecs
 import DTLS
+import Ingest
 import RTCBase
 import RTP
 import Routing

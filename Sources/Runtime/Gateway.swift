@@ -1,5 +1,6 @@
 import DTLS
 import Foundation
+import Ingest
 import Logging
 import NIOCore
 import NIOPosix

@@ -1,5 +1,6 @@
 import Codecs
 import Foundation
+import Ingest
 import Logging
 import NIOCore
 import NIOPosix

@@ -1,4 +1,5 @@
 import Codecs
+import Ingest
 import NIOCore
 import RTCBase
 import RTP

@@ -1,4 +1,5 @@
 import Codecs
+import Ingest
 import RTCBase
 import RTP
 import Routing
