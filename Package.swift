@@ -51,18 +51,20 @@ let package = Package(
         // routing
         .target(name: "Routing", dependencies: ["RTCBase", "RTP", "Codecs"], swiftSettings: strict),
 
-        // adapters (sans-IO): ingest machines
+        // adapters (sans-IO): ingest machines, pass-through egress machines
         .target(name: "Ingest", dependencies: ["RTCBase", "SDP", "RTP", "Codecs", "RTSP", "Routing"], swiftSettings: strict),
+        .target(name: "Egress", dependencies: ["RTCBase", "SDP", "RTP", "Codecs", "WebRTC", "RTSP", "Routing"],
+                swiftSettings: strict),
 
         // runtime
         .target(name: "Runtime", dependencies: [
-            "RTCBase", "SDP", "RTP", "Codecs", "Containers", "STUN", "WebRTC", "Routing", "RTSP", "Ingest",
+            "RTCBase", "SDP", "RTP", "Codecs", "Containers", "STUN", "WebRTC", "Routing", "RTSP", "Ingest", "Egress",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ], resources: [.copy("Demo")], swiftSettings: strict),
         .target(name: "Server", dependencies: [
-            "RTCBase", "SDP", "WebRTC", "Routing", "Runtime",
+            "RTCBase", "SDP", "WebRTC", "Routing", "Egress", "Runtime",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
@@ -81,7 +83,7 @@ let package = Package(
         .target(name: "WebRTCTestSupport", dependencies: ["RTCBase", "STUN", "ICE", "DTLS", "SRTP", "RTP", "WebRTC"],
                 swiftSettings: strict),
         .executableTarget(name: "RTCBridgeBenchmarks", dependencies: [
-            "RTCBase", "RTP", "SRTP", "DTLS", "ICE", "WebRTC", "Routing", "Ingest", "Runtime", "Codecs", "WebRTCTestSupport",
+            "RTCBase", "RTP", "SRTP", "DTLS", "ICE", "WebRTC", "Routing", "Ingest", "Egress", "Codecs", "WebRTCTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
         ], path: "Benchmarks/RTCBridgeBenchmarks", swiftSettings: strict),
 
@@ -106,14 +108,15 @@ let package = Package(
         .testTarget(name: "DTLSTests", dependencies: ["DTLS", "SRTP", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "RoutingTests", dependencies: ["Routing", "RTP", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "WebRTCTests", dependencies: [
-            "WebRTC", "Routing", "RTP", "Codecs", "SDP", "TestSupport", "WebRTCTestSupport", "Ingest", "Runtime",
+            "WebRTC", "Routing", "RTP", "Codecs", "SDP", "TestSupport", "WebRTCTestSupport", "Ingest", "Egress",
         ], swiftSettings: strict),
         .testTarget(name: "RuntimeTests", dependencies: [
-            "Runtime", "Ingest", "Routing", "RTP", "Codecs", "Containers", "RTCBase", "TestSupport",
+            "Runtime", "Ingest", "Egress", "Routing", "RTP", "Codecs", "Containers", "RTCBase", "TestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
+        .testTarget(name: "EgressTests", dependencies: ["Egress", "Routing", "RTP", "RTCBase"], swiftSettings: strict),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "Routing"], swiftSettings: strict),
         .testTarget(name: "RTSPTests", dependencies: ["RTSP", "SDP", "RTP", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Runtime"], swiftSettings: strict),

@@ -1,11 +1,11 @@
 import DTLS
+import Egress
 import SRTP
 import ICE
 import NIOCore
 import RTCBase
 import RTP
 import Routing
-import Runtime
 import WebRTC
 import WebRTCTestSupport
 

@@ -1,4 +1,5 @@
 import DTLS
+import Egress
 import Foundation
 import Ingest
 import Logging

@@ -1,4 +1,5 @@
 import Codecs
+import Egress
 import Ingest
 import NIOCore
 import RTCBase

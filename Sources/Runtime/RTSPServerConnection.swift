@@ -1,3 +1,4 @@
+import Egress
 import Ingest
 import Logging
 import NIOCore

@@ -1,5 +1,5 @@
+@testable import Egress
 import Routing
-@testable import Runtime
 import Testing
 
 /// `--forward NAME=rtp://…` parsing: defaults, options, multicast TTL, IPv6, and clear errors.
