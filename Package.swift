@@ -51,20 +51,21 @@ let package = Package(
         // routing
         .target(name: "Routing", dependencies: ["RTCBase", "RTP", "Codecs"], swiftSettings: strict),
 
-        // adapters (sans-IO): ingest machines, pass-through egress machines
+        // adapters (sans-IO): ingest machines, pass-through egress machines, recording muxers
         .target(name: "Ingest", dependencies: ["RTCBase", "SDP", "RTP", "Codecs", "RTSP", "Routing"], swiftSettings: strict),
         .target(name: "Egress", dependencies: ["RTCBase", "SDP", "RTP", "Codecs", "WebRTC", "RTSP", "Routing"],
                 swiftSettings: strict),
+        .target(name: "Recording", dependencies: ["RTCBase", "Codecs", "Containers", "Routing"], swiftSettings: strict),
 
         // runtime
         .target(name: "Runtime", dependencies: [
-            "RTCBase", "SDP", "RTP", "Codecs", "Containers", "STUN", "WebRTC", "Routing", "RTSP", "Ingest", "Egress",
+            "RTCBase", "SDP", "RTP", "Codecs", "Containers", "STUN", "WebRTC", "Routing", "RTSP", "Ingest", "Egress", "Recording",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ], resources: [.copy("Demo")], swiftSettings: strict),
         .target(name: "Server", dependencies: [
-            "RTCBase", "SDP", "WebRTC", "Routing", "Egress", "Runtime",
+            "RTCBase", "SDP", "WebRTC", "Routing", "Egress", "Recording", "Runtime",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
@@ -111,12 +112,15 @@ let package = Package(
             "WebRTC", "Routing", "RTP", "Codecs", "SDP", "TestSupport", "WebRTCTestSupport", "Ingest", "Egress",
         ], swiftSettings: strict),
         .testTarget(name: "RuntimeTests", dependencies: [
-            "Runtime", "Ingest", "Egress", "Routing", "RTP", "Codecs", "Containers", "RTCBase", "TestSupport",
+            "Runtime", "Ingest", "Egress", "Recording", "Routing", "RTP", "Codecs", "Containers", "RTCBase", "TestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         .testTarget(name: "EgressTests", dependencies: ["Egress", "Routing", "RTP", "RTCBase"], swiftSettings: strict),
+        .testTarget(name: "RecordingTests", dependencies: [
+            "Recording", "Routing", "RTP", "Codecs", "Containers", "RTCBase", "TestSupport",
+        ], swiftSettings: strict),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "Routing"], swiftSettings: strict),
         .testTarget(name: "RTSPTests", dependencies: ["RTSP", "SDP", "RTP", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Runtime"], swiftSettings: strict),

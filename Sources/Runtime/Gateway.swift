@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import RTCBase
+import Recording
 import Routing
 
 /// Where a path's media comes from.
