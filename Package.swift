@@ -1,6 +1,8 @@
 // swift-tools-version:6.1
 // RTCBridge — a protocol-bridging media gateway. Layers follow ARCHITECTURE (house plan):
-// C → wire → engines → protocols → routing → runtime → app. Dependencies point down only.
+// C → wire → engines → protocols → routing → adapters (Ingest, Egress, Recording; sans-IO) →
+// runtime → app. Targets are listed bottom-up and depend only on targets above them; each
+// declares exactly the modules it imports (scripts/check-imports.py checks both).
 import PackageDescription
 
 let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
@@ -31,7 +33,7 @@ let package = Package(
         .target(name: "RTCBase", swiftSettings: strict),
 
         // wire
-        .target(name: "SDP", dependencies: ["RTCBase"], swiftSettings: strict),
+        .target(name: "SDP", swiftSettings: strict),
         .target(name: "STUN", dependencies: ["RTCBase", "CRTCShim"], swiftSettings: strict),
         .target(name: "RTP", dependencies: ["RTCBase"], swiftSettings: strict,
                 linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))]),   // NTP time math without Foundation
@@ -40,28 +42,34 @@ let package = Package(
 
         // engines
         .target(name: "ICE", dependencies: ["RTCBase", "STUN"], swiftSettings: strict),
+        .target(name: "SRTP", dependencies: ["CSRTP"], swiftSettings: strict),
         .target(name: "DTLS", dependencies: ["RTCBase", "COpenSSL", "CRTCShim", "SRTP"], swiftSettings: strict),
-        .target(name: "SRTP", dependencies: ["RTCBase", "CSRTP"], swiftSettings: strict),
 
         // protocols
-        .target(name: "WebRTC", dependencies: ["RTCBase", "SDP", "STUN", "ICE", "DTLS", "SRTP", "RTP", "Codecs"],
-                swiftSettings: strict),
-
-        .target(name: "RTSP", dependencies: ["RTCBase", "SDP", "RTP", "COpenSSL"], swiftSettings: strict),
+        .target(name: "WebRTC", dependencies: ["RTCBase", "STUN", "RTP", "ICE", "DTLS", "SRTP"], swiftSettings: strict),
+        .target(name: "RTSP", dependencies: ["RTCBase", "SDP", "COpenSSL"], swiftSettings: strict),
         .target(name: "WHIP", dependencies: ["SDP", "ICE"], swiftSettings: strict),
 
         // routing
-        .target(name: "Routing", dependencies: ["RTCBase", "RTP", "Codecs"], swiftSettings: strict),
+        .target(name: "Routing", dependencies: ["RTCBase", "RTP"], swiftSettings: strict),
 
-        // runtime
+        // adapters (sans-IO, on virtual time): ingest machines, pass-through egress machines, recording muxers
+        .target(name: "Ingest", dependencies: ["RTCBase", "SDP", "RTP", "Codecs", "RTSP", "Routing"], swiftSettings: strict),
+        .target(name: "Egress", dependencies: ["RTCBase", "SDP", "RTP", "Codecs", "WebRTC", "RTSP", "Routing"],
+                swiftSettings: strict),
+        .target(name: "Recording", dependencies: ["RTCBase", "Codecs", "Containers", "Routing"], swiftSettings: strict),
+
+        // runtime: SwiftNIO drivers for the adapters, and the Hummingbird server
         .target(name: "Runtime", dependencies: [
-            "RTCBase", "SDP", "RTP", "Codecs", "Containers", "STUN", "WebRTC", "Routing", "RTSP", "WHIP", "CUDPBatch",
+            "RTCBase", "SDP", "RTP", "Codecs", "Containers", "ICE", "DTLS", "WebRTC", "RTSP", "Routing",
+            "WHIP", "Ingest", "Egress", "Recording", "CUDPBatch",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ], resources: [.copy("Demo")], swiftSettings: strict),
         .target(name: "Server", dependencies: [
-            "RTCBase", "SDP", "WebRTC", "Routing", "Runtime",
+            "Routing", "Egress", "Recording", "Runtime",
+            .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
@@ -70,17 +78,19 @@ let package = Package(
 
         // app
         .executableTarget(name: "rtcbridge", dependencies: [
-            "Server", "Runtime",
+            "Runtime", "Server",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
 
         // test support and benchmarks
         .target(name: "TestSupport", dependencies: ["RTCBase"], swiftSettings: strict),
-        .target(name: "WebRTCTestSupport", dependencies: ["RTCBase", "STUN", "ICE", "DTLS", "SRTP", "RTP", "WebRTC"],
+        .target(name: "WebRTCTestSupport", dependencies: ["RTCBase", "STUN", "RTP", "ICE", "DTLS", "SRTP", "WebRTC"],
                 swiftSettings: strict),
         .executableTarget(name: "RTCBridgeBenchmarks", dependencies: [
-            "RTCBase", "RTP", "SRTP", "DTLS", "ICE", "WebRTC", "Routing", "Runtime", "Codecs", "WebRTCTestSupport",
+            "RTCBase", "SDP", "RTP", "Codecs", "ICE", "SRTP", "DTLS", "WebRTC", "Routing", "Ingest", "Egress",
+            "WebRTCTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
         ], path: "Benchmarks/RTCBridgeBenchmarks", swiftSettings: strict),
 
@@ -94,32 +104,39 @@ let package = Package(
                           swiftSettings: strict),
         .executableTarget(name: "FuzzRTP", dependencies: ["RTCBase", "RTP"], path: "Fuzz/FuzzRTP", swiftSettings: strict),
         .executableTarget(name: "FuzzCodecs", dependencies: ["Codecs"], path: "Fuzz/FuzzCodecs", swiftSettings: strict),
-        .executableTarget(name: "FuzzContainers", dependencies: ["Containers", "Codecs"], path: "Fuzz/FuzzContainers",
+        .executableTarget(name: "FuzzContainers", dependencies: ["Codecs", "Containers"], path: "Fuzz/FuzzContainers",
                           swiftSettings: strict),
 
         // tests
         .testTarget(name: "RTCBaseTests", dependencies: ["RTCBase"], swiftSettings: strict),
         .testTarget(name: "SDPTests", dependencies: ["SDP"], resources: [.copy("Vectors")], swiftSettings: strict),
-        .testTarget(name: "STUNTests", dependencies: ["STUN"], swiftSettings: strict),
-        .testTarget(name: "RTPTests", dependencies: ["RTP"], swiftSettings: strict),
+        .testTarget(name: "STUNTests", dependencies: ["RTCBase", "STUN"], swiftSettings: strict),
+        .testTarget(name: "RTPTests", dependencies: ["RTCBase", "RTP"], swiftSettings: strict),
         .testTarget(name: "CodecsTests", dependencies: ["Codecs", "TestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
-        .testTarget(name: "ContainersTests", dependencies: ["Containers", "Codecs", "TestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
-        .testTarget(name: "ICETests", dependencies: ["ICE", "STUN", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "DTLSTests", dependencies: ["DTLS", "SRTP", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "RoutingTests", dependencies: ["Routing", "RTP", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "ContainersTests", dependencies: ["RTCBase", "Codecs", "Containers", "TestSupport"],
+                    exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "ICETests", dependencies: ["RTCBase", "STUN", "ICE"], swiftSettings: strict),
+        .testTarget(name: "DTLSTests", dependencies: ["RTCBase", "SRTP", "DTLS"], swiftSettings: strict),
         .testTarget(name: "WebRTCTests", dependencies: [
-            "WebRTC", "Routing", "RTP", "Codecs", "SDP", "TestSupport", "WebRTCTestSupport", "Runtime",
+            "RTCBase", "RTP", "Codecs", "ICE", "SRTP", "DTLS", "WebRTC", "Routing", "Ingest", "Egress",
+            "TestSupport", "WebRTCTestSupport",
+        ], swiftSettings: strict),
+        .testTarget(name: "RTSPTests", dependencies: ["RTCBase", "SDP", "RTSP", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "RoutingTests", dependencies: ["RTCBase", "RTP", "Routing", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "IngestTests", dependencies: ["Routing", "Ingest"], swiftSettings: strict),
+        .testTarget(name: "EgressTests", dependencies: ["RTCBase", "RTP", "Routing", "Egress"], swiftSettings: strict),
+        .testTarget(name: "RecordingTests", dependencies: [
+            "RTCBase", "RTP", "Codecs", "Containers", "Routing", "Recording", "TestSupport",
         ], swiftSettings: strict),
         .testTarget(name: "RuntimeTests", dependencies: [
-            "Runtime", "Routing", "RTP", "Codecs", "Containers", "RTCBase", "TestSupport",
+            "RTCBase", "RTP", "Codecs", "Routing", "Ingest", "Egress", "Recording", "Runtime", "TestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         .testTarget(name: "WHIPTests", dependencies: ["WHIP", "SDP", "ICE"], swiftSettings: strict),
-        .testTarget(name: "RTSPTests", dependencies: ["RTSP", "SDP", "RTP", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "Runtime"], swiftSettings: strict),
+        .testTarget(name: "ServerTests", dependencies: ["Runtime", "Server"], swiftSettings: strict),
         .testTarget(name: "InteropTests", dependencies: [], exclude: ["Scripts"], swiftSettings: strict),
     ]
 )

@@ -14,6 +14,7 @@ if ! command -v swift >/dev/null && [[ -x /opt/swift/usr/bin/swift ]]; then
 fi
 
 ./scripts/install-deps.sh --test
+./scripts/check-imports.py   # Package.swift declares exactly what each target imports; fails fast
 swift build --build-tests
 
 log=$(mktemp "${TMPDIR:-/tmp}/rtcbridge-test.XXXXXX")

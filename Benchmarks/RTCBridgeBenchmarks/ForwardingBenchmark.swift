@@ -1,10 +1,10 @@
 import DTLS
+import Egress
 import SRTP
 import ICE
 import RTCBase
 import RTP
 import Routing
-import Runtime
 import WebRTC
 import WebRTCTestSupport
 

@@ -1,8 +1,8 @@
+import Egress
 import NIOCore
 import RTCBase
 import RTP
 import Routing
-import Runtime
 
 /// RTSP server fan-out per reader packet, as `RTSPServerConnection` runs it for TCP-interleaved
 /// readers: a media unit from the path → each reader's `RTSPServerPlayback` (track lookup,

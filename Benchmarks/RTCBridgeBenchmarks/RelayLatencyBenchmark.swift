@@ -1,9 +1,10 @@
 import Codecs
 import DTLS
+import Egress
+import Ingest
 import RTCBase
 import RTP
 import Routing
-import Runtime
 import SRTP
 import WebRTC
 import WebRTCTestSupport

@@ -1,4 +1,5 @@
 import RTSP
+import Routing
 
 /// Where the RTSP server listens, its UDP media ports, and who may read or publish which path.
 public struct RTSPServerSettings: Sendable, Equatable {

@@ -1,3 +1,5 @@
+import Ingest
+
 // Pulling RTSP cameras (issue #4): `RTSPSourceSpec` says what to pull, `RTSPSource` pulls it.
 
 extension Gateway {

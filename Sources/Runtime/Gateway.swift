@@ -1,9 +1,12 @@
 import DTLS
+import Egress
 import Foundation
+import Ingest
 import Logging
 import NIOCore
 import NIOPosix
 import RTCBase
+import Recording
 import Routing
 
 /// Where a path's media comes from.

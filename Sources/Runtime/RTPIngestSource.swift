@@ -1,5 +1,6 @@
 import Codecs
 import Foundation
+import Ingest
 import Logging
 import NIOCore
 import NIOPosix
@@ -159,14 +160,6 @@ public final class RTPIngestSource: @unchecked Sendable {
             return "0.0.0.0"   // multicast: bind the port on all addresses
         }
         return address
-    }
-}
-
-/// Errors starting a source.
-public enum SourceError: Error, CustomStringConvertible {
-    case unusable(String)
-    public var description: String {
-        switch self { case .unusable(let reason): return reason }
     }
 }
 

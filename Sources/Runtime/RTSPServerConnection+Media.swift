@@ -1,4 +1,6 @@
 import Codecs
+import Egress
+import Ingest
 import NIOCore
 import RTCBase
 import RTP

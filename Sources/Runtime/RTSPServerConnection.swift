@@ -1,3 +1,5 @@
+import Egress
+import Ingest
 import Logging
 import NIOCore
 import RTCBase

@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import RTCBase
+import Recording
 import Routing
 
 /// Records one path to segment files `<root>/<path>/<yyyy-MM-dd_HH-mm-ss>-<n>.<ext>`.

@@ -5,6 +5,7 @@ import Darwin
 #endif
 import NIOCore
 import NIOPosix
+import Recording
 import Synchronization
 
 /// What happened to a file job, reported back on the event loop.

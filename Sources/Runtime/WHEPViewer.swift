@@ -1,3 +1,4 @@
+import Egress
 import Logging
 import NIOCore
 import RTCBase

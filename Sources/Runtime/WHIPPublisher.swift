@@ -1,4 +1,5 @@
 import Codecs
+import Ingest
 import Logging
 import NIOCore
 import RTCBase

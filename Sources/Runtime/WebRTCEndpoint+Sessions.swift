@@ -1,4 +1,5 @@
 import DTLS
+import Egress
 import ICE
 import Logging
 import NIOCore

@@ -1,4 +1,6 @@
+import Egress
 import Foundation
+import Recording
 import Runtime
 
 /// What `rtcbridge serve` was given on the command line; `resolve()` merges it with the YAML

@@ -3,12 +3,11 @@ import Logging
 import NIOCore
 import NIOPosix
 import RTCBase
+import Recording
 import Routing
 @testable import Runtime
 import Testing
 import TestSupport
-
-typealias RecordingProbe = FFprobe
 
 /// Recording a live path in real time: the demo clip recorded for ~3 s is a playable fMP4 of the
 /// right length; an unwritable destination is reported while viewers keep receiving.
@@ -16,9 +15,9 @@ typealias RecordingProbe = FFprobe
     let group = MultiThreadedEventLoopGroup.singleton
     let logger = Logger(label: "recording-test")
 
-    @Test(.enabled(if: RecordingProbe.isAvailable, "ffprobe is not installed"))
+    @Test(.enabled(if: FFprobe.isAvailable, "ffprobe is not installed"))
     func recordsTheDemoClipAsPlayableMP4() async throws {
-        let root = try RecordingSpecTests.temporaryDirectory()
+        let root = try TemporaryDirectory.make(prefix: "rtcbridge-rec")
         defer { try? FileManager.default.removeItem(at: root) }
         let router = Router(limits: RoutingLimits(), clock: { RuntimeClock.now() })
         // The recorder comes first: the path has no source yet.
@@ -32,7 +31,7 @@ typealias RecordingProbe = FFprobe
         // Playable while being written: the first fragments are on disk after ~1 s.
         try await Task.sleep(for: .milliseconds(1800))
         let partial = try #require(await recorder.stats().files.first)
-        #expect(try RecordingProbe.streams(ofFile: partial).map(\.codec_name) == ["h264", "opus"])
+        #expect(try FFprobe.streams(ofFile: partial).map(\.codec_name) == ["h264", "opus"])
 
         try await Task.sleep(until: started + .seconds(3))
         await recorder.stop()
@@ -45,7 +44,7 @@ typealias RecordingProbe = FFprobe
         let name = URL(fileURLWithPath: file).lastPathComponent
         #expect(file.hasPrefix(root.path + "/live/cam/"))
         #expect(name.wholeMatch(of: /\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}-1\.mp4/) != nil, "\(name)")
-        let streams = try RecordingProbe.streams(ofFile: file)
+        let streams = try FFprobe.streams(ofFile: file)
         #expect(streams.map(\.codec_name) == ["h264", "opus"])
         #expect(streams.first?.width == 640 && streams.first?.height == 360)
         let expected = Double(recorded.components.seconds) + Double(recorded.components.attoseconds) / 1e18
@@ -56,7 +55,7 @@ typealias RecordingProbe = FFprobe
     }
 
     @Test func unwritableDirectoryIsReportedAndViewersKeepReceiving() async throws {
-        let root = try RecordingSpecTests.temporaryDirectory()
+        let root = try TemporaryDirectory.make(prefix: "rtcbridge-rec")
         defer { try? FileManager.default.removeItem(at: root) }
         // A file where the path's directory should be: every segment open fails with ENOTDIR.
         #expect(FileManager.default.createFile(atPath: root.appendingPathComponent("cam").path, contents: Data([1])))
@@ -89,8 +88,8 @@ typealias RecordingProbe = FFprobe
     }
 
     @Test func symbolicLinkOutOfTheRootIsNeverWrittenThrough() async throws {
-        let root = try RecordingSpecTests.temporaryDirectory()
-        let outside = try RecordingSpecTests.temporaryDirectory()
+        let root = try TemporaryDirectory.make(prefix: "rtcbridge-rec")
+        let outside = try TemporaryDirectory.make(prefix: "rtcbridge-rec")
         defer { try? FileManager.default.removeItem(at: root); try? FileManager.default.removeItem(at: outside) }
         try FileManager.default.createSymbolicLink(at: root.appendingPathComponent("evil"), withDestinationURL: outside)
         let router = Router(limits: RoutingLimits(), clock: { RuntimeClock.now() })

@@ -1,9 +1,10 @@
 import Codecs
+import Egress
+import Ingest
 import RTCBase
 import RTP
 import Routing
 import Synchronization
-@testable import Runtime
 import Testing
 import WebRTC
 import WebRTCTestSupport

@@ -2,8 +2,8 @@ import Codecs
 import Foundation
 import RTCBase
 import RTP
+@testable import Recording
 import Routing
-@testable import Runtime
 import Testing
 
 /// The sans-IO side of recording: reader events in, segment and fragment outputs out.

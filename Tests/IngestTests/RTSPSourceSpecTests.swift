@@ -1,4 +1,5 @@
-@testable import Runtime
+@testable import Ingest
+import Routing
 import Testing
 
 /// `RTSPSourceSpec`: URL parsing, YAML options, and redaction of the camera password.
@@ -15,14 +16,6 @@ import Testing
         #expect(spec.closeAfter == .seconds(10))
         #expect(spec.description == "rtsp://admin:***@camera.example:8554/stream1?channel=2")
         #expect(!spec.description.contains("s3cr"))
-        #expect(SourceSpec.rtsp(spec).description == spec.description)
-    }
-
-    @Test func sourceSpecRoutesRTSPURLs() throws {
-        let source = try SourceSpec(parsing: "rtsp://user:hunter2@10.0.0.5/live")
-        guard case .rtsp(let spec) = source else { Issue.record("not an rtsp source: \(source)"); return }
-        #expect(spec.url.effectivePort == 554)
-        #expect(!source.description.contains("hunter2"))
     }
 
     @Test func rejectsMalformedURLsWithoutEchoingThem() {
@@ -112,11 +105,5 @@ import Testing
         var generator = ConstantGenerator(value: 1 << 63)
         for _ in 0..<100 { _ = backoff.nextDelay(using: &generator) }
         #expect(backoff.nextDelay(using: &generator) == .seconds(30))
-    }
-
-    @Test func logFormatRoundsToTenths() {
-        #expect(RTSPSource.seconds(.milliseconds(1149)) == "1.1")
-        #expect(RTSPSource.seconds(.milliseconds(1150)) == "1.2")
-        #expect(RTSPSource.seconds(.seconds(30)) == "30.0")
     }
 }

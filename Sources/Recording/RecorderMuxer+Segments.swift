@@ -54,7 +54,7 @@ extension RecorderMuxer {
 
     /// Ends the current segment: the last samples get the previous duration, everything buffered
     /// is handed out, and the IVF length field is patched.
-    mutating func finishSegment() -> [RecorderOutput] {
+    public mutating func finishSegment() -> [RecorderOutput] {
         guard segment != nil else { return [] }
         var out: [RecorderOutput] = []
         var patch: RecorderPatch?

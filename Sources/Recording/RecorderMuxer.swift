@@ -5,16 +5,16 @@ import Routing
 
 /// What the file side does for the muxer: open a segment file with its header, append bytes,
 /// finish it (optionally patching the header, e.g. the IVF length).
-enum RecorderOutput: Sendable, Equatable {
+public enum RecorderOutput: Sendable, Equatable {
     case startSegment(index: Int, header: [UInt8])
     case append([UInt8])
     case finishSegment(patch: RecorderPatch?)
 }
 
 /// Bytes to overwrite at an offset of a finished file.
-struct RecorderPatch: Sendable, Equatable {
-    var offset: Int
-    var bytes: [UInt8]
+public struct RecorderPatch: Sendable, Equatable {
+    public var offset: Int
+    public var bytes: [UInt8]
 }
 
 /// Turns a path reader's events into container bytes (sans-IO: no files, no clocks; the runtime
@@ -24,7 +24,7 @@ struct RecorderPatch: Sendable, Equatable {
 /// Recorded: one video and one audio track the format can carry; other tracks are ignored.
 /// MP4 carries H.264, H.265, VP8, VP9, AV1, Opus and AAC (`mpeg4-generic` with `config=`);
 /// IVF VP8, VP9 and AV1; Ogg Opus.
-struct RecorderMuxer {
+public struct RecorderMuxer {
     struct Track {
         var info: TrackInfo
         var format: CodecDescriptor.Format
@@ -77,19 +77,19 @@ struct RecorderMuxer {
     var segment: Segment?
     var segmentCount = 0
     /// Set by the runtime after a write error: the next lead keyframe starts a new file.
-    var newSegmentRequested = false
+    public var newSegmentRequested = false
     /// Tracks of the current publisher that this format cannot record, for the log.
-    private(set) var ignoredTracks: [String] = []
-    private(set) var unitsSkipped = 0
-    private(set) var muxErrors = 0
+    public private(set) var ignoredTracks: [String] = []
+    public private(set) var unitsSkipped = 0
+    public private(set) var muxErrors = 0
     private(set) var lastMuxError: String?
 
-    init(format: RecordingFormat, segmentDuration: Duration) {
+    public init(format: RecordingFormat, segmentDuration: Duration) {
         self.format = format
         self.segmentDuration = segmentDuration
     }
 
-    mutating func handle(_ event: ReaderEvent) -> [RecorderOutput] {
+    public mutating func handle(_ event: ReaderEvent) -> [RecorderOutput] {
         switch event {
         case .tracks(let infos, _):
             let out = finishSegment()
@@ -112,7 +112,7 @@ struct RecorderMuxer {
     }
 
     /// Hands out what is buffered: an MP4 fragment, IVF frames, closed Ogg pages.
-    mutating func flush() -> [RecorderOutput] {
+    public mutating func flush() -> [RecorderOutput] {
         guard segment != nil else { return [] }
         switch format {
         case .mp4:

@@ -8,16 +8,16 @@ import SDP
 /// groups packets into media units, follows the sender's SSRC, and prepares the first keyframe
 /// for WebRTC viewers (H.264: SPS/PPS from `sprop-parameter-sets` when the stream carries none
 /// in-band, RFC 6184 §8.1; `profile-level-id` learnt from the SPS when the SDP has none).
-struct IngestTrack {
-    var info: TrackInfo
+public struct IngestTrack {
+    public var info: TrackInfo
     var assembler: RTPUnitAssembler
-    var sourceSSRC: UInt32?
+    public var sourceSSRC: UInt32?
     var sawKeyframe = false
     var spropNALUnits: [[UInt8]] = []
     var packetsIn = 0
-    var malformed = 0
+    public var malformed = 0
 
-    init(info: TrackInfo) {
+    public init(info: TrackInfo) {
         self.info = info
         let codec = CodecRegistry.descriptor(forEncodingName: info.encodingName)
         assembler = RTPUnitAssembler(trackID: info.id, isVideo: info.kind == .video, codec: codec)
@@ -25,11 +25,11 @@ struct IngestTrack {
     }
 
     /// Audio is always ready; video once its first keyframe went by (a publisher attaches then).
-    var isReady: Bool { info.kind != .video || sawKeyframe }
+    public var isReady: Bool { info.kind != .video || sawKeyframe }
 
     /// Feeds one packet already parsed; returns the units it completes, keyframes prepared.
     /// `ssrcChanged` is true when a known sender switched SSRC (e.g. the encoder restarted).
-    mutating func receive(_ packet: RTPPacket, arrival: Instant) -> (units: [MediaUnit], ssrcChanged: Bool) {
+    public mutating func receive(_ packet: RTPPacket, arrival: Instant) -> (units: [MediaUnit], ssrcChanged: Bool) {
         packetsIn += 1
         var ssrcChanged = false
         if sourceSSRC != packet.ssrc {
@@ -59,7 +59,7 @@ struct IngestTrack {
 
     /// The track an SDP media section describes (its first format), with `id`; nil for sections
     /// that are neither audio nor video. Static payload types without `a=rtpmap` use RFC 3551.
-    static func trackInfo(id: Int, media: MediaDescription) throws -> TrackInfo? {
+    public static func trackInfo(id: Int, media: MediaDescription) throws -> TrackInfo? {
         let kind: TrackKind
         switch media.kind {
         case .video: kind = .video

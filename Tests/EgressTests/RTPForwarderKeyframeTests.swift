@@ -1,6 +1,6 @@
+@testable import Egress
 import RTCBase
 import Routing
-@testable import Runtime
 import Testing
 
 /// A source that sends keyframes only on request (a WebRTC publisher) still lets a plain RTP

@@ -1,6 +1,7 @@
 import Foundation
+@testable import Recording
 import Routing
-@testable import Runtime
+import TestSupport
 import Testing
 
 /// `--record` parsing and the path-name → directory mapping that keeps recordings under their root.
@@ -31,9 +32,7 @@ import Testing
     }
 
     static func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("rtcbridge-rec-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
+        try TemporaryDirectory.make(prefix: "rtcbridge-rec")
     }
 
     @Test func createsDirectoriesWith0755UnderTheRoot() throws {

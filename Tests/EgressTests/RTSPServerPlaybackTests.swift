@@ -1,7 +1,7 @@
+@testable import Egress
 import RTCBase
 import RTP
 import Routing
-@testable import Runtime
 import Testing
 
 /// `RTSPServerPlayback` (sans-IO): interleaved framing (RFC 2326 §10.12), continuous numbering

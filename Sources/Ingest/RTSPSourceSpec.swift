@@ -1,4 +1,5 @@
 import RTSP
+import Routing
 
 /// An RTSP source: the camera URL (credentials kept out of every description), the transport
 /// preference and the on-demand settings. `description` is safe for logs, errors and API answers.
@@ -75,13 +76,13 @@ public struct RTSPSourceSpec: Sendable, Equatable, CustomStringConvertible {
         return .nanoseconds(value * scale)
     }
 
-    static func format(_ duration: Duration) -> String {
+    public static func format(_ duration: Duration) -> String {
         let (seconds, attoseconds) = duration.components
         if attoseconds == 0 { return "\(seconds)s" }
         return "\(seconds * 1000 + attoseconds / 1_000_000_000_000_000)ms"
     }
 
-    static func name(of transport: RTSPTransportPreference) -> String {
+    public static func name(of transport: RTSPTransportPreference) -> String {
         switch transport {
         case .udp: "udp"
         case .tcp: "tcp"

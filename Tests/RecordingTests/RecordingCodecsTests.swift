@@ -3,8 +3,8 @@ import Containers
 import Foundation
 import RTCBase
 import RTP
+@testable import Recording
 import Routing
-@testable import Runtime
 import Testing
 import TestSupport
 
@@ -50,7 +50,7 @@ import TestSupport
         let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw RecordingProbe.Failed(description: "\(executable) failed: \(errors)")
+            throw FFprobe.Failed(description: "\(executable) failed: \(errors)")
         }
         return String(decoding: data, as: UTF8.self) + errors
     }
@@ -232,7 +232,7 @@ import TestSupport
     }
 
     static func probe(_ bytes: [UInt8], fileExtension: String, in directory: URL,
-                      decodeCheck: Bool = true) throws -> [RecordingProbe.Stream] {
+                      decodeCheck: Bool = true) throws -> [FFprobe.Stream] {
         let url = directory.appendingPathComponent("recording.\(fileExtension)")
         try Data(bytes).write(to: url)
         if let ffmpeg, decodeCheck {
@@ -240,10 +240,10 @@ import TestSupport
             let complaints = try run(ffmpeg, ["-v", "error", "-i", url.path, "-f", "null", "-"])
             #expect(complaints.isEmpty, "\(complaints)")
         }
-        return try RecordingProbe.streams(ofFile: url.path)
+        return try FFprobe.streams(ofFile: url.path)
     }
 
-    @Test(.enabled(if: RecordingProbe.isAvailable, "ffprobe is not installed"), arguments: [
+    @Test(.enabled(if: FFprobe.isAvailable, "ffprobe is not installed"), arguments: [
         ("H265", "hevc"), ("VP9", "vp9"), ("AV1", "av1"),
     ])
     func recordsVideoAndOpusAsPlayableMP4(encodingName: String, probeName: String) throws {
@@ -264,7 +264,7 @@ import TestSupport
         }
     }
 
-    @Test(.enabled(if: RecordingProbe.isAvailable, "ffprobe is not installed"), arguments: [("VP9", "vp9"), ("AV1", "av1")])
+    @Test(.enabled(if: FFprobe.isAvailable, "ffprobe is not installed"), arguments: [("VP9", "vp9"), ("AV1", "av1")])
     func ivfStillRecordsVP9AndAV1WithTheirSize(encodingName: String, probeName: String) throws {
         let directory = try RecordingSpecTests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -8,9 +8,9 @@ import SDP
 /// in the path's order, with the source's payload type, `a=rtpmap` and `a=fmtp`. H.264 sections
 /// carry `sprop-parameter-sets` and `profile-level-id` (RFC 6184 §8.1) from the newest cached
 /// keyframe when the stream has SPS/PPS in-band. `RTSPServerSession` adds the control URLs.
-enum RTSPServerDescription {
+public enum RTSPServerDescription {
     /// The description of `tracks`; `cachedGOP` is the path's GOP cache (for H.264 parameter sets).
-    static func make(pathName: String, tracks: [TrackInfo], cachedGOP: [MediaUnit], sessionID: UInt64) -> SessionDescription {
+    public static func make(pathName: String, tracks: [TrackInfo], cachedGOP: [MediaUnit], sessionID: UInt64) -> SessionDescription {
         let media = tracks.map { track in
             let name = track.encodingName
             let channels = name.lowercased() == "opus" ? 2 : track.channels

@@ -32,11 +32,11 @@ public enum RecordingError: Error, Equatable, Sendable, CustomStringConvertible 
 /// opened relative to their parent with O_NOFOLLOW, so a symbolic link anywhere below the root
 /// is refused, even one placed there while recording runs; the resolved path is also checked to
 /// lie under the root's real path.
-enum RecorderDirectory {
+public enum RecorderDirectory {
     static let maxNameBytes = 255
 
     /// The directory components for `pathName`, or a reason it is refused.
-    static func components(forPathName name: String) throws(RecordingError) -> [String] {
+    public static func components(forPathName name: String) throws(RecordingError) -> [String] {
         func fail(_ reason: String) -> RecordingError { .invalidPathName(name, reason: reason) }
         let bytes = Array(name.utf8)
         guard !bytes.isEmpty else { throw fail("empty") }
@@ -67,7 +67,7 @@ enum RecorderDirectory {
 
     /// Opens (creating as needed) `root/components...` and returns its file descriptor. Blocking:
     /// call it off the event loop.
-    static func openDirectory(root: String, components: [String]) throws(RecordingError) -> Int32 {
+    public static func openDirectory(root: String, components: [String]) throws(RecordingError) -> Int32 {
         guard let realRoot = realPath(root) else {
             let code = errno
             throw code == ENOENT ? .rootMissing(root) : .system(operation: "resolve", path: root, errno: code)

@@ -1,8 +1,8 @@
+@testable import Egress
 import Foundation
 import RTCBase
 import RTP
 import Routing
-@testable import Runtime
 import Testing
 
 /// The sans-IO egress on virtual time: rewritten RTP, keyframe start, sender reports, receiver

@@ -1,4 +1,5 @@
-@testable import Runtime
+@testable import Egress
+import Routing
 import Testing
 
 /// `--forward NAME=rtp://…` parsing: defaults, options, multicast TTL, IPv6, and clear errors.

@@ -3,8 +3,9 @@ import Containers
 import Foundation
 import RTCBase
 import RTP
+@testable import Recording
 import Routing
-@testable import Runtime
+import TestSupport
 import Testing
 
 /// AAC (`mpeg4-generic`, RFC 3640) recorded with H.264 into MP4: ffmpeg encodes a short ADTS
@@ -63,7 +64,7 @@ import Testing
         return timed
     }
 
-    @Test(.enabled(if: RecordingProbe.isAvailable && RecordingCodecsTests.ffmpegEncoders.contains(" aac "),
+    @Test(.enabled(if: FFprobe.isAvailable && RecordingCodecsTests.ffmpegEncoders.contains(" aac "),
                    "ffmpeg with the aac encoder is not installed"))
     func recordsH264AndAACAsPlayableMP4() throws {
         let directory = try RecordingSpecTests.temporaryDirectory()
