@@ -129,7 +129,7 @@ let package = Package(
             "RTCBase", "RTP", "Codecs", "Containers", "Routing", "Recording", "TestSupport",
         ], swiftSettings: strict),
         .testTarget(name: "RuntimeTests", dependencies: [
-            "RTCBase", "RTP", "Codecs", "Routing", "Ingest", "Egress", "Recording", "Runtime", "TestSupport",
+            "RTCBase", "RTP", "Codecs", "Routing", "Ingest", "Egress", "Recording", "Runtime", "TestSupport", "CUDPBatch",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

@@ -50,10 +50,17 @@ for n in "${counts[@]}"; do
   "$bin/rtcbridge" serve --path "cam=$WORK/cam.sdp" --http "127.0.0.1:$http" --webrtc-udp "$udp" \
     --ice-host 127.0.0.1 --rtsp off --log-level warning &
   gwpid=$!; pids+=("$gwpid")
-  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$http/api/stats" >/dev/null && break; sleep 0.1; done
-  echo "== N=$n (gateway pid $gwpid, hold ${HOLD}s) =="
+  # Wait (bounded) until the path has a publisher and a keyframe went by.
+  for _ in $(seq 100); do
+    curl -sf "http://127.0.0.1:$http/api/stats" | python3 -c 'import json,sys; p=[x for x in json.load(sys.stdin)["paths"] if x["name"]=="cam"]; sys.exit(0 if p and p[0]["ready"] and p[0]["unitsIn"] > 150 else 1)' 2>/dev/null && break
+    sleep 0.1
+  done
+  # One probe viewer measures the rate every viewer should get.
+  rate=$("$bin/RTCBridgeLoad" --url "http://127.0.0.1:$http/cam/whep" --viewers 1 --hold 5 --warmup 1 |
+         python3 -c 'import json,sys; print(json.loads(sys.stdin.read().splitlines()[-1])["perViewerRate"])')
+  echo "== N=$n (gateway pid $gwpid, hold ${HOLD}s, source ${rate} packets/s per viewer) =="
   "$bin/RTCBridgeLoad" --url "http://127.0.0.1:$http/cam/whep" --viewers "$n" --hold "$HOLD" \
-    --gateway-pid "$gwpid" --verify-every "$VERIFY_EVERY" || echo "load generator failed ($?)"
+    --gateway-pid "$gwpid" --verify-every "$VERIFY_EVERY" --source-rate "$rate" || echo "load generator failed ($?)"
   kill "$gwpid" "$ffpid" 2>/dev/null || true
   wait "$gwpid" "$ffpid" 2>/dev/null || true
   rm -f "$WORK/cam.sdp"

@@ -21,7 +21,7 @@ final class LoopbackMux {
     private let headers: UnsafeMutablePointer<rtc_mmsghdr>
 
     init(port: UInt16) throws {
-        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        let fd = socket(AF_INET, Int32(RTC_SOCK_DGRAM), 0)
         guard fd >= 0 else { throw LoadError("socket: errno \(errno)") }
         self.fd = fd
         var one: Int32 = 1

@@ -22,6 +22,10 @@ struct RTCBridgeLoad {
         var verifyEvery = 1
         var posters = 2
         var connectTimeoutSeconds = 60.0
+        /// Packets per second one viewer should get (measured by a lone probe viewer): media that the
+        /// gateway drops before numbering (a reader queue that overflowed) leaves no sequence gap,
+        /// so delivery is also compared with this rate.
+        var sourceRate: Double?
 
         init(_ arguments: [String]) throws {
             var i = 0
@@ -40,6 +44,7 @@ struct RTCBridgeLoad {
                 case "--verify-every": verifyEvery = Int(try value()) ?? verifyEvery
                 case "--posters": posters = max(1, Int(try value()) ?? posters)
                 case "--connect-timeout": connectTimeoutSeconds = Double(try value()) ?? connectTimeoutSeconds
+                case "--source-rate": sourceRate = Double(try value())
                 default: throw LoadError("unknown argument \(arguments[i])")
                 }
                 i += 1
@@ -174,8 +179,19 @@ struct RTCBridgeLoad {
         let perViewerRate = connected.isEmpty ? 0 : Double(delivered) / holdSeconds / Double(connected.count)
         print(String(format: "hold %.1f s: %lld viewer-packets delivered (%.0f/s, %.1f/s per viewer)",
                      holdSeconds, delivered, Double(delivered) / holdSeconds, perViewerRate))
-        let lossPercent = expected > 0 ? 100 * Double(lost) / Double(expected) : 0
-        print(String(format: "loss: %lld of %lld (%.3f %%); viewers above 0.5 %%: %d", lost, expected, lossPercent, lossyViewers))
+        let gapPercent = expected > 0 ? 100 * Double(lost) / Double(expected) : 0
+        var shortfallPercent = 0.0
+        if let sourceRate = options.sourceRate, sourceRate > 0 {
+            shortfallPercent = max(0, 100 * (1 - perViewerRate / sourceRate))
+            lossyViewers = 0
+            for (viewer, (packets0, _, _)) in zip(viewers, before) where viewer.phase == .connected {
+                let rate = Double(viewer.packets - packets0) / holdSeconds
+                if rate < sourceRate * 0.995 { lossyViewers += 1 }
+            }
+        }
+        let lossPercent = max(gapPercent, shortfallPercent)
+        print(String(format: "loss: %.3f %% (sequence gaps %lld of %lld = %.3f %%; below the source rate of %.1f/s by %.3f %%); viewers short by more than 0.5 %%: %d",
+                     lossPercent, lost, expected, gapPercent, options.sourceRate ?? 0, shortfallPercent, lossyViewers))
         let verified = viewers.reduce(0) { $0 + $1.verified }, verifyFailures = viewers.reduce(0) { $0 + $1.verifyFailures }
         print("srtp: \(verified) packets authenticated, \(verifyFailures) failed (every \(options.verifyEvery). packet)")
         var json: [String: Double] = ["viewers": Double(options.viewers), "connected": Double(connected.count),

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CUDPBatch
 import DTLS
 import ICE
 import RTCBase
@@ -80,7 +81,7 @@ enum WHEPPost {
     }
 
     private static func exchange(_ target: Target, body: String) throws -> (status: Int, body: String) {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Int32(RTC_SOCK_STREAM), 0)
         guard fd >= 0 else { throw LoadError("socket: errno \(errno)") }
         defer { close(fd) }
         var timeout = timeval(tv_sec: 10, tv_usec: 0)

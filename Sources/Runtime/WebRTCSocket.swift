@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CUDPBatch
 import Logging
 import NIOCore
 import NIOPosix
@@ -29,7 +30,7 @@ final class WebRTCSocket: @unchecked Sendable {
     func bind(host: String, port: Int, transport: WebRTCTransport) async throws -> Int {
         let address = try SocketAddress(ipAddress: host, port: port)
         let family = address.protocol == .inet6 ? AF_INET6 : AF_INET
-        let fd = socket(family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let fd = socket(family, Int32(RTC_SOCK_DGRAM) | Int32(RTC_SOCK_NONBLOCK) | Int32(RTC_SOCK_CLOEXEC), 0)
         guard fd >= 0 else { throw SocketSetupError("socket(): errno \(errno)") }
         func set(_ option: Int32, _ value: Int32) {
             var value = value

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CUDPBatch
 import NIOEmbedded
 import RTCBase
 @testable import Runtime
@@ -12,7 +13,7 @@ import Testing
 @Suite(.timeLimit(.minutes(1))) struct UDPSendBatchTests {
     /// A non-blocking UDP socket on 127.0.0.1 with an ephemeral port.
     static func socketOnLoopback() throws -> (fd: CInt, port: UInt16) {
-        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        let fd = socket(AF_INET, Int32(RTC_SOCK_DGRAM) | Int32(RTC_SOCK_NONBLOCK), 0)
         try #require(fd >= 0)
         var size: Int32 = 8 << 20
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, 4)
@@ -94,5 +95,69 @@ import Testing
         loop.run()
         #expect(Self.drain(receiver.fd).isEmpty)
         #expect(batch.systemCalls == 0)
+    }
+}
+
+/// UDP GSO in the batch: a run of same-size datagrams to one destination leaves as one message,
+/// yet arrives as separate datagrams; a shorter datagram ends the run; another destination or a
+/// batch without segmentation keeps datagrams apart.
+@Suite(.timeLimit(.minutes(1))) struct UDPSendBatchSegmentationTests {
+    @Test func sameSizeRunsLeaveAsOneMessageAndArriveSeparately() throws {
+        let sender = try UDPSendBatchTests.socketOnLoopback(), receiver = try UDPSendBatchTests.socketOnLoopback()
+        let other = try UDPSendBatchTests.socketOnLoopback()
+        defer { close(sender.fd); close(receiver.fd); close(other.fd) }
+        try #require(UDPSendBatch.supportsSegmentation(sender.fd), "this kernel has no UDP_SEGMENT")
+        let loop = EmbeddedEventLoop()
+        let batch = UDPSendBatch(fd: sender.fd, eventLoop: loop)
+        #expect(batch.segmentationEnabled)
+        let toReceiver = try #require(TransportAddress(host: "127.0.0.1", port: receiver.port).flatMap(UDPDestination.init))
+        let toOther = try #require(TransportAddress(host: "127.0.0.1", port: other.port).flatMap(UDPDestination.init))
+        // A frame: 6 full packets and a short last one, then audio, then another viewer's frame.
+        var expected: [[UInt8]] = []
+        for i in 0..<7 {
+            let datagram = [UInt8](repeating: UInt8(i), count: i == 6 ? 300 : 1228)
+            expected.append(datagram)
+            batch.append(datagram, to: toReceiver)
+        }
+        let audio = [UInt8](repeating: 0xA0, count: 1228)   // same size, but after a short one: new message
+        batch.append(audio, to: toReceiver)
+        expected.append(audio)
+        let otherFrame = (0..<3).map { [UInt8](repeating: UInt8(0xB0 + $0), count: 1228) }
+        for datagram in otherFrame { batch.append(datagram, to: toOther) }
+        loop.run()
+        #expect(batch.systemCalls == 1)
+        #expect(batch.datagramsSent == 11)
+        #expect(UDPSendBatchTests.drain(receiver.fd) == expected)
+        #expect(UDPSendBatchTests.drain(other.fd) == otherFrame)
+    }
+
+    @Test func withoutSegmentationEveryDatagramIsItsOwnMessage() throws {
+        let sender = try UDPSendBatchTests.socketOnLoopback(), receiver = try UDPSendBatchTests.socketOnLoopback()
+        defer { close(sender.fd); close(receiver.fd) }
+        let loop = EmbeddedEventLoop()
+        let batch = UDPSendBatch(fd: sender.fd, eventLoop: loop, segmentation: false)
+        #expect(!batch.segmentationEnabled)
+        let destination = try #require(TransportAddress(host: "127.0.0.1", port: receiver.port).flatMap(UDPDestination.init))
+        let datagrams = (0..<100).map { [UInt8](repeating: UInt8($0), count: 1000) }
+        for datagram in datagrams { batch.append(datagram, to: destination) }
+        loop.run()
+        #expect(UDPSendBatchTests.drain(receiver.fd) == datagrams)
+        #expect(batch.datagramsSent == 100 && batch.systemCalls == 1)
+    }
+
+    @Test func runsStopAtTheSegmentCap() throws {
+        let sender = try UDPSendBatchTests.socketOnLoopback(), receiver = try UDPSendBatchTests.socketOnLoopback()
+        defer { close(sender.fd); close(receiver.fd) }
+        try #require(UDPSendBatch.supportsSegmentation(sender.fd), "this kernel has no UDP_SEGMENT")
+        let loop = EmbeddedEventLoop()
+        let batch = UDPSendBatch(fd: sender.fd, eventLoop: loop)
+        let destination = try #require(TransportAddress(host: "127.0.0.1", port: receiver.port).flatMap(UDPDestination.init))
+        // 64 segments of 900 bytes (the cap), then one more: 65 datagrams, all delivered.
+        let datagrams = (0..<(UDPSendBatch.maxSegments + 1)).map { [UInt8](repeating: UInt8($0), count: 900) }
+        for datagram in datagrams { batch.append(datagram, to: destination) }
+        loop.run()
+        #expect(UDPSendBatchTests.drain(receiver.fd) == datagrams)
+        #expect(batch.datagramsSent == datagrams.count)
+        #expect(batch.sendErrors == 0)
     }
 }

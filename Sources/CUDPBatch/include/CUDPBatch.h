@@ -2,6 +2,15 @@
 #define RTCBRIDGE_CUDPBATCH_H
 #include <sys/socket.h>
 
+/// Socket types and flags as plain integers: Swift's Glibc module does not always export the
+/// `__socket_type` enumerators (they were missing in release builds here).
+enum {
+    RTC_SOCK_DGRAM = SOCK_DGRAM,
+    RTC_SOCK_STREAM = SOCK_STREAM,
+    RTC_SOCK_NONBLOCK = SOCK_NONBLOCK,
+    RTC_SOCK_CLOEXEC = SOCK_CLOEXEC,
+};
+
 /// `struct mmsghdr` as Linux defines it (visible only with _GNU_SOURCE, which Swift's Glibc
 /// module does not set): one message of a sendmmsg(2)/recvmmsg(2) batch.
 struct rtc_mmsghdr {
