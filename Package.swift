@@ -42,7 +42,7 @@ let package = Package(
 
         // engines
         .target(name: "ICE", dependencies: ["RTCBase", "STUN"], swiftSettings: strict),
-        .target(name: "SRTP", dependencies: ["CSRTP"], swiftSettings: strict),
+        .target(name: "SRTP", dependencies: ["COpenSSL", "CSRTP"], swiftSettings: strict),
         .target(name: "DTLS", dependencies: ["RTCBase", "COpenSSL", "CRTCShim", "SRTP"], swiftSettings: strict),
 
         // protocols

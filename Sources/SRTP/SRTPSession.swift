@@ -13,10 +13,14 @@ public final class SRTPSession {
 
     private let outbound: OpaquePointer
     private let inbound: OpaquePointer
+    /// Outbound RTP for AEAD_AES_128_GCM on OpenSSL (the hot path); nil for AES-CM.
+    private let gcmSender: SRTPGCMSender?
 
     /// Creates both directions from DTLS-SRTP keying material.
     /// - Parameter replayWindowSize: inbound replay window in packets; libsrtp accepts 64...32767.
-    public init(keying: SRTPKeyingMaterial, replayWindowSize: UInt = 1024) throws(SRTPError) {
+    /// - Parameter openSSLForGCM: protect outbound RTP of the GCM profile with OpenSSL (default);
+    ///   false keeps everything in libsrtp (tests compare the two).
+    public init(keying: SRTPKeyingMaterial, replayWindowSize: UInt = 1024, openSSLForGCM: Bool = true) throws(SRTPError) {
         let initStatus = SRTPLibrary.initializationStatus
         guard initStatus == 0 else { throw SRTPError(status: initStatus, operation: "init") }
         guard keying.hasValidLengths, let window = UInt32(exactly: replayWindowSize),
@@ -34,6 +38,16 @@ public final class SRTPSession {
             srtp_dealloc(outbound)
             throw error
         }
+        if openSSLForGCM, keying.profile == .aeadAES128GCM {
+            guard let sender = SRTPGCMSender(masterKey: keying.localMasterKey, masterSalt: keying.localMasterSalt) else {
+                srtp_dealloc(outbound)
+                srtp_dealloc(inbound)
+                throw SRTPError(status: SRTPError.badParameterStatus, operation: "create GCM sender")
+            }
+            gcmSender = sender
+        } else {
+            gcmSender = nil
+        }
     }
 
     deinit {
@@ -49,6 +63,14 @@ public final class SRTPSession {
 
     /// Encrypts and authenticates an RTP packet in place; the tag is appended (RFC 3711 §3.1).
     public func protectRTP(_ packet: inout [UInt8]) throws(SRTPError) {
+        if gcmSender != nil {
+            let length = packet.count
+            packet.append(contentsOf: repeatElement(0, count: SRTPLibrary.maxRTPTrailerLength))
+            let protected = packet.withUnsafeMutableBytes { buffer in try? protectRTP(in: buffer, length: length) }
+            packet.removeLast(packet.count - (protected ?? length))
+            if protected == nil { throw SRTPError(status: SRTPError.badParameterStatus, operation: "protect RTP") }
+            return
+        }
         try transform(&packet, tailroom: SRTPLibrary.maxRTPTrailerLength, operation: "protect RTP") {
             srtp_protect(outbound, $0, $1)
         }
@@ -69,6 +91,13 @@ public final class SRTPSession {
         else {
             counters.protectFailures += 1
             throw SRTPError(status: SRTPError.badParameterStatus, operation: "protect RTP")
+        }
+        if let gcmSender {
+            guard let protected = gcmSender.protect(in: buffer, length: length) else {
+                counters.protectFailures += 1
+                throw SRTPError(status: SRTPError.badParameterStatus, operation: "protect RTP")
+            }
+            return protected
         }
         let status = Int32(srtp_protect(outbound, base, &cLength).rawValue)
         guard status == 0 else {

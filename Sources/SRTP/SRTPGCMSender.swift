@@ -1,0 +1,125 @@
+import COpenSSL
+
+/// Outbound SRTP for AEAD_AES_128_GCM (RFC 7714) on OpenSSL's EVP, which uses the CPU's AES and
+/// carry-less multiply instructions. Debian's libsrtp2 does GCM through NSS at several times the
+/// cost, and outbound RTP is the forwarding hot path (one protect per viewer-packet), so this type
+/// protects outbound RTP; libsrtp still does SRTCP, inbound, and the AES-CM profile. The output is
+/// byte-identical to libsrtp's (tested against it).
+///
+/// - Session keys: the AES-CM key derivation of RFC 3711 §4.3.1 (RFC 7714 §11), with the 96-bit
+///   master salt zero-padded to the 112 bits the derivation takes.
+/// - Per packet: IV = (0x0000 ‖ SSRC ‖ ROC ‖ SEQ) XOR session salt (RFC 7714 §8.1); the RTP
+///   header (with CSRCs and extension) is the associated data; the 16-byte tag follows the
+///   ciphertext (§7).
+/// - ROC: each SSRC's highest sequence number sent and its rollover counter, estimated for each
+///   packet the way RFC 3711 §3.3.1 does, so retransmissions of older packets get their own ROC.
+/// Not `Sendable`: one event loop.
+final class SRTPGCMSender {
+    static let tagLength = 16
+    private let context: OpaquePointer
+    private var salt = [UInt8](repeating: 0, count: 12)
+    private var streams: [(ssrc: UInt32, highest: UInt16, rolloverCounter: UInt32)] = []
+    /// Most SSRCs tracked (a WebRTC session sends a handful); the oldest is forgotten past this.
+    static let maxStreams = 64
+
+    init?(masterKey: [UInt8], masterSalt: [UInt8]) {
+        guard masterKey.count == 16, masterSalt.count == 12,
+              let key = Self.derive(label: 0x00, count: 16, masterKey: masterKey, masterSalt: masterSalt),
+              let sessionSalt = Self.derive(label: 0x02, count: 12, masterKey: masterKey, masterSalt: masterSalt),
+              let context = EVP_CIPHER_CTX_new()
+        else { return nil }
+        self.context = context
+        salt = sessionSalt
+        let status = key.withUnsafeBufferPointer { EVP_EncryptInit_ex(context, EVP_aes_128_gcm(), nil, $0.baseAddress, nil) }
+        guard status == 1 else {
+            EVP_CIPHER_CTX_free(context)
+            return nil
+        }
+    }
+
+    deinit { EVP_CIPHER_CTX_free(context) }
+
+    /// Protects the RTP packet in the first `length` bytes of `buffer` in place and appends the tag.
+    /// Returns the protected length, or nil (malformed header, no room for the tag, cipher error).
+    func protect(in buffer: UnsafeMutableRawBufferPointer, length: Int) -> Int? {
+        guard let base = buffer.baseAddress, length >= 12, buffer.count - Self.tagLength >= length,
+              let headerLength = Self.headerLength(buffer, length: length)
+        else { return nil }
+        let sequenceNumber = UInt16(buffer[2]) << 8 | UInt16(buffer[3])
+        let ssrc = buffer.loadUnaligned(fromByteOffset: 8, as: UInt32.self)   // network order, as it goes in the IV
+        let rolloverCounter = rollover(ssrc: ssrc, sequenceNumber: sequenceNumber)
+        // IV = 00 00 | SSRC | ROC | SEQ, XOR the session salt.
+        var iv: (UInt64, UInt32) = (0, 0)
+        withUnsafeMutableBytes(of: &iv) { ivBytes in
+            ivBytes.storeBytes(of: ssrc, toByteOffset: 2, as: UInt32.self)
+            ivBytes.storeBytes(of: rolloverCounter.bigEndian, toByteOffset: 6, as: UInt32.self)
+            ivBytes.storeBytes(of: sequenceNumber.bigEndian, toByteOffset: 10, as: UInt16.self)
+            for i in 0..<12 { ivBytes[i] ^= salt[i] }
+        }
+        let payloadLength = length - headerLength
+        var written: Int32 = 0
+        let header = base.assumingMemoryBound(to: UInt8.self)
+        let payload = header + headerLength
+        let ok = withUnsafeBytes(of: &iv) { ivBytes -> Bool in
+            guard EVP_EncryptInit_ex(context, nil, nil, nil, ivBytes.baseAddress?.assumingMemoryBound(to: UInt8.self)) == 1,
+                  EVP_EncryptUpdate(context, nil, &written, header, Int32(headerLength)) == 1,
+                  EVP_EncryptUpdate(context, payload, &written, payload, Int32(payloadLength)) == 1,
+                  EVP_EncryptFinal_ex(context, payload + Int(written), &written) == 1,
+                  EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_GCM_GET_TAG, Int32(Self.tagLength), header + length) == 1
+            else { return false }
+            return true
+        }
+        return ok ? length + Self.tagLength : nil
+    }
+
+    /// The ROC for this packet; advances the SSRC's state when the packet is the newest.
+    private func rollover(ssrc: UInt32, sequenceNumber: UInt16) -> UInt32 {
+        guard let index = streams.firstIndex(where: { $0.ssrc == ssrc }) else {
+            if streams.count >= Self.maxStreams { streams.removeFirst() }
+            streams.append((ssrc, sequenceNumber, 0))
+            return 0
+        }
+        let (_, highest, rolloverCounter) = streams[index]
+        let delta = Int(Int16(bitPattern: sequenceNumber &- highest))
+        let packetIndex = Int64(rolloverCounter) << 16 + Int64(highest) + Int64(delta)
+        guard packetIndex >= 0 else { return 0 }
+        if delta > 0 {
+            streams[index].highest = sequenceNumber
+            streams[index].rolloverCounter = UInt32(truncatingIfNeeded: packetIndex >> 16)
+        }
+        return UInt32(truncatingIfNeeded: packetIndex >> 16)
+    }
+
+    /// Fixed header + CSRCs + header extension (RFC 3550 §5.1, §5.3.1); nil when it does not fit.
+    static func headerLength(_ packet: UnsafeMutableRawBufferPointer, length: Int) -> Int? {
+        guard packet[0] >> 6 == 2 else { return nil }
+        var headerLength = 12 + Int(packet[0] & 0x0F) * 4
+        if packet[0] & 0x10 != 0 {
+            guard headerLength + 4 <= length else { return nil }
+            let words = Int(packet[headerLength + 2]) << 8 | Int(packet[headerLength + 3])
+            headerLength += 4 + words * 4
+        }
+        return headerLength <= length ? headerLength : nil
+    }
+
+    /// The AES-CM key derivation (RFC 3711 §4.3.1, key derivation rate 0): the keystream of AES-128
+    /// in counter mode under the master key, from IV = (master salt, zero-padded to 14 bytes, with
+    /// `label` XORed into byte 7) ‖ 0x0000.
+    static func derive(label: UInt8, count: Int, masterKey: [UInt8], masterSalt: [UInt8]) -> [UInt8]? {
+        var iv = [UInt8](repeating: 0, count: 16)
+        for (i, byte) in masterSalt.prefix(14).enumerated() { iv[i] = byte }
+        iv[7] ^= label
+        guard let context = EVP_CIPHER_CTX_new() else { return nil }
+        defer { EVP_CIPHER_CTX_free(context) }
+        let zeros = [UInt8](repeating: 0, count: count)
+        var output = [UInt8](repeating: 0, count: count + 16)
+        var written: Int32 = 0
+        let ok = masterKey.withUnsafeBufferPointer { key in
+            iv.withUnsafeBufferPointer { ivPointer in
+                EVP_EncryptInit_ex(context, EVP_aes_128_ctr(), nil, key.baseAddress, ivPointer.baseAddress) == 1
+                    && EVP_EncryptUpdate(context, &output, &written, zeros, Int32(count)) == 1
+            }
+        }
+        return ok && written == count ? Array(output.prefix(count)) : nil
+    }
+}

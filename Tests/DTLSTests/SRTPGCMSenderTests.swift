@@ -1,0 +1,78 @@
+import SRTP
+import Testing
+
+/// Outbound GCM on OpenSSL (`SRTPGCMSender`) against libsrtp2: the same keys and packets give
+/// byte-identical SRTP (sequence wrap and ROC, CSRCs, header extension, retransmission of an older
+/// packet, several SSRCs), and libsrtp's receiver authenticates and decrypts every packet.
+@Suite("SRTP GCM on OpenSSL matches libsrtp2 (RFC 7714)")
+struct SRTPGCMSenderTests {
+    static let keying = SRTPKeyingMaterial(
+        profile: .aeadAES128GCM,
+        localMasterKey: (0..<16).map { UInt8($0 &* 7 &+ 3) }, localMasterSalt: (0..<12).map { UInt8($0 &* 13 &+ 1) },
+        remoteMasterKey: (0..<16).map { UInt8($0 &+ 100) }, remoteMasterSalt: (0..<12).map { UInt8($0 &+ 200) })
+
+    static func packet(sequence: UInt16, ssrc: UInt32, csrcs: Int = 0, extensionWords: Int = 0, payload: Int) -> [UInt8] {
+        var bytes: [UInt8] = [0x80 | UInt8(csrcs) | (extensionWords > 0 ? 0x10 : 0), 0x60,
+                              UInt8(sequence >> 8), UInt8(sequence & 0xFF), 0x00, 0x01, 0x5F, 0x90]
+        bytes += withUnsafeBytes(of: ssrc.bigEndian) { Array($0) }
+        for c in 0..<csrcs { bytes += [0, 0, 0, UInt8(c + 1)] }
+        if extensionWords > 0 {
+            bytes += [0xBE, 0xDE, 0, UInt8(extensionWords)]
+            bytes += (0..<(extensionWords * 4)).map { UInt8(truncatingIfNeeded: $0 &+ 9) }
+        }
+        return bytes + (0..<payload).map { UInt8(truncatingIfNeeded: Int(sequence) &+ $0) }
+    }
+
+    @Test func byteIdenticalToLibsrtpAndDecryptable() throws {
+        let fast = try SRTPSession(keying: Self.keying)
+        let reference = try SRTPSession(keying: Self.keying, openSSLForGCM: false)
+        let receiver = try SRTPSession(keying: Self.keying.mirrored, replayWindowSize: 4096)
+        var sequences: [(UInt16, UInt32)] = []
+        for s in UInt16(65_500)...UInt16(65_535) { sequences.append((s, 0xCAFE_BABE)) }
+        for s in UInt16(0)...UInt16(100) { sequences.append((s, 0xCAFE_BABE)) }        // wrap: ROC 1
+        sequences.append((65_530, 0xCAFE_BABE))                                           // retransmission (ROC 0)
+        for s in UInt16(7)...UInt16(40) { sequences.append((s, 0x0102_0304)) }          // a second SSRC
+        for (index, (sequence, ssrc)) in sequences.enumerated() {
+            let plain = Self.packet(sequence: sequence, ssrc: ssrc, csrcs: index % 3, extensionWords: index % 2 * 2,
+                                    payload: index % 5 == 0 ? 0 : 37 * index % 1200)
+            var a = plain, b = plain
+            try fast.protectRTP(&a)
+            try reference.protectRTP(&b)
+            #expect(a == b, "packet \(index) (seq \(sequence))")
+            if index != sequences.count - 35 {   // the retransmission is a replay for the receiver
+                var decrypted = a
+                try receiver.unprotectRTP(&decrypted)
+                #expect(decrypted == plain)
+            }
+        }
+    }
+
+    @Test func inPlaceIntoACallerBuffer() throws {
+        let fast = try SRTPSession(keying: Self.keying)
+        let reference = try SRTPSession(keying: Self.keying, openSSLForGCM: false)
+        let plain = Self.packet(sequence: 1000, ssrc: 42, payload: 1188)
+        var expected = plain
+        try reference.protectRTP(&expected)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: plain.count + SRTPSession.maxRTPTrailerLength, alignment: 1)
+        defer { buffer.deallocate() }
+        buffer.copyBytes(from: plain)
+        let length = try fast.protectRTP(in: buffer, length: plain.count)
+        #expect(Array(buffer[0..<length]) == expected)
+    }
+
+    @Test func tooSmallBuffersAndMalformedHeadersAreRefused() throws {
+        let fast = try SRTPSession(keying: Self.keying)
+        let plain = Self.packet(sequence: 1, ssrc: 42, payload: 100)
+        // No room for the trailer.
+        let tight = UnsafeMutableRawBufferPointer.allocate(byteCount: plain.count + 8, alignment: 1)
+        defer { tight.deallocate() }
+        tight.copyBytes(from: plain)
+        #expect(throws: SRTPError.self) { try fast.protectRTP(in: tight, length: plain.count) }
+        // An extension header longer than the packet.
+        var bogus = Self.packet(sequence: 2, ssrc: 42, payload: 0)
+        bogus[0] |= 0x10
+        bogus += [0xBE, 0xDE, 0x00, 0x40]
+        #expect(throws: SRTPError.self) { try fast.protectRTP(&bogus) }
+        #expect(fast.counters.protectFailures == 2)
+    }
+}
