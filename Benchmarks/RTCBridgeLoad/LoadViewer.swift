@@ -37,8 +37,11 @@ final class LoadViewer {
     let credentials = ICECredentials.generate()
     var remoteCredentials: ICECredentials?
     var dtls: DTLSSession?
+    /// Verifies what the gateway sends (GCM on OpenSSL; libsrtp for AES-CM).
+    var cipher: SRTPGCMCipher?
     var srtp: SRTPSession?
-    var streams: [UInt32: StreamCounter] = [:]
+    var streams: [(ssrc: UInt32, counter: StreamCounter)] = []
+    var location: String?
     var packets: Int64 = 0
     var bytes: Int64 = 0
     var verified: Int64 = 0
@@ -81,7 +84,8 @@ final class LoadViewer {
         failure = reason
     }
 
-    func handle(_ datagram: UnsafeRawBufferPointer, now: Instant, verifyEvery: Int) {
+    /// One datagram addressed to this viewer; the receive buffer is ours to decrypt in place.
+    func handle(_ datagram: UnsafeMutableRawBufferPointer, now: Instant, verifyEvery: Int) {
         guard let first = datagram.first else { return }
         switch first {
         case 128...191:
@@ -93,10 +97,20 @@ final class LoadViewer {
             packets += 1
             bytes += Int64(datagram.count)
             if firstMedia == nil { firstMedia = now }
-            streams[ssrc, default: StreamCounter()].record(sequenceNumber)
+            if let index = streams.firstIndex(where: { $0.ssrc == ssrc }) {
+                streams[index].counter.record(sequenceNumber)
+            } else {
+                var counter = StreamCounter()
+                counter.record(sequenceNumber)
+                streams.append((ssrc, counter))
+            }
             if verifyEvery > 0, packets % Int64(verifyEvery) == 0 {
-                var copy = [UInt8](datagram)
-                do { try srtp.unprotectRTP(&copy); verified += 1 } catch { verifyFailures += 1 }
+                if let cipher {
+                    if cipher.open(in: datagram, length: datagram.count) != nil { verified += 1 } else { verifyFailures += 1 }
+                } else {
+                    var copy = [UInt8](datagram)
+                    do { try srtp.unprotectRTP(&copy); verified += 1 } catch { verifyFailures += 1 }
+                }
             }
         case 0...3:
             guard let message = try? STUNMessage(parsing: [UInt8](datagram)), message.type == .bindingSuccess,
@@ -147,6 +161,9 @@ final class LoadViewer {
             case .event(.connected(let keying)):
                 do {
                     srtp = try SRTPSession(keying: keying)
+                    if keying.profile == .aeadAES128GCM {
+                        cipher = SRTPGCMCipher(masterKey: keying.remoteMasterKey, masterSalt: keying.remoteMasterSalt)
+                    }
                     phase = .connected
                 } catch {
                     fail("SRTP: \(error)")
@@ -162,7 +179,7 @@ final class LoadViewer {
     }
 
     var lost: Int64 {
-        streams.values.reduce(0) { $0 + max(0, $1.expected - $1.received) }
+        streams.reduce(0) { $0 + max(0, $1.counter.expected - $1.counter.received) }
     }
-    var expected: Int64 { streams.values.reduce(0) { $0 + $1.expected } }
+    var expected: Int64 { streams.reduce(0) { $0 + $1.counter.expected } }
 }

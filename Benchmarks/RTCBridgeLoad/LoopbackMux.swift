@@ -8,11 +8,16 @@ import RTCBase
 /// address (127.x.y.z, all local on Linux), datagrams leave from it via IP_PKTINFO and arrive
 /// tagged with it, so the gateway sees N distinct peers while the load generator pays for one
 /// socket and batched `recvmmsg` reads.
+///
+/// UDP_GRO is on: when the gateway sends a run of datagrams as one GSO message, the kernel hands
+/// it over whole (with its segment size) and this type splits it. On loopback the receiver's
+/// kernel work is charged to the sender; with GRO the gateway's CPU figure covers its own send
+/// path, as it would with viewers on other machines.
 final class LoopbackMux {
     let fd: Int32
     let port: UInt16
     private let batch = 64
-    private let slotSize = 2048
+    private let slotSize = 65_536
     private let controlSize = 64
     private let buffers: UnsafeMutableRawPointer
     private let controls: UnsafeMutableRawPointer
@@ -26,6 +31,7 @@ final class LoopbackMux {
         self.fd = fd
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_IP), IP_PKTINFO, &one, 4)
+        setsockopt(fd, Int32(IPPROTO_UDP), Self.udpGRO, &one, 4)
         var size: Int32 = 64 << 20
         if setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, 4) != 0 { setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, 4) }
         var address = sockaddr_in()
@@ -84,10 +90,13 @@ final class LoopbackMux {
         }
     }
 
+    /// `UDP_GRO` from <linux/udp.h>: socket option and control message type.
+    static let udpGRO: Int32 = 104
+
     /// Waits up to `timeoutMilliseconds` for datagrams, then reads what is queued (at most
-    /// `maxBatches` recvmmsg calls) and hands each to `handle(localIP, from, bytes)`.
+    /// `maxBatches` recvmmsg calls) and hands each datagram to `handle(localIP, from, bytes)`.
     func receive(timeoutMilliseconds: Int32, maxBatches: Int = 32,
-                 _ handle: (_ localIP: UInt32, _ from: TransportAddress, _ bytes: UnsafeRawBufferPointer) -> Void) {
+                 _ handle: (_ localIP: UInt32, _ from: TransportAddress, _ bytes: UnsafeMutableRawBufferPointer) -> Void) {
         var pollDescriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         guard poll(&pollDescriptor, 1, timeoutMilliseconds) > 0 else { return }
         for _ in 0..<maxBatches {
@@ -108,29 +117,41 @@ final class LoopbackMux {
                 let length = Int(headers[i].msg_len)
                 let name = names[i]
                 let ip = withUnsafeBytes(of: name.sin_addr.s_addr) { Array($0) }
+                let control = Self.control(controls + i * controlSize, length: Int(headers[i].msg_hdr.msg_controllen))
                 guard let from = TransportAddress(ip: ip, port: UInt16(bigEndian: name.sin_port)),
-                      let local = Self.destination(control: controls + i * controlSize,
-                                                   length: Int(headers[i].msg_hdr.msg_controllen)) else { continue }
-                handle(local, from, UnsafeRawBufferPointer(start: buffers + i * slotSize, count: length))
+                      let local = control.destination else { continue }
+                // A coalesced run: segments of `segmentSize` bytes, the last one possibly shorter.
+                let segment = control.segmentSize ?? length
+                var start = 0
+                while start < length, segment > 0 {
+                    let size = min(segment, length - start)
+                    handle(local, from, UnsafeMutableRawBufferPointer(start: buffers + i * slotSize + start, count: size))
+                    start += size
+                }
             }
             if Int(count) < batch { return }
         }
     }
 
-    /// The packet's destination address (`in_pktinfo.ipi_addr`, network order) from its control data.
-    private static func destination(control: UnsafeMutableRawPointer, length: Int) -> UInt32? {
+    /// From a message's control data: its destination address (`in_pktinfo.ipi_addr`, network
+    /// order) and, for a coalesced run, the segment size (UDP_GRO).
+    private static func control(_ control: UnsafeMutableRawPointer, length: Int) -> (destination: UInt32?, segmentSize: Int?) {
+        var result: (destination: UInt32?, segmentSize: Int?) = (nil, nil)
         var offset = 0
         while offset + 16 <= length {
             let cmsgLength = control.load(fromByteOffset: offset, as: Int.self)
             let level = control.load(fromByteOffset: offset + 8, as: Int32.self)
             let type = control.load(fromByteOffset: offset + 12, as: Int32.self)
             if level == Int32(IPPROTO_IP), type == Int32(IP_PKTINFO), cmsgLength >= 28 {
-                return control.loadUnaligned(fromByteOffset: offset + 24, as: UInt32.self)
+                result.destination = control.loadUnaligned(fromByteOffset: offset + 24, as: UInt32.self)
+            } else if level == Int32(IPPROTO_UDP), type == udpGRO, cmsgLength >= 18 {
+                let size = Int(control.loadUnaligned(fromByteOffset: offset + 16, as: UInt16.self))
+                result.segmentSize = size > 0 ? size : nil
             }
-            guard cmsgLength >= 16 else { return nil }
+            guard cmsgLength >= 16 else { break }
             offset += (cmsgLength + 7) & ~7
         }
-        return nil
+        return result
     }
 
     static func socketAddress(_ address: TransportAddress) -> sockaddr_in {

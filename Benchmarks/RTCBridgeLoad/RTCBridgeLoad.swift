@@ -118,6 +118,7 @@ struct RTCBridgeLoad {
                     viewers[index].postStart = began
                     switch result {
                     case .success(let answer):
+                        viewers[index].location = answer.location
                         viewers[index].answered(remote: answer.credentials, fingerprint: answer.fingerprint,
                                                 address: answer.address, certificate: certificate, now: current)
                     case .failure(let error):
@@ -155,6 +156,21 @@ struct RTCBridgeLoad {
         let holdSeconds = (now() - holdStart).secondsDouble
         let gatewayAfter = options.gatewayPID.map(ProcessSample.init(pid:))
         let selfAfter = ProcessSample(pid: getpid())
+        // Leave as a browser does: DELETE every session (a few threads at once).
+        let locations = viewers.compactMap(\.location)
+        let nextDelete = Atomic<Int>(0)
+        let deleted = Atomic<Int>(0)
+        for _ in 0..<options.posters {
+            Thread.detachNewThread {
+                while true {
+                    let index = nextDelete.add(1, ordering: .relaxed).oldValue
+                    guard index < locations.count else { return }
+                    WHEPPost.delete(target, location: locations[index])
+                    deleted.add(1, ordering: .relaxed)
+                }
+            }
+        }
+        for _ in 0..<3000 where deleted.load(ordering: .relaxed) < locations.count { usleep(10_000) }
 
         // Report.
         let connected = viewers.filter { $0.phase == .connected }

@@ -5,10 +5,13 @@ import CUDPBatch
 import DTLS
 import ICE
 import RTCBase
+import Foundation
 import SDP
 
 /// What a WHEP POST returned, reduced to what a viewer needs to connect.
 struct WHEPAnswer: Sendable {
+    /// The session resource (`Location`), for the DELETE at the end.
+    var location: String
     var credentials: ICECredentials
     var fingerprint: DTLSFingerprint
     var address: TransportAddress
@@ -60,7 +63,7 @@ enum WHEPPost {
 
     /// POSTs `offer`; returns the parsed answer or throws with the status line / reason.
     static func post(_ target: Target, offer: String) throws -> WHEPAnswer {
-        let response = try exchange(target, body: offer)
+        let response = try exchange(target, method: "POST", path: target.path, body: offer)
         guard response.status == 201 else {
             throw LoadError("HTTP \(response.status): \(response.body.prefix(120))")
         }
@@ -74,13 +77,19 @@ enum WHEPPost {
         guard let candidate, let address = TransportAddress(host: candidate.address, port: candidate.port) else {
             throw LoadError("answer has no IPv4 host candidate")
         }
-        return WHEPAnswer(credentials: ICECredentials(ufrag: ufrag, password: pwd),
+        return WHEPAnswer(location: response.location, credentials: ICECredentials(ufrag: ufrag, password: pwd),
                           fingerprint: DTLSFingerprint(algorithm: fingerprint.algorithm.lowercased(),
                                                        value: fingerprint.value.uppercased()),
                           address: address)
     }
 
-    private static func exchange(_ target: Target, body: String) throws -> (status: Int, body: String) {
+    /// Ends a session (DELETE on its resource); errors are ignored (the gateway may have ended it).
+    static func delete(_ target: Target, location: String) {
+        _ = try? exchange(target, method: "DELETE", path: location, body: "")
+    }
+
+    private static func exchange(_ target: Target, method: String, path: String, body: String) throws
+        -> (status: Int, body: String, location: String) {
         let fd = socket(AF_INET, Int32(RTC_SOCK_STREAM), 0)
         guard fd >= 0 else { throw LoadError("socket: errno \(errno)") }
         defer { close(fd) }
@@ -94,7 +103,7 @@ enum WHEPPost {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard connected == 0 else { throw LoadError("connect \(address): errno \(errno)") }
-        let request = "POST \(target.path) HTTP/1.1\r\nHost: \(target.host):\(target.port)\r\n"
+        let request = "\(method) \(path) HTTP/1.1\r\nHost: \(target.host):\(target.port)\r\n"
             + "Content-Type: application/sdp\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n" + body
         var bytes = Array(request.utf8)
         var sent = 0
@@ -118,7 +127,9 @@ enum WHEPPost {
         let fields = statusLine.split(separator: " ")
         guard fields.count >= 2, let status = Int(fields[1]) else { throw LoadError("bad status line") }
         if head.lowercased().contains("transfer-encoding: chunked") { payload = dechunk(payload) }
-        return (status, payload)
+        let location = head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("location:") }
+            .map { String($0.dropFirst(9)).trimmingCharacters(in: .whitespaces) } ?? ""
+        return (status, payload, location)
     }
 
     private static func dechunk(_ text: String) -> String {

@@ -14,7 +14,7 @@ public final class SRTPSession {
     private let outbound: OpaquePointer
     private let inbound: OpaquePointer
     /// Outbound RTP for AEAD_AES_128_GCM on OpenSSL (the hot path); nil for AES-CM.
-    private let gcmSender: SRTPGCMSender?
+    private let gcmSender: SRTPGCMCipher?
 
     /// Creates both directions from DTLS-SRTP keying material.
     /// - Parameter replayWindowSize: inbound replay window in packets; libsrtp accepts 64...32767.
@@ -39,7 +39,7 @@ public final class SRTPSession {
             throw error
         }
         if openSSLForGCM, keying.profile == .aeadAES128GCM {
-            guard let sender = SRTPGCMSender(masterKey: keying.localMasterKey, masterSalt: keying.localMasterSalt) else {
+            guard let sender = SRTPGCMCipher(masterKey: keying.localMasterKey, masterSalt: keying.localMasterSalt) else {
                 srtp_dealloc(outbound)
                 srtp_dealloc(inbound)
                 throw SRTPError(status: SRTPError.badParameterStatus, operation: "create GCM sender")
@@ -93,7 +93,7 @@ public final class SRTPSession {
             throw SRTPError(status: SRTPError.badParameterStatus, operation: "protect RTP")
         }
         if let gcmSender {
-            guard let protected = gcmSender.protect(in: buffer, length: length) else {
+            guard let protected = gcmSender.seal(in: buffer, length: length) else {
                 counters.protectFailures += 1
                 throw SRTPError(status: SRTPError.badParameterStatus, operation: "protect RTP")
             }

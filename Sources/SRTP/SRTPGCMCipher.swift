@@ -1,10 +1,12 @@
 import COpenSSL
 
-/// Outbound SRTP for AEAD_AES_128_GCM (RFC 7714) on OpenSSL's EVP, which uses the CPU's AES and
-/// carry-less multiply instructions. Debian's libsrtp2 does GCM through NSS at several times the
-/// cost, and outbound RTP is the forwarding hot path (one protect per viewer-packet), so this type
-/// protects outbound RTP; libsrtp still does SRTCP, inbound, and the AES-CM profile. The output is
-/// byte-identical to libsrtp's (tested against it).
+/// SRTP for AEAD_AES_128_GCM (RFC 7714) on OpenSSL's EVP, which uses the CPU's AES and carry-less
+/// multiply instructions. Debian's libsrtp2 does GCM through NSS at several times the cost, and
+/// outbound RTP is the forwarding hot path (one protect per viewer-packet), so `SRTPSession`
+/// seals outbound RTP with this type; libsrtp still does SRTCP, inbound (with its replay window)
+/// and the AES-CM profile. The output is byte-identical to libsrtp's (tested against it).
+/// `open` authenticates and decrypts without a replay window: for receivers that keep their own
+/// (the load generator), never for the gateway's inbound media.
 ///
 /// - Session keys: the AES-CM key derivation of RFC 3711 §4.3.1 (RFC 7714 §11), with the 96-bit
 ///   master salt zero-padded to the 112 bits the derivation takes.
@@ -14,15 +16,16 @@ import COpenSSL
 /// - ROC: each SSRC's highest sequence number sent and its rollover counter, estimated for each
 ///   packet the way RFC 3711 §3.3.1 does, so retransmissions of older packets get their own ROC.
 /// Not `Sendable`: one event loop.
-final class SRTPGCMSender {
-    static let tagLength = 16
+public final class SRTPGCMCipher {
+    public static let tagLength = 16
     private let context: OpaquePointer
     private var salt = [UInt8](repeating: 0, count: 12)
     private var streams: [(ssrc: UInt32, highest: UInt16, rolloverCounter: UInt32)] = []
     /// Most SSRCs tracked (a WebRTC session sends a handful); the oldest is forgotten past this.
     static let maxStreams = 64
 
-    init?(masterKey: [UInt8], masterSalt: [UInt8]) {
+    /// Session keys for one direction from its master key (16 bytes) and salt (12 bytes).
+    public init?(masterKey: [UInt8], masterSalt: [UInt8]) {
         guard masterKey.count == 16, masterSalt.count == 12,
               let key = Self.derive(label: 0x00, count: 16, masterKey: masterKey, masterSalt: masterSalt),
               let sessionSalt = Self.derive(label: 0x02, count: 12, masterKey: masterKey, masterSalt: masterSalt),
@@ -41,21 +44,11 @@ final class SRTPGCMSender {
 
     /// Protects the RTP packet in the first `length` bytes of `buffer` in place and appends the tag.
     /// Returns the protected length, or nil (malformed header, no room for the tag, cipher error).
-    func protect(in buffer: UnsafeMutableRawBufferPointer, length: Int) -> Int? {
+    public func seal(in buffer: UnsafeMutableRawBufferPointer, length: Int) -> Int? {
         guard let base = buffer.baseAddress, length >= 12, buffer.count - Self.tagLength >= length,
               let headerLength = Self.headerLength(buffer, length: length)
         else { return nil }
-        let sequenceNumber = UInt16(buffer[2]) << 8 | UInt16(buffer[3])
-        let ssrc = buffer.loadUnaligned(fromByteOffset: 8, as: UInt32.self)   // network order, as it goes in the IV
-        let rolloverCounter = rollover(ssrc: ssrc, sequenceNumber: sequenceNumber)
-        // IV = 00 00 | SSRC | ROC | SEQ, XOR the session salt.
-        var iv: (UInt64, UInt32) = (0, 0)
-        withUnsafeMutableBytes(of: &iv) { ivBytes in
-            ivBytes.storeBytes(of: ssrc, toByteOffset: 2, as: UInt32.self)
-            ivBytes.storeBytes(of: rolloverCounter.bigEndian, toByteOffset: 6, as: UInt32.self)
-            ivBytes.storeBytes(of: sequenceNumber.bigEndian, toByteOffset: 10, as: UInt16.self)
-            for i in 0..<12 { ivBytes[i] ^= salt[i] }
-        }
+        var iv = initializationVector(buffer)
         let payloadLength = length - headerLength
         var written: Int32 = 0
         let header = base.assumingMemoryBound(to: UInt8.self)
@@ -70,6 +63,43 @@ final class SRTPGCMSender {
             return true
         }
         return ok ? length + Self.tagLength : nil
+    }
+
+    /// Authenticates and decrypts the SRTP packet in the first `length` bytes of `buffer` in place.
+    /// Returns the plain length, or nil when the tag does not verify (or the header is malformed).
+    /// No replay check: the caller keeps its own window.
+    public func open(in buffer: UnsafeMutableRawBufferPointer, length: Int) -> Int? {
+        guard let base = buffer.baseAddress, length >= 12 + Self.tagLength,
+              let headerLength = Self.headerLength(buffer, length: length - Self.tagLength)
+        else { return nil }
+        var iv = initializationVector(buffer)
+        let payloadLength = length - Self.tagLength - headerLength
+        var written: Int32 = 0
+        let header = base.assumingMemoryBound(to: UInt8.self)
+        let payload = header + headerLength
+        let ok = withUnsafeBytes(of: &iv) { ivBytes -> Bool in
+            EVP_DecryptInit_ex(context, nil, nil, nil, ivBytes.baseAddress?.assumingMemoryBound(to: UInt8.self)) == 1
+                && EVP_DecryptUpdate(context, nil, &written, header, Int32(headerLength)) == 1
+                && EVP_DecryptUpdate(context, payload, &written, payload, Int32(payloadLength)) == 1
+                && EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_GCM_SET_TAG, Int32(Self.tagLength), payload + payloadLength) == 1
+                && EVP_DecryptFinal_ex(context, payload + Int(written), &written) == 1
+        }
+        return ok ? length - Self.tagLength : nil
+    }
+
+    /// IV = 00 00 | SSRC | ROC | SEQ, XOR the session salt (RFC 7714 §8.1).
+    private func initializationVector(_ buffer: UnsafeMutableRawBufferPointer) -> (UInt64, UInt32) {
+        let sequenceNumber = UInt16(buffer[2]) << 8 | UInt16(buffer[3])
+        let ssrc = buffer.loadUnaligned(fromByteOffset: 8, as: UInt32.self)   // network order, as it goes in the IV
+        let rolloverCounter = rollover(ssrc: ssrc, sequenceNumber: sequenceNumber)
+        var iv: (UInt64, UInt32) = (0, 0)
+        withUnsafeMutableBytes(of: &iv) { ivBytes in
+            ivBytes.storeBytes(of: ssrc, toByteOffset: 2, as: UInt32.self)
+            ivBytes.storeBytes(of: rolloverCounter.bigEndian, toByteOffset: 6, as: UInt32.self)
+            ivBytes.storeBytes(of: sequenceNumber.bigEndian, toByteOffset: 10, as: UInt16.self)
+            for i in 0..<12 { ivBytes[i] ^= salt[i] }
+        }
+        return iv
     }
 
     /// The ROC for this packet; advances the SSRC's state when the packet is the newest.

@@ -1,11 +1,11 @@
 import SRTP
 import Testing
 
-/// Outbound GCM on OpenSSL (`SRTPGCMSender`) against libsrtp2: the same keys and packets give
+/// Outbound GCM on OpenSSL (`SRTPGCMCipher`) against libsrtp2: the same keys and packets give
 /// byte-identical SRTP (sequence wrap and ROC, CSRCs, header extension, retransmission of an older
 /// packet, several SSRCs), and libsrtp's receiver authenticates and decrypts every packet.
 @Suite("SRTP GCM on OpenSSL matches libsrtp2 (RFC 7714)")
-struct SRTPGCMSenderTests {
+struct SRTPGCMCipherTests {
     static let keying = SRTPKeyingMaterial(
         profile: .aeadAES128GCM,
         localMasterKey: (0..<16).map { UInt8($0 &* 7 &+ 3) }, localMasterSalt: (0..<12).map { UInt8($0 &* 13 &+ 1) },
@@ -74,5 +74,29 @@ struct SRTPGCMSenderTests {
         bogus += [0xBE, 0xDE, 0x00, 0x40]
         #expect(throws: SRTPError.self) { try fast.protectRTP(&bogus) }
         #expect(fast.counters.protectFailures == 2)
+    }
+}
+
+extension SRTPGCMCipherTests {
+    /// `open` is the inverse of libsrtp's protect and refuses a flipped bit anywhere.
+    @Test func openVerifiesAndDecrypts() throws {
+        let reference = try SRTPSession(keying: Self.keying, openSSLForGCM: false)
+        let cipher = try #require(SRTPGCMCipher(masterKey: Self.keying.localMasterKey, masterSalt: Self.keying.localMasterSalt))
+        for sequence in UInt16(65_530)...UInt16(65_535) {
+            let plain = Self.packet(sequence: sequence, ssrc: 7, csrcs: 1, extensionWords: 1, payload: 500)
+            var protected = plain
+            try reference.protectRTP(&protected)
+            var copy = protected
+            let count = protected.count
+            let length = copy.withUnsafeMutableBytes { cipher.open(in: $0, length: count) }
+            #expect(length == plain.count && Array(copy.prefix(plain.count)) == plain)
+            for position in [1, 9, 30, protected.count - 1] {
+                var tampered = protected
+                tampered[position] ^= 0x01
+                let count = tampered.count
+                let opened = tampered.withUnsafeMutableBytes { cipher.open(in: $0, length: count) }
+                #expect(opened == nil)
+            }
+        }
     }
 }
