@@ -14,7 +14,7 @@ let chromiumOffer: String? = {
 // Prints one line per case; numbers go into issue notes.
 
 let totalViewerPackets = Int(ProcessInfo.processInfo.environment["BENCH_VIEWER_PACKETS"] ?? "") ?? 400_000
-print("forwarding hot path (RTP in → rewrite → SRTP protect → ByteBuffer), 1188-byte payloads, one core")
+print("forwarding hot path (unit → rewrite → SRTP protect in place into the send arena), 1188-byte payloads, one core")
 for profile in [SRTPProtectionProfile.aeadAES128GCM, .aes128CMHMACSHA1_80] {
     for viewers in [1, 100, 1000] {
         let packets = max(totalViewerPackets / viewers, 50)

@@ -13,15 +13,27 @@ extension Array: RTPHistoryEntry where Element == UInt8 {
 /// (RFC 4585 §6.2.1) can be sent again. Bounded by packet count and by total bytes; the oldest
 /// packets are evicted first. Store and lookup are O(1) (eviction amortized O(1)).
 public struct RTPSendHistory<Packet: RTPHistoryEntry>: Sendable {
-    private struct Slot: Sendable {
-        var sequenceNumber: UInt16
-        var serial: UInt64
-        var packet: Packet
+    // The hot methods are @inlinable so that callers in other modules (a WebRTC session's
+    // history of `SentPacket`s) get a specialized copy instead of generic code that looks up type
+    // metadata per packet.
+    @usableFromInline struct Slot: Sendable {
+        @usableFromInline var sequenceNumber: UInt16
+        @usableFromInline var serial: UInt64
+        @usableFromInline var packet: Packet
+        @usableFromInline init(sequenceNumber: UInt16, serial: UInt64, packet: Packet) {
+            self.sequenceNumber = sequenceNumber
+            self.serial = serial
+            self.packet = packet
+        }
     }
 
-    private struct Stored: Sendable {
-        var serial: UInt64
-        var slot: Int
+    @usableFromInline struct Stored: Sendable {
+        @usableFromInline var serial: UInt64
+        @usableFromInline var slot: Int
+        @usableFromInline init(serial: UInt64, slot: Int) {
+            self.serial = serial
+            self.slot = slot
+        }
     }
 
     /// Most packets kept (1...32768).
@@ -29,19 +41,21 @@ public struct RTPSendHistory<Packet: RTPHistoryEntry>: Sendable {
     /// Most bytes kept across all stored packets.
     public let maxBytes: Int
     /// Packets currently stored.
-    public private(set) var count = 0
+    public var count: Int { storedCount }
     /// Bytes currently stored.
-    public private(set) var byteCount = 0
+    public var byteCount: Int { storedBytes }
+    @usableFromInline var storedCount = 0
+    @usableFromInline var storedBytes = 0
 
     /// Indexed by `sequenceNumber & mask`; a power of two at least `capacity`, dividing 2^16.
-    private var slots: [Slot?]
-    private let mask: Int
+    @usableFromInline var slots: [Slot?]
+    @usableFromInline let mask: Int
     /// Insertion order as a ring: `order[(orderStart + i) % capacity]`, oldest first. Entries
     /// whose slot was overwritten since are stale and skipped on eviction.
-    private var order: [Stored]
-    private var orderStart = 0
-    private var orderCount = 0
-    private var nextSerial: UInt64 = 0
+    @usableFromInline var order: [Stored]
+    @usableFromInline var orderStart = 0
+    @usableFromInline var orderCount = 0
+    @usableFromInline var nextSerial: UInt64 = 0
 
     public init(capacity: Int = 1024, maxBytes: Int = 4 * 1024 * 1024) {
         let capacity = min(max(capacity, 1), 32_768)
@@ -56,27 +70,29 @@ public struct RTPSendHistory<Packet: RTPHistoryEntry>: Sendable {
 
     /// Stores `packet` as the one sent with `sequenceNumber`, replacing an older packet with
     /// the same number. A packet larger than `maxBytes` is not kept.
+    @inlinable
     public mutating func store(sequenceNumber: UInt16, packet: Packet) {
         let index = Int(sequenceNumber) & mask
         if let old = slots[index] {
-            byteCount -= old.packet.historyByteCount
-            count -= 1
+            storedBytes -= old.packet.historyByteCount
+            storedCount -= 1
             slots[index] = nil
         }
         guard packet.historyByteCount <= maxBytes else { return }
-        while orderCount > 0 && (orderCount == capacity || byteCount + packet.historyByteCount > maxBytes) {
+        while orderCount > 0 && (orderCount == capacity || storedBytes + packet.historyByteCount > maxBytes) {
             evictOldest()
         }
         let serial = nextSerial
         nextSerial &+= 1
         slots[index] = Slot(sequenceNumber: sequenceNumber, serial: serial, packet: packet)
-        byteCount += packet.historyByteCount
-        count += 1
+        storedBytes += packet.historyByteCount
+        storedCount += 1
         order[(orderStart + orderCount) % capacity] = Stored(serial: serial, slot: index)
         orderCount += 1
     }
 
     /// The packet stored for `sequenceNumber`, if it is still in the history.
+    @inlinable
     public func packet(for sequenceNumber: UInt16) -> Packet? {
         guard let slot = slots[Int(sequenceNumber) & mask], slot.sequenceNumber == sequenceNumber else { return nil }
         return slot.packet
@@ -87,17 +103,18 @@ public struct RTPSendHistory<Packet: RTPHistoryEntry>: Sendable {
         for index in slots.indices { slots[index] = nil }
         orderStart = 0
         orderCount = 0
-        count = 0
-        byteCount = 0
+        storedCount = 0
+        storedBytes = 0
     }
 
-    private mutating func evictOldest() {
+    @inlinable
+    mutating func evictOldest() {
         let oldest = order[orderStart]
         orderStart = (orderStart + 1) % capacity
         orderCount -= 1
         if let slot = slots[oldest.slot], slot.serial == oldest.serial {
-            byteCount -= slot.packet.historyByteCount
-            count -= 1
+            storedBytes -= slot.packet.historyByteCount
+            storedCount -= 1
             slots[oldest.slot] = nil
         }
     }
