@@ -52,11 +52,10 @@ final class WHEPViewer: @unchecked Sendable {
     /// The reader is added only once DTLS is up, so the viewer's first unit is the cached keyframe.
     private func attachReader() {
         guard reader == nil else { return }
-        let loop = peer.eventLoop
+        let socket = peer.socket
         do {
             reader = try path.addReader(wake: { [weak self] in
-                let viewer = self
-                loop.execute { viewer?.drain() }
+                if let self { socket.scheduleDrain(self) }
             })
             drain()
         } catch {
@@ -89,7 +88,7 @@ final class WHEPViewer: @unchecked Sendable {
             }
             return !peer.isClosed
         }
-        if more { peer.eventLoop.execute { [weak self] in self?.drain() } }
+        if more { peer.socket.scheduleDrain(self) }
     }
 
     func close(reason: String) {

@@ -18,6 +18,8 @@ final class WebRTCPeer: @unchecked Sendable {
     private var timerDeadline: Instant = .distantFuture
     /// The kernel form of the last destination, rebuilt only when the session's address changes.
     private var destination: (address: TransportAddress, kernel: UDPDestination)?
+    /// The media destination for the session's `remoteAddressGeneration`.
+    private var mediaDestination: (generation: Int, kernel: UDPDestination?) = (-1, nil)
     private(set) var isClosed = false
 
     init(id: String, session: WebRTCSession, transport: WebRTCTransport, socket: WebRTCSocket) {
@@ -58,7 +60,10 @@ final class WebRTCPeer: @unchecked Sendable {
     /// Returns whether a datagram was queued.
     @discardableResult
     func sendMedia(_ packet: OutgoingRTP, now: Instant) -> Bool {
-        guard let batch = socket.batch, let to = session.remoteAddress, let kernel = kernelDestination(to) else { return false }
+        if mediaDestination.generation != session.remoteAddressGeneration {
+            mediaDestination = (session.remoteAddressGeneration, session.remoteAddress.flatMap { kernelDestination($0) })
+        }
+        guard let batch = socket.batch, let kernel = mediaDestination.kernel else { return false }
         var queued = false
         batch.append(to: kernel, maximumLength: WebRTCSession.protectedCapacity(payloadCount: packet.payload.count)) { buffer in
             let length = session.protectRTP(packet, into: buffer, now: now)

@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import RTCBase
+import Synchronization
 import WebRTC
 
 /// One event loop's share of the WebRTC UDP port: a socket bound with SO_REUSEPORT to the shared
@@ -19,6 +20,10 @@ final class WebRTCSocket: @unchecked Sendable {
     /// Peers pinned to this loop (loop-confined), and the counters of those that ended here.
     var peers: [ObjectIdentifier: WebRTCPeer] = [:]
     var closedCounters = WebRTCCounters()
+    /// Viewers whose path reader has news, collected from the publisher's thread: one task per
+    /// loop tick drains them all, instead of one task per viewer per media unit.
+    private let ready = Mutex<(viewers: [WHEPViewer], scheduled: Bool)>(([], false))
+    private var draining: [WHEPViewer] = []
 
     init(eventLoop: any EventLoop, index: Int) {
         self.eventLoop = eventLoop
@@ -61,6 +66,26 @@ final class WebRTCSocket: @unchecked Sendable {
             self.batch = batch
         }.get()
         return channel.localAddress?.port ?? port
+    }
+
+    /// Called from any thread when `viewer`'s reader went from empty to non-empty.
+    func scheduleDrain(_ viewer: WHEPViewer) {
+        let schedule = ready.withLock { state -> Bool in
+            state.viewers.append(viewer)
+            guard !state.scheduled else { return false }
+            state.scheduled = true
+            return true
+        }
+        if schedule { eventLoop.execute { self.drainReadyViewers() } }
+    }
+
+    private func drainReadyViewers() {
+        ready.withLock { state in
+            state.scheduled = false
+            swap(&state.viewers, &draining)
+        }
+        for viewer in draining { viewer.drain() }
+        draining.removeAll(keepingCapacity: true)
     }
 
     /// Stops sending first (the descriptor is about to be closed by NIO), then closes.

@@ -68,7 +68,7 @@ extension WebRTCSession {
     /// records it for NACKs and sender reports, and returns the datagram's length. Nothing is
     /// allocated. Returns nil until the session is connected, or when protection fails (counted).
     public func protectRTP(_ packet: OutgoingRTP, into buffer: UnsafeMutableRawBufferPointer, now: Instant) -> Int? {
-        guard let srtp, state == .connected, remoteAddress != nil,
+        guard let srtp, state == .connected, hasRemoteAddress,
               let length = Self.protect(packet, srtp: srtp, into: buffer) else {
             if state == .connected { counters.droppedDatagrams += 1 }
             return nil

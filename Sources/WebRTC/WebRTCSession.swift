@@ -96,6 +96,21 @@ public final class WebRTCSession {
     /// validated address the peer's DTLS came from.
     public var remoteAddress: TransportAddress? { ice.selectedAddress ?? dtlsPeerAddress }
 
+    /// Bumped whenever `remoteAddress` changes, so a sender can cache what it derived from the
+    /// address and check one integer per packet (refreshed after every input, never per packet).
+    public private(set) var remoteAddressGeneration = 0
+    private var lastRemoteAddress: TransportAddress?
+    /// `remoteAddress != nil`, without copying the address on the hot path.
+    var hasRemoteAddress = false
+
+    func refreshRemoteAddress() {
+        let current = remoteAddress
+        guard current != lastRemoteAddress else { return }
+        lastRemoteAddress = current
+        hasRemoteAddress = current != nil
+        remoteAddressGeneration &+= 1
+    }
+
     public var isConnected: Bool { state == .connected }
 
     // MARK: Inputs
@@ -103,6 +118,7 @@ public final class WebRTCSession {
     /// One datagram that the runtime routed to this session.
     public func handle(datagram: [UInt8], from source: TransportAddress, now: Instant) {
         guard let first = datagram.first, !isClosed else { return }
+        defer { refreshRemoteAddress() }
         switch first {
         case 0...3:
             if !ice.handleSTUN(datagram[...], from: source, now: now) { counters.stunRejected += 1 }
@@ -124,6 +140,7 @@ public final class WebRTCSession {
 
     public func handleTimeout(now: Instant) {
         guard !isClosed else { return }
+        defer { refreshRemoteAddress() }
         ice.handleTimeout(now: now)
         drainICE(now: now)
         guard !isClosed else { return }
@@ -258,6 +275,7 @@ extension WebRTCSession {
         guard !isClosed else { return }
         ice.restart(local: local, remote: remote, now: now)
         drainICE(now: now)
+        refreshRemoteAddress()
     }
 
     /// Whether media and DTLS from `address` are accepted (ICE validated it).
