@@ -22,9 +22,9 @@ struct RTCBridgeLoad {
         var verifyEvery = 1
         var posters = 2
         var connectTimeoutSeconds = 60.0
-        /// Packets per second one viewer should get (measured by a lone probe viewer): media that the
-        /// gateway drops before numbering (a reader queue that overflowed) leaves no sequence gap,
-        /// so delivery is also compared with this rate.
+        /// Media that the gateway drops before numbering (a reader queue that overflowed) leaves no
+        /// sequence gap, so delivery is also compared with what the source sent in the same window:
+        /// the path's `packetsIn` from `/api/stats` (or, with `--source-rate`, a fixed rate).
         var sourceRate: Double?
 
         init(_ arguments: [String]) throws {
@@ -151,9 +151,12 @@ struct RTCBridgeLoad {
         let before = viewers.map { ($0.packets, $0.lost, $0.expected) }
         let gatewayBefore = options.gatewayPID.map(ProcessSample.init(pid:))
         let selfBefore = ProcessSample(pid: getpid())
+        let pathName = target.path.split(separator: "/").first.map(String.init) ?? ""
+        let sourceBefore = WHEPPost.packetsIn(target, path: pathName)
         let holdStart = now()
         pump(until: holdStart + .seconds(options.holdSeconds), stopWhenSettled: false)
         let holdSeconds = (now() - holdStart).secondsDouble
+        let sourceAfter = WHEPPost.packetsIn(target, path: pathName)
         let gatewayAfter = options.gatewayPID.map(ProcessSample.init(pid:))
         let selfAfter = ProcessSample(pid: getpid())
         // Leave as a browser does: DELETE every session (a few threads at once).
@@ -197,7 +200,11 @@ struct RTCBridgeLoad {
                      holdSeconds, delivered, Double(delivered) / holdSeconds, perViewerRate))
         let gapPercent = expected > 0 ? 100 * Double(lost) / Double(expected) : 0
         var shortfallPercent = 0.0
-        if let sourceRate = options.sourceRate, sourceRate > 0 {
+        var sourceRate = options.sourceRate
+        if sourceRate == nil, let sourceBefore, let sourceAfter, sourceAfter > sourceBefore {
+            sourceRate = Double(sourceAfter - sourceBefore) / holdSeconds
+        }
+        if let sourceRate, sourceRate > 0 {
             shortfallPercent = max(0, 100 * (1 - perViewerRate / sourceRate))
             lossyViewers = 0
             for (viewer, (packets0, _, _)) in zip(viewers, before) where viewer.phase == .connected {
@@ -207,7 +214,7 @@ struct RTCBridgeLoad {
         }
         let lossPercent = max(gapPercent, shortfallPercent)
         print(String(format: "loss: %.3f %% (sequence gaps %lld of %lld = %.3f %%; below the source rate of %.1f/s by %.3f %%); viewers short by more than 0.5 %%: %d",
-                     lossPercent, lost, expected, gapPercent, options.sourceRate ?? 0, shortfallPercent, lossyViewers))
+                     lossPercent, lost, expected, gapPercent, sourceRate ?? 0, shortfallPercent, lossyViewers))
         let verified = viewers.reduce(0) { $0 + $1.verified }, verifyFailures = viewers.reduce(0) { $0 + $1.verifyFailures }
         print("srtp: \(verified) packets authenticated, \(verifyFailures) failed (every \(options.verifyEvery). packet)")
         var json: [String: Double] = ["viewers": Double(options.viewers), "connected": Double(connected.count),

@@ -83,6 +83,16 @@ enum WHEPPost {
                           address: address)
     }
 
+    /// `packetsIn` of path `name` from the gateway's `/api/stats`.
+    static func packetsIn(_ target: Target, path name: String) -> Int? {
+        guard let response = try? exchange(target, method: "GET", path: "/api/stats", body: ""), response.status == 200,
+              let json = try? JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any],
+              let paths = json["paths"] as? [[String: Any]],
+              let path = paths.first(where: { $0["name"] as? String == name })
+        else { return nil }
+        return path["packetsIn"] as? Int
+    }
+
     /// Ends a session (DELETE on its resource); errors are ignored (the gateway may have ended it).
     static func delete(_ target: Target, location: String) {
         _ = try? exchange(target, method: "DELETE", path: location, body: "")
@@ -104,7 +114,7 @@ enum WHEPPost {
         }
         guard connected == 0 else { throw LoadError("connect \(address): errno \(errno)") }
         let request = "\(method) \(path) HTTP/1.1\r\nHost: \(target.host):\(target.port)\r\n"
-            + "Content-Type: application/sdp\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n" + body
+            + (body.isEmpty ? "" : "Content-Type: application/sdp\r\n") + "Content-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n" + body
         var bytes = Array(request.utf8)
         var sent = 0
         while sent < bytes.count {

@@ -48,6 +48,7 @@ extension Path {
                 return nil
             }
             state.stats.unitsIn += 1
+            state.stats.packetsIn += unit.packets.count
             state.stats.bytesIn += byteCount
             var needsKeyframe = false
             if kind == .video {

@@ -3,6 +3,8 @@ public struct PathStats: Sendable, Equatable {
     public var readers = 0
     /// Units accepted from the publisher.
     public var unitsIn = 0
+    /// RTP packets in the accepted units.
+    public var packetsIn = 0
     public var bytesIn = 0
     /// Units ignored because of a stale token or an unknown track.
     public var unitsRejected = 0

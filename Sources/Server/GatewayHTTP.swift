@@ -64,7 +64,7 @@ public struct GatewayHTTP: Sendable {
         for path in gateway.router.paths.sorted(by: { $0.name < $1.name }) {
             let s = path.stats
             paths.append(["name": path.name, "ready": path.isReady, "readers": s.readers,
-                          "unitsIn": s.unitsIn, "bytesIn": s.bytesIn])
+                          "unitsIn": s.unitsIn, "packetsIn": s.packetsIn, "bytesIn": s.bytesIn])
         }
         let object: [String: Any] = [
             "paths": paths,

@@ -23,6 +23,7 @@ import TestSupport
         let stats = path.stats
         #expect(stats.readers == 3)
         #expect(stats.unitsIn == 4)
+        #expect(stats.packetsIn == 4)
         #expect(stats.bytesIn == 4 * 112)
     }
 
