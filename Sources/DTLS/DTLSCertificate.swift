@@ -1,6 +1,7 @@
 import COpenSSL
 import CRTCShim
 import RTCBase
+import Synchronization
 
 /// A self-signed ECDSA P-256 certificate and its private key, as WebRTC endpoints use for
 /// DTLS-SRTP (RFC 8827 §6.5); peers authenticate it by fingerprint only (RFC 8122).
@@ -12,6 +13,9 @@ public final class DTLSCertificate: @unchecked Sendable {
     public let fingerprint: DTLSFingerprint
     let certificate: OpaquePointer
     let privateKey: OpaquePointer
+    /// One configured SSL_CTX per SRTP profile list, made on first use and shared by every session
+    /// of this certificate (SSL_CTX is safe to share once configured); each session holds a reference.
+    private let contexts = Mutex<[String: OpaquePointer]>([:])
 
     private init(certificate: OpaquePointer, privateKey: OpaquePointer, fingerprint: DTLSFingerprint) {
         self.certificate = certificate
@@ -20,8 +24,23 @@ public final class DTLSCertificate: @unchecked Sendable {
     }
 
     deinit {
+        for context in contexts.withLock({ Array($0.values) }) { SSL_CTX_free(context) }
         X509_free(certificate)
         EVP_PKEY_free(privateKey)
+    }
+
+    /// The shared SSL_CTX for `configuration`, with a reference the caller must release
+    /// (SSL_CTX_free).
+    func sharedContext(configuration: DTLSConfiguration) throws(DTLSError) -> OpaquePointer {
+        let key = configuration.profiles.map(\.openSSLName).joined(separator: ":")
+        let context = try contexts.withLock { cache throws(DTLSError) -> OpaquePointer in
+            if let context = cache[key] { return context }
+            let context = try DTLSSession.makeContext(certificate: self, configuration: configuration)
+            cache[key] = context
+            return context
+        }
+        SSL_CTX_up_ref(context)
+        return context
     }
 
     /// Validity: from one day ago (peer clock skew) to 30 days from now.

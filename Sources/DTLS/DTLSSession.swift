@@ -49,7 +49,7 @@ public final class DTLSSession {
         handshakeDeadline = now + configuration.handshakeTimeout
         callbacks = DTLSCallbackContext(
             pin: pin, initialRetransmitMicroseconds: Self.microseconds(configuration.initialRetransmitTimeout))
-        context = try Self.makeContext(certificate: certificate, configuration: configuration)
+        context = try certificate.sharedContext(configuration: configuration)
         do {
             ssl = try Self.makeSSL(context: context, callbacks: callbacks, role: role, mtu: configuration.mtu)
         } catch {
