@@ -88,7 +88,9 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["RTCBase"], swiftSettings: strict),
         .target(name: "WebRTCTestSupport", dependencies: ["RTCBase", "STUN", "RTP", "ICE", "DTLS", "SRTP", "WebRTC"],
                 swiftSettings: strict),
+        .target(name: "CHeapStats", path: "Benchmarks/CHeapStats"),   // mallinfo2 for memory benchmarks
         .executableTarget(name: "RTCBridgeBenchmarks", dependencies: [
+            "CHeapStats",
             "RTCBase", "SDP", "RTP", "Codecs", "ICE", "SRTP", "DTLS", "WebRTC", "Routing", "Ingest", "Egress",
             "WebRTCTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),

@@ -49,6 +49,15 @@ if let offer = chromiumOffer {
     }
 }
 
+print("heap per gateway WebRTC session (mallinfo2), 300 sessions")
+do {
+    let result = try SessionMemoryBenchmark(sessions: 300).run()
+    print(String(format: "  connected: %.1f KiB; with full send histories (2 × 512 packets): %.1f KiB",
+                 result.connectedBytes / 1024, result.withHistoryBytes / 1024))
+} catch {
+    print("  failed: \(error)")
+}
+
 print("RTSP server fan-out to TCP-interleaved readers (path unit → rewrite → $-framed bytes → ByteBuffer), 1188-byte payloads, one core")
 for readers in [1, 100, 1000] {
     do {
