@@ -20,6 +20,10 @@ public final class SRTPGCMCipher {
     public static let tagLength = 16
     private let context: OpaquePointer
     private var salt = [UInt8](repeating: 0, count: 12)
+    /// SRTCP: its own key and salt (labels 0x03 and 0x05), and the last index sent.
+    private let rtcpContext: OpaquePointer
+    private var rtcpSalt = [UInt8](repeating: 0, count: 12)
+    private var rtcpIndex: UInt32 = 0
     private var streams: [(ssrc: UInt32, highest: UInt16, rolloverCounter: UInt32)] = []
     /// Most SSRCs tracked (a WebRTC session sends a handful); the oldest is forgotten past this.
     static let maxStreams = 64
@@ -29,18 +33,71 @@ public final class SRTPGCMCipher {
         guard masterKey.count == 16, masterSalt.count == 12,
               let key = Self.derive(label: 0x00, count: 16, masterKey: masterKey, masterSalt: masterSalt),
               let sessionSalt = Self.derive(label: 0x02, count: 12, masterKey: masterKey, masterSalt: masterSalt),
+              let rtcpKey = Self.derive(label: 0x03, count: 16, masterKey: masterKey, masterSalt: masterSalt),
+              let rtcpSessionSalt = Self.derive(label: 0x05, count: 12, masterKey: masterKey, masterSalt: masterSalt),
               let context = EVP_CIPHER_CTX_new()
         else { return nil }
-        self.context = context
-        salt = sessionSalt
-        let status = key.withUnsafeBufferPointer { EVP_EncryptInit_ex(context, EVP_aes_128_gcm(), nil, $0.baseAddress, nil) }
-        guard status == 1 else {
+        guard let rtcpContext = EVP_CIPHER_CTX_new() else {
             EVP_CIPHER_CTX_free(context)
+            return nil
+        }
+        self.context = context
+        self.rtcpContext = rtcpContext
+        salt = sessionSalt
+        rtcpSalt = rtcpSessionSalt
+        let status = key.withUnsafeBufferPointer { EVP_EncryptInit_ex(context, EVP_aes_128_gcm(), nil, $0.baseAddress, nil) }
+        let rtcpStatus = rtcpKey.withUnsafeBufferPointer { EVP_EncryptInit_ex(rtcpContext, EVP_aes_128_gcm(), nil, $0.baseAddress, nil) }
+        guard status == 1, rtcpStatus == 1 else {
+            EVP_CIPHER_CTX_free(context)
+            EVP_CIPHER_CTX_free(rtcpContext)
             return nil
         }
     }
 
-    deinit { EVP_CIPHER_CTX_free(context) }
+    deinit {
+        EVP_CIPHER_CTX_free(context)
+        EVP_CIPHER_CTX_free(rtcpContext)
+    }
+
+    /// Most SRTCP packets one key may protect (the index is 31 bits, RFC 3711 §3.4).
+    static let maxRTCPIndex: UInt32 = 0x7FFF_FFFF
+
+    /// Protects an RTCP compound packet (first `length` bytes of `buffer`) in place (RFC 7714 §9):
+    /// the first 8 bytes stay clear and, with the E flag and index, form the associated data; the
+    /// rest is encrypted; then come the tag and E‖index. Needs 20 bytes of tailroom. Returns the
+    /// protected length, or nil.
+    public func sealRTCP(in buffer: UnsafeMutableRawBufferPointer, length: Int) -> Int? {
+        guard let base = buffer.baseAddress, length >= 8, buffer.count - Self.tagLength - 4 >= length,
+              rtcpIndex < Self.maxRTCPIndex
+        else { return nil }
+        rtcpIndex += 1
+        let trailer = (UInt32(0x8000_0000) | rtcpIndex).bigEndian   // E = 1: encrypted
+        // IV = 00 00 | SSRC | 00 00 | 0 | index (31 bits), XOR the SRTCP salt.
+        var iv: (UInt64, UInt32) = (0, 0)
+        let ssrc = buffer.loadUnaligned(fromByteOffset: 4, as: UInt32.self)
+        withUnsafeMutableBytes(of: &iv) { ivBytes in
+            ivBytes.storeBytes(of: ssrc, toByteOffset: 2, as: UInt32.self)
+            ivBytes.storeBytes(of: rtcpIndex.bigEndian, toByteOffset: 8, as: UInt32.self)
+            for i in 0..<12 { ivBytes[i] ^= rtcpSalt[i] }
+        }
+        var aadTrailer = trailer
+        var written: Int32 = 0
+        let header = base.assumingMemoryBound(to: UInt8.self)
+        let body = header + 8
+        let ok = withUnsafeBytes(of: &iv) { ivBytes -> Bool in
+            withUnsafeBytes(of: &aadTrailer) { trailerBytes -> Bool in
+                EVP_EncryptInit_ex(rtcpContext, nil, nil, nil, ivBytes.baseAddress?.assumingMemoryBound(to: UInt8.self)) == 1
+                    && EVP_EncryptUpdate(rtcpContext, nil, &written, header, 8) == 1
+                    && EVP_EncryptUpdate(rtcpContext, nil, &written, trailerBytes.baseAddress?.assumingMemoryBound(to: UInt8.self), 4) == 1
+                    && EVP_EncryptUpdate(rtcpContext, body, &written, body, Int32(length - 8)) == 1
+                    && EVP_EncryptFinal_ex(rtcpContext, body + Int(written), &written) == 1
+                    && EVP_CIPHER_CTX_ctrl(rtcpContext, EVP_CTRL_GCM_GET_TAG, Int32(Self.tagLength), header + length) == 1
+            }
+        }
+        guard ok else { return nil }
+        buffer.storeBytes(of: trailer, toByteOffset: length + Self.tagLength, as: UInt32.self)
+        return length + Self.tagLength + 4
+    }
 
     /// Protects the RTP packet in the first `length` bytes of `buffer` in place and appends the tag.
     /// Returns the protected length, or nil (malformed header, no room for the tag, cipher error).

@@ -2,18 +2,20 @@ import CSRTP
 
 /// An SRTP/SRTCP session (RFC 3711; AEAD_AES_128_GCM per RFC 7714) backed by libsrtp2.
 ///
-/// Two libsrtp contexts: outbound protects with the local master key and salt for any SSRC
-/// (`ssrc_any_outbound`, with `allow_repeat_tx` so NACK retransmissions may resend a sequence
-/// number), inbound unprotects with the remote ones (`ssrc_any_inbound`, replay window).
+/// Inbound: a libsrtp context with the remote master key and salt (`ssrc_any_inbound`, replay
+/// window). Outbound: for AEAD_AES_128_GCM, `SRTPGCMCipher` on OpenSSL (RTP and RTCP); for
+/// AES-CM (or when asked), a libsrtp context with the local key and salt (`ssrc_any_outbound`,
+/// with `allow_repeat_tx` so NACK retransmissions may resend a sequence number).
 /// Not `Sendable`: create and use it on one event loop.
 public final class SRTPSession {
     public let profile: SRTPProtectionProfile
     /// Why packets were rejected so far.
     public private(set) var counters = SRTPCounters()
 
-    private let outbound: OpaquePointer
+    /// libsrtp's outbound context; nil when `gcmSender` does the outbound work.
+    private let outbound: OpaquePointer?
     private let inbound: OpaquePointer
-    /// Outbound RTP for AEAD_AES_128_GCM on OpenSSL (the hot path); nil for AES-CM.
+    /// Outbound RTP and RTCP for AEAD_AES_128_GCM on OpenSSL (the hot path); nil for AES-CM.
     private let gcmSender: SRTPGCMCipher?
 
     /// Creates both directions from DTLS-SRTP keying material.
@@ -27,31 +29,30 @@ public final class SRTPSession {
               (64..<0x8000).contains(window)
         else { throw SRTPError(status: SRTPError.badParameterStatus, operation: "create") }
         profile = keying.profile
-        outbound = try Self.makeContext(
-            profile: keying.profile, key: keying.localMasterKey, salt: keying.localMasterSalt,
-            direction: ssrc_any_outbound, windowSize: window, allowRepeatTransmit: true)
+        if openSSLForGCM, keying.profile == .aeadAES128GCM {
+            guard let sender = SRTPGCMCipher(masterKey: keying.localMasterKey, masterSalt: keying.localMasterSalt) else {
+                throw SRTPError(status: SRTPError.badParameterStatus, operation: "create GCM sender")
+            }
+            gcmSender = sender
+            outbound = nil
+        } else {
+            gcmSender = nil
+            outbound = try Self.makeContext(
+                profile: keying.profile, key: keying.localMasterKey, salt: keying.localMasterSalt,
+                direction: ssrc_any_outbound, windowSize: window, allowRepeatTransmit: true)
+        }
         do {
             inbound = try Self.makeContext(
                 profile: keying.profile, key: keying.remoteMasterKey, salt: keying.remoteMasterSalt,
                 direction: ssrc_any_inbound, windowSize: window, allowRepeatTransmit: false)
         } catch {
-            srtp_dealloc(outbound)
+            if let outbound { srtp_dealloc(outbound) }
             throw error
-        }
-        if openSSLForGCM, keying.profile == .aeadAES128GCM {
-            guard let sender = SRTPGCMCipher(masterKey: keying.localMasterKey, masterSalt: keying.localMasterSalt) else {
-                srtp_dealloc(outbound)
-                srtp_dealloc(inbound)
-                throw SRTPError(status: SRTPError.badParameterStatus, operation: "create GCM sender")
-            }
-            gcmSender = sender
-        } else {
-            gcmSender = nil
         }
     }
 
     deinit {
-        srtp_dealloc(outbound)
+        if let outbound { srtp_dealloc(outbound) }
         srtp_dealloc(inbound)
     }
 
@@ -71,6 +72,7 @@ public final class SRTPSession {
             if protected == nil { throw SRTPError(status: SRTPError.badParameterStatus, operation: "protect RTP") }
             return
         }
+        guard let outbound else { throw SRTPError(status: SRTPError.badParameterStatus, operation: "protect RTP") }
         try transform(&packet, tailroom: SRTPLibrary.maxRTPTrailerLength, operation: "protect RTP") {
             srtp_protect(outbound, $0, $1)
         }
@@ -99,6 +101,10 @@ public final class SRTPSession {
             }
             return protected
         }
+        guard let outbound else {
+            counters.protectFailures += 1
+            throw SRTPError(status: SRTPError.badParameterStatus, operation: "protect RTP")
+        }
         let status = Int32(srtp_protect(outbound, base, &cLength).rawValue)
         guard status == 0 else {
             counters.protectFailures += 1
@@ -111,6 +117,18 @@ public final class SRTPSession {
 
     /// Encrypts and authenticates an RTCP compound packet in place (RFC 3711 §3.4).
     public func protectRTCP(_ packet: inout [UInt8]) throws(SRTPError) {
+        if let gcmSender {
+            let length = packet.count
+            packet.append(contentsOf: repeatElement(0, count: SRTPLibrary.maxRTCPTrailerLength))
+            let protected = packet.withUnsafeMutableBytes { gcmSender.sealRTCP(in: $0, length: length) }
+            packet.removeLast(packet.count - (protected ?? length))
+            guard protected != nil else {
+                counters.protectFailures += 1
+                throw SRTPError(status: SRTPError.badParameterStatus, operation: "protect RTCP")
+            }
+            return
+        }
+        guard let outbound else { throw SRTPError(status: SRTPError.badParameterStatus, operation: "protect RTCP") }
         try transform(&packet, tailroom: SRTPLibrary.maxRTCPTrailerLength, operation: "protect RTCP") {
             srtp_protect_rtcp(outbound, $0, $1)
         }

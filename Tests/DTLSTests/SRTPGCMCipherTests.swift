@@ -100,3 +100,26 @@ extension SRTPGCMCipherTests {
         }
     }
 }
+
+extension SRTPGCMCipherTests {
+    /// SRTCP (RFC 7714 §9) on OpenSSL: byte-identical to libsrtp's for a run of compound packets
+    /// (index 1, 2, …), and libsrtp's receiver decrypts them.
+    @Test func rtcpByteIdenticalToLibsrtp() throws {
+        let fast = try SRTPSession(keying: Self.keying)
+        let reference = try SRTPSession(keying: Self.keying, openSSLForGCM: false)
+        let receiver = try SRTPSession(keying: Self.keying.mirrored)
+        for n in 0..<40 {
+            // SR (28 bytes) + SDES with a CNAME, as the gateway sends them.
+            var plain: [UInt8] = [0x80, 200, 0, 6, 0xCA, 0xFE, 0xBA, 0xBE]
+            plain += (0..<20).map { UInt8(truncatingIfNeeded: $0 &+ n) }
+            plain += [0x81, 202, 0, 3, 0xCA, 0xFE, 0xBA, 0xBE, 1, 4, 0x61, 0x62, 0x63, 0x64, 0, 0]
+            var a = plain, b = plain
+            try fast.protectRTCP(&a)
+            try reference.protectRTCP(&b)
+            #expect(a == b, "RTCP packet \(n)")
+            var decrypted = a
+            try receiver.unprotectRTCP(&decrypted)
+            #expect(decrypted == plain)
+        }
+    }
+}
