@@ -114,7 +114,7 @@ let package = Package(
         .testTarget(name: "SDPTests", dependencies: ["SDP"], resources: [.copy("Vectors")], swiftSettings: strict),
         .testTarget(name: "STUNTests", dependencies: ["RTCBase", "STUN"], swiftSettings: strict),
         .testTarget(name: "RTPTests", dependencies: ["RTCBase", "RTP"], swiftSettings: strict),
-        .testTarget(name: "CodecsTests", dependencies: ["Codecs", "TestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "CodecsTests", dependencies: ["RTCBase", "Codecs", "TestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "ContainersTests", dependencies: ["RTCBase", "Codecs", "Containers", "TestSupport"],
                     exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "ICETests", dependencies: ["RTCBase", "STUN", "ICE"], swiftSettings: strict),

@@ -1,3 +1,4 @@
+import RTCBase
 /// H.265/HEVC RTP payload facts (RFC 7798) and NAL unit header fields (ITU-T H.265 §7.3.1.2).
 public enum H265 {
     /// `nal_unit_type` of a two-byte NAL unit header (RFC 7798 §1.1.4).

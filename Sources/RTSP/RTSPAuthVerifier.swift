@@ -29,7 +29,7 @@ public struct RTSPAuthVerifier: Sendable {
         }
         switch credentials.scheme.lowercased() {
         case "basic" where policy.allowsBasic:
-            guard let token = credentials.token, let decoded = RTSPBase64.decode(token),
+            guard let token = credentials.token, let decoded = Base64.decode(token, maxBytes: 3072),
                   let text = String(validating: decoded, as: UTF8.self), let (user, password) = text.splitOnce(":"),
                   let known = policy.users.first(where: { $0.username == user }),
                   DigestComputation.constantTimeEqual(known.password, String(password)) else { break }

@@ -17,7 +17,7 @@ public struct RTSPClientAuthenticator: Sendable {
     public mutating func authorization(method: RTSPMethod, uri: String, cnonce: String? = nil) -> String {
         switch challenge {
         case .basic:
-            return "Basic " + RTSPBase64.encode(Array("\(credentials.username):\(credentials.password)".utf8))
+            return "Basic " + Base64.encode(Array("\(credentials.username):\(credentials.password)".utf8))
         case .digest(let d):
             nonceCount &+= 1
             let useQOP = d.supportsAuthQOP

@@ -50,3 +50,23 @@ import Testing
         #expect(SecureRandom.iceString(24).count == 24)
     }
 }
+
+/// The one base64 (RFC 4648 §4 vectors; padding, garbage and caps).
+@Suite struct Base64Tests {
+    @Test func rfc4648Vectors() {
+        let vectors = ["": "", "f": "Zg==", "fo": "Zm8=", "foo": "Zm9v", "foob": "Zm9vYg==", "fooba": "Zm9vYmE=", "foobar": "Zm9vYmFy"]
+        for (plain, encoded) in vectors {
+            #expect(Base64.encode(Array(plain.utf8)) == encoded)
+            #expect(Base64.decode(encoded) == Array(plain.utf8))
+            #expect(Base64.decode(String(encoded.filter { $0 != "=" })) == Array(plain.utf8))
+        }
+    }
+
+    @Test func invalidInputIsRefused() {
+        #expect(Base64.decode("Zm9v!") == nil)        // outside the alphabet
+        #expect(Base64.decode("Zg==Zg==") == nil)     // data after padding
+        #expect(Base64.decode("Zm9vY") == nil)        // a dangling sextet
+        #expect(Base64.decode("Zm9vYmFy", maxBytes: 6) == [0x66, 0x6F, 0x6F, 0x62, 0x61, 0x72])   // at the cap
+        #expect(Base64.decode("Zm9vYmFy", maxBytes: 5) == nil)                                    // one past it
+    }
+}

@@ -1,8 +1,9 @@
-/// Minimal RFC 4648 §4 base64 (standard alphabet, '=' padding) for SDP fmtp values.
-enum Base64 {
+/// Base64 (RFC 4648 §4: standard alphabet, '=' padding), the one implementation for SDP fmtp
+/// values (`sprop-parameter-sets`, `sprop-vps/sps/pps`) and HTTP/RTSP Basic credentials (RFC 7617).
+public enum Base64 {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
-    static func encode(_ bytes: [UInt8]) -> String {
+    public static func encode(_ bytes: [UInt8]) -> String {
         var out: [UInt8] = []
         out.reserveCapacity((bytes.count + 2) / 3 * 4)
         var index = 0
@@ -20,22 +21,27 @@ enum Base64 {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Decodes padded or unpadded base64; nil on any character outside the alphabet.
-    static func decode(_ text: Substring) -> [UInt8]? {
+    /// Decodes padded or unpadded base64. Nil on a character outside the alphabet, data after
+    /// padding, a dangling sextet (length ≡ 1 mod 4), or more than `maxBytes` decoded bytes.
+    public static func decode<Text: StringProtocol>(_ text: Text, maxBytes: Int = 1 << 20) -> [UInt8]? {
         var out: [UInt8] = []
         var accumulator: UInt32 = 0
         var bits = 0
+        var sextets = 0
         var sawPadding = false
         for char in text.utf8 {
             if char == UInt8(ascii: "=") { sawPadding = true; continue }
             guard !sawPadding, let value = sextet(char) else { return nil }
+            sextets += 1
             accumulator = (accumulator << 6 | UInt32(value)) & 0xffffff
             bits += 6
             if bits >= 8 {
                 bits -= 8
+                guard out.count < maxBytes else { return nil }
                 out.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
             }
         }
+        guard sextets % 4 != 1 else { return nil }
         return out
     }
 
