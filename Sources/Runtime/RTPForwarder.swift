@@ -32,7 +32,7 @@ public final class RTPForwarder: @unchecked Sendable {
     private var session: RTPForwarderSession
     private var sockets: [TrackKind: Sockets] = [:]
     private var reader: PathReader?
-    private var timer: (deadline: Instant, task: Scheduled<Void>)?
+    private let driver: EngineDriver
     private var stopped = false
     private var sdpWrites: EventLoopFuture<Void>
 
@@ -47,6 +47,12 @@ public final class RTPForwarder: @unchecked Sendable {
         self.ssrcs = (configuration.videoSSRC, configuration.audioSSRC)
         self.session = RTPForwarderSession(configuration: configuration)
         self.sdpWrites = eventLoop.makeSucceededVoidFuture()
+        self.driver = EngineDriver(eventLoop: eventLoop)
+        driver.onTimeout { [weak self] now in
+            guard let self, !self.stopped else { return }
+            self.session.handle(.timeout, now: now)
+            self.processOutputs()
+        }
     }
 
     /// The session's counters.
@@ -113,8 +119,7 @@ public final class RTPForwarder: @unchecked Sendable {
 
     private func finish() {
         stopped = true
-        timer?.task.cancel()
-        timer = nil
+        driver.stop()
         if let reader { path.removeReader(reader) }
         reader = nil
     }
@@ -141,26 +146,22 @@ public final class RTPForwarder: @unchecked Sendable {
         processOutputs()
     }
 
-    private func timerFired() {
-        timer = nil
-        guard !stopped else { return }
-        session.handle(.timeout, now: RuntimeClock.now())
-        processOutputs()
-    }
-
     /// Drains the session's outputs: datagrams to the sockets (dropped and reported when a socket
     /// is not writable, so a slow destination never queues without bound), events, the timer.
     private func processOutputs() {
         var written: Set<ObjectIdentifier> = []
         var flushList: [any Channel] = []
-        while true {
-            switch session.poll() {
+        defer { for channel in flushList { channel.flush() } }
+        driver.drainAndArm({ session.poll() }, deadline: { output in
+            if case .timeout(let deadline) = output { deadline } else { nil }
+        }) { output in
+            switch output {
             case .transmit(let datagram):
-                guard let sockets = sockets[datagram.kind] else { continue }
+                guard let sockets = sockets[datagram.kind] else { return }
                 let channel = datagram.isRTCP ? sockets.rtcp : sockets.rtp
                 guard channel.isWritable else {
                     session.handle(.sendFailed(datagram.kind), now: RuntimeClock.now())
-                    continue
+                    return
                 }
                 let to = datagram.isRTCP ? sockets.rtcpDestination : sockets.rtpDestination
                 channel.write(AddressedEnvelope(remoteAddress: to, data: channel.allocator.buffer(bytes: datagram.bytes)),
@@ -173,20 +174,10 @@ public final class RTPForwarder: @unchecked Sendable {
             case .event(.closed):
                 logger.info("RTP forward ended: path removed", metadata: ["path": "\(path.name)"])
                 finish()
-            case .timeout(let deadline):
-                for channel in flushList { channel.flush() }
-                schedule(deadline)
-                return
+            case .timeout:
+                break
             }
         }
-    }
-
-    private func schedule(_ deadline: Instant) {
-        guard !stopped, deadline != .distantFuture else { return }
-        if let timer, timer.deadline == deadline { return }
-        timer?.task.cancel()
-        let task = eventLoop.scheduleTask(deadline: RuntimeClock.deadline(deadline)) { [weak self] () -> Void in self?.timerFired() }
-        timer = (deadline, task)
     }
 
     /// Writes the SDP off the event loop (temporary file + rename, so readers never see half a

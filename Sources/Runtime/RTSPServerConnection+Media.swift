@@ -78,8 +78,10 @@ extension RTSPServerConnection {
     /// for a keyframe), so a slow reader never holds up the path or grows without bound.
     func processPlayback() {
         var wrote = false
-        while playback != nil {
-            guard let output = playback?.poll() else { return }
+        defer { if wrote { channel.flush() } }
+        let deadline = driver.drain({ playback?.poll() }, deadline: { output in
+            if case .timeout(let deadline) = output { deadline } else { nil }
+        }) { output in
             switch output {
             case .interleaved(let bytes):
                 if channel.isWritable {
@@ -89,21 +91,21 @@ extension RTSPServerConnection {
                     playback?.noteDropped()
                 }
             case .datagram(let bytes, let mediaIndex, let isRTCP):
-                guard let ports = clientPorts[mediaIndex] else { continue }
+                guard let ports = clientPorts[mediaIndex] else { return }
                 if !server.sendDatagram(bytes, to: isRTCP ? ports.rtcp : ports.rtp, isRTCP: isRTCP) {
                     playback?.noteDropped()
                 }
             case .keyframeRequested:
                 readPath?.requestKeyframe()
             case .pathClosed:
-                close()
-                return
-            case .timeout(let deadline):
-                if wrote { channel.flush() }
-                playbackDeadline = deadline
-                rearm()
-                return
+                close()   // ends the playback: the next poll finds none
+            case .timeout:
+                break
             }
+        }
+        if let deadline {
+            playbackDeadline = deadline
+            rearm()
         }
     }
 

@@ -19,7 +19,8 @@ final class RTSPServerConnection: @unchecked Sendable {
     var parser = RTSPStreamParser()
     var session: RTSPServerSession
     var isClosed = false
-    var timer: (deadline: Instant, task: Scheduled<Void>)?
+    /// One timer for the session and the playback engines: the earlier of their deadlines.
+    let driver: EngineDriver
     var sessionDeadline = Instant.distantFuture
     var playbackDeadline = Instant.distantFuture
     /// UDP destinations (client RTP, client RTCP) per media index, from SETUP.
@@ -50,6 +51,8 @@ final class RTSPServerConnection: @unchecked Sendable {
         var logger = server.logger
         logger[metadataKey: "rtspClient"] = "\(peer?.description ?? "?")"
         self.logger = logger
+        self.driver = EngineDriver(eventLoop: channel.eventLoop)
+        driver.onTimeout { [weak self] now in self?.timerFired(now: now) }
     }
 
     // MARK: Input
@@ -106,8 +109,7 @@ final class RTSPServerConnection: @unchecked Sendable {
         session.connectionClosed(now: RuntimeClock.now())
         processSession()
         stopMedia()
-        timer?.task.cancel()
-        timer = nil
+        driver.stop()
         server.connectionClosed(self)
     }
 
@@ -119,8 +121,10 @@ final class RTSPServerConnection: @unchecked Sendable {
     // MARK: Session outputs
 
     func processSession() {
-        while true {
-            switch session.poll() {
+        let deadline = driver.drain({ session.poll() }, deadline: { output in
+            if case .timeout(let deadline) = output { deadline } else { nil }
+        }) { output in
+            switch output {
             case .send(let response):
                 channel.writeAndFlush(channel.allocator.buffer(bytes: response.serialized()), promise: nil)
                 if startMediaAfterAnswer {
@@ -129,11 +133,13 @@ final class RTSPServerConnection: @unchecked Sendable {
                 }
             case .event(let event):
                 handle(event)
-            case .timeout(let deadline):
-                sessionDeadline = deadline
-                rearm()
-                return
+            case .timeout:
+                break
             }
+        }
+        if let deadline {
+            sessionDeadline = deadline
+            rearm()
         }
     }
 
@@ -207,24 +213,12 @@ final class RTSPServerConnection: @unchecked Sendable {
     // MARK: Timer
 
     func rearm() {
-        let deadline = min(sessionDeadline, playbackDeadline)
-        guard !isClosed, deadline != .distantFuture else {
-            timer?.task.cancel()
-            timer = nil
-            return
-        }
-        if let timer, timer.deadline == deadline { return }
-        timer?.task.cancel()
-        let task = channel.eventLoop.scheduleTask(deadline: RuntimeClock.deadline(deadline)) { [weak self] () -> Void in
-            self?.timerFired()
-        }
-        timer = (deadline, task)
+        guard !isClosed else { return }
+        driver.arm(min(sessionDeadline, playbackDeadline))
     }
 
-    private func timerFired() {
-        timer = nil
+    private func timerFired(now: Instant) {
         guard !isClosed else { return }
-        let now = RuntimeClock.now()
         session.handleTimeout(now: now)
         processSession()
         if playback != nil {

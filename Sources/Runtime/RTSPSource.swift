@@ -42,8 +42,8 @@ public final class RTSPSource: @unchecked Sendable {
     var connection: (any Channel)?
     /// Bumped for every TCP connection and every teardown; callbacks of older ones are ignored.
     var connectionID = 0
-    var sessionTimer: Scheduled<Void>?
-    var sessionTimerDeadline: Instant?
+    /// Drives the current connection's client session (cancelled when the connection goes).
+    let sessionDriver: EngineDriver
     var retryTimer: Scheduled<Void>?
     var backoff = RTSPSourceBackoff()
     var attempts = 0
@@ -75,6 +75,12 @@ public final class RTSPSource: @unchecked Sendable {
         logger[metadataKey: "path"] = "\(pathName)"
         logger[metadataKey: "camera"] = "\(spec.url.redacted)"
         self.logger = logger
+        self.sessionDriver = EngineDriver(eventLoop: eventLoop)
+        sessionDriver.onTimeout { [weak self] now in
+            guard let self else { return }
+            self.session?.handleTimeout(now: now)
+            self.drain()
+        }
     }
 
     /// Connects now, or (on demand) registers for the path's reader count.
@@ -186,14 +192,14 @@ public final class RTSPSource: @unchecked Sendable {
 
     /// Performs the session's outputs until it asks to be woken at an instant.
     func drain() {
-        while let output = session?.poll() {
+        sessionDriver.drainAndArm({ session?.poll() }, deadline: { output in
+            if case .timeout(let deadline) = output { deadline } else { nil }
+        }) { output in
             switch output {
             case .send(let request): write(request.serialized())
             case .sendResponse(let response): write(response.serialized())
             case .event(let event): handle(event)
-            case .timeout(let deadline):
-                scheduleSessionTimer(deadline)
-                return
+            case .timeout: break
             }
         }
     }
@@ -201,20 +207,6 @@ public final class RTSPSource: @unchecked Sendable {
     func write(_ bytes: [UInt8]) {
         guard let connection else { return }
         connection.writeAndFlush(connection.allocator.buffer(bytes: bytes), promise: nil)
-    }
-
-    func scheduleSessionTimer(_ deadline: Instant) {
-        guard deadline != sessionTimerDeadline else { return }
-        sessionTimer?.cancel()
-        sessionTimerDeadline = deadline
-        guard deadline != .distantFuture else { sessionTimer = nil; return }
-        let id = connectionID
-        sessionTimer = eventLoop.scheduleTask(deadline: RuntimeClock.deadline(deadline)) { [self] in
-            guard id == connectionID else { return }
-            sessionTimerDeadline = nil
-            session?.handleTimeout(now: RuntimeClock.now())
-            drain()
-        }
     }
 
     func handle(_ event: RTSPClientEvent) {
@@ -282,9 +274,7 @@ public final class RTSPSource: @unchecked Sendable {
 
     func closeConnection() {
         connectionID += 1
-        sessionTimer?.cancel()
-        sessionTimer = nil
-        sessionTimerDeadline = nil
+        sessionDriver.cancel()
         connection?.close(promise: nil)
         connection = nil
     }

@@ -14,8 +14,7 @@ final class WebRTCPeer: @unchecked Sendable {
     var eventLoop: any EventLoop { socket.eventLoop }
     var addresses: Set<TransportAddress> = []
     var onEvent: (WebRTCSession.Event) -> Void = { _ in }
-    private var timer: Scheduled<Void>?
-    private var timerDeadline: Instant = .distantFuture
+    private let driver: EngineDriver
     /// The kernel form of the last destination, rebuilt only when the session's address changes.
     private var destination: (address: TransportAddress, kernel: UDPDestination)?
     /// The media destination for the session's `remoteAddressGeneration`.
@@ -27,6 +26,12 @@ final class WebRTCPeer: @unchecked Sendable {
         self.session = session
         self.transport = transport
         self.socket = socket
+        self.driver = EngineDriver(eventLoop: socket.eventLoop)
+        driver.onTimeout { [weak self] now in
+            guard let self else { return }
+            self.session.handleTimeout(now: now)
+            self.pump(now: now)
+        }
     }
 
     /// One datagram the transport routed here (on this peer's loop).
@@ -40,17 +45,18 @@ final class WebRTCPeer: @unchecked Sendable {
 
     /// Drains the session after any input and re-arms the timer.
     func pump(now: Instant) {
-        while true {
-            switch session.poll() {
+        driver.drainAndArm({ session.poll() }, deadline: { output in
+            if case .timeout(let deadline) = output { deadline } else { nil }
+        }) { output in
+            switch output {
             case .transmit(let bytes, let to):
                 if let kernel = kernelDestination(to) { socket.batch?.append(bytes, to: kernel) }
             case .event(let event):
                 if case .iceConnected(let address) = event { transport.learn(address, for: self) }
                 if case .closed = event { markClosed() }
                 onEvent(event)
-            case .timeout(let deadline):
-                schedule(deadline)
-                return
+            case .timeout:
+                break
             }
         }
     }
@@ -80,27 +86,10 @@ final class WebRTCPeer: @unchecked Sendable {
         return kernel
     }
 
-    private func schedule(_ deadline: Instant) {
-        guard !isClosed else { return }
-        if deadline == timerDeadline, timer != nil { return }
-        timer?.cancel()
-        timerDeadline = deadline
-        guard deadline != .distantFuture else { timer = nil; return }
-        timer = eventLoop.scheduleTask(deadline: RuntimeClock.deadline(deadline)) { [weak self] in
-            guard let self else { return }
-            self.timer = nil
-            self.timerDeadline = .distantFuture
-            let now = RuntimeClock.now()
-            self.session.handleTimeout(now: now)
-            self.pump(now: now)
-        }
-    }
-
     private func markClosed() {
         guard !isClosed else { return }
         isClosed = true
-        timer?.cancel()
-        timer = nil
+        driver.stop()
         transport.unregister(self)
     }
 
