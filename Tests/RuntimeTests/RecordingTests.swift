@@ -36,6 +36,9 @@ import TestSupport
         try await Task.sleep(until: started + .seconds(3))
         await recorder.stop()
         let recorded = (ContinuousClock.now - started)
+        // What the source really published by then (30 video frames and 50 Opus packets per second
+        // of media): a source that lags on a loaded machine publishes, and the recorder records, less.
+        let published = Double(path.stats.unitsIn) / 80
         await source.stop()
 
         let stats = await recorder.stats()
@@ -47,10 +50,12 @@ import TestSupport
         let streams = try FFprobe.streams(ofFile: file)
         #expect(streams.map(\.codec_name) == ["h264", "opus"])
         #expect(streams.first?.width == 640 && streams.first?.height == 360)
-        let expected = Double(recorded.components.seconds) + Double(recorded.components.attoseconds) / 1e18
+        let wallClock = Double(recorded.components.seconds) + Double(recorded.components.attoseconds) / 1e18
         for stream in streams {
             let seconds = try #require(stream.seconds)
-            #expect(abs(seconds - expected) <= expected * 0.1, "\(stream.codec_name ?? "?") \(seconds) s vs \(expected) s")
+            #expect(abs(seconds - published) <= published * 0.1,
+                    "\(stream.codec_name ?? "?") \(seconds) s vs \(published) s published")
+            #expect(seconds <= wallClock * 1.1, "\(stream.codec_name ?? "?") \(seconds) s recorded in \(wallClock) s")
         }
     }
 
