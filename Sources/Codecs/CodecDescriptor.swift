@@ -24,6 +24,24 @@ public struct CodecDescriptor: Sendable, Equatable {
     public let rtcpFeedback: [String]
     /// True when browsers can receive this codec over WebRTC.
     public let webRTCCompatible: Bool
+    /// fmtp values a WebRTC answer sets when it passes a source's stream through as it is
+    /// (H.264: packetization mode 1, level asymmetry allowed); the source's other fmtp stay.
+    public let passThroughFmtp: [String: String]
+
+    public init(format: Format, name: String, kind: CodecKind, clockRate: Int, channels: Int?,
+                staticPayloadType: UInt8?, defaultFmtp: [String: String], rtcpFeedback: [String],
+                webRTCCompatible: Bool, passThroughFmtp: [String: String] = [:]) {
+        self.format = format
+        self.name = name
+        self.kind = kind
+        self.clockRate = clockRate
+        self.channels = channels
+        self.staticPayloadType = staticPayloadType
+        self.defaultFmtp = defaultFmtp
+        self.rtcpFeedback = rtcpFeedback
+        self.webRTCCompatible = webRTCCompatible
+        self.passThroughFmtp = passThroughFmtp
+    }
 
     /// A depacketizer for this codec, or nil when the gateway cannot reassemble it. `fmtp` seeds
     /// H.264 (`sprop-parameter-sets`) and H.265 (`sprop-vps`/`sprop-sps`/`sprop-pps`) parameter sets

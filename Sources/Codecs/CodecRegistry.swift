@@ -1,6 +1,7 @@
 /// The one list of codecs the gateway handles (house plan §4: codec choices come from here).
 public enum CodecRegistry {
-    static let videoFeedback = ["goog-remb", "transport-cc", "ccm fir", "nack", "nack pli"]
+    /// RTCP feedback the gateway implements for video (RFC 4585 NACK and PLI, RFC 5104 FIR).
+    static let videoFeedback = ["nack", "nack pli", "ccm fir"]
 
     /// Every known codec, in default preference order (video first, then audio).
     public static let all: [CodecDescriptor] = [
@@ -8,7 +9,8 @@ public enum CodecRegistry {
                         staticPayloadType: nil,
                         defaultFmtp: ["level-asymmetry-allowed": "1", "packetization-mode": "1",
                                       "profile-level-id": "42e01f"],
-                        rtcpFeedback: videoFeedback, webRTCCompatible: true),
+                        rtcpFeedback: videoFeedback, webRTCCompatible: true,
+                        passThroughFmtp: ["packetization-mode": "1", "level-asymmetry-allowed": "1"]),
         CodecDescriptor(format: .vp8, name: "VP8", kind: .video, clockRate: 90_000, channels: nil,
                         staticPayloadType: nil, defaultFmtp: [:],
                         rtcpFeedback: videoFeedback, webRTCCompatible: true),
@@ -24,7 +26,7 @@ public enum CodecRegistry {
                         rtcpFeedback: videoFeedback, webRTCCompatible: false),
         CodecDescriptor(format: .opus, name: "opus", kind: .audio, clockRate: 48_000, channels: 2,
                         staticPayloadType: nil, defaultFmtp: ["minptime": "10", "useinbandfec": "1"],
-                        rtcpFeedback: ["transport-cc"], webRTCCompatible: true),
+                        rtcpFeedback: [], webRTCCompatible: true),
         CodecDescriptor(format: .pcmu, name: "PCMU", kind: .audio, clockRate: 8_000, channels: 1,
                         staticPayloadType: 0, defaultFmtp: [:], rtcpFeedback: [], webRTCCompatible: true),
         CodecDescriptor(format: .pcma, name: "PCMA", kind: .audio, clockRate: 8_000, channels: 1,

@@ -1,3 +1,4 @@
+import Codecs
 import DTLS
 import Egress
 import ICE
@@ -10,20 +11,11 @@ import WHIP
 import WebRTC
 
 extension WebRTCEndpoint {
-    /// Codecs a publisher may send, in our order of preference (pass-through to every output).
-    static let publishCodecs: [CodecCapability] = [
-        CodecCapability(name: "H264", kind: .video, clockRate: 90000,
-                        fmtp: ["packetization-mode": "1", "profile-level-id": "42e01f", "level-asymmetry-allowed": "1"],
-                        rtcpFeedback: ["nack", "nack pli", "ccm fir"]),
-        CodecCapability(name: "VP8", kind: .video, clockRate: 90000, rtcpFeedback: ["nack", "nack pli", "ccm fir"]),
-        CodecCapability(name: "VP9", kind: .video, clockRate: 90000, fmtp: ["profile-id": "0"],
-                        rtcpFeedback: ["nack", "nack pli", "ccm fir"]),
-        CodecCapability(name: "AV1", kind: .video, clockRate: 90000, rtcpFeedback: ["nack", "nack pli", "ccm fir"]),
-        CodecCapability(name: "opus", kind: .audio, clockRate: 48000, channels: 2,
-                        fmtp: ["minptime": "10", "useinbandfec": "1"]),
-        CodecCapability(name: "PCMU", kind: .audio, clockRate: 8000),
-        CodecCapability(name: "PCMA", kind: .audio, clockRate: 8000),
-    ]
+    /// Codecs a publisher may send, in our order of preference (pass-through to every output):
+    /// the registry's WebRTC codecs with their default fmtp and the feedback we implement.
+    static let publishCodecs: [CodecCapability] = CodecRegistry.all.filter(\.webRTCCompatible).map {
+        $0.capability(fmtp: $0.defaultFmtp)
+    }
 
     /// Negotiates a WHEP viewer for `pathName`: it receives the path's tracks as they are.
     public func createViewer(pathName: String, offer offerText: String) async throws(WebRTCEndpointError) -> Answer {
@@ -226,17 +218,26 @@ extension TrackKind {
 }
 
 extension TrackInfo {
-    /// What the answerer may offer a viewer for this track (pass-through: the source's codec).
+    /// What the answerer may offer a viewer for this track (pass-through: the source's codec and
+    /// fmtp, with the registry's pass-through fmtp and feedback for it).
     var codecCapability: CodecCapability {
-        var fmtp = self.fmtp
-        if encodingName.uppercased() == "H264" {
-            fmtp["packetization-mode"] = "1"
-            fmtp["level-asymmetry-allowed"] = "1"
+        guard let descriptor = CodecRegistry.descriptor(forEncodingName: encodingName) else {
+            return CodecCapability(name: encodingName, kind: kind == .video ? .video : .audio, clockRate: clockRate,
+                                   channels: channels, fmtp: fmtp)
         }
-        return CodecCapability(
-            name: encodingName, kind: kind == .video ? .video : .audio, clockRate: clockRate,
-            channels: channels, fmtp: fmtp,
-            rtcpFeedback: kind == .video ? ["nack", "nack pli", "ccm fir"] : [])
+        var capability = descriptor.capability(fmtp: fmtp.merging(descriptor.passThroughFmtp) { _, forced in forced })
+        capability.name = encodingName
+        capability.clockRate = clockRate
+        capability.channels = channels
+        return capability
+    }
+}
+
+extension CodecDescriptor {
+    /// This codec as an SDP answer capability (one audio channel is written as none, RFC 8866 §6.6).
+    func capability(fmtp: [String: String]) -> CodecCapability {
+        CodecCapability(name: name, kind: kind == .video ? .video : .audio, clockRate: clockRate,
+                        channels: channels == 1 ? nil : channels, fmtp: fmtp, rtcpFeedback: rtcpFeedback)
     }
 }
 
