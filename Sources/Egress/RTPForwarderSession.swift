@@ -203,11 +203,7 @@ public struct RTPForwarderSession {
         guard stream.media.admit(unit) else { stats.unitsSkipped += 1; return }
         if kind == .video, unit.isKeyframe { lastKeyframeSent = now }
         stream.media.forward(unit, now: now) { packet in
-            var bytes: [UInt8] = []
-            bytes.reserveCapacity(RTPPacket.fixedHeaderLength + packet.payload.count)
-            RTPPacket.appendHeader(to: &bytes, payloadType: packet.payloadType, marker: packet.marker,
-                                   sequenceNumber: packet.sequenceNumber, timestamp: packet.timestamp, ssrc: packet.ssrc)
-            bytes.append(contentsOf: packet.payload)
+            let bytes = packet.plainBytes
             stats.packetsSent += 1
             stats.bytesSent += bytes.count
             outputs.append(.transmit(Datagram(bytes: bytes, kind: kind, isRTCP: false)))

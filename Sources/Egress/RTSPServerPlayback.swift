@@ -200,23 +200,14 @@ public struct RTSPServerPlayback {
         let track = stream.track
         let oversize = stream.media.forward(unit, now: now,
                                             maxPayloadSize: Self.maxInterleavedPacket - RTPPacket.fixedHeaderLength) { packet in
-            let length = RTPPacket.fixedHeaderLength + packet.payload.count
+            let length = packet.plainLength
             if let channels = track.channels {
                 pendingFrames.append(0x24)
                 pendingFrames.append(channels.rtp)
                 pendingFrames.appendUInt16(UInt16(truncatingIfNeeded: length))
-                RTPPacket.appendHeader(to: &pendingFrames, payloadType: packet.payloadType, marker: packet.marker,
-                                       sequenceNumber: packet.sequenceNumber, timestamp: packet.timestamp,
-                                       ssrc: packet.ssrc)
-                pendingFrames.append(contentsOf: packet.payload)
+                packet.appendPlain(to: &pendingFrames)
             } else {
-                var bytes: [UInt8] = []
-                bytes.reserveCapacity(length)
-                RTPPacket.appendHeader(to: &bytes, payloadType: packet.payloadType, marker: packet.marker,
-                                       sequenceNumber: packet.sequenceNumber, timestamp: packet.timestamp,
-                                       ssrc: packet.ssrc)
-                bytes.append(contentsOf: packet.payload)
-                outputs.append(.datagram(bytes, mediaIndex: track.mediaIndex, isRTCP: false))
+                outputs.append(.datagram(packet.plainBytes, mediaIndex: track.mediaIndex, isRTCP: false))
             }
             stats.packetsSent += 1
             stats.bytesSent += length

@@ -10,15 +10,6 @@ import Testing
 @Suite struct PassThroughStreamTests {
     typealias T = RTPForwarderSessionTests
 
-    struct Sent: Equatable {
-        var payloadType: UInt8
-        var marker: Bool
-        var sequenceNumber: UInt16
-        var timestamp: UInt32
-        var ssrc: UInt32
-        var payload: [UInt8]
-    }
-
     static let ssrc: UInt32 = 0x5555_5555
     static let h264 = TrackInfo(id: 0, kind: .video, encodingName: "H264", clockRate: 90000,
                                 fmtp: ["packetization-mode": "1", "sprop-parameter-sets": "Z0LAHoyNQFA=,aM48gA=="],
@@ -29,14 +20,13 @@ import Testing
                           sendsReports: reports, initialSequenceNumber: 1000, initialTimestamp: 50_000)
     }
 
-    /// Gate, then forward; what went out (empty when the gate held the unit back).
+    /// Gate, then forward; what went out, as plain RTP (empty when the gate held the unit back).
     static func send(_ unit: MediaUnit, _ stream: inout PassThroughStream, ready: Bool = true,
-                     now: Instant = T.start) -> [Sent] {
+                     now: Instant = T.start) -> [RTPPacket] {
         guard stream.admit(unit, ready: ready) else { return [] }
-        var sent: [Sent] = []
-        stream.forward(unit, now: now) {
-            sent.append(Sent(payloadType: $0.payloadType, marker: $0.marker, sequenceNumber: $0.sequenceNumber,
-                             timestamp: $0.timestamp, ssrc: $0.ssrc, payload: Array($0.payload)))
+        var sent: [RTPPacket] = []
+        stream.forward(unit, now: now) { packet in
+            do { sent.append(try RTPPacket(parsing: packet.plainBytes)) } catch { Issue.record("unparsable: \(error)") }
         }
         return sent
     }
@@ -88,18 +78,18 @@ import Testing
 
         let sent = Self.send(Self.keyframe(3000, seq: 10), &stream)
         #expect(sent.count == 3)
-        #expect(sent[0].payload == stream.parameterSetPayloads[0])
+        #expect(Array(sent[0].payload) == stream.parameterSetPayloads[0])
         #expect(sent[0].payload.first.map { $0 & 0x1F } == 24)               // STAP-A
         #expect(!sent[0].marker)
         #expect(sent.map(\.sequenceNumber) == [1000, 1001, 1002])
         #expect(Set(sent.map(\.timestamp)) == [50_000])                      // the keyframe's timestamp
         #expect(sent.allSatisfy { $0.ssrc == Self.ssrc && $0.payloadType == 96 })
-        #expect(Array(sent[1...].map(\.payload)) == [[0x65, 1], [0x65, 2]])
+        #expect(sent[1...].map { Array($0.payload) } == [[0x65, 1], [0x65, 2]])
 
         // Delta frames get none; a keyframe that carries its SPS in-band gets none either.
         #expect(Self.send(Self.delta(6000, seq: 12), &stream).count == 1)
         let inBand = Self.send(Self.keyframe(9000, seq: 13, payloads: [T.sps, T.pps, [0x65, 3]]), &stream)
-        #expect(inBand.map(\.payload) == [T.sps, T.pps, [0x65, 3]])
+        #expect(inBand.map { Array($0.payload) } == [T.sps, T.pps, [0x65, 3]])
         #expect(inBand.map(\.sequenceNumber) == [1004, 1005, 1006])
     }
 
