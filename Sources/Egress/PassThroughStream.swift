@@ -63,10 +63,11 @@ public struct PassThroughStream: Sendable {
     }
 
     /// Whether `unit` may go out; a keyframe that may go out opens the gate. `ready`: the
-    /// transport can send now (otherwise a waiting stream keeps waiting for a later keyframe).
-    public mutating func admit(_ unit: MediaUnit, ready: Bool = true) -> Bool {
+    /// transport can send now (otherwise a waiting stream keeps waiting for a later keyframe);
+    /// asked only while the gate is closed, as `&&` would.
+    public mutating func admit(_ unit: MediaUnit, ready: @autoclosure () -> Bool = true) -> Bool {
         if waitingForKeyframe {
-            guard unit.isKeyframe, ready else { return false }
+            guard unit.isKeyframe, ready() else { return false }
             waitingForKeyframe = false
         }
         return true
