@@ -82,7 +82,6 @@ public struct RTPForwarderSession {
     }
 
     struct Stream {
-        var kind: TrackKind
         var trackID: Int?
         var encodingName: String
         var channels: Int?
@@ -177,7 +176,7 @@ public struct RTPForwarderSession {
                                               clockRate: track.clockRate, sendsReports: true,
                                               initialSequenceNumber: SecureRandom.uint16(),
                                               initialTimestamp: SecureRandom.uint32())
-                let stream = Stream(kind: kind, trackID: track.id, encodingName: track.encodingName,
+                let stream = Stream(trackID: track.id, encodingName: track.encodingName,
                                     channels: track.channels, fmtp: track.fmtp, media: media)
                 modify(kind) { $0 = stream }
             }
