@@ -9,9 +9,9 @@ import WebRTC
 /// payload type, sequence numbers and timestamps (`RTPStreamRewriter`, continuous across source
 /// restarts), gates video on a keyframe (at start, after a new source's `.tracks`, and after a
 /// send failure), sends H.264 SPS/PPS from `sprop-parameter-sets` ahead of a keyframe that carries
-/// none in-band, and, where the transport has no RTCP of its own, keeps the sender-report
-/// bookkeeping (RFC 3550 §6.4.1). The machine frames what `forward` emits for its transport.
-public struct PassThroughStream: Sendable {
+/// none in-band, and tells `Reports` what went out (`SenderReportSchedule` where the transport has
+/// no RTCP of its own, `NoSenderReports` for WebRTC). The machine frames what `forward` emits.
+public struct PassThroughStream<Reports: PassThroughReports>: Sendable {
     /// The source track's kind (video is gated on keyframes).
     public private(set) var kind: TrackKind
     public let payloadType: UInt8
@@ -23,13 +23,10 @@ public struct PassThroughStream: Sendable {
     /// H.264 SPS/PPS from the source's `sprop-parameter-sets`, as STAP-A payloads: sent ahead of a
     /// keyframe that carries no SPS in-band (browsers ignore sprop in SDP). Empty: never.
     public var parameterSetPayloads: [[UInt8]] = []
-    /// Packet and octet counts for sender reports; nil when the transport reports itself (WebRTC).
-    public private(set) var report: SenderReportGenerator?
-    /// When the next sender report is due (set once media went out).
-    public private(set) var nextReport: Instant?
+    /// Sender-report bookkeeping (counts, schedule), told of every packet and unit sent.
+    public var reports: Reports
 
-    /// `sendsReports`: keep a `SenderReportGenerator` (plain RTP and RTSP; WebRTC sessions report themselves).
-    public init(kind: TrackKind, ssrc: UInt32, payloadType: UInt8, clockRate: Int, sendsReports: Bool,
+    public init(kind: TrackKind, ssrc: UInt32, payloadType: UInt8, clockRate: Int, reports: Reports,
                 initialSequenceNumber: UInt16, initialTimestamp: UInt32) {
         self.kind = kind
         self.payloadType = payloadType
@@ -37,7 +34,7 @@ public struct PassThroughStream: Sendable {
         self.rewriter = RTPStreamRewriter(ssrc: ssrc, initialSequenceNumber: initialSequenceNumber,
                                           initialTimestamp: initialTimestamp)
         self.waitingForKeyframe = kind == .video
-        self.report = sendsReports ? SenderReportGenerator(ssrc: ssrc, clockRate: clockRate) : nil
+        self.reports = reports
     }
 
     public var ssrc: UInt32 { rewriter.ssrc }
@@ -51,7 +48,7 @@ public struct PassThroughStream: Sendable {
         waitingForKeyframe = kind == .video
         guard clockRate != self.clockRate else { return }
         self.clockRate = clockRate
-        if let report { self.report = SenderReportGenerator(ssrc: report.ssrc, clockRate: clockRate) }
+        reports.restart(clockRate: clockRate)
     }
 
     /// Sending failed or was dropped: video waits for the next keyframe. True when it was not
@@ -86,21 +83,22 @@ public struct PassThroughStream: Sendable {
             for payload in parameterSetPayloads {
                 let (seq, ts) = rewriter.rewrite(first, sourceEpoch: unit.sourceEpoch, arrival: unit.arrival,
                                                  clockRate: clockRate)
-                report?.recordPacket(rtpTimestamp: ts, payloadBytes: payload.count, now: now)
+                reports.recordPacket(rtpTimestamp: ts, payloadBytes: payload.count, now: now)
                 send(OutgoingRTP(payloadType: payloadType, marker: false, sequenceNumber: seq, timestamp: ts,
                                  ssrc: rewriter.ssrc, payload: payload[...]))
             }
         }
         var oversize = 0
         for packet in unit.packets {
-            guard packet.payload.count <= maxPayloadSize else { oversize += 1; continue }
+            let payload = packet.payload
+            guard payload.count <= maxPayloadSize else { oversize += 1; continue }
             let (seq, ts) = rewriter.rewrite(packet, sourceEpoch: unit.sourceEpoch, arrival: unit.arrival,
                                              clockRate: clockRate)
-            report?.recordPacket(rtpTimestamp: ts, payloadBytes: packet.payload.count, now: now)
+            reports.recordPacket(rtpTimestamp: ts, payloadBytes: payload.count, now: now)
             send(OutgoingRTP(payloadType: payloadType, marker: packet.marker, sequenceNumber: seq,
-                             timestamp: ts, ssrc: rewriter.ssrc, payload: packet.payload))
+                             timestamp: ts, ssrc: rewriter.ssrc, payload: payload))
         }
-        if report != nil, nextReport == nil { nextReport = now }   // first SR right away: receivers sync early
+        reports.unitForwarded(now: now)
         return oversize
     }
 
@@ -124,39 +122,5 @@ public struct PassThroughStream: Sendable {
         unit.packets.contains { packet in
             H264.parameterSets(inPayload: packet.payload).contains { H264.nalType($0.first ?? 0) == H264.NALType.sps }
         }
-    }
-
-    /// STAP-A payloads carrying an H.264 track's `sprop-parameter-sets` (none for other codecs).
-    public static func parameterSetPayloads(_ track: TrackInfo) -> [[UInt8]] {
-        guard track.encodingName.uppercased() == "H264", let sprop = track.fmtp["sprop-parameter-sets"] else { return [] }
-        let nalUnits = H264.parseSpropParameterSets(sprop)
-        guard !nalUnits.isEmpty else { return [] }
-        var packetizer = H264Packetizer()
-        return packetizer.packetize(AccessUnit(payloads: nalUnits, rtpTimestamp: 0, isKeyframe: true), maxPayloadSize: 1188)
-            .map(\.payload)
-    }
-
-    // MARK: Sender reports
-
-    /// An SR and an SDES CNAME (RFC 3550 §6.4.1, §6.5.1) as of `now`; nil without reports.
-    /// `wallClockAnchor.unixSeconds` was the wall-clock time at `wallClockAnchor.instant`.
-    public func reportPackets(now: Instant, wallClockAnchor: (instant: Instant, unixSeconds: Double),
-                              cname: String) -> [RTCPPacket]? {
-        guard let report else { return nil }
-        let seconds = wallClockAnchor.unixSeconds + (now - wallClockAnchor.instant).secondsDouble
-        return [.senderReport(report.makeReport(now: now, wallClock: NTPTimestamp(unixSeconds: seconds))),
-                .sourceDescription(RTCPSourceDescription(cname: cname, ssrc: report.ssrc))]
-    }
-
-    /// The report packets when one is due at `now`, scheduling the next one `interval` later
-    /// (or `interval` from now, when the timer fell behind); nil when none is due.
-    public mutating func takeDueReport(now: Instant, interval: Duration,
-                                       wallClockAnchor: (instant: Instant, unixSeconds: Double),
-                                       cname: String) -> [RTCPPacket]? {
-        guard let due = nextReport, due <= now,
-              let packets = reportPackets(now: now, wallClockAnchor: wallClockAnchor, cname: cname) else { return nil }
-        let next = due + interval
-        nextReport = next > now ? next : now + interval
-        return packets
     }
 }

@@ -6,8 +6,8 @@ import Routing
 /// feedback in (reception reports §6.4.2, PLI RFC 4585 §6.3.1, FIR RFC 5104 §4.3.1).
 extension RTPForwarderSession {
     /// An SR and an SDES CNAME for the stream, as of `now`.
-    func reportPackets(_ stream: Stream, now: Instant) -> [RTCPPacket]? {
-        stream.media.reportPackets(now: now, wallClockAnchor: configuration.wallClockAnchor, cname: configuration.cname)
+    func reportPackets(_ stream: Stream, now: Instant) -> [RTCPPacket] {
+        stream.media.reports.reportPackets(now: now, wallClockAnchor: configuration.wallClockAnchor, cname: configuration.cname)
     }
 
     /// Sends the SR of every stream whose report is due and schedules its next one.
@@ -15,9 +15,9 @@ extension RTPForwarderSession {
         requestKeyframeIfStale(now: now)
         for kind in [TrackKind.video, .audio] {
             guard var stream = stream(kind),
-                  let packets = stream.media.takeDueReport(now: now, interval: configuration.senderReportInterval,
-                                                           wallClockAnchor: configuration.wallClockAnchor,
-                                                           cname: configuration.cname) else { continue }
+                  let packets = stream.media.reports.takeDueReport(now: now, interval: configuration.senderReportInterval,
+                                                                   wallClockAnchor: configuration.wallClockAnchor,
+                                                                   cname: configuration.cname) else { continue }
             outputs.append(.transmit(Datagram(bytes: RTCPCompound.serialize(packets), kind: kind, isRTCP: true)))
             stats.senderReportsSent += 1
             modify(kind) { $0 = stream }

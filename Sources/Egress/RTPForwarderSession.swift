@@ -87,7 +87,7 @@ public struct RTPForwarderSession {
         var channels: Int?
         var fmtp: [String: String]
         /// Rewrite, keyframe gate and sender-report bookkeeping.
-        var media: PassThroughStream
+        var media: PassThroughStream<SenderReportSchedule>
         /// H.264 SPS and PPS seen in the newest keyframe (for `sprop-parameter-sets`).
         var parameterSets: [[UInt8]] = []
         var lastReceptionReport: RTCPReceptionReport?
@@ -138,7 +138,7 @@ public struct RTPForwarderSession {
     public mutating func poll() -> Output {
         if let output = outputs.popFirst() { return output }
         guard !isClosed else { return .timeout(.distantFuture) }
-        let next = [video?.media.nextReport, audio?.media.nextReport].compactMap { $0 }.min()
+        let next = [video?.media.reports.nextReport, audio?.media.reports.nextReport].compactMap { $0 }.min()
         return .timeout(next ?? .distantFuture)
     }
 
@@ -146,8 +146,8 @@ public struct RTPForwarderSession {
     public mutating func close(now: Instant) {
         guard !isClosed else { return }
         for kind in [TrackKind.video, .audio] {
-            guard let stream = stream(kind), (stream.media.report?.packetCount ?? 0) > 0,
-                  var packets = reportPackets(stream, now: now) else { continue }
+            guard let stream = stream(kind), stream.media.reports.generator.packetCount > 0 else { continue }
+            var packets = reportPackets(stream, now: now)
             packets.append(.bye(RTCPBye(ssrcs: [stream.media.ssrc], reason: "stream ended")))
             outputs.append(.transmit(Datagram(bytes: RTCPCompound.serialize(packets), kind: kind, isRTCP: true)))
         }
@@ -173,7 +173,8 @@ public struct RTPForwarderSession {
                 modify(kind) { $0 = stream }
             } else {
                 let media = PassThroughStream(kind: kind, ssrc: ssrc(for: kind), payloadType: payloadType,
-                                              clockRate: track.clockRate, sendsReports: true,
+                                              clockRate: track.clockRate,
+                                              reports: SenderReportSchedule(ssrc: ssrc(for: kind), clockRate: track.clockRate),
                                               initialSequenceNumber: SecureRandom.uint16(),
                                               initialTimestamp: SecureRandom.uint32())
                 let stream = Stream(trackID: track.id, encodingName: track.encodingName,

@@ -71,7 +71,7 @@ public struct RTSPServerPlayback {
         var track: Track
         var sourceTrackID: Int?
         /// Rewrite, keyframe gate and sender-report bookkeeping.
-        var media: PassThroughStream
+        var media: PassThroughStream<SenderReportSchedule>
         var firstSequenceNumber: UInt16
         var firstTimestamp: UInt32
     }
@@ -95,7 +95,8 @@ public struct RTSPServerPlayback {
             while !used.insert(ssrc).inserted { ssrc &+= 1 }
             let sequenceNumber = SecureRandom.uint16(), timestamp = SecureRandom.uint32()
             let media = PassThroughStream(kind: track.kind, ssrc: ssrc, payloadType: track.payloadType,
-                                          clockRate: track.clockRate, sendsReports: true,
+                                          clockRate: track.clockRate,
+                                          reports: SenderReportSchedule(ssrc: ssrc, clockRate: track.clockRate),
                                           initialSequenceNumber: sequenceNumber, initialTimestamp: timestamp)
             return Stream(track: track, sourceTrackID: nil, media: media,
                           firstSequenceNumber: sequenceNumber, firstTimestamp: timestamp)
@@ -153,9 +154,8 @@ public struct RTSPServerPlayback {
     /// Sends the sender reports that are due.
     public mutating func handleTimeout(now: Instant) {
         for index in streams.indices {
-            guard let packets = streams[index].media.takeDueReport(now: now, interval: senderReportInterval,
-                                                                   wallClockAnchor: wallClockAnchor, cname: cname)
-            else { continue }
+            guard let packets = streams[index].media.reports.takeDueReport(
+                now: now, interval: senderReportInterval, wallClockAnchor: wallClockAnchor, cname: cname) else { continue }
             emit(RTCPCompound.serialize(packets), track: streams[index].track, isRTCP: true)
             stats.senderReportsSent += 1
         }
@@ -168,7 +168,7 @@ public struct RTSPServerPlayback {
             outputs.append(.interleaved(frames))
         }
         if let output = outputs.popFirst() { return output }
-        return .timeout(streams.compactMap(\.media.nextReport).min() ?? .distantFuture)
+        return .timeout(streams.compactMap(\.media.reports.nextReport).min() ?? .distantFuture)
     }
 
     // MARK: Media

@@ -17,7 +17,7 @@ public struct ViewerForwarder {
 
     public let outputs: [TrackKind: Output]
     /// Source track ID → the viewer's stream of it.
-    var routes: [Int: PassThroughStream] = [:]
+    var routes: [Int: PassThroughStream<NoSenderReports>] = [:]
     public private(set) var unitsForwarded = 0
     public private(set) var unitsSkipped = 0
     /// Keyframe requests answered from the GOP cache.
@@ -66,9 +66,10 @@ public struct ViewerForwarder {
             guard let output = outputs[track.kind] else { continue }
             var route = routes[track.id] ?? PassThroughStream(
                 kind: track.kind, ssrc: output.ssrc, payloadType: output.payloadType, clockRate: track.clockRate,
-                sendsReports: false, initialSequenceNumber: SecureRandom.uint16(), initialTimestamp: SecureRandom.uint32())
+                reports: NoSenderReports(), initialSequenceNumber: SecureRandom.uint16(),
+                initialTimestamp: SecureRandom.uint32())
             route.restart(kind: track.kind, clockRate: track.clockRate)
-            route.parameterSetPayloads = PassThroughStream.parameterSetPayloads(track)
+            route.parameterSetPayloads = track.spropParameterSetPayloads
             routes[track.id] = route
             session.addOutboundStream(ssrc: output.ssrc, clockRate: track.clockRate)
         }

@@ -15,13 +15,17 @@ import Testing
                                 fmtp: ["packetization-mode": "1", "sprop-parameter-sets": "Z0LAHoyNQFA=,aM48gA=="],
                                 payloadType: 102)
 
-    static func stream(_ kind: TrackKind = .video, reports: Bool = false) -> PassThroughStream {
+    static func stream(_ kind: TrackKind = .video) -> PassThroughStream<NoSenderReports> {
+        stream(kind, reports: NoSenderReports())
+    }
+
+    static func stream<Reports>(_ kind: TrackKind, reports: Reports) -> PassThroughStream<Reports> {
         PassThroughStream(kind: kind, ssrc: ssrc, payloadType: 96, clockRate: kind == .video ? 90000 : 48000,
-                          sendsReports: reports, initialSequenceNumber: 1000, initialTimestamp: 50_000)
+                          reports: reports, initialSequenceNumber: 1000, initialTimestamp: 50_000)
     }
 
     /// Gate, then forward; what went out, as plain RTP (empty when the gate held the unit back).
-    static func send(_ unit: MediaUnit, _ stream: inout PassThroughStream, ready: Bool = true,
+    static func send<Reports>(_ unit: MediaUnit, _ stream: inout PassThroughStream<Reports>, ready: Bool = true,
                      now: Instant = T.start) -> [RTPPacket] {
         guard stream.admit(unit, ready: ready) else { return [] }
         var sent: [RTPPacket] = []
@@ -73,7 +77,7 @@ import Testing
 
     @Test func parameterSetsGoOnceBeforeAKeyframeWithoutInBandSPS() throws {
         var stream = Self.stream()
-        stream.parameterSetPayloads = PassThroughStream.parameterSetPayloads(Self.h264)
+        stream.parameterSetPayloads = Self.h264.spropParameterSetPayloads
         try #require(stream.parameterSetPayloads.count == 1)
 
         let sent = Self.send(Self.keyframe(3000, seq: 10), &stream)
@@ -94,13 +98,13 @@ import Testing
     }
 
     @Test func onlyH264SpropBecomesParameterSets() {
-        #expect(PassThroughStream.parameterSetPayloads(Self.h264).count == 1)
+        #expect(Self.h264.spropParameterSetPayloads.count == 1)
         var noSprop = Self.h264
         noSprop.fmtp = ["packetization-mode": "1"]
-        #expect(PassThroughStream.parameterSetPayloads(noSprop).isEmpty)
+        #expect(noSprop.spropParameterSetPayloads.isEmpty)
         var vp8 = Self.h264
         vp8.encodingName = "VP8"
-        #expect(PassThroughStream.parameterSetPayloads(vp8).isEmpty)
+        #expect(vp8.spropParameterSetPayloads.isEmpty)
     }
 
     @Test func numberingContinuesAcrossANewEpoch() {
@@ -134,27 +138,30 @@ import Testing
         #expect(!whileWaiting)
     }
 
-    @Test func senderReportsAreKeptWhereAsked() throws {
-        var silent = Self.stream()
-        _ = Self.send(Self.keyframe(0, seq: 1), &silent)
-        #expect(silent.report == nil && silent.nextReport == nil)
-        #expect(silent.reportPackets(now: T.start, wallClockAnchor: (T.start, 1_700_000_000), cname: "c") == nil)
-
-        var stream = Self.stream(reports: true)
-        #expect(stream.nextReport == nil)
-        _ = Self.send(Self.keyframe(0, seq: 1), &stream)
-        #expect(stream.report?.packetCount == 2)
-        #expect(stream.report?.octetCount == 4)
-        #expect(stream.nextReport == T.start)
-        let due = stream.takeDueReport(now: T.start, interval: .seconds(1),
-                                       wallClockAnchor: (T.start, 1_700_000_000), cname: "c")
+    @Test func senderReportsAreScheduledOnceMediaWentOut() throws {
+        var stream = Self.stream(.video, reports: SenderReportSchedule(ssrc: Self.ssrc, clockRate: 90000))
+        #expect(stream.reports.nextReport == nil)
+        _ = Self.send(Self.delta(0, seq: 1), &stream)                             // held back: nothing counted
+        #expect(stream.reports.nextReport == nil && stream.reports.generator.packetCount == 0)
+        _ = Self.send(Self.keyframe(0, seq: 2), &stream)
+        #expect(stream.reports.generator.packetCount == 2)
+        #expect(stream.reports.generator.octetCount == 4)
+        #expect(stream.reports.nextReport == T.start)
+        let anchor = (instant: T.start, unixSeconds: 1_700_000_000.0)
+        let due = stream.reports.takeDueReport(now: T.start, interval: .seconds(1), wallClockAnchor: anchor, cname: "c")
         let packets = try #require(due)
         guard case .senderReport(let report) = packets.first else { Issue.record("no SR"); return }
         #expect(report.ssrc == Self.ssrc)
-        #expect(stream.nextReport == T.start + .seconds(1))
-        let early = stream.takeDueReport(now: T.start + .milliseconds(999), interval: .seconds(1),
-                                         wallClockAnchor: (T.start, 1_700_000_000), cname: "c")
+        #expect(report.packetCount == 2)
+        #expect(stream.reports.nextReport == T.start + .seconds(1))
+        let early = stream.reports.takeDueReport(now: T.start + .milliseconds(999), interval: .seconds(1),
+                                                 wallClockAnchor: anchor, cname: "c")
         #expect(early == nil)
+
+        stream.restart(kind: .video, clockRate: 90000)                           // same clock: counts go on
+        #expect(stream.reports.generator.packetCount == 2)
+        stream.restart(kind: .video, clockRate: 48000)                           // new clock: counting starts over
+        #expect(stream.reports.generator.packetCount == 0 && stream.reports.generator.clockRate == 48000)
     }
 
     @Test func oversizePacketsAreLeftOutWithoutASequenceNumber() {
