@@ -5,12 +5,14 @@ import Routing
 import WebRTC
 
 /// One outbound track of a pass-through egress (house plan §3), shared by `ViewerForwarder`,
-/// `RTPForwarderSession` and `RTSPServerPlayback`, sans-IO and transport-neutral: it rewrites SSRC,
+/// `RTPForwarderSession` and `RTSPServerPlayback`, sans-IO: it rewrites SSRC,
 /// payload type, sequence numbers and timestamps (`RTPStreamRewriter`, continuous across source
 /// restarts), gates video on a keyframe (at start, after a new source's `.tracks`, and after a
 /// send failure), sends H.264 SPS/PPS from `sprop-parameter-sets` ahead of a keyframe that carries
 /// none in-band, and tells `Reports` what went out (`SenderReportSchedule` where the transport has
-/// no RTCP of its own, `NoSenderReports` for WebRTC). The machine frames what `forward` emits.
+/// no RTCP of its own, `NoSenderReports` for WebRTC). It emits `OutgoingRTP` values (header fields
+/// and payload); the machine protects them (WebRTC, in the runtime) or frames them as plain RTP
+/// (`OutgoingRTP+Plain`).
 public struct PassThroughStream<Reports: PassThroughReports>: Sendable {
     /// The source track's kind (video is gated on keyframes).
     public private(set) var kind: TrackKind
@@ -42,7 +44,7 @@ public struct PassThroughStream<Reports: PassThroughReports>: Sendable {
     // MARK: Keyframe gate
 
     /// A (re)announced source track (`.tracks`, possibly of a new epoch): video waits for a
-    /// keyframe again. A new clock rate restarts the sender-report timing.
+    /// keyframe again. A new clock rate starts the sender-report counts over.
     public mutating func restart(kind: TrackKind, clockRate: Int) {
         self.kind = kind
         waitingForKeyframe = kind == .video
