@@ -45,7 +45,7 @@ extension RTPForwarderSession {
     private func section(_ stream: Stream, kind: MediaKind, port: UInt16) -> SessionDescription.RTPReceiverMedia {
         let name = stream.encodingName
         let channels = name.lowercased() == "opus" ? 2 : stream.channels
-        let rtpMap = RTPMap(payloadType: stream.payloadType, encodingName: name, clockRate: stream.clockRate,
+        let rtpMap = RTPMap(payloadType: stream.media.payloadType, encodingName: name, clockRate: stream.media.clockRate,
                             channels: channels)
         return SessionDescription.RTPReceiverMedia(kind: kind, port: port, rtcpPort: port &+ 1, rtpMap: rtpMap,
                                                    formatParameters: formatParameters(stream))

@@ -7,22 +7,19 @@ import Routing
 extension RTPForwarderSession {
     /// An SR and an SDES CNAME for the stream, as of `now`.
     func reportPackets(_ stream: Stream, now: Instant) -> [RTCPPacket] {
-        let anchor = configuration.wallClockAnchor
-        let wallClock = NTPTimestamp(unixSeconds: anchor.unixSeconds + (now - anchor.instant).secondsDouble)
-        let report = stream.report.makeReport(now: now, wallClock: wallClock)
-        return [.senderReport(report), .sourceDescription(RTCPSourceDescription(cname: configuration.cname, ssrc: report.ssrc))]
+        stream.media.reports.reportPackets(now: now, wallClockAnchor: configuration.wallClockAnchor, cname: configuration.cname)
     }
 
     /// Sends the SR of every stream whose report is due and schedules its next one.
     mutating func sendDueReports(now: Instant) {
         requestKeyframeIfStale(now: now)
         for kind in [TrackKind.video, .audio] {
-            guard var stream = stream(kind), let due = stream.nextReport, due <= now else { continue }
-            let bytes = RTCPCompound.serialize(reportPackets(stream, now: now))
-            outputs.append(.transmit(Datagram(bytes: bytes, kind: kind, isRTCP: true)))
+            guard var stream = stream(kind),
+                  let packets = stream.media.reports.takeDueReport(now: now, interval: configuration.senderReportInterval,
+                                                                   wallClockAnchor: configuration.wallClockAnchor,
+                                                                   cname: configuration.cname) else { continue }
+            outputs.append(.transmit(Datagram(bytes: RTCPCompound.serialize(packets), kind: kind, isRTCP: true)))
             stats.senderReportsSent += 1
-            let next = due + configuration.senderReportInterval
-            stream.nextReport = next > now ? next : now + configuration.senderReportInterval
             modify(kind) { $0 = stream }
         }
     }

@@ -82,17 +82,12 @@ public struct RTPForwarderSession {
     }
 
     struct Stream {
-        var kind: TrackKind
         var trackID: Int?
         var encodingName: String
-        var clockRate: Int
         var channels: Int?
         var fmtp: [String: String]
-        var payloadType: UInt8
-        var rewriter: RTPStreamRewriter
-        var report: SenderReportGenerator
-        var waitingForKeyframe: Bool
-        var nextReport: Instant?
+        /// Rewrite, keyframe gate and sender-report bookkeeping.
+        var media: PassThroughStream<SenderReportSchedule>
         /// H.264 SPS and PPS seen in the newest keyframe (for `sprop-parameter-sets`).
         var parameterSets: [[UInt8]] = []
         var lastReceptionReport: RTCPReceptionReport?
@@ -143,7 +138,7 @@ public struct RTPForwarderSession {
     public mutating func poll() -> Output {
         if let output = outputs.popFirst() { return output }
         guard !isClosed else { return .timeout(.distantFuture) }
-        let next = [video?.nextReport, audio?.nextReport].compactMap { $0 }.min()
+        let next = [video?.media.reports.nextReport, audio?.media.reports.nextReport].compactMap { $0 }.min()
         return .timeout(next ?? .distantFuture)
     }
 
@@ -151,9 +146,9 @@ public struct RTPForwarderSession {
     public mutating func close(now: Instant) {
         guard !isClosed else { return }
         for kind in [TrackKind.video, .audio] {
-            guard let stream = stream(kind), stream.report.packetCount > 0 else { continue }
+            guard let stream = stream(kind), stream.media.reports.generator.packetCount > 0 else { continue }
             var packets = reportPackets(stream, now: now)
-            packets.append(.bye(RTCPBye(ssrcs: [stream.report.ssrc], reason: "stream ended")))
+            packets.append(.bye(RTCPBye(ssrcs: [stream.media.ssrc], reason: "stream ended")))
             outputs.append(.transmit(Datagram(bytes: RTCPCompound.serialize(packets), kind: kind, isRTCP: true)))
         }
         isClosed = true
@@ -174,21 +169,16 @@ public struct RTPForwarderSession {
                 stream.encodingName = track.encodingName
                 stream.channels = track.channels
                 stream.fmtp = track.fmtp
-                stream.waitingForKeyframe = kind == .video
-                if stream.clockRate != track.clockRate {
-                    stream.clockRate = track.clockRate
-                    stream.report = SenderReportGenerator(ssrc: ssrc(for: kind), clockRate: track.clockRate)
-                }
+                stream.media.restart(kind: kind, clockRate: track.clockRate)
                 modify(kind) { $0 = stream }
             } else {
-                let ssrc = ssrc(for: kind)
-                let rewriter = RTPStreamRewriter(ssrc: ssrc, initialSequenceNumber: SecureRandom.uint16(),
-                                                 initialTimestamp: SecureRandom.uint32())
-                let stream = Stream(kind: kind, trackID: track.id, encodingName: track.encodingName,
-                                    clockRate: track.clockRate, channels: track.channels, fmtp: track.fmtp,
-                                    payloadType: payloadType, rewriter: rewriter,
-                                    report: SenderReportGenerator(ssrc: ssrc, clockRate: track.clockRate),
-                                    waitingForKeyframe: kind == .video)
+                let media = PassThroughStream(kind: kind, ssrc: ssrc(for: kind), payloadType: payloadType,
+                                              clockRate: track.clockRate,
+                                              reports: SenderReportSchedule(ssrc: ssrc(for: kind), clockRate: track.clockRate),
+                                              initialSequenceNumber: SecureRandom.uint16(),
+                                              initialTimestamp: SecureRandom.uint32())
+                let stream = Stream(trackID: track.id, encodingName: track.encodingName,
+                                    channels: track.channels, fmtp: track.fmtp, media: media)
                 modify(kind) { $0 = stream }
             }
         }
@@ -210,26 +200,14 @@ public struct RTPForwarderSession {
             modify(kind) { $0 = stream }
             updateDescription()
         }
-        if stream.waitingForKeyframe {
-            guard unit.isKeyframe else { stats.unitsSkipped += 1; return }
-            stream.waitingForKeyframe = false
-        }
+        guard stream.media.admit(unit) else { stats.unitsSkipped += 1; return }
         if kind == .video, unit.isKeyframe { lastKeyframeSent = now }
-        for packet in unit.packets {
-            let (sequenceNumber, timestamp) = stream.rewriter.rewrite(packet, sourceEpoch: unit.sourceEpoch,
-                                                                     arrival: unit.arrival, clockRate: stream.clockRate)
-            let payload = packet.payload
-            var bytes: [UInt8] = []
-            bytes.reserveCapacity(RTPPacket.fixedHeaderLength + payload.count)
-            RTPPacket.appendHeader(to: &bytes, payloadType: stream.payloadType, marker: packet.marker,
-                                   sequenceNumber: sequenceNumber, timestamp: timestamp, ssrc: stream.report.ssrc)
-            bytes.append(contentsOf: payload)
-            stream.report.recordPacket(rtpTimestamp: timestamp, payloadBytes: payload.count, now: now)
+        stream.media.forward(unit, now: now) { packet in
+            let bytes = packet.plainBytes
             stats.packetsSent += 1
             stats.bytesSent += bytes.count
             outputs.append(.transmit(Datagram(bytes: bytes, kind: kind, isRTCP: false)))
         }
-        if stream.nextReport == nil { stream.nextReport = now }   // first SR right away: receivers sync early
         stats.unitsForwarded += 1
         modify(kind) { $0 = stream }
     }
@@ -252,8 +230,7 @@ public struct RTPForwarderSession {
 
     private mutating func noteSendFailure(_ kind: TrackKind) {
         stats.packetsDropped += 1
-        guard kind == .video, var stream = video, !stream.waitingForKeyframe else { return }
-        stream.waitingForKeyframe = true
+        guard kind == .video, var stream = video, stream.media.awaitKeyframe() else { return }
         video = stream
         outputs.append(.event(.keyframeRequested))
     }

@@ -70,12 +70,10 @@ public struct RTSPServerPlayback {
     struct Stream {
         var track: Track
         var sourceTrackID: Int?
-        var rewriter: RTPStreamRewriter
-        var report: SenderReportGenerator
+        /// Rewrite, keyframe gate and sender-report bookkeeping.
+        var media: PassThroughStream<SenderReportSchedule>
         var firstSequenceNumber: UInt16
         var firstTimestamp: UInt32
-        var waitingForKeyframe: Bool
-        var nextReport: Instant?
     }
 
     var streams: [Stream]
@@ -96,12 +94,12 @@ public struct RTSPServerPlayback {
             var ssrc = SecureRandom.uint32()
             while !used.insert(ssrc).inserted { ssrc &+= 1 }
             let sequenceNumber = SecureRandom.uint16(), timestamp = SecureRandom.uint32()
-            return Stream(track: track, sourceTrackID: nil,
-                          rewriter: RTPStreamRewriter(ssrc: ssrc, initialSequenceNumber: sequenceNumber,
-                                                      initialTimestamp: timestamp),
-                          report: SenderReportGenerator(ssrc: ssrc, clockRate: track.clockRate),
-                          firstSequenceNumber: sequenceNumber, firstTimestamp: timestamp,
-                          waitingForKeyframe: track.kind == .video)
+            let media = PassThroughStream(kind: track.kind, ssrc: ssrc, payloadType: track.payloadType,
+                                          clockRate: track.clockRate,
+                                          reports: SenderReportSchedule(ssrc: ssrc, clockRate: track.clockRate),
+                                          initialSequenceNumber: sequenceNumber, initialTimestamp: timestamp)
+            return Stream(track: track, sourceTrackID: nil, media: media,
+                          firstSequenceNumber: sequenceNumber, firstTimestamp: timestamp)
         }
     }
 
@@ -113,7 +111,7 @@ public struct RTSPServerPlayback {
 
     /// The outbound SSRC of a set-up track.
     public func ssrc(ofMediaIndex mediaIndex: Int) -> UInt32? {
-        streams.first { $0.track.mediaIndex == mediaIndex }?.report.ssrc
+        streams.first { $0.track.mediaIndex == mediaIndex }?.media.ssrc
     }
 
     // MARK: Inputs
@@ -133,8 +131,7 @@ public struct RTSPServerPlayback {
         stats.drops += 1
         pendingFrames.removeAll(keepingCapacity: true)
         var request = false
-        for index in streams.indices where streams[index].track.kind == .video && !streams[index].waitingForKeyframe {
-            streams[index].waitingForKeyframe = true
+        for index in streams.indices where streams[index].media.awaitKeyframe() {
             request = true
         }
         if request { outputs.append(.keyframeRequested) }
@@ -157,17 +154,10 @@ public struct RTSPServerPlayback {
     /// Sends the sender reports that are due.
     public mutating func handleTimeout(now: Instant) {
         for index in streams.indices {
-            guard let due = streams[index].nextReport, due <= now else { continue }
-            let stream = streams[index]
-            let seconds = wallClockAnchor.unixSeconds + (now - wallClockAnchor.instant).secondsDouble
-            let compound = RTCPCompound.serialize([
-                .senderReport(stream.report.makeReport(now: now, wallClock: NTPTimestamp(unixSeconds: seconds))),
-                .sourceDescription(RTCPSourceDescription(cname: cname, ssrc: stream.report.ssrc)),
-            ])
-            emit(compound, track: stream.track, isRTCP: true)
+            guard let packets = streams[index].media.reports.takeDueReport(
+                now: now, interval: senderReportInterval, wallClockAnchor: wallClockAnchor, cname: cname) else { continue }
+            emit(RTCPCompound.serialize(packets), track: streams[index].track, isRTCP: true)
             stats.senderReportsSent += 1
-            let next = due + senderReportInterval
-            streams[index].nextReport = next > now ? next : now + senderReportInterval
         }
     }
 
@@ -178,7 +168,7 @@ public struct RTSPServerPlayback {
             outputs.append(.interleaved(frames))
         }
         if let output = outputs.popFirst() { return output }
-        return .timeout(streams.compactMap(\.nextReport).min() ?? .distantFuture)
+        return .timeout(streams.compactMap(\.media.reports.nextReport).min() ?? .distantFuture)
     }
 
     // MARK: Media
@@ -195,7 +185,7 @@ public struct RTSPServerPlayback {
             }
             let match = tracks.first { $0.id == streams[index].sourceTrackID && fits($0) } ?? tracks.first(where: fits)
             streams[index].sourceTrackID = match?.id
-            streams[index].waitingForKeyframe = wanted.kind == .video
+            streams[index].media.restart(kind: wanted.kind, clockRate: wanted.clockRate)
             if let match { taken.insert(match.id) }
         }
     }
@@ -205,39 +195,25 @@ public struct RTSPServerPlayback {
             stats.unitsSkipped += 1
             return
         }
-        if streams[index].waitingForKeyframe {
-            guard unit.isKeyframe else { stats.unitsSkipped += 1; return }
-            streams[index].waitingForKeyframe = false
-        }
-        let track = streams[index].track
-        for packet in unit.packets {
-            let payload = packet.payload
-            let length = RTPPacket.fixedHeaderLength + payload.count
-            guard length <= Self.maxInterleavedPacket else { stats.unitsSkipped += 1; continue }
-            let (sequenceNumber, timestamp) = streams[index].rewriter.rewrite(
-                packet, sourceEpoch: unit.sourceEpoch, arrival: unit.arrival, clockRate: track.clockRate)
-            streams[index].report.recordPacket(rtpTimestamp: timestamp, payloadBytes: payload.count, now: now)
+        var stream = streams[index]
+        guard stream.media.admit(unit) else { stats.unitsSkipped += 1; return }
+        let track = stream.track
+        let oversize = stream.media.forward(unit, now: now,
+                                            maxPayloadSize: Self.maxInterleavedPacket - RTPPacket.fixedHeaderLength) { packet in
+            let length = packet.plainLength
             if let channels = track.channels {
                 pendingFrames.append(0x24)
                 pendingFrames.append(channels.rtp)
                 pendingFrames.appendUInt16(UInt16(truncatingIfNeeded: length))
-                RTPPacket.appendHeader(to: &pendingFrames, payloadType: track.payloadType, marker: packet.marker,
-                                       sequenceNumber: sequenceNumber, timestamp: timestamp,
-                                       ssrc: streams[index].report.ssrc)
-                pendingFrames.append(contentsOf: payload)
+                packet.appendPlain(to: &pendingFrames)
             } else {
-                var bytes: [UInt8] = []
-                bytes.reserveCapacity(length)
-                RTPPacket.appendHeader(to: &bytes, payloadType: track.payloadType, marker: packet.marker,
-                                       sequenceNumber: sequenceNumber, timestamp: timestamp,
-                                       ssrc: streams[index].report.ssrc)
-                bytes.append(contentsOf: payload)
-                outputs.append(.datagram(bytes, mediaIndex: track.mediaIndex, isRTCP: false))
+                outputs.append(.datagram(packet.plainBytes, mediaIndex: track.mediaIndex, isRTCP: false))
             }
             stats.packetsSent += 1
             stats.bytesSent += length
         }
-        if streams[index].nextReport == nil { streams[index].nextReport = now }
+        stats.unitsSkipped += oversize
+        streams[index] = stream
     }
 
     /// Queues an RTCP packet on the track's RTCP channel or port.
@@ -263,6 +239,6 @@ public struct RTSPServerPlayback {
     }
 
     private func isVideoSSRC(_ ssrc: UInt32) -> Bool {
-        streams.contains { $0.track.kind == .video && $0.report.ssrc == ssrc }
+        streams.contains { $0.track.kind == .video && $0.media.ssrc == ssrc }
     }
 }

@@ -15,19 +15,9 @@ public struct ViewerForwarder {
         public init(payloadType: UInt8, ssrc: UInt32) { self.payloadType = payloadType; self.ssrc = ssrc }
     }
 
-    struct Route {
-        var kind: TrackKind
-        var clockRate: Int
-        var payloadType: UInt8
-        var rewriter: RTPStreamRewriter
-        var waitingForKeyframe: Bool
-        /// H.264 SPS/PPS from the source's `sprop-parameter-sets`, as STAP-A payloads: sent ahead
-        /// of a keyframe that carries none in-band (browsers ignore sprop in SDP).
-        var parameterSetPayloads: [[UInt8]] = []
-    }
-
     public let outputs: [TrackKind: Output]
-    var routes: [Int: Route] = [:]
+    /// Source track ID → the viewer's stream of it.
+    var routes: [Int: PassThroughStream<NoSenderReports>] = [:]
     public private(set) var unitsForwarded = 0
     public private(set) var unitsSkipped = 0
     /// Keyframe requests answered from the GOP cache.
@@ -63,70 +53,36 @@ public struct ViewerForwarder {
         lastReplay = now
         var sent = false
         for unit in cached {
-            guard var route = routes[unit.trackID], !route.waitingForKeyframe else { continue }
-            for (index, packet) in unit.packets.enumerated() {
-                guard let (seq, ts) = route.rewriter.rewriteReplayed(startsUnit: index == 0) else { continue }
-                send(OutgoingRTP(payloadType: route.payloadType, marker: packet.marker, sequenceNumber: seq,
-                                 timestamp: ts, ssrc: route.rewriter.ssrc, payload: packet.payload))
-                sent = true
-            }
+            guard var route = routes[unit.trackID] else { continue }
+            if route.replay(unit, send: send) { sent = true }
             routes[unit.trackID] = route
         }
         if sent { replays += 1 }
         return sent
     }
 
-    /// STAP-A payloads carrying an H.264 track's `sprop-parameter-sets` (none for other codecs).
-    static func parameterSetPayloads(_ track: TrackInfo) -> [[UInt8]] {
-        guard track.encodingName.uppercased() == "H264", let sprop = track.fmtp["sprop-parameter-sets"] else { return [] }
-        let nalUnits = H264.parseSpropParameterSets(sprop)
-        guard !nalUnits.isEmpty else { return [] }
-        var packetizer = H264Packetizer()
-        return packetizer.packetize(AccessUnit(payloads: nalUnits, rtpTimestamp: 0, isKeyframe: true), maxPayloadSize: 1188)
-            .map(\.payload)
-    }
-
     private mutating func setTracks(_ tracks: [TrackInfo], session: WebRTCSession) {
         for track in tracks {
             guard let output = outputs[track.kind] else { continue }
-            defer { routes[track.id]?.parameterSetPayloads = Self.parameterSetPayloads(track) }
-            if var route = routes[track.id] {
-                route.clockRate = track.clockRate
-                route.waitingForKeyframe = track.kind == .video
-                routes[track.id] = route
-            } else {
-                let rewriter = RTPStreamRewriter(ssrc: output.ssrc, initialSequenceNumber: SecureRandom.uint16(),
-                                                 initialTimestamp: SecureRandom.uint32())
-                routes[track.id] = Route(kind: track.kind, clockRate: track.clockRate, payloadType: output.payloadType,
-                                         rewriter: rewriter, waitingForKeyframe: track.kind == .video)
-            }
+            var route = routes[track.id] ?? PassThroughStream(
+                kind: track.kind, ssrc: output.ssrc, payloadType: output.payloadType, clockRate: track.clockRate,
+                reports: NoSenderReports(), initialSequenceNumber: SecureRandom.uint16(),
+                initialTimestamp: SecureRandom.uint32())
+            route.restart(kind: track.kind, clockRate: track.clockRate)
+            route.parameterSetPayloads = track.spropParameterSetPayloads
+            routes[track.id] = route
             session.addOutboundStream(ssrc: output.ssrc, clockRate: track.clockRate)
         }
     }
 
     private mutating func forward(_ unit: MediaUnit, session: WebRTCSession, now: Instant,
                                   send: (OutgoingRTP) -> Void) {
-        guard var route = routes[unit.trackID] else { unitsSkipped += 1; return }
-        if route.waitingForKeyframe {
-            // Keep waiting until a keyframe actually leaves (the session may not be sending yet).
-            guard unit.isKeyframe, session.isConnected else { unitsSkipped += 1; return }
-            route.waitingForKeyframe = false
+        // Keep waiting until a keyframe actually leaves (the session may not be sending yet).
+        guard var route = routes[unit.trackID], route.admit(unit, ready: session.isConnected) else {
+            unitsSkipped += 1
+            return
         }
-        if unit.isKeyframe, !route.parameterSetPayloads.isEmpty, let first = unit.packets.first,
-           !unit.packets.contains(where: { H264.parameterSets(inPayload: $0.payload).contains { H264.nalType($0.first ?? 0) == H264.NALType.sps } }) {
-            for payload in route.parameterSetPayloads {
-                let (seq, ts) = route.rewriter.rewrite(first, sourceEpoch: unit.sourceEpoch, arrival: unit.arrival,
-                                                       clockRate: route.clockRate)
-                send(OutgoingRTP(payloadType: route.payloadType, marker: false, sequenceNumber: seq, timestamp: ts,
-                                 ssrc: route.rewriter.ssrc, payload: payload[...]))
-            }
-        }
-        for packet in unit.packets {
-            let (seq, ts) = route.rewriter.rewrite(packet, sourceEpoch: unit.sourceEpoch, arrival: unit.arrival,
-                                                   clockRate: route.clockRate)
-            send(OutgoingRTP(payloadType: route.payloadType, marker: packet.marker, sequenceNumber: seq,
-                             timestamp: ts, ssrc: route.rewriter.ssrc, payload: packet.payload))
-        }
+        route.forward(unit, now: now, send: send)
         routes[unit.trackID] = route
         unitsForwarded += 1
     }
