@@ -51,7 +51,7 @@ let package = Package(
         .target(name: "WHIP", dependencies: ["SDP", "ICE"], swiftSettings: strict),
 
         // routing
-        .target(name: "Routing", dependencies: ["RTCBase", "RTP"], swiftSettings: strict),
+        .target(name: "Routing", dependencies: ["RTCBase", "RTP", "Codecs"], swiftSettings: strict),
 
         // adapters (sans-IO, on virtual time): ingest machines, pass-through egress machines, recording muxers
         .target(name: "Ingest", dependencies: ["RTCBase", "SDP", "RTP", "Codecs", "RTSP", "Routing"], swiftSettings: strict),

@@ -22,9 +22,11 @@ public struct PassThroughStream<Reports: PassThroughReports>: Sendable {
     public private(set) var rewriter: RTPStreamRewriter
     /// Video waits for a keyframe before anything more goes out.
     public private(set) var waitingForKeyframe: Bool
-    /// H.264 SPS/PPS from the source's `sprop-parameter-sets`, as STAP-A payloads: sent ahead of a
-    /// keyframe that carries no SPS in-band (browsers ignore sprop in SDP). Empty: never.
-    public var parameterSetPayloads: [[UInt8]] = []
+    /// The source's out-of-band parameter sets (H.264 `sprop-parameter-sets` as STAP-A), sent
+    /// ahead of a keyframe that carries none in-band (browsers ignore sprop in SDP). Empty: never.
+    public private(set) var parameterSetPayloads: [[UInt8]] = []
+    /// The codec that tells whether a keyframe carries its parameter sets in-band.
+    private var parameterSetCodec: CodecDescriptor?
     /// Sender-report bookkeeping (counts, schedule), told of every packet and unit sent.
     public var reports: Reports
 
@@ -45,6 +47,13 @@ public struct PassThroughStream<Reports: PassThroughReports>: Sendable {
 
     /// A (re)announced source track (`.tracks`, possibly of a new epoch): video waits for a
     /// keyframe again. A new clock rate starts the sender-report counts over.
+    /// Sends `track`'s out-of-band parameter sets ahead of keyframes that lack them (none for
+    /// codecs without parameter sets, or when the source's SDP gave none).
+    public mutating func sendParameterSets(of track: TrackInfo) {
+        parameterSetPayloads = track.spropParameterSetPayloads
+        parameterSetCodec = track.codec
+    }
+
     public mutating func restart(kind: TrackKind, clockRate: Int) {
         self.kind = kind
         waitingForKeyframe = kind == .video
@@ -81,7 +90,7 @@ public struct PassThroughStream<Reports: PassThroughReports>: Sendable {
     public mutating func forward(_ unit: MediaUnit, now: Instant, maxPayloadSize: Int = .max,
                                  send: (OutgoingRTP) -> Void) -> Int {
         if unit.isKeyframe, !parameterSetPayloads.isEmpty, let first = unit.packets.first,
-           !Self.carriesSPS(unit) {
+           parameterSetCodec?.carriesParameterSets(inPayloads: unit.packets.lazy.map(\.payload)) == false {
             for payload in parameterSetPayloads {
                 let (seq, ts) = rewriter.rewrite(first, sourceEpoch: unit.sourceEpoch, arrival: unit.arrival,
                                                  clockRate: clockRate)
@@ -117,12 +126,5 @@ public struct PassThroughStream<Reports: PassThroughReports>: Sendable {
             sent = true
         }
         return sent
-    }
-
-    /// Whether any packet of the unit carries an H.264 SPS (alone, or aggregated in a STAP-A).
-    static func carriesSPS(_ unit: MediaUnit) -> Bool {
-        unit.packets.contains { packet in
-            H264.parameterSets(inPayload: packet.payload).contains { H264.nalType($0.first ?? 0) == H264.NALType.sps }
-        }
     }
 }

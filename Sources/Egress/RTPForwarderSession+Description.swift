@@ -44,31 +44,20 @@ extension RTPForwarderSession {
 
     private func section(_ stream: Stream, kind: MediaKind, port: UInt16) -> SessionDescription.RTPReceiverMedia {
         let name = stream.encodingName
-        let channels = name.lowercased() == "opus" ? 2 : stream.channels
+        let channels = stream.codec?.rtpMapChannels(stream.channels) ?? stream.channels
         let rtpMap = RTPMap(payloadType: stream.media.payloadType, encodingName: name, clockRate: stream.media.clockRate,
                             channels: channels)
         return SessionDescription.RTPReceiverMedia(kind: kind, port: port, rtcpPort: port &+ 1, rtpMap: rtpMap,
                                                    formatParameters: formatParameters(stream))
     }
 
-    /// `a=fmtp` text: for H.264 `packetization-mode`, `profile-level-id` (from the SPS when one was
-    /// seen) and `sprop-parameter-sets`; for other codecs the source's parameters, sorted by name.
+    /// `a=fmtp` text, sorted by name: the source's parameters as the codec's receiver SDP gives them
+    /// (H.264: `packetization-mode`, `profile-level-id` and `sprop-parameter-sets` from the SPS/PPS
+    /// when they were seen in-band).
     private func formatParameters(_ stream: Stream) -> String? {
-        guard stream.encodingName.uppercased() == "H264" else {
-            let pairs = stream.fmtp.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-            return pairs.isEmpty ? nil : pairs.joined(separator: ";")
-        }
-        var pairs = ["packetization-mode=\(stream.fmtp["packetization-mode"] ?? "1")"]
-        if let sps = stream.parameterSets.first, sps.count >= 4 {
-            pairs.append("profile-level-id=" + Array(sps[1...3]).hexString)
-        } else if let profile = stream.fmtp["profile-level-id"] {
-            pairs.append("profile-level-id=" + profile)
-        }
-        if !stream.parameterSets.isEmpty {
-            pairs.append("sprop-parameter-sets=" + stream.parameterSets.map { Data($0).base64EncodedString() }.joined(separator: ","))
-        } else if let sprop = stream.fmtp["sprop-parameter-sets"] {
-            pairs.append("sprop-parameter-sets=" + sprop)
-        }
-        return pairs.joined(separator: ";")
+        let fmtp = stream.codec?.receiverFmtp(stream.fmtp, parameterSets: stream.parameterSets.isEmpty ? nil : stream.parameterSets)
+            ?? stream.fmtp
+        let pairs = fmtp.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        return pairs.isEmpty ? nil : pairs.joined(separator: ";")
     }
 }

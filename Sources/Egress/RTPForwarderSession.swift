@@ -84,11 +84,14 @@ public struct RTPForwarderSession {
     struct Stream {
         var trackID: Int?
         var encodingName: String
+        /// The registry's entry for the codec (parameter sets, SDP facts); nil when unknown.
+        var codec: CodecDescriptor?
         var channels: Int?
         var fmtp: [String: String]
         /// Rewrite, keyframe gate and sender-report bookkeeping.
         var media: PassThroughStream<SenderReportSchedule>
-        /// H.264 SPS and PPS seen in the newest keyframe (for `sprop-parameter-sets`).
+        /// Parameter sets seen in the newest keyframe that had them (H.264 SPS and PPS, for
+        /// `sprop-parameter-sets`).
         var parameterSets: [[UInt8]] = []
         var lastReceptionReport: RTCPReceptionReport?
     }
@@ -167,6 +170,7 @@ public struct RTPForwarderSession {
                 if stream.encodingName != track.encodingName { stream.parameterSets = [] }
                 stream.trackID = track.id
                 stream.encodingName = track.encodingName
+                stream.codec = track.codec
                 stream.channels = track.channels
                 stream.fmtp = track.fmtp
                 stream.media.restart(kind: kind, clockRate: track.clockRate)
@@ -177,7 +181,7 @@ public struct RTPForwarderSession {
                                               reports: SenderReportSchedule(ssrc: ssrc(for: kind), clockRate: track.clockRate),
                                               initialSequenceNumber: SecureRandom.uint16(),
                                               initialTimestamp: SecureRandom.uint32())
-                let stream = Stream(trackID: track.id, encodingName: track.encodingName,
+                let stream = Stream(trackID: track.id, encodingName: track.encodingName, codec: track.codec,
                                     channels: track.channels, fmtp: track.fmtp, media: media)
                 modify(kind) { $0 = stream }
             }
@@ -214,17 +218,9 @@ public struct RTPForwarderSession {
 
     /// Keeps the keyframe's H.264 SPS and PPS; true when they changed.
     private func learnParameterSets(_ unit: MediaUnit, stream: inout Stream) -> Bool {
-        guard stream.encodingName.uppercased() == "H264" else { return false }
-        var sps: [UInt8]?, pps: [UInt8]?
-        for packet in unit.packets {
-            for nal in H264.parameterSets(inPayload: packet.payload) {
-                guard let header = nal.first else { continue }
-                if H264.nalType(header) == H264.NALType.sps, sps == nil { sps = Array(nal) }
-                if H264.nalType(header) == H264.NALType.pps, pps == nil { pps = Array(nal) }
-            }
-        }
-        guard let sps, let pps, [sps, pps] != stream.parameterSets else { return false }
-        stream.parameterSets = [sps, pps]
+        guard let sets = stream.codec?.parameterSets(inPayloads: unit.packets.lazy.map(\.payload)),
+              sets != stream.parameterSets else { return false }
+        stream.parameterSets = sets
         return true
     }
 

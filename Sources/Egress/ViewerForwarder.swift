@@ -69,7 +69,7 @@ public struct ViewerForwarder {
                 reports: NoSenderReports(), initialSequenceNumber: SecureRandom.uint16(),
                 initialTimestamp: SecureRandom.uint32())
             route.restart(kind: track.kind, clockRate: track.clockRate)
-            route.parameterSetPayloads = track.spropParameterSetPayloads
+            route.sendParameterSets(of: track)
             routes[track.id] = route
             session.addOutboundStream(ssrc: output.ssrc, clockRate: track.clockRate)
         }

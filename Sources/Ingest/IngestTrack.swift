@@ -13,15 +13,13 @@ public struct IngestTrack {
     var assembler: RTPUnitAssembler
     public var sourceSSRC: UInt32?
     var sawKeyframe = false
-    var spropNALUnits: [[UInt8]] = []
     var packetsIn = 0
     public var malformed = 0
 
     public init(info: TrackInfo) {
         self.info = info
-        let codec = CodecRegistry.descriptor(forEncodingName: info.encodingName)
+        let codec = info.codec
         assembler = RTPUnitAssembler(trackID: info.id, isVideo: info.kind == .video, codec: codec)
-        if let sprop = info.fmtp["sprop-parameter-sets"] { spropNALUnits = H264.parseSpropParameterSets(sprop) }
     }
 
     /// Audio is always ready; video once its first keyframe went by (a publisher attaches then).
@@ -48,11 +46,10 @@ public struct IngestTrack {
     /// source's own sequence numbers; outputs that need parameter sets in-band (WebRTC viewers)
     /// add them from the track's fmtp.
     mutating func noteKeyframe(_ unit: inout MediaUnit) {
-        if info.encodingName.uppercased() == "H264", info.fmtp["profile-level-id"] == nil {
-            let inBandSPS = unit.packets.lazy.flatMap { H264.parameterSets(inPayload: $0.payload) }
-                .first { H264.nalType($0.first ?? 0) == H264.NALType.sps }
-            let sps = inBandSPS.map(Array.init) ?? spropNALUnits.first { H264.nalType($0.first ?? 0) == H264.NALType.sps }
-            if let sps, sps.count >= 4 { info.fmtp["profile-level-id"] = Array(sps[1...3]).hexString }
+        if let codec = info.codec {
+            for (key, value) in codec.learnedFmtp(fromKeyframe: unit.packets.lazy.map(\.payload), fmtp: info.fmtp) {
+                info.fmtp[key] = value
+            }
         }
         sawKeyframe = true
     }
@@ -71,11 +68,12 @@ public struct IngestTrack {
             return TrackInfo(id: id, kind: kind, encodingName: map.encodingName, clockRate: map.clockRate,
                              channels: map.channels, fmtp: media.fmtp(pt), payloadType: pt)
         }
-        switch pt {   // RFC 3551 §6 static payload types
-        case 0: return TrackInfo(id: id, kind: kind, encodingName: "PCMU", clockRate: 8000, channels: 1, fmtp: [:], payloadType: 0)
-        case 8: return TrackInfo(id: id, kind: kind, encodingName: "PCMA", clockRate: 8000, channels: 1, fmtp: [:], payloadType: 8)
-        case 26: return TrackInfo(id: id, kind: kind, encodingName: "JPEG", clockRate: 90000, fmtp: [:], payloadType: 26)
-        default: throw SourceError.unusable("media section \(id): payload type \(pt) has no rtpmap")
+        // RFC 3551 §6 static payload types: the registry's, and JPEG (26), which is recognised to be skipped.
+        if let codec = CodecRegistry.all.first(where: { $0.staticPayloadType == pt }) {
+            return TrackInfo(id: id, kind: kind, encodingName: codec.name, clockRate: codec.clockRate,
+                             channels: codec.channels, fmtp: [:], payloadType: pt)
         }
+        guard pt == 26 else { throw SourceError.unusable("media section \(id): payload type \(pt) has no rtpmap") }
+        return TrackInfo(id: id, kind: kind, encodingName: "JPEG", clockRate: 90000, fmtp: [:], payloadType: 26)
     }
 }

@@ -134,7 +134,7 @@ public struct RecorderMuxer {
         ignoredTracks = []
         var video: TrackInfo?, audio: TrackInfo?
         for info in infos {
-            let descriptor = CodecRegistry.descriptor(forEncodingName: info.encodingName)
+            let descriptor = info.codec
             let accepted = descriptor.map { Self.formatAccepts($0.format, format) } ?? false
             if accepted, descriptor?.format == .aac, Track.audioSpecificConfig(info.fmtp) == nil {
                 ignoredTracks.append("\(info.encodingName)/\(info.clockRate) (no valid config= AudioSpecificConfig)")
@@ -145,7 +145,7 @@ public struct RecorderMuxer {
             ignoredTracks.append("\(info.encodingName)/\(info.clockRate)")
         }
         for (index, info) in [video, audio].compactMap({ $0 }).enumerated() {
-            guard let descriptor = CodecRegistry.descriptor(forEncodingName: info.encodingName),
+            guard let descriptor = info.codec,
                   let depacketizer = descriptor.makeDepacketizer(fmtp: info.fmtp) else {
                 ignoredTracks.append("\(info.encodingName)/\(info.clockRate) (no depacketizer)")
                 continue

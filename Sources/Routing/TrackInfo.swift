@@ -1,16 +1,23 @@
+import Codecs
+
 /// What a track carries, as far as routing cares: only video has keyframes and a GOP cache.
 public enum TrackKind: Sendable, Hashable {
     case audio, video
 }
 
-/// One published track. Codecs are described with plain values (the encoding name as in an SDP
-/// `a=rtpmap` line, RFC 8866 §6.6) so routing stays independent of any codec implementation.
+/// One published track: the codec as the source names it (`a=rtpmap`, RFC 8866 §6.6) and as the
+/// registry knows it (`codec`: clock rate, fmtp defaults, feedback, parameter sets, WebRTC
+/// compatibility), so readers ask the descriptor instead of comparing encoding names.
 public struct TrackInfo: Sendable, Equatable {
     /// Publisher-chosen identifier, unique within a path; `MediaUnit.trackID` refers to it.
     public var id: Int
     public var kind: TrackKind
-    /// Encoding name as in `a=rtpmap` (for example "H264", "opus", "PCMU").
-    public var encodingName: String
+    /// Encoding name as in `a=rtpmap` (for example "H264", "opus", "PCMU"), as the source spelled it.
+    public var encodingName: String {
+        didSet { codec = CodecRegistry.descriptor(forEncodingName: encodingName) }
+    }
+    /// The registry's entry for `encodingName`; nil for a codec the gateway does not know.
+    public private(set) var codec: CodecDescriptor?
     /// RTP clock rate in Hz (RFC 3550 §5.1).
     public var clockRate: Int
     /// Audio channel count, nil when not applicable or unspecified.
@@ -25,6 +32,7 @@ public struct TrackInfo: Sendable, Equatable {
         self.id = id
         self.kind = kind
         self.encodingName = encodingName
+        self.codec = CodecRegistry.descriptor(forEncodingName: encodingName)
         self.clockRate = clockRate
         self.channels = channels
         self.fmtp = fmtp

@@ -124,7 +124,7 @@ extension RTSPServerConnection {
                 "path": "\(stream.path)",
                 "tracks": "\(recording?.infos.map { "\($0.encodingName)/\($0.clockRate)" } ?? [])",
             ])
-            let aac = recording?.infos.filter { [.aac, .aacLATM].contains(CodecRegistry.descriptor(forEncodingName: $0.encodingName)?.format) } ?? []
+            let aac = recording?.infos.filter { [.aac, .aacLATM].contains($0.codec?.format) } ?? []
             if !aac.isEmpty {
                 logger.warning("AAC audio is not bridged to WebRTC yet; the track still goes to RTSP, RTP and recording outputs",
                                metadata: ["path": "\(stream.path)"])

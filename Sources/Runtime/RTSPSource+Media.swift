@@ -14,12 +14,11 @@ extension RTSPSource {
     func describe(_ described: [RTSPTrack]) {
         tracks = described.map { track in
             var info = try? IngestTrack.trackInfo(id: track.index, media: track.media)
-            let name = info?.encodingName.uppercased() ?? "?"
-            if name == "JPEG" {
+            if info?.encodingName.uppercased() == "JPEG" {
                 notice("MJPEG is not supported for WebRTC viewers; the camera's MJPEG track is skipped")
                 info = nil
-            } else if name == "MPEG4-GENERIC" || name == "MP4A-LATM" {
-                notice("AAC audio is not bridged to WebRTC yet; the track still goes to RTSP, RTP and recording outputs")
+            } else if let codec = info?.codec, codec.kind == .audio, !codec.webRTCCompatible {
+                notice("\(codec.name) audio is not bridged to WebRTC yet; the track still goes to RTSP, RTP and recording outputs")
             } else if info == nil {
                 notice("media section \(track.mediaIndex) has no usable RTP format; skipped")
             }

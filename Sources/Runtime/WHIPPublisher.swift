@@ -34,7 +34,7 @@ final class WHIPPublisher: @unchecked Sendable {
         self.logger = logger
         self.tracks = tracks.map { info in
             Track(info: info, assembler: RTPUnitAssembler(trackID: info.id, isVideo: info.kind == .video,
-                                                          codec: CodecRegistry.descriptor(forEncodingName: info.encodingName)))
+                                                          codec: info.codec))
         }
         for info in tracks { peer.session.expectInbound(payloadType: info.payloadType, clockRate: info.clockRate) }
         peer.onEvent = { [weak self] event in self?.handle(event) }

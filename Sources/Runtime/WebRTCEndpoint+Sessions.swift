@@ -221,7 +221,7 @@ extension TrackInfo {
     /// What the answerer may offer a viewer for this track (pass-through: the source's codec and
     /// fmtp, with the registry's pass-through fmtp and feedback for it).
     var codecCapability: CodecCapability {
-        guard let descriptor = CodecRegistry.descriptor(forEncodingName: encodingName) else {
+        guard let descriptor = codec else {
             return CodecCapability(name: encodingName, kind: kind == .video ? .video : .audio, clockRate: clockRate,
                                    channels: channels, fmtp: fmtp)
         }

@@ -77,7 +77,7 @@ import Testing
 
     @Test func parameterSetsGoOnceBeforeAKeyframeWithoutInBandSPS() throws {
         var stream = Self.stream()
-        stream.parameterSetPayloads = Self.h264.spropParameterSetPayloads
+        stream.sendParameterSets(of: Self.h264)
         try #require(stream.parameterSetPayloads.count == 1)
 
         let sent = Self.send(Self.keyframe(3000, seq: 10), &stream)
