@@ -26,7 +26,7 @@ public final class SRTPGCMCipher {
     private var rtcpIndex: UInt32 = 0
     private var streams: [(ssrc: UInt32, highest: UInt16, rolloverCounter: UInt32)] = []
     /// Most SSRCs tracked (a WebRTC session sends a handful); the oldest is forgotten past this.
-    static let maxStreams = 64
+    public static let maxStreams = 64
 
     /// Session keys for one direction from its master key (16 bytes) and salt (12 bytes).
     public init?(masterKey: [UInt8], masterSalt: [UInt8]) {
@@ -72,14 +72,7 @@ public final class SRTPGCMCipher {
         else { return nil }
         rtcpIndex += 1
         let trailer = (UInt32(0x8000_0000) | rtcpIndex).bigEndian   // E = 1: encrypted
-        // IV = 00 00 | SSRC | 00 00 | 0 | index (31 bits), XOR the SRTCP salt.
-        var iv: (UInt64, UInt32) = (0, 0)
-        let ssrc = buffer.loadUnaligned(fromByteOffset: 4, as: UInt32.self)
-        withUnsafeMutableBytes(of: &iv) { ivBytes in
-            ivBytes.storeBytes(of: ssrc, toByteOffset: 2, as: UInt32.self)
-            ivBytes.storeBytes(of: rtcpIndex.bigEndian, toByteOffset: 8, as: UInt32.self)
-            for i in 0..<12 { ivBytes[i] ^= rtcpSalt[i] }
-        }
+        var iv = rtcpInitializationVector(ssrc: buffer.loadUnaligned(fromByteOffset: 4, as: UInt32.self), index: rtcpIndex)
         var aadTrailer = trailer
         var written: Int32 = 0
         let header = base.assumingMemoryBound(to: UInt8.self)
@@ -144,11 +137,18 @@ public final class SRTPGCMCipher {
         return ok ? length - Self.tagLength : nil
     }
 
-    /// IV = 00 00 | SSRC | ROC | SEQ, XOR the session salt (RFC 7714 §8.1).
+    /// IV = 00 00 | SSRC | ROC | SEQ, XOR the session salt (RFC 7714 §8.1), tracking the sender's ROC.
     private func initializationVector(_ buffer: UnsafeMutableRawBufferPointer) -> (UInt64, UInt32) {
         let sequenceNumber = UInt16(buffer[2]) << 8 | UInt16(buffer[3])
         let ssrc = buffer.loadUnaligned(fromByteOffset: 8, as: UInt32.self)   // network order, as it goes in the IV
-        let rolloverCounter = rollover(ssrc: ssrc, sequenceNumber: sequenceNumber)
+        return initializationVector(ssrc: ssrc, rolloverCounter: rollover(ssrc: ssrc, sequenceNumber: sequenceNumber),
+                                    sequenceNumber: sequenceNumber, salt: salt)
+    }
+
+    /// The SRTP IV of RFC 7714 §8.1; `ssrc` in network byte order, `rolloverCounter` the sender's
+    /// or the receiver's estimate.
+    private func initializationVector(ssrc: UInt32, rolloverCounter: UInt32, sequenceNumber: UInt16,
+                                      salt: [UInt8]) -> (UInt64, UInt32) {
         var iv: (UInt64, UInt32) = (0, 0)
         withUnsafeMutableBytes(of: &iv) { ivBytes in
             ivBytes.storeBytes(of: ssrc, toByteOffset: 2, as: UInt32.self)
@@ -157,6 +157,122 @@ public final class SRTPGCMCipher {
             for i in 0..<12 { ivBytes[i] ^= salt[i] }
         }
         return iv
+    }
+
+    /// SRTCP IV = 00 00 | SSRC | 00 00 | 0 | index (31 bits), XOR the SRTCP salt (RFC 7714 §9.1);
+    /// `ssrc` in network byte order.
+    private func rtcpInitializationVector(ssrc: UInt32, index: UInt32) -> (UInt64, UInt32) {
+        var iv: (UInt64, UInt32) = (0, 0)
+        withUnsafeMutableBytes(of: &iv) { ivBytes in
+            ivBytes.storeBytes(of: ssrc, toByteOffset: 2, as: UInt32.self)
+            ivBytes.storeBytes(of: index.bigEndian, toByteOffset: 8, as: UInt32.self)
+            for i in 0..<12 { ivBytes[i] ^= rtcpSalt[i] }
+        }
+        return iv
+    }
+
+    // MARK: Receiving, with replay protection
+
+    /// Why `unprotect`/`unprotectRTCP` refused a packet.
+    enum ReceiveFailure: Error, Equatable { case malformed, authentication, replayed, tooOld, tooManyStreams }
+
+    /// Replay windows per SSRC (RTP and SRTCP), created on the first authenticated packet, at
+    /// most `maxStreams` of each: a packet from one SSRC more is refused (never evicted, so an
+    /// old window cannot be reopened for replays).
+    private var rtpWindows: [(ssrc: UInt32, window: SRTPReplayWindow)] = []
+    private var rtcpWindows: [(ssrc: UInt32, window: SRTPReplayWindow)] = []
+    /// Packets per replay window (RFC 3711 §3.3.2); set by the receiving session.
+    var replayWindowSize = 1024
+
+    /// Authenticates and decrypts an SRTP packet in place (RFC 7714 §8) after the replay check;
+    /// the window moves only when the tag verified. Returns the plain length.
+    func unprotect(in buffer: UnsafeMutableRawBufferPointer, length: Int) -> Result<Int, ReceiveFailure> {
+        guard let base = buffer.baseAddress, length >= 12 + Self.tagLength, buffer.count >= length,
+              let headerLength = Self.headerLength(buffer, length: length - Self.tagLength)
+        else { return .failure(.malformed) }
+        let sequenceNumber = UInt16(buffer[2]) << 8 | UInt16(buffer[3])
+        let ssrc = buffer.loadUnaligned(fromByteOffset: 8, as: UInt32.self)
+        let slot: Int
+        if let found = rtpWindows.firstIndex(where: { $0.ssrc == ssrc }) {
+            slot = found
+        } else {
+            guard rtpWindows.count < Self.maxStreams else { return .failure(.tooManyStreams) }
+            rtpWindows.append((ssrc, SRTPReplayWindow(size: replayWindowSize)))
+            slot = rtpWindows.count - 1
+        }
+        let window = rtpWindows[slot].window
+        // RFC 3711 §3.3.1: the index closest to the highest one authenticated so far.
+        let index: Int64
+        if window.isEmpty {
+            index = Int64(sequenceNumber)
+        } else {
+            index = window.highest + Int64(Int16(bitPattern: sequenceNumber &- UInt16(truncatingIfNeeded: window.highest)))
+        }
+        guard index >= 0 else { return .failure(.tooOld) }
+        switch window.check(index) {
+        case .replayed: return .failure(.replayed)
+        case .tooOld: return .failure(.tooOld)
+        case .fresh: break
+        }
+        var iv = initializationVector(ssrc: ssrc, rolloverCounter: UInt32(truncatingIfNeeded: index >> 16),
+                                      sequenceNumber: sequenceNumber, salt: salt)
+        let payloadLength = length - Self.tagLength - headerLength
+        var written: Int32 = 0
+        let header = base.assumingMemoryBound(to: UInt8.self)
+        let payload = header + headerLength
+        let ok = withUnsafeBytes(of: &iv) { ivBytes -> Bool in
+            EVP_DecryptInit_ex(context, nil, nil, nil, ivBytes.baseAddress?.assumingMemoryBound(to: UInt8.self)) == 1
+                && EVP_DecryptUpdate(context, nil, &written, header, Int32(headerLength)) == 1
+                && EVP_DecryptUpdate(context, payload, &written, payload, Int32(payloadLength)) == 1
+                && EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_GCM_SET_TAG, Int32(Self.tagLength), payload + payloadLength) == 1
+                && EVP_DecryptFinal_ex(context, payload + Int(written), &written) == 1
+        }
+        guard ok else { return .failure(.authentication) }
+        rtpWindows[slot].window.commit(index)
+        return .success(length - Self.tagLength)
+    }
+
+    /// Authenticates and decrypts an SRTCP packet in place (RFC 7714 §9: header ‖ ciphertext ‖ tag
+    /// ‖ E‖index) after the replay check on its index. Returns the plain compound's length.
+    func unprotectRTCP(in buffer: UnsafeMutableRawBufferPointer, length: Int) -> Result<Int, ReceiveFailure> {
+        guard let base = buffer.baseAddress, length >= 8 + Self.tagLength + 4, buffer.count >= length
+        else { return .failure(.malformed) }
+        let trailer = UInt32(bigEndian: buffer.loadUnaligned(fromByteOffset: length - 4, as: UInt32.self))
+        guard trailer & 0x8000_0000 != 0 else { return .failure(.malformed) }   // E = 0: not encrypted; we never send that
+        let rtcpIndex = trailer & Self.maxRTCPIndex
+        let ssrc = buffer.loadUnaligned(fromByteOffset: 4, as: UInt32.self)
+        let slot: Int
+        if let found = rtcpWindows.firstIndex(where: { $0.ssrc == ssrc }) {
+            slot = found
+        } else {
+            guard rtcpWindows.count < Self.maxStreams else { return .failure(.tooManyStreams) }
+            rtcpWindows.append((ssrc, SRTPReplayWindow(size: replayWindowSize)))
+            slot = rtcpWindows.count - 1
+        }
+        switch rtcpWindows[slot].window.check(Int64(rtcpIndex)) {
+        case .replayed: return .failure(.replayed)
+        case .tooOld: return .failure(.tooOld)
+        case .fresh: break
+        }
+        var iv = rtcpInitializationVector(ssrc: ssrc, index: rtcpIndex)
+        var aadTrailer = trailer.bigEndian
+        var written: Int32 = 0
+        let header = base.assumingMemoryBound(to: UInt8.self)
+        let body = header + 8
+        let bodyLength = length - 8 - Self.tagLength - 4
+        let ok = withUnsafeBytes(of: &iv) { ivBytes -> Bool in
+            withUnsafeBytes(of: &aadTrailer) { trailerBytes -> Bool in
+                EVP_DecryptInit_ex(rtcpContext, nil, nil, nil, ivBytes.baseAddress?.assumingMemoryBound(to: UInt8.self)) == 1
+                    && EVP_DecryptUpdate(rtcpContext, nil, &written, header, 8) == 1
+                    && EVP_DecryptUpdate(rtcpContext, nil, &written, trailerBytes.baseAddress?.assumingMemoryBound(to: UInt8.self), 4) == 1
+                    && EVP_DecryptUpdate(rtcpContext, body, &written, body, Int32(bodyLength)) == 1
+                    && EVP_CIPHER_CTX_ctrl(rtcpContext, EVP_CTRL_GCM_SET_TAG, Int32(Self.tagLength), body + bodyLength) == 1
+                    && EVP_DecryptFinal_ex(rtcpContext, body + Int(written), &written) == 1
+            }
+        }
+        guard ok else { return .failure(.authentication) }
+        rtcpWindows[slot].window.commit(Int64(rtcpIndex))
+        return .success(8 + bodyLength)
     }
 
     /// The ROC for this packet; advances the SSRC's state when the packet is the newest.

@@ -2,10 +2,11 @@ import CSRTP
 
 /// An SRTP/SRTCP session (RFC 3711; AEAD_AES_128_GCM per RFC 7714) backed by libsrtp2.
 ///
-/// Inbound: a libsrtp context with the remote master key and salt (`ssrc_any_inbound`, replay
-/// window). Outbound: for AEAD_AES_128_GCM, `SRTPGCMCipher` on OpenSSL (RTP and RTCP); for
-/// AES-CM (or when asked), a libsrtp context with the local key and salt (`ssrc_any_outbound`,
-/// with `allow_repeat_tx` so NACK retransmissions may resend a sequence number).
+/// AEAD_AES_128_GCM runs on OpenSSL (`SRTPGCMCipher`, one per direction; inbound with a replay
+/// window per SSRC). AES_CM_128_HMAC_SHA1_80 (or GCM when asked, for tests) runs on libsrtp:
+/// outbound with the local key and salt (`ssrc_any_outbound`, `allow_repeat_tx` so NACK
+/// retransmissions may resend a sequence number), inbound with the remote ones
+/// (`ssrc_any_inbound`, replay window).
 /// Not `Sendable`: create and use it on one event loop.
 public final class SRTPSession {
     public let profile: SRTPProtectionProfile
@@ -14,14 +15,17 @@ public final class SRTPSession {
 
     /// libsrtp's outbound context; nil when `gcmSender` does the outbound work.
     private let outbound: OpaquePointer?
-    private let inbound: OpaquePointer
+    /// libsrtp's inbound context; nil when `gcmReceiver` does the inbound work.
+    private let inbound: OpaquePointer?
     /// Outbound RTP and RTCP for AEAD_AES_128_GCM on OpenSSL (the hot path); nil for AES-CM.
     private let gcmSender: SRTPGCMCipher?
+    /// Inbound SRTP and SRTCP for AEAD_AES_128_GCM on OpenSSL, with replay windows.
+    private let gcmReceiver: SRTPGCMCipher?
 
     /// Creates both directions from DTLS-SRTP keying material.
     /// - Parameter replayWindowSize: inbound replay window in packets; libsrtp accepts 64...32767.
-    /// - Parameter openSSLForGCM: protect outbound RTP of the GCM profile with OpenSSL (default);
-    ///   false keeps everything in libsrtp (tests compare the two).
+    /// - Parameter openSSLForGCM: run the GCM profile on OpenSSL (default); false keeps
+    ///   everything in libsrtp (tests compare the two).
     public init(keying: SRTPKeyingMaterial, replayWindowSize: UInt = 1024, openSSLForGCM: Bool = true) throws(SRTPError) {
         let initStatus = SRTPLibrary.initializationStatus
         guard initStatus == 0 else { throw SRTPError(status: initStatus, operation: "init") }
@@ -30,30 +34,35 @@ public final class SRTPSession {
         else { throw SRTPError(status: SRTPError.badParameterStatus, operation: "create") }
         profile = keying.profile
         if openSSLForGCM, keying.profile == .aeadAES128GCM {
-            guard let sender = SRTPGCMCipher(masterKey: keying.localMasterKey, masterSalt: keying.localMasterSalt) else {
-                throw SRTPError(status: SRTPError.badParameterStatus, operation: "create GCM sender")
-            }
+            guard let sender = SRTPGCMCipher(masterKey: keying.localMasterKey, masterSalt: keying.localMasterSalt),
+                  let receiver = SRTPGCMCipher(masterKey: keying.remoteMasterKey, masterSalt: keying.remoteMasterSalt)
+            else { throw SRTPError(status: SRTPError.badParameterStatus, operation: "create GCM contexts") }
+            receiver.replayWindowSize = Int(window)
             gcmSender = sender
+            gcmReceiver = receiver
             outbound = nil
-        } else {
-            gcmSender = nil
-            outbound = try Self.makeContext(
-                profile: keying.profile, key: keying.localMasterKey, salt: keying.localMasterSalt,
-                direction: ssrc_any_outbound, windowSize: window, allowRepeatTransmit: true)
+            inbound = nil
+            return
         }
+        gcmSender = nil
+        gcmReceiver = nil
+        let outbound = try Self.makeContext(
+            profile: keying.profile, key: keying.localMasterKey, salt: keying.localMasterSalt,
+            direction: ssrc_any_outbound, windowSize: window, allowRepeatTransmit: true)
+        self.outbound = outbound
         do {
             inbound = try Self.makeContext(
                 profile: keying.profile, key: keying.remoteMasterKey, salt: keying.remoteMasterSalt,
                 direction: ssrc_any_inbound, windowSize: window, allowRepeatTransmit: false)
         } catch {
-            if let outbound { srtp_dealloc(outbound) }
+            srtp_dealloc(outbound)
             throw error
         }
     }
 
     deinit {
         if let outbound { srtp_dealloc(outbound) }
-        srtp_dealloc(inbound)
+        if let inbound { srtp_dealloc(inbound) }
     }
 
     /// Tailroom libsrtp may append when protecting RTP (`SRTP_MAX_TRAILER_LEN`): a buffer for
@@ -81,6 +90,11 @@ public final class SRTPSession {
     /// Verifies and decrypts an SRTP packet in place; the tag is removed. Authentication and
     /// replay failures throw (the caller drops the packet) and are counted.
     public func unprotectRTP(_ packet: inout [UInt8]) throws(SRTPError) {
+        if let gcmReceiver {
+            try receive(&packet, operation: "unprotect RTP") { gcmReceiver.unprotect(in: $0, length: $1) }
+            return
+        }
+        guard let inbound else { throw SRTPError(status: SRTPError.badParameterStatus, operation: "unprotect RTP") }
         try transform(&packet, tailroom: 0, operation: "unprotect RTP") { srtp_unprotect(inbound, $0, $1) }
     }
 
@@ -136,8 +150,34 @@ public final class SRTPSession {
 
     /// Verifies and decrypts an SRTCP packet in place; index and tag are removed.
     public func unprotectRTCP(_ packet: inout [UInt8]) throws(SRTPError) {
+        if let gcmReceiver {
+            try receive(&packet, operation: "unprotect RTCP") { gcmReceiver.unprotectRTCP(in: $0, length: $1) }
+            return
+        }
+        guard let inbound else { throw SRTPError(status: SRTPError.badParameterStatus, operation: "unprotect RTCP") }
         try transform(&packet, tailroom: 0, operation: "unprotect RTCP") {
             srtp_unprotect_rtcp(inbound, $0, $1)
+        }
+    }
+
+    /// Runs an OpenSSL receive in place and cuts the array to the plain length; failures are
+    /// counted and thrown with libsrtp's status codes (auth, replay, replay old, bad parameter).
+    private func receive(_ packet: inout [UInt8], operation: String,
+                         _ body: (UnsafeMutableRawBufferPointer, Int) -> Result<Int, SRTPGCMCipher.ReceiveFailure>) throws(SRTPError) {
+        let length = packet.count
+        let result = packet.withUnsafeMutableBytes { body($0, length) }
+        switch result {
+        case .success(let plainLength):
+            packet.removeLast(length - plainLength)
+        case .failure(let failure):
+            let status: Int32 = switch failure {
+            case .authentication: Int32(srtp_err_status_auth_fail.rawValue)
+            case .replayed: Int32(srtp_err_status_replay_fail.rawValue)
+            case .tooOld: Int32(srtp_err_status_replay_old.rawValue)
+            case .malformed, .tooManyStreams: SRTPError.badParameterStatus
+            }
+            count(failure: status, isProtect: false)
+            throw SRTPError(status: status, operation: operation)
         }
     }
 

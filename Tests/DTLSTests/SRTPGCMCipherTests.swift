@@ -123,3 +123,95 @@ extension SRTPGCMCipherTests {
         }
     }
 }
+
+/// Inbound GCM on OpenSSL: what libsrtp protects, `SRTPSession` (OpenSSL) authenticates and
+/// decrypts — across a sequence wrap, out of order inside the window — and refuses replays,
+/// packets older than the window, forgeries (which never move the window) and SSRCs past the cap.
+@Suite("SRTP GCM receive on OpenSSL with replay windows")
+struct SRTPGCMReceiveTests {
+    static let keying = SRTPGCMCipherTests.keying
+
+    func protected(_ sender: SRTPSession, sequence: UInt16, ssrc: UInt32 = 0xCAFE_BABE) throws -> (plain: [UInt8], srtp: [UInt8]) {
+        let plain = SRTPGCMCipherTests.packet(sequence: sequence, ssrc: ssrc, csrcs: 1, extensionWords: 1, payload: 300)
+        var srtp = plain
+        try sender.protectRTP(&srtp)
+        return (plain, srtp)
+    }
+
+    @Test func decryptsLibsrtpAcrossAWrapAndOutOfOrder() throws {
+        let sender = try SRTPSession(keying: Self.keying.mirrored, openSSLForGCM: false)   // libsrtp
+        let receiver = try SRTPSession(keying: Self.keying)                                // OpenSSL
+        var packets: [(plain: [UInt8], srtp: [UInt8])] = []
+        for sequence in [UInt16](65_500...65_535) + [UInt16](0...60) { packets.append(try protected(sender, sequence: sequence)) }
+        // Deliver with local reordering (pairs swapped), as a network might.
+        var order = Array(packets.indices)
+        for i in stride(from: 0, to: order.count - 1, by: 2) { order.swapAt(i, i + 1) }
+        for index in order {
+            var bytes = packets[index].srtp
+            try receiver.unprotectRTP(&bytes)
+            #expect(bytes == packets[index].plain)
+        }
+        #expect(receiver.counters == SRTPCounters())
+    }
+
+    @Test func replaysOldAndForgedPacketsAreRefused() throws {
+        let sender = try SRTPSession(keying: Self.keying.mirrored, openSSLForGCM: false)
+        let receiver = try SRTPSession(keying: Self.keying, replayWindowSize: 64)
+        // Protected in sending order; delivered below in the order the test needs.
+        var packets: [UInt16: [UInt8]] = [:]
+        for sequence: UInt16 in [100, 150, 4936, 4937, 5000] { packets[sequence] = try protected(sender, sequence: sequence).srtp }
+        func deliver(_ sequence: UInt16) throws {
+            var bytes = packets[sequence] ?? []
+            try receiver.unprotectRTP(&bytes)
+        }
+        try deliver(100)
+        #expect(throws: SRTPError.self) { try deliver(100) }           // replayed
+        #expect(receiver.counters.replayFailures == 1)
+        // A forged packet far ahead must not move the window: the genuine ones still pass.
+        var forged = packets[5000] ?? []
+        forged[forged.count - 1] ^= 0x40
+        #expect(throws: SRTPError.self) { try receiver.unprotectRTP(&forged) }
+        #expect(receiver.counters.authenticationFailures == 1)
+        try deliver(150)
+        try deliver(5000)
+        // 5000 is the highest now: 5000 − 64 = 4936 is just outside the window, 4937 just inside.
+        #expect(throws: SRTPError.self) { try deliver(4936) }
+        #expect(receiver.counters.replayFailures == 2)
+        try deliver(4937)
+    }
+
+    @Test func rtcpFromLibsrtpAndItsReplays() throws {
+        let sender = try SRTPSession(keying: Self.keying.mirrored, openSSLForGCM: false)
+        let receiver = try SRTPSession(keying: Self.keying)
+        let plain: [UInt8] = [0x81, 201, 0, 7, 0xCA, 0xFE, 0xBA, 0xBE] + (0..<24).map { UInt8($0) }
+        var srtcp = plain
+        try sender.protectRTCP(&srtcp)
+        var copy = srtcp
+        try receiver.unprotectRTCP(&copy)
+        #expect(copy == plain)
+        var replayed = srtcp
+        #expect(throws: SRTPError.self) { try receiver.unprotectRTCP(&replayed) }
+        var tampered = srtcp
+        tampered[12] ^= 1
+        var next = plain
+        try sender.protectRTCP(&next)
+        tampered = next
+        tampered[10] ^= 1
+        #expect(throws: SRTPError.self) { try receiver.unprotectRTCP(&tampered) }
+        try receiver.unprotectRTCP(&next)
+        #expect(next == plain)
+        #expect(receiver.counters.replayFailures == 1 && receiver.counters.authenticationFailures == 1)
+    }
+
+    @Test func ssrcCapAtTheLimitAndOnePast() throws {
+        let sender = try SRTPSession(keying: Self.keying.mirrored, openSSLForGCM: false)
+        let receiver = try SRTPSession(keying: Self.keying)
+        for ssrc in 0..<UInt32(SRTPGCMCipher.maxStreams) {
+            var bytes = try protected(sender, sequence: 1, ssrc: ssrc + 1).srtp
+            try receiver.unprotectRTP(&bytes)
+        }
+        var onePast = try protected(sender, sequence: 1, ssrc: 0xFFFF).srtp
+        #expect(throws: SRTPError.self) { try receiver.unprotectRTP(&onePast) }
+        #expect(receiver.counters.otherUnprotectFailures == 1)
+    }
+}

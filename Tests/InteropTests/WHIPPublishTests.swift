@@ -39,6 +39,9 @@ extension InteropSuite {
             // The DELETE ended the publisher: the path is free again.
             #expect(try await scope.waitUntilIdle(gateway, path: "live"), "path still has a publisher after DELETE")
             #expect(gateway.process.isRunning)
+            // Chromium negotiates AEAD_AES_128_GCM: both directions ran on the OpenSSL GCM path.
+            let log = gateway.process.text(.stdout) + gateway.process.text(.stderr)
+            #expect(log.contains("publisher DTLS connected") && log.contains("srtp=aeadAES128GCM"), "\(gateway.process.logTail())")
         }
     }
 }
