@@ -122,19 +122,25 @@ public final class SRTPGCMCipher {
         guard let base = buffer.baseAddress, length >= 12 + Self.tagLength,
               let headerLength = Self.headerLength(buffer, length: length - Self.tagLength)
         else { return nil }
-        var iv = initializationVector(buffer)
+        let iv = initializationVector(buffer)
+        return decrypt(base, headerLength: headerLength, length: length, iv: iv) ? length - Self.tagLength : nil
+    }
+
+    /// Verifies and decrypts an SRTP packet (`length` bytes at `base`: header, ciphertext, tag) in
+    /// place; false when the tag does not verify.
+    private func decrypt(_ base: UnsafeMutableRawPointer, headerLength: Int, length: Int, iv: (UInt64, UInt32)) -> Bool {
+        var iv = iv
         let payloadLength = length - Self.tagLength - headerLength
         var written: Int32 = 0
         let header = base.assumingMemoryBound(to: UInt8.self)
         let payload = header + headerLength
-        let ok = withUnsafeBytes(of: &iv) { ivBytes -> Bool in
+        return withUnsafeBytes(of: &iv) { ivBytes -> Bool in
             EVP_DecryptInit_ex(context, nil, nil, nil, ivBytes.baseAddress?.assumingMemoryBound(to: UInt8.self)) == 1
                 && EVP_DecryptUpdate(context, nil, &written, header, Int32(headerLength)) == 1
                 && EVP_DecryptUpdate(context, payload, &written, payload, Int32(payloadLength)) == 1
                 && EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_GCM_SET_TAG, Int32(Self.tagLength), payload + payloadLength) == 1
                 && EVP_DecryptFinal_ex(context, payload + Int(written), &written) == 1
         }
-        return ok ? length - Self.tagLength : nil
     }
 
     /// IV = 00 00 | SSRC | ROC | SEQ, XOR the session salt (RFC 7714 §8.1), tracking the sender's ROC.
@@ -184,6 +190,15 @@ public final class SRTPGCMCipher {
     /// Packets per replay window (RFC 3711 §3.3.2); set by the receiving session.
     var replayWindowSize = 1024
 
+    /// The index of `ssrc`'s window, made on first sight; nil past `maxStreams`.
+    private static func slot(for ssrc: UInt32, in windows: inout [(ssrc: UInt32, window: SRTPReplayWindow)],
+                             windowSize: Int) -> Int? {
+        if let found = windows.firstIndex(where: { $0.ssrc == ssrc }) { return found }
+        guard windows.count < maxStreams else { return nil }
+        windows.append((ssrc, SRTPReplayWindow(size: windowSize)))
+        return windows.count - 1
+    }
+
     /// Authenticates and decrypts an SRTP packet in place (RFC 7714 §8) after the replay check;
     /// the window moves only when the tag verified. Returns the plain length.
     func unprotect(in buffer: UnsafeMutableRawBufferPointer, length: Int) -> Result<Int, ReceiveFailure> {
@@ -192,13 +207,8 @@ public final class SRTPGCMCipher {
         else { return .failure(.malformed) }
         let sequenceNumber = UInt16(buffer[2]) << 8 | UInt16(buffer[3])
         let ssrc = buffer.loadUnaligned(fromByteOffset: 8, as: UInt32.self)
-        let slot: Int
-        if let found = rtpWindows.firstIndex(where: { $0.ssrc == ssrc }) {
-            slot = found
-        } else {
-            guard rtpWindows.count < Self.maxStreams else { return .failure(.tooManyStreams) }
-            rtpWindows.append((ssrc, SRTPReplayWindow(size: replayWindowSize)))
-            slot = rtpWindows.count - 1
+        guard let slot = Self.slot(for: ssrc, in: &rtpWindows, windowSize: replayWindowSize) else {
+            return .failure(.tooManyStreams)
         }
         let window = rtpWindows[slot].window
         // RFC 3711 §3.3.1: the index closest to the highest one authenticated so far.
@@ -214,20 +224,9 @@ public final class SRTPGCMCipher {
         case .tooOld: return .failure(.tooOld)
         case .fresh: break
         }
-        var iv = initializationVector(ssrc: ssrc, rolloverCounter: UInt32(truncatingIfNeeded: index >> 16),
+        let iv = initializationVector(ssrc: ssrc, rolloverCounter: UInt32(truncatingIfNeeded: index >> 16),
                                       sequenceNumber: sequenceNumber, salt: salt)
-        let payloadLength = length - Self.tagLength - headerLength
-        var written: Int32 = 0
-        let header = base.assumingMemoryBound(to: UInt8.self)
-        let payload = header + headerLength
-        let ok = withUnsafeBytes(of: &iv) { ivBytes -> Bool in
-            EVP_DecryptInit_ex(context, nil, nil, nil, ivBytes.baseAddress?.assumingMemoryBound(to: UInt8.self)) == 1
-                && EVP_DecryptUpdate(context, nil, &written, header, Int32(headerLength)) == 1
-                && EVP_DecryptUpdate(context, payload, &written, payload, Int32(payloadLength)) == 1
-                && EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_GCM_SET_TAG, Int32(Self.tagLength), payload + payloadLength) == 1
-                && EVP_DecryptFinal_ex(context, payload + Int(written), &written) == 1
-        }
-        guard ok else { return .failure(.authentication) }
+        guard decrypt(base, headerLength: headerLength, length: length, iv: iv) else { return .failure(.authentication) }
         rtpWindows[slot].window.commit(index)
         return .success(length - Self.tagLength)
     }
@@ -241,13 +240,8 @@ public final class SRTPGCMCipher {
         guard trailer & 0x8000_0000 != 0 else { return .failure(.malformed) }   // E = 0: not encrypted; we never send that
         let rtcpIndex = trailer & Self.maxRTCPIndex
         let ssrc = buffer.loadUnaligned(fromByteOffset: 4, as: UInt32.self)
-        let slot: Int
-        if let found = rtcpWindows.firstIndex(where: { $0.ssrc == ssrc }) {
-            slot = found
-        } else {
-            guard rtcpWindows.count < Self.maxStreams else { return .failure(.tooManyStreams) }
-            rtcpWindows.append((ssrc, SRTPReplayWindow(size: replayWindowSize)))
-            slot = rtcpWindows.count - 1
+        guard let slot = Self.slot(for: ssrc, in: &rtcpWindows, windowSize: replayWindowSize) else {
+            return .failure(.tooManyStreams)
         }
         switch rtcpWindows[slot].window.check(Int64(rtcpIndex)) {
         case .replayed: return .failure(.replayed)
