@@ -68,7 +68,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], resources: [.copy("Demo")], swiftSettings: strict),
         .target(name: "Server", dependencies: [
-            "Routing", "Egress", "Recording", "Runtime",
+            "RTSP", "Routing", "Egress", "Recording", "Runtime",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -131,7 +131,7 @@ let package = Package(
             "RTCBase", "RTP", "Codecs", "Containers", "Routing", "Recording", "TestSupport",
         ], swiftSettings: strict),
         .testTarget(name: "RuntimeTests", dependencies: [
-            "RTCBase", "RTP", "Codecs", "Routing", "Ingest", "Egress", "Recording", "Runtime", "TestSupport", "CUDPBatch",
+            "RTCBase", "RTP", "Codecs", "RTSP", "Routing", "Ingest", "Egress", "Recording", "Runtime", "TestSupport", "CUDPBatch",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

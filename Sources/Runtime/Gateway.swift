@@ -5,9 +5,10 @@ import Ingest
 import Logging
 import NIOCore
 import NIOPosix
-import RTCBase
 import Recording
 import Routing
+import RTCBase
+import RTSP
 
 /// Where a path's media comes from.
 public enum SourceSpec: Sendable, Equatable, CustomStringConvertible {
@@ -175,5 +176,52 @@ public final class Gateway: @unchecked Sendable {
         }
         let all = Array(Set(external)).sorted() + Array(Set(loopback)).sorted()
         return external.isEmpty ? (all.isEmpty ? ["127.0.0.1"] : all) : Array(Set(external)).sorted()
+    }
+}
+
+// MARK: - Starting each source and output on its event loop
+
+extension Gateway {
+    func startRTSPSource(name: String, spec: RTSPSourceSpec) async throws {
+        let source = try RTSPSource(pathName: name, spec: spec, router: router, eventLoop: group.next(), logger: logger)
+        source.start()
+        stoppers.append { await source.stop() }
+    }
+
+    /// Starts the RTSP server on its own event loop; `stop()` closes it.
+    func startRTSPServer(_ settings: RTSPServerSettings) async throws {
+        let publishable = Set(configuration.paths.compactMap { $0.source == .publisher ? $0.name : nil })
+        let server = RTSPServer(settings: settings, router: router, publishablePaths: publishable,
+                                eventLoop: group.next(), logger: logger)
+        try await server.start()
+        stoppers.append { await server.stop() }
+    }
+
+    /// Starts plain RTP egress of `path` to `spec` (the path is created if it does not exist yet,
+    /// so a forward can wait for an on-demand or late publisher).
+    func startForward(path: String, spec: ForwardSpec) async throws {
+        let target = try router.path(named: path) ?? router.createPath(named: path)
+        let forwarder = RTPForwarder(path: target, spec: spec, sdpFile: spec.sdpFile(forPath: path),
+                                     eventLoop: group.next(), logger: logger)
+        do {
+            try await forwarder.start()
+        } catch {
+            throw SourceError.unusable("--forward \(path)=\(spec): \(error)")
+        }
+        stoppers.append { await forwarder.stop() }
+    }
+
+    /// Records `path` as described by `spec`. The path is created if it does not exist yet (its
+    /// source may come later). Throws when the path name cannot map to a directory under the root.
+    func startRecording(path: String, spec: RecordSpec) async throws {
+        let target = try router.path(named: path) ?? router.createPath(named: path)
+        let recorder: Recorder
+        do {
+            recorder = try Recorder(path: target, configuration: .init(spec: spec), eventLoop: group.next(), logger: logger)
+        } catch {
+            throw SourceError.unusable("--record \(path)=\(spec.directory): \(error)")
+        }
+        try await recorder.start()
+        stoppers.append { await recorder.stop() }
     }
 }

@@ -1,6 +1,7 @@
 import Egress
 import Foundation
 import Recording
+import RTSP
 import Runtime
 
 /// What `rtcbridge serve` was given on the command line; `resolve()` merges it with the YAML

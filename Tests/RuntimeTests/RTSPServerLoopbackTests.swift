@@ -5,6 +5,7 @@ import NIOPosix
 import RTCBase
 import RTP
 import Routing
+import RTSP
 @testable import Runtime
 import Testing
 

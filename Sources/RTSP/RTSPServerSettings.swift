@@ -1,6 +1,3 @@
-import RTSP
-import Routing
-
 /// Where the RTSP server listens, its UDP media ports, and who may read or publish which path.
 public struct RTSPServerSettings: Sendable, Equatable {
     /// Users of one path, per access.
@@ -32,7 +29,7 @@ public struct RTSPServerSettings: Sendable, Equatable {
             try entries.enumerated().map { index, entry in
                 guard let colon = entry.firstIndex(of: ":"), colon != entry.startIndex else {
                     // Never echo the entry: it holds a password.
-                    throw SourceError.unusable("path '\(path)': \(what) entry #\(index + 1) is not 'user:password'")
+                    throw RTSPSettingsError("path '\(path)': \(what) entry #\(index + 1) is not 'user:password'")
                 }
                 return RTSPCredentials(username: String(entry[..<colon]), password: String(entry[entry.index(after: colon)...]))
             }
@@ -50,13 +47,8 @@ public struct RTSPServerSettings: Sendable, Equatable {
     }
 }
 
-extension Gateway {
-    /// Starts the RTSP server on its own event loop; `stop()` closes it.
-    func startRTSPServer(_ settings: RTSPServerSettings) async throws {
-        let publishable = Set(configuration.paths.compactMap { $0.source == .publisher ? $0.name : nil })
-        let server = RTSPServer(settings: settings, router: router, publishablePaths: publishable,
-                                eventLoop: group.next(), logger: logger)
-        try await server.start()
-        stoppers.append { await server.stop() }
-    }
+/// A refused RTSP server setting; the text names the path and entry, never a password.
+public struct RTSPSettingsError: Error, CustomStringConvertible {
+    public var description: String
+    init(_ description: String) { self.description = description }
 }
