@@ -155,15 +155,11 @@ extension WebRTCEndpoint {
             remoteFingerprint: negotiated.fingerprint, dtlsRole: negotiated.setup == .active ? .client : .server,
             cname: "rtcbridge-\(id.prefix(8))", wallClockAnchor: RuntimeClock.wallClockAnchor())
         let controlLoop = transport.eventLoop
-        // 1. Reserve a slot (sessions still being built count against the cap).
+        // 1. Reserve a slot in the table (sessions still being built count against the cap).
         let reserved: Result<Void, WebRTCEndpointError> = (try? await controlLoop.submit { [self] in
-            do throws(WHIPCreateRefusal) { try resources.checkCreate(id: id) } catch {
+            do throws(WHIPCreateRefusal) { try resources.reserve(id: id) } catch {
                 return .failure(.serviceUnavailable(error.description))
             }
-            guard resources.count + pendingSessions < configuration.maxSessions else {
-                return .failure(.serviceUnavailable("too many sessions (\(configuration.maxSessions))"))
-            }
-            pendingSessions += 1
             return .success(())
         }.get()) ?? .failure(.serviceUnavailable("event loop unavailable"))
         try reserved.get()
@@ -183,17 +179,18 @@ extension WebRTCEndpoint {
         }.get()) ?? .failure(.serviceUnavailable("event loop unavailable"))
         // 3. Publish the resource.
         let result: Result<String, WebRTCEndpointError> = (try? await controlLoop.submit { [self] in
-            pendingSessions -= 1
             let endpointSession: EndpointSession
             switch built {
-            case .failure(let error): return .failure(error)
+            case .failure(let error):
+                resources.cancelReservation(id: id)
+                return .failure(error)
             case .success(let session): endpointSession = session
             }
             do throws(WHIPCreateRefusal) {
                 return .success(try resources.create(id: id, pathName: pathName, role: role, local: negotiated.local,
                                                      remote: negotiated.remote, payload: endpointSession).etag)
             } catch {
-                _ = endpointSession.close("refused: \(error)")   // not reached: the slot was reserved in step 1
+                _ = endpointSession.close("refused: \(error)")   // not reached: step 1 reserved the slot and the id
                 return .failure(.serviceUnavailable(error.description))
             }
         }.get()) ?? .failure(.serviceUnavailable("event loop unavailable"))

@@ -73,8 +73,6 @@ public final class WebRTCEndpoint: @unchecked Sendable {
     public let configuration: Configuration
     /// Session resources and their rules (WHIP target); touched only on the transport's event loop.
     var resources: WHIPResourceTable<EndpointSession>
-    /// Sessions being built on their own loops (they count against `maxSessions`).
-    var pendingSessions = 0
 
     public init(router: Router, transport: WebRTCTransport, certificate: DTLSCertificate,
                 configuration: Configuration, logger: Logger) {

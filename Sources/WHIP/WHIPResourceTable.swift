@@ -13,6 +13,8 @@ public struct WHIPResourceTable<Payload> {
     public let takeoverPaths: Set<String>
     /// By id; internal so that `+Patch` can update an entry.
     var resources: [String: WHIPResource<Payload>] = [:]
+    /// Ids holding a slot while their session is being built (`reserve`), not yet created.
+    private var reserved: Set<String> = []
     private var nextSequence: UInt64 = 0
 
     public init(maxSessions: Int, takeoverPaths: Set<String> = []) {
@@ -28,16 +30,31 @@ public struct WHIPResourceTable<Payload> {
 
     /// Throws what `create` would throw for `id` now (the table is full, or the id is taken), so
     /// the caller can refuse before it builds a session that `create` would refuse anyway.
+    /// Reserved slots count against the cap.
     public func checkCreate(id: String) throws(WHIPCreateRefusal) {
-        guard resources.count < maxSessions else { throw .full(limit: maxSessions) }
-        guard resources[id] == nil else { throw .duplicateID }
+        guard resources.count + reserved.count < maxSessions else { throw .full(limit: maxSessions) }
+        guard resources[id] == nil, !reserved.contains(id) else { throw .duplicateID }
     }
 
-    /// Records a new resource under `pathName` and `role`, with the ETag for `local`.
+    /// Holds a slot for `id` while its session is built elsewhere (another event loop), so
+    /// concurrent offers cannot overshoot the cap; `create` then fills it, `cancelReservation`
+    /// gives it back.
+    public mutating func reserve(id: String) throws(WHIPCreateRefusal) {
+        try checkCreate(id: id)
+        reserved.insert(id)
+    }
+
+    /// Gives back a slot `reserve` held (the session could not be built).
+    public mutating func cancelReservation(id: String) {
+        reserved.remove(id)
+    }
+
+    /// Records a new resource under `pathName` and `role`, with the ETag for `local`; fills the
+    /// slot `reserve` held for `id`, if any.
     @discardableResult
     public mutating func create(id: String, pathName: String, role: WHIPRole, local: ICECredentials,
                                 remote: ICECredentials, payload: Payload) throws(WHIPCreateRefusal) -> WHIPResource<Payload> {
-        try checkCreate(id: id)
+        if reserved.remove(id) == nil { try checkCreate(id: id) }
         let resource = WHIPResource(id: id, pathName: pathName, role: role, etag: Self.etag(for: local),
                                     remoteCredentials: remote, payload: payload, sequence: nextSequence)
         nextSequence &+= 1

@@ -48,6 +48,25 @@ struct WHIPResourceTableTests {
         #expect(table.count == 3)
     }
 
+    @Test("reservations hold slots while sessions are built: at the cap, one past it, filled, cancelled")
+    func reservations() throws {
+        var table = try Self.table([("a", "cam", .viewer)], maxSessions: 3)
+        try table.reserve(id: "b")
+        #expect(throws: WHIPCreateRefusal.duplicateID) { try table.reserve(id: "b") }
+        try table.reserve(id: "c")                                           // at the cap
+        #expect(throws: WHIPCreateRefusal.full(limit: 3)) { try table.reserve(id: "d") }   // one past it
+        #expect(throws: WHIPCreateRefusal.full(limit: 3)) {
+            try table.create(id: "d", pathName: "cam", role: .viewer, local: Self.local, remote: Self.remote, payload: "d")
+        }
+        // A reserved id fills its own slot even though the table is full.
+        try table.create(id: "b", pathName: "cam", role: .viewer, local: Self.local, remote: Self.remote, payload: "b")
+        #expect(table.count == 2)
+        // A cancelled reservation frees its slot.
+        table.cancelReservation(id: "c")
+        try table.reserve(id: "d")
+        #expect(throws: WHIPCreateRefusal.full(limit: 3)) { try table.checkCreate(id: "e") }
+    }
+
     @Test("a duplicate id is refused and leaves the first resource alone")
     func duplicateID() throws {
         var table = try Self.table([("a", "cam", .viewer)])
