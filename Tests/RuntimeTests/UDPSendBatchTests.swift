@@ -161,3 +161,30 @@ import Testing
         #expect(batch.sendErrors == 0)
     }
 }
+
+/// When the kernel refuses a segmented message (here: a socket with SO_NO_CHECK, on which Linux
+/// rejects UDP GSO with EINVAL, as a device without checksum offload gives EIO), the batch turns
+/// segmentation off for good and sends that message's datagrams one by one: nothing is lost.
+@Suite(.timeLimit(.minutes(1))) struct UDPSendBatchFallbackTests {
+    @Test func refusedSegmentationFallsBackToSingleDatagrams() throws {
+        let sender = try UDPSendBatchTests.socketOnLoopback(), receiver = try UDPSendBatchTests.socketOnLoopback()
+        defer { close(sender.fd); close(receiver.fd) }
+        try #require(UDPSendBatch.supportsSegmentation(sender.fd), "this kernel has no UDP_SEGMENT")
+        var one: Int32 = 1
+        try #require(setsockopt(sender.fd, SOL_SOCKET, SO_NO_CHECK, &one, 4) == 0)
+        let loop = EmbeddedEventLoop()
+        let batch = UDPSendBatch(fd: sender.fd, eventLoop: loop)
+        #expect(batch.segmentationEnabled)
+        let destination = try #require(TransportAddress(host: "127.0.0.1", port: receiver.port).flatMap(UDPDestination.init))
+        let frame = (0..<6).map { [UInt8](repeating: UInt8($0), count: 1228) } + [[UInt8](repeating: 9, count: 300)]
+        for datagram in frame { batch.append(datagram, to: destination) }
+        loop.run()
+        #expect(!batch.segmentationEnabled)
+        #expect(batch.datagramsSent == frame.count && batch.sendErrors == 0)
+        #expect(UDPSendBatchTests.drain(receiver.fd) == frame)
+        // Later runs are not coalesced any more.
+        for datagram in frame { batch.append(datagram, to: destination) }
+        loop.run()
+        #expect(UDPSendBatchTests.drain(receiver.fd) == frame)
+    }
+}
