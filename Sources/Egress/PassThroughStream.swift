@@ -50,7 +50,7 @@ public struct PassThroughStream<Reports: PassThroughReports>: Sendable {
     /// Sends `track`'s out-of-band parameter sets ahead of keyframes that lack them (none for
     /// codecs without parameter sets, or when the source's SDP gave none).
     public mutating func sendParameterSets(of track: TrackInfo) {
-        parameterSetPayloads = track.spropParameterSetPayloads
+        parameterSetPayloads = track.codec?.parameterSetPayloads(fmtp: track.fmtp) ?? []
         parameterSetCodec = track.codec
     }
 

@@ -28,8 +28,6 @@ final class EngineDriver: @unchecked Sendable {
         self.clock = clock
     }
 
-    var now: Instant { clock.now() }
-
     /// What to do when the armed deadline passes (feed the engine its timeout, then drain it).
     func onTimeout(_ handler: @escaping (Instant) -> Void) {
         onTimeout = handler

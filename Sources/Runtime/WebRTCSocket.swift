@@ -14,7 +14,6 @@ import WebRTC
 /// one socket's loop; all its work (datagrams in, timers, media out) runs there.
 final class WebRTCSocket: @unchecked Sendable {
     let eventLoop: any EventLoop
-    let index: Int
     private(set) var channel: (any Channel)?
     private(set) var batch: UDPSendBatch?
     /// Peers pinned to this loop (loop-confined), and the counters of those that ended here.
@@ -25,9 +24,8 @@ final class WebRTCSocket: @unchecked Sendable {
     private let ready = Mutex<(viewers: [WHEPViewer], scheduled: Bool)>(([], false))
     private var draining: [WHEPViewer] = []
 
-    init(eventLoop: any EventLoop, index: Int) {
+    init(eventLoop: any EventLoop) {
         self.eventLoop = eventLoop
-        self.index = index
     }
 
     /// Creates, configures and binds the socket, then hands it to NIO for reading. Returns the

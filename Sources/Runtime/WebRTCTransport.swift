@@ -29,13 +29,9 @@ public final class WebRTCTransport: @unchecked Sendable {
     /// - Parameter eventLoops: one socket (and share of the sessions) per loop; at least one.
     public init(eventLoops: [any EventLoop], logger: Logger) {
         precondition(!eventLoops.isEmpty, "WebRTCTransport needs an event loop")
-        self.sockets = eventLoops.enumerated().map { WebRTCSocket(eventLoop: $1, index: $0) }
+        self.sockets = eventLoops.map { WebRTCSocket(eventLoop: $0) }
         self.eventLoop = eventLoops[0]
         self.logger = logger
-    }
-
-    public convenience init(eventLoop: any EventLoop, logger: Logger) {
-        self.init(eventLoops: [eventLoop], logger: logger)
     }
 
     /// Binds one socket per loop on the same port. Returns the bound port.
@@ -100,8 +96,6 @@ public final class WebRTCTransport: @unchecked Sendable {
         peer.addresses.insert(address)
         routes.withLock { $0.byAddress[address] = peer }
     }
-
-    var sessionCount: Int { routes.withLock { $0.byUfrag.count } }
 
     /// Sums the counters of live and ended sessions (for /api/stats), loop by loop.
     public func counters() async -> (sessions: Int, counters: WebRTCCounters, unrouted: Int) {

@@ -98,13 +98,14 @@ import Testing
     }
 
     @Test func onlyH264SpropBecomesParameterSets() {
-        #expect(Self.h264.spropParameterSetPayloads.count == 1)
+        func payloads(_ track: TrackInfo) -> [[UInt8]] { track.codec?.parameterSetPayloads(fmtp: track.fmtp) ?? [] }
+        #expect(payloads(Self.h264).count == 1)
         var noSprop = Self.h264
         noSprop.fmtp = ["packetization-mode": "1"]
-        #expect(noSprop.spropParameterSetPayloads.isEmpty)
+        #expect(payloads(noSprop).isEmpty)
         var vp8 = Self.h264
         vp8.encodingName = "VP8"
-        #expect(vp8.spropParameterSetPayloads.isEmpty)
+        #expect(payloads(vp8).isEmpty)
     }
 
     @Test func numberingContinuesAcrossANewEpoch() {
