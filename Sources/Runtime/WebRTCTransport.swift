@@ -97,20 +97,22 @@ public final class WebRTCTransport: @unchecked Sendable {
         routes.withLock { $0.byAddress[address] = peer }
     }
 
-    /// Sums the counters of live and ended sessions (for /api/stats), loop by loop.
-    public func counters() async -> (sessions: Int, counters: WebRTCCounters, unrouted: Int) {
+    /// Sums the counters of live and ended sessions (for /api/stats), loop by loop, and the
+    /// datagrams the kernel refused to send (`sendErrors`).
+    public func counters() async -> (sessions: Int, counters: WebRTCCounters, unrouted: Int, sendErrors: Int) {
         var total = WebRTCCounters()
-        var sessions = 0
+        var sessions = 0, sendErrors = 0
         for socket in sockets {
-            let (count, sum) = (try? await socket.eventLoop.submit { () -> (Int, WebRTCCounters) in
+            let (count, sum, refused) = (try? await socket.eventLoop.submit { () -> (Int, WebRTCCounters, Int) in
                 var sum = socket.closedCounters
                 for peer in socket.peers.values { sum.add(peer.session.counters) }
-                return (socket.peers.count, sum)
-            }.get()) ?? (0, WebRTCCounters())
+                return (socket.peers.count, sum, socket.batch?.sendErrors ?? 0)
+            }.get()) ?? (0, WebRTCCounters(), 0)
             sessions += count
+            sendErrors += refused
             total.add(sum)
         }
-        return (sessions, total, unroutedDatagrams)
+        return (sessions, total, unroutedDatagrams, sendErrors)
     }
 
     // MARK: IO

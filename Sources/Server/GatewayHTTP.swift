@@ -59,7 +59,7 @@ public struct GatewayHTTP: Sendable {
     }
 
     private func stats() async throws -> Response {
-        let (sessions, counters, unrouted) = await gateway.transport.counters()
+        let (sessions, counters, unrouted, sendErrors) = await gateway.transport.counters()
         var paths: [[String: Any]] = []
         for path in gateway.router.paths.sorted(by: { $0.name < $1.name }) {
             let s = path.stats
@@ -73,7 +73,8 @@ public struct GatewayHTTP: Sendable {
                        "srtpAuthFailures": counters.srtpAuthFailures, "rtcpMalformed": counters.rtcpMalformed,
                        "packetsSent": counters.packetsSent, "bytesSent": counters.bytesSent,
                        "nacksReceived": counters.nacksReceived, "retransmissions": counters.retransmissions,
-                       "keyframeRequestsReceived": counters.keyframeRequestsReceived],
+                       "keyframeRequestsReceived": counters.keyframeRequestsReceived,
+                       "sendErrors": sendErrors],
         ]
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         return Response(status: .ok, headers: [.contentType: "application/json"],

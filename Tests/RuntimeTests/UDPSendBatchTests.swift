@@ -83,6 +83,22 @@ import Testing
         #expect(batch.datagramsSent == payloads.count)
     }
 
+    @Test func aRefusedDatagramIsCountedAndTheOthersGoOut() throws {
+        let sender = try Self.socketOnLoopback(), receiver = try Self.socketOnLoopback()
+        defer { close(sender.fd); close(receiver.fd) }
+        let loop = EmbeddedEventLoop()
+        let batch = UDPSendBatch(fd: sender.fd, eventLoop: loop)
+        let good = try #require(TransportAddress(host: "127.0.0.1", port: receiver.port).flatMap(UDPDestination.init))
+        // Broadcast without SO_BROADCAST: the kernel refuses it (EACCES).
+        let refused = try #require(TransportAddress(host: "255.255.255.255", port: 9).flatMap(UDPDestination.init))
+        batch.append([1], to: good)
+        batch.append([2, 2], to: refused)
+        batch.append([3, 3, 3], to: good)
+        loop.run()
+        #expect(batch.sendErrors == 1 && batch.datagramsSent == 2)
+        #expect(Self.drain(receiver.fd) == [[1], [3, 3, 3]])
+    }
+
     @Test func aClosedBatchSendsNothing() throws {
         let sender = try Self.socketOnLoopback(), receiver = try Self.socketOnLoopback()
         defer { close(sender.fd); close(receiver.fd) }

@@ -1,6 +1,6 @@
 /// The JSON of the gateway's `GET /api/stats`:
 /// `{"paths":[{"name","ready","readers","unitsIn","bytesIn"}],
-///   "webrtc":{"sessions","droppedDatagrams","srtpAuthFailures","stunRejected"}}`.
+///   "webrtc":{"sessions","droppedDatagrams","srtpAuthFailures","stunRejected","sendErrors"}}`.
 struct GatewayStats: Decodable, Sendable {
     struct Path: Decodable, Sendable {
         let name: String
@@ -15,6 +15,8 @@ struct GatewayStats: Decodable, Sendable {
         let droppedDatagrams: Int
         let srtpAuthFailures: Int
         let stunRejected: Int
+        /// Datagrams the kernel refused to send.
+        let sendErrors: Int
     }
 
     let paths: [Path]
