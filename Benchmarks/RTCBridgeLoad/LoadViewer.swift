@@ -30,7 +30,6 @@ final class LoadViewer {
         var expected: Int64 { highestExtended < 0 ? 0 : highestExtended - firstExtended + 1 }
     }
 
-    let index: Int
     let localAddress: TransportAddress
     var remoteAddress: TransportAddress?
     var phase = Phase.posting
@@ -43,10 +42,8 @@ final class LoadViewer {
     var streams: [(ssrc: UInt32, counter: StreamCounter)] = []
     var location: String?
     var packets: Int64 = 0
-    var bytes: Int64 = 0
     var verified: Int64 = 0
     var verifyFailures: Int64 = 0
-    var rtcpPackets: Int64 = 0
     var postStart: Instant
     var firstMedia: Instant?
     var failure: String?
@@ -55,8 +52,7 @@ final class LoadViewer {
     let tieBreaker = UInt64(SecureRandom.uint32()) << 32 | UInt64(SecureRandom.uint32())
     var outbox: [[UInt8]] = []
 
-    init(index: Int, localAddress: TransportAddress, now: Instant) {
-        self.index = index
+    init(localAddress: TransportAddress, now: Instant) {
         self.localAddress = localAddress
         self.postStart = now
     }
@@ -91,11 +87,10 @@ final class LoadViewer {
         case 128...191:
             guard let srtp, datagram.count >= 12 else { return }
             let payloadType = datagram[1] & 0x7F
-            if (72...76).contains(payloadType) { rtcpPackets += 1; return }   // RTCP (RFC 5761 §4)
+            if (72...76).contains(payloadType) { return }   // RTCP (RFC 5761 §4): not media
             let sequenceNumber = UInt16(datagram[2]) << 8 | UInt16(datagram[3])
             let ssrc = UInt32(datagram[8]) << 24 | UInt32(datagram[9]) << 16 | UInt32(datagram[10]) << 8 | UInt32(datagram[11])
             packets += 1
-            bytes += Int64(datagram.count)
             if firstMedia == nil { firstMedia = now }
             if let index = streams.firstIndex(where: { $0.ssrc == ssrc }) {
                 streams[index].counter.record(sequenceNumber)

@@ -94,9 +94,10 @@ final class LoopbackMux {
     static let udpGRO: Int32 = 104
 
     /// Waits up to `timeoutMilliseconds` for datagrams, then reads what is queued (at most
-    /// `maxBatches` recvmmsg calls) and hands each datagram to `handle(localIP, from, bytes)`.
+    /// `maxBatches` recvmmsg calls) and hands each datagram to `handle(localIP, bytes)`; the
+    /// local IP (which viewer) is all the load generator needs to route it.
     func receive(timeoutMilliseconds: Int32, maxBatches: Int = 32,
-                 _ handle: (_ localIP: UInt32, _ from: TransportAddress, _ bytes: UnsafeMutableRawBufferPointer) -> Void) {
+                 _ handle: (_ localIP: UInt32, _ bytes: UnsafeMutableRawBufferPointer) -> Void) {
         var pollDescriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         guard poll(&pollDescriptor, 1, timeoutMilliseconds) > 0 else { return }
         for _ in 0..<maxBatches {
@@ -115,17 +116,14 @@ final class LoopbackMux {
             guard count > 0 else { return }
             for i in 0..<Int(count) {
                 let length = Int(headers[i].msg_len)
-                let name = names[i]
-                let ip = withUnsafeBytes(of: name.sin_addr.s_addr) { Array($0) }
                 let control = Self.control(controls + i * controlSize, length: Int(headers[i].msg_hdr.msg_controllen))
-                guard let from = TransportAddress(ip: ip, port: UInt16(bigEndian: name.sin_port)),
-                      let local = control.destination else { continue }
+                guard let local = control.destination else { continue }
                 // A coalesced run: segments of `segmentSize` bytes, the last one possibly shorter.
                 let segment = control.segmentSize ?? length
                 var start = 0
                 while start < length, segment > 0 {
                     let size = min(segment, length - start)
-                    handle(local, from, UnsafeMutableRawBufferPointer(start: buffers + i * slotSize + start, count: size))
+                    handle(local, UnsafeMutableRawBufferPointer(start: buffers + i * slotSize + start, count: size))
                     start += size
                 }
             }

@@ -22,10 +22,6 @@ struct RTCBridgeLoad {
         var verifyEvery = 1
         var posters = 2
         var connectTimeoutSeconds = 60.0
-        /// Media that the gateway drops before numbering (a reader queue that overflowed) leaves no
-        /// sequence gap, so delivery is also compared with what the source sent in the same window:
-        /// the path's `packetsIn` from `/api/stats` (or, with `--source-rate`, a fixed rate).
-        var sourceRate: Double?
 
         init(_ arguments: [String]) throws {
             var i = 0
@@ -44,7 +40,6 @@ struct RTCBridgeLoad {
                 case "--verify-every": verifyEvery = Int(try value()) ?? verifyEvery
                 case "--posters": posters = max(1, Int(try value()) ?? posters)
                 case "--connect-timeout": connectTimeoutSeconds = Double(try value()) ?? connectTimeoutSeconds
-                case "--source-rate": sourceRate = Double(try value())
                 default: throw LoadError("unknown argument \(arguments[i])")
                 }
                 i += 1
@@ -78,7 +73,7 @@ struct RTCBridgeLoad {
             // 127.1.a.b, b in 1...250: every viewer is a distinct peer to the gateway.
             let ip: [UInt8] = [127, 1, UInt8(index / 250), UInt8(index % 250 + 1)]
             guard let address = TransportAddress(ip: ip, port: mux.port) else { throw LoadError("address") }
-            viewers.append(LoadViewer(index: index, localAddress: address, now: start))
+            viewers.append(LoadViewer(localAddress: address, now: start))
             byLocalIP[ip.withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) }] = index
         }
         let baseline = options.gatewayPID.map(ProcessSample.init(pid:))
@@ -109,7 +104,7 @@ struct RTCBridgeLoad {
         var lastTimers = start
         func pump(until deadline: Instant, stopWhenSettled: Bool) {
             while now() < deadline {
-                mux.receive(timeoutMilliseconds: 5) { local, _, bytes in
+                mux.receive(timeoutMilliseconds: 5) { local, bytes in
                     guard let index = byLocalIP[local] else { return }
                     viewers[index].handle(bytes, now: now(), verifyEvery: options.verifyEvery)
                 }
@@ -200,8 +195,10 @@ struct RTCBridgeLoad {
                      holdSeconds, delivered, Double(delivered) / holdSeconds, perViewerRate))
         let gapPercent = expected > 0 ? 100 * Double(lost) / Double(expected) : 0
         var shortfallPercent = 0.0
-        var sourceRate = options.sourceRate
-        if sourceRate == nil, let sourceBefore, let sourceAfter, sourceAfter > sourceBefore {
+        // Media the gateway drops before numbering (a reader queue that overflowed) leaves no
+        // sequence gap, so delivery is also compared with what the source sent in the same window.
+        var sourceRate: Double?
+        if let sourceBefore, let sourceAfter, sourceAfter > sourceBefore {
             sourceRate = Double(sourceAfter - sourceBefore) / holdSeconds
         }
         if let sourceRate, sourceRate > 0 {

@@ -132,26 +132,15 @@ enum WHEPPost {
         let text = String(decoding: received, as: UTF8.self)
         guard let split = text.range(of: "\r\n\r\n") else { throw LoadError("no HTTP response") }
         let head = text[..<split.lowerBound]
-        var payload = String(text[split.upperBound...])
+        let payload = String(text[split.upperBound...])
         let statusLine = head.split(separator: "\r\n").first ?? ""
         let fields = statusLine.split(separator: " ")
         guard fields.count >= 2, let status = Int(fields[1]) else { throw LoadError("bad status line") }
-        if head.lowercased().contains("transfer-encoding: chunked") { payload = dechunk(payload) }
+        guard !head.lowercased().contains("transfer-encoding: chunked") else {
+            throw LoadError("chunked HTTP responses are not supported (the gateway sends Content-Length)")
+        }
         let location = head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("location:") }
             .map { String($0.dropFirst(9)).trimmingCharacters(in: .whitespaces) } ?? ""
         return (status, payload, location)
-    }
-
-    private static func dechunk(_ text: String) -> String {
-        var out = ""
-        var rest = Substring(text)
-        while let line = rest.range(of: "\r\n") {
-            guard let size = Int(rest[..<line.lowerBound].split(separator: ";").first ?? "", radix: 16), size > 0 else { break }
-            let start = line.upperBound
-            guard let end = rest.utf8.index(start, offsetBy: size, limitedBy: rest.endIndex) else { break }
-            out += rest[start..<end]
-            rest = rest[end...].dropFirst(2)
-        }
-        return out
     }
 }
