@@ -83,24 +83,23 @@ extension WebRTCSession {
         return length
     }
 
-    /// Builds, protects and returns one outgoing RTP datagram in a new array (tests, low-rate
+    /// `packet` protected (and recorded) into a new array, with its destination (tests, low-rate
     /// paths). Returns nil until the session is connected.
-    public func protectRTP(payloadType: UInt8, marker: Bool, sequenceNumber: UInt16, timestamp: UInt32,
-                           ssrc: UInt32, payload: ArraySlice<UInt8>, now: Instant) -> (datagram: [UInt8], to: TransportAddress)? {
-        protectRTP(OutgoingRTP(payloadType: payloadType, marker: marker, sequenceNumber: sequenceNumber,
-                               timestamp: timestamp, ssrc: ssrc, payload: payload), now: now)
+    public func protectRTP(_ packet: OutgoingRTP, now: Instant) -> (datagram: [UInt8], to: TransportAddress)? {
+        guard let to = remoteAddress,
+              let datagram = Self.datagram(payloadCount: packet.payload.count, { protectRTP(packet, into: $0, now: now) })
+        else { return nil }
+        return (datagram, to)
     }
 
-    /// `packet` protected into a new array, with its destination (tests, low-rate paths).
-    public func protectRTP(_ packet: OutgoingRTP, now: Instant) -> (datagram: [UInt8], to: TransportAddress)? {
-        guard let to = remoteAddress else { return nil }
+    /// A new array written by `write` (which returns the final length, or nil for no datagram).
+    private static func datagram(payloadCount: Int, _ write: (UnsafeMutableRawBufferPointer) -> Int?) -> [UInt8]? {
         var length: Int?
-        let datagram = [UInt8](unsafeUninitializedCapacity: Self.protectedCapacity(payloadCount: packet.payload.count)) { buffer, count in
-            length = protectRTP(packet, into: UnsafeMutableRawBufferPointer(buffer), now: now)
+        let datagram = [UInt8](unsafeUninitializedCapacity: protectedCapacity(payloadCount: payloadCount)) { buffer, count in
+            length = write(UnsafeMutableRawBufferPointer(buffer))
             count = length ?? 0
         }
-        guard length != nil else { return nil }
-        return (datagram, to)
+        return length == nil ? nil : datagram
     }
 
     /// Header + payload into `buffer`, then SRTP in place; the protected length, or nil.
@@ -120,13 +119,8 @@ extension WebRTCSession {
 
     /// A protected copy of `packet` in a new array (retransmissions; not the hot path).
     private func protect(_ srtp: SRTPSession, _ packet: OutgoingRTP) -> [UInt8]? {
-        var failed = false
-        let datagram = [UInt8](unsafeUninitializedCapacity: Self.protectedCapacity(payloadCount: packet.payload.count)) { buffer, count in
-            let length = Self.protect(packet, srtp: srtp, into: UnsafeMutableRawBufferPointer(buffer))
-            failed = length == nil
-            count = length ?? 0
-        }
-        if failed { counters.droppedDatagrams += 1; return nil }
+        guard let datagram = Self.datagram(payloadCount: packet.payload.count, { Self.protect(packet, srtp: srtp, into: $0) })
+        else { counters.droppedDatagrams += 1; return nil }
         return datagram
     }
 

@@ -31,8 +31,8 @@ import WebRTCTestSupport
         #expect(pair.gatewayEvents.contains(.connected(.aeadAES128GCM)))
         pair.gateway.addOutboundStream(ssrc: 0xABCD, clockRate: 90000)
         let payload: [UInt8] = Array(0..<200)
-        let out = try #require(pair.gateway.protectRTP(payloadType: 102, marker: true, sequenceNumber: 7, timestamp: 9000,
-                                                       ssrc: 0xABCD, payload: payload[...], now: pair.now))
+        let out = try #require(pair.gateway.protectRTP(OutgoingRTP(payloadType: 102, marker: true, sequenceNumber: 7, timestamp: 9000,
+                                                       ssrc: 0xABCD, payload: payload[...]), now: pair.now))
         #expect(out.to == Self.browserAddress)
         #expect(out.datagram.count > 12 + payload.count)   // auth tag appended
         pair.browser.handle(datagram: out.datagram, now: pair.now)
@@ -71,8 +71,8 @@ import WebRTCTestSupport
         pair.gateway.addOutboundStream(ssrc: 0x1234, clockRate: 90000)
         var sent: [[UInt8]] = []
         for seq in UInt16(100)..<110 {
-            let out = try #require(pair.gateway.protectRTP(payloadType: 102, marker: false, sequenceNumber: seq,
-                                                           timestamp: 3000, ssrc: 0x1234, payload: [1, 2, 3][...], now: pair.now))
+            let out = try #require(pair.gateway.protectRTP(OutgoingRTP(payloadType: 102, marker: false, sequenceNumber: seq,
+                                                           timestamp: 3000, ssrc: 0x1234, payload: [1, 2, 3][...]), now: pair.now))
             sent.append(out.datagram)
         }
         // The browser "lost" 103 and 105 and asks for them, then asks for a keyframe.
@@ -89,8 +89,8 @@ import WebRTCTestSupport
         var pair = try Self.makePair()
         #expect(pair.run { $0.gateway.isConnected && $0.browser.isConnected })
         pair.gateway.addOutboundStream(ssrc: 0x55, clockRate: 90000)
-        _ = pair.gateway.protectRTP(payloadType: 102, marker: true, sequenceNumber: 1, timestamp: 1000, ssrc: 0x55,
-                                    payload: [0][...], now: pair.now)
+        _ = pair.gateway.protectRTP(OutgoingRTP(payloadType: 102, marker: true, sequenceNumber: 1, timestamp: 1000, ssrc: 0x55,
+                                    payload: [0][...]), now: pair.now)
         #expect(pair.run(maxSteps: 50) { driver in
             driver.browser.receivedRTCP.contains { if case .senderReport(let sr) = $0 { return sr.ssrc == 0x55 } else { return false } }
         })
@@ -111,8 +111,8 @@ import WebRTCTestSupport
         #expect(c.droppedDatagrams + c.stunRejected + c.srtpAuthFailures == 500)
         #expect(pair.gateway.isConnected)
         pair.gateway.addOutboundStream(ssrc: 9, clockRate: 90000)
-        #expect(pair.gateway.protectRTP(payloadType: 102, marker: true, sequenceNumber: 1, timestamp: 1, ssrc: 9,
-                                        payload: [1][...], now: pair.now) != nil)
+        #expect(pair.gateway.protectRTP(OutgoingRTP(payloadType: 102, marker: true, sequenceNumber: 1, timestamp: 1, ssrc: 9,
+                                        payload: [1][...]), now: pair.now) != nil)
     }
 
     @Test func consentExpiresThirtySecondsAfterTheLastCheck() throws {
@@ -126,7 +126,7 @@ import WebRTCTestSupport
         })
         let elapsed = pair.now - silentSince
         #expect(elapsed >= .seconds(27) && elapsed <= .seconds(31))
-        #expect(pair.gateway.protectRTP(payloadType: 102, marker: true, sequenceNumber: 1, timestamp: 1, ssrc: 9,
-                                        payload: [1][...], now: pair.now) == nil)
+        #expect(pair.gateway.protectRTP(OutgoingRTP(payloadType: 102, marker: true, sequenceNumber: 1, timestamp: 1, ssrc: 9,
+                                        payload: [1][...]), now: pair.now) == nil)
     }
 }
