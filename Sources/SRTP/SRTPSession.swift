@@ -69,142 +69,116 @@ public final class SRTPSession {
     /// `protectRTP(in:length:)` needs this many bytes beyond the plain packet.
     public static var maxRTPTrailerLength: Int { SRTPLibrary.maxRTPTrailerLength }
 
-    // MARK: RTP
+    // MARK: RTP and RTCP
 
     /// Encrypts and authenticates an RTP packet in place; the tag is appended (RFC 3711 §3.1).
     public func protectRTP(_ packet: inout [UInt8]) throws(SRTPError) {
-        if gcmSender != nil {
-            let length = packet.count
-            packet.append(contentsOf: repeatElement(0, count: SRTPLibrary.maxRTPTrailerLength))
-            let protected = packet.withUnsafeMutableBytes { buffer in try? protectRTP(in: buffer, length: length) }
-            packet.removeLast(packet.count - (protected ?? length))
-            if protected == nil { throw SRTPError(status: SRTPError.badParameterStatus, operation: "protect RTP") }
-            return
-        }
-        guard let outbound else { throw SRTPError(status: SRTPError.badParameterStatus, operation: "protect RTP") }
-        try transform(&packet, tailroom: SRTPLibrary.maxRTPTrailerLength, operation: "protect RTP") {
-            srtp_protect(outbound, $0, $1)
+        try run(&packet, tailroom: SRTPLibrary.maxRTPTrailerLength, isProtect: true, operation: "protect RTP", sealRTP)
+    }
+
+    /// Fast path for the forwarder: protects the first `length` bytes of a caller-owned buffer,
+    /// which needs `length + SRTP_MAX_TRAILER_LEN` (144) bytes of capacity. Returns the protected length.
+    public func protectRTP(in buffer: UnsafeMutableRawBufferPointer, length: Int) throws(SRTPError) -> Int {
+        let result: Result<Int, Status> = length > 0 && buffer.count - SRTPLibrary.maxRTPTrailerLength >= length
+            ? sealRTP(buffer, length) : .failure(.badParameter)
+        switch result {
+        case .success(let protected): return protected
+        case .failure(let status):
+            counters.protectFailures += 1
+            throw SRTPError(status: status.code, operation: "protect RTP")
         }
     }
 
     /// Verifies and decrypts an SRTP packet in place; the tag is removed. Authentication and
     /// replay failures throw (the caller drops the packet) and are counted.
     public func unprotectRTP(_ packet: inout [UInt8]) throws(SRTPError) {
-        if let gcmReceiver {
-            try receive(&packet, operation: "unprotect RTP") { gcmReceiver.unprotect(in: $0, length: $1) }
-            return
-        }
-        guard let inbound else { throw SRTPError(status: SRTPError.badParameterStatus, operation: "unprotect RTP") }
-        try transform(&packet, tailroom: 0, operation: "unprotect RTP") { srtp_unprotect(inbound, $0, $1) }
+        try run(&packet, tailroom: 0, isProtect: false, operation: "unprotect RTP", openRTP)
     }
-
-    /// Fast path for the forwarder: protects the first `length` bytes of a caller-owned buffer,
-    /// which needs `length + SRTP_MAX_TRAILER_LEN` (144) bytes of capacity. Returns the protected length.
-    public func protectRTP(in buffer: UnsafeMutableRawBufferPointer, length: Int) throws(SRTPError) -> Int {
-        guard length >= 0, let base = buffer.baseAddress,
-              buffer.count - SRTPLibrary.maxRTPTrailerLength >= length,
-              var cLength = Int32(exactly: length)
-        else {
-            counters.protectFailures += 1
-            throw SRTPError(status: SRTPError.badParameterStatus, operation: "protect RTP")
-        }
-        if let gcmSender {
-            guard let protected = gcmSender.seal(in: buffer, length: length) else {
-                counters.protectFailures += 1
-                throw SRTPError(status: SRTPError.badParameterStatus, operation: "protect RTP")
-            }
-            return protected
-        }
-        guard let outbound else {
-            counters.protectFailures += 1
-            throw SRTPError(status: SRTPError.badParameterStatus, operation: "protect RTP")
-        }
-        let status = Int32(srtp_protect(outbound, base, &cLength).rawValue)
-        guard status == 0 else {
-            counters.protectFailures += 1
-            throw SRTPError(status: status, operation: "protect RTP")
-        }
-        return Int(cLength)
-    }
-
-    // MARK: RTCP
 
     /// Encrypts and authenticates an RTCP compound packet in place (RFC 3711 §3.4).
     public func protectRTCP(_ packet: inout [UInt8]) throws(SRTPError) {
-        if let gcmSender {
-            let length = packet.count
-            packet.append(contentsOf: repeatElement(0, count: SRTPLibrary.maxRTCPTrailerLength))
-            let protected = packet.withUnsafeMutableBytes { gcmSender.sealRTCP(in: $0, length: length) }
-            packet.removeLast(packet.count - (protected ?? length))
-            guard protected != nil else {
-                counters.protectFailures += 1
-                throw SRTPError(status: SRTPError.badParameterStatus, operation: "protect RTCP")
-            }
-            return
-        }
-        guard let outbound else { throw SRTPError(status: SRTPError.badParameterStatus, operation: "protect RTCP") }
-        try transform(&packet, tailroom: SRTPLibrary.maxRTCPTrailerLength, operation: "protect RTCP") {
-            srtp_protect_rtcp(outbound, $0, $1)
-        }
+        try run(&packet, tailroom: SRTPLibrary.maxRTCPTrailerLength, isProtect: true, operation: "protect RTCP", sealRTCP)
     }
 
     /// Verifies and decrypts an SRTCP packet in place; index and tag are removed.
     public func unprotectRTCP(_ packet: inout [UInt8]) throws(SRTPError) {
-        if let gcmReceiver {
-            try receive(&packet, operation: "unprotect RTCP") { gcmReceiver.unprotectRTCP(in: $0, length: $1) }
-            return
-        }
-        guard let inbound else { throw SRTPError(status: SRTPError.badParameterStatus, operation: "unprotect RTCP") }
-        try transform(&packet, tailroom: 0, operation: "unprotect RTCP") {
-            srtp_unprotect_rtcp(inbound, $0, $1)
-        }
-    }
-
-    /// Runs an OpenSSL receive in place and cuts the array to the plain length; failures are
-    /// counted and thrown with libsrtp's status codes (auth, replay, replay old, bad parameter).
-    private func receive(_ packet: inout [UInt8], operation: String,
-                         _ body: (UnsafeMutableRawBufferPointer, Int) -> Result<Int, SRTPGCMCipher.ReceiveFailure>) throws(SRTPError) {
-        let length = packet.count
-        let result = packet.withUnsafeMutableBytes { body($0, length) }
-        switch result {
-        case .success(let plainLength):
-            packet.removeLast(length - plainLength)
-        case .failure(let failure):
-            let status: Int32 = switch failure {
-            case .authentication: Int32(srtp_err_status_auth_fail.rawValue)
-            case .replayed: Int32(srtp_err_status_replay_fail.rawValue)
-            case .tooOld: Int32(srtp_err_status_replay_old.rawValue)
-            case .malformed, .tooManyStreams: SRTPError.badParameterStatus
-            }
-            count(failure: status, isProtect: false)
-            throw SRTPError(status: status, operation: operation)
-        }
+        try run(&packet, tailroom: 0, isProtect: false, operation: "unprotect RTCP", openRTCP)
     }
 
     // MARK: Internals
 
-    /// Runs one libsrtp in-place transform. `tailroom` zero bytes are appended first so libsrtp
-    /// never writes past the array's storage, then the array is cut to the length libsrtp reports.
-    private func transform(
-        _ packet: inout [UInt8], tailroom: Int, operation: String,
-        _ body: (UnsafeMutableRawPointer, UnsafeMutablePointer<Int32>) -> srtp_err_status_t
-    ) throws(SRTPError) {
-        let originalCount = packet.count
-        guard originalCount > 0, var cLength = Int32(exactly: originalCount) else {
-            count(failure: SRTPError.badParameterStatus, isProtect: tailroom > 0)
-            throw SRTPError(status: SRTPError.badParameterStatus, operation: operation)
+    /// The four transforms, each in place on the first `length` bytes of a buffer with enough
+    /// tailroom: the new length, or a libsrtp status. GCM runs on OpenSSL, AES-CM on libsrtp.
+    private func sealRTP(_ buffer: UnsafeMutableRawBufferPointer, _ length: Int) -> Result<Int, Status> {
+        if let gcmSender { return Self.result(gcmSender.seal(in: buffer, length: length)) }
+        return Self.libsrtp(outbound, buffer, length) { srtp_protect($0, $1, $2) }
+    }
+
+    private func sealRTCP(_ buffer: UnsafeMutableRawBufferPointer, _ length: Int) -> Result<Int, Status> {
+        if let gcmSender { return Self.result(gcmSender.sealRTCP(in: buffer, length: length)) }
+        return Self.libsrtp(outbound, buffer, length) { srtp_protect_rtcp($0, $1, $2) }
+    }
+
+    private func openRTP(_ buffer: UnsafeMutableRawBufferPointer, _ length: Int) -> Result<Int, Status> {
+        if let gcmReceiver { return gcmReceiver.unprotect(in: buffer, length: length).mapError(Self.status) }
+        return Self.libsrtp(inbound, buffer, length) { srtp_unprotect($0, $1, $2) }
+    }
+
+    private func openRTCP(_ buffer: UnsafeMutableRawBufferPointer, _ length: Int) -> Result<Int, Status> {
+        if let gcmReceiver { return gcmReceiver.unprotectRTCP(in: buffer, length: length).mapError(Self.status) }
+        return Self.libsrtp(inbound, buffer, length) { srtp_unprotect_rtcp($0, $1, $2) }
+    }
+
+    private static func result(_ length: Int?) -> Result<Int, Status> {
+        length.map { .success($0) } ?? .failure(.badParameter)
+    }
+
+    /// An OpenSSL receive failure as libsrtp's status (auth, replay, replay old, bad parameter).
+    private static func status(_ failure: SRTPGCMCipher.ReceiveFailure) -> Status {
+        switch failure {
+        case .authentication: Status(code: Int32(srtp_err_status_auth_fail.rawValue))
+        case .replayed: Status(code: Int32(srtp_err_status_replay_fail.rawValue))
+        case .tooOld: Status(code: Int32(srtp_err_status_replay_old.rawValue))
+        case .malformed, .tooManyStreams: .badParameter
         }
+    }
+
+    /// A libsrtp status code as an error value (`Result` needs one).
+    private struct Status: Error {
+        var code: Int32
+        static let badParameter = Status(code: SRTPError.badParameterStatus)
+    }
+
+    /// One libsrtp call in place; the length it reports, or its status.
+    private static func libsrtp(_ context: OpaquePointer?, _ buffer: UnsafeMutableRawBufferPointer, _ length: Int,
+                                _ call: (OpaquePointer, UnsafeMutableRawPointer, UnsafeMutablePointer<Int32>) -> srtp_err_status_t)
+        -> Result<Int, Status> {
+        guard let context, let base = buffer.baseAddress, var cLength = Int32(exactly: length) else {
+            return .failure(.badParameter)
+        }
+        let status = Int32(call(context, base, &cLength).rawValue)
+        guard status == 0, cLength >= 0, Int(cLength) <= buffer.count else {
+            return .failure(status == 0 ? .badParameter : Status(code: status))
+        }
+        return .success(Int(cLength))
+    }
+
+    /// Runs a transform on an array: `tailroom` zero bytes are appended first so nothing writes
+    /// past the array's storage, then the array is cut to the new length (or back to its own on
+    /// failure, which is counted and thrown).
+    private func run(_ packet: inout [UInt8], tailroom: Int, isProtect: Bool, operation: String,
+                     _ transform: (UnsafeMutableRawBufferPointer, Int) -> Result<Int, Status>) throws(SRTPError) {
+        let length = packet.count
         if tailroom > 0 { packet.append(contentsOf: repeatElement(0, count: tailroom)) }
-        let status = packet.withUnsafeMutableBytes { bytes -> Int32 in
-            guard let base = bytes.baseAddress else { return SRTPError.badParameterStatus }
-            return Int32(body(base, &cLength).rawValue)
+        let result = length > 0 ? packet.withUnsafeMutableBytes { transform($0, length) } : .failure(.badParameter)
+        switch result {
+        case .success(let newLength):
+            packet.removeLast(packet.count - newLength)
+        case .failure(let status):
+            packet.removeLast(packet.count - length)
+            count(failure: status.code, isProtect: isProtect)
+            throw SRTPError(status: status.code, operation: operation)
         }
-        guard status == 0, cLength >= 0, Int(cLength) <= packet.count else {
-            packet.removeLast(packet.count - originalCount)
-            count(failure: status, isProtect: tailroom > 0)
-            throw SRTPError(status: status, operation: operation)
-        }
-        packet.removeLast(packet.count - Int(cLength))
     }
 
     private func count(failure status: Int32, isProtect: Bool) {
