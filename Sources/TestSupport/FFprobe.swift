@@ -34,9 +34,17 @@ public enum FFprobe {
 
     public static func streams(ofFile path: String) throws -> [Stream] {
         guard let executable else { throw Failed(description: "ffprobe not installed") }
+        let (data, _) = try run(executable, ["-v", "error", "-show_entries", "stream=codec_name,width,height,duration",
+                                             "-of", "json", path])
+        return try JSONDecoder().decode(Output.self, from: data).streams
+    }
+
+    /// Runs a tool (ffprobe, ffmpeg) to completion: its standard output and error; throws with
+    /// the error text when it exits non-zero.
+    public static func run(_ executable: String, _ arguments: [String]) throws -> (output: Data, errors: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["-v", "error", "-show_entries", "stream=codec_name,width,height,duration", "-of", "json", path]
+        process.arguments = arguments
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -44,7 +52,9 @@ public enum FFprobe {
         let data = out.fileHandleForReading.readDataToEndOfFile()
         let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw Failed(description: "ffprobe failed: \(errors)") }
-        return try JSONDecoder().decode(Output.self, from: data).streams
+        guard process.terminationStatus == 0 else {
+            throw Failed(description: "\(URL(fileURLWithPath: executable).lastPathComponent) failed: \(errors)")
+        }
+        return (data, errors)
     }
 }

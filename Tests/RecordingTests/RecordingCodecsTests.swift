@@ -39,19 +39,7 @@ import TestSupport
 
     @discardableResult
     static func run(_ executable: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw FFprobe.Failed(description: "\(executable) failed: \(errors)")
-        }
+        let (data, errors) = try FFprobe.run(executable, arguments)
         return String(decoding: data, as: UTF8.self) + errors
     }
 
