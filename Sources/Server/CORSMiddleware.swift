@@ -1,12 +1,15 @@
 import HTTPTypes
 import Hummingbird
 
-/// CORS for WHEP pages on other origins: answers every preflight with 204 and adds the
-/// allow/expose headers a browser needs to read `Location` and `ETag` (RFC 9725 §4.1 note).
+/// CORS for WHIP/WHEP players on other origins: answers a resource's preflight with 204 and adds
+/// the allow/expose headers a browser needs to read `Location` and `ETag` (RFC 9725 §4.1 note).
+/// Only the WHIP/WHEP resources (`/{path}/whep`, `/{path}/whip` and their sessions) take part, and
+/// only for the configured origins: pages, `/api/…` and everything else stay same-origin.
 struct WHEPCORSMiddleware<Context: RequestContext>: RouterMiddleware {
     let origins: [String]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard isWebRTCResource(request.uri.path) else { return try await next(request, context) }
         let origin = request.headers[.origin]
         if request.method == .options {
             var response = Response(status: .noContent)
@@ -40,4 +43,11 @@ struct WHEPCORSMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         headers[.accessControlExposeHeaders] = "Location, ETag, Link, Accept-Patch"
     }
+}
+
+/// True for `/{path}/whep|whip` and `/{path}/whep|whip/{id}`, the URLs CORS covers.
+func isWebRTCResource(_ path: String) -> Bool {
+    let segments = path.split(separator: "/")
+    guard segments.first != "api", segments.count == 2 || segments.count == 3 else { return false }
+    return segments[1] == "whep" || segments[1] == "whip"
 }

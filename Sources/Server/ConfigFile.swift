@@ -6,7 +6,7 @@ import Yams
 /// flags given on the command line override the file.
 ///
 /// ```yaml
-/// http: { address: "0.0.0.0:8889", corsOrigins: ["*"], token: "s3cret", iceServers: ["stun:stun.example.org"] }
+/// http: { address: "0.0.0.0:8889", corsOrigins: ["https://app.example"], token: "s3cret", iceServers: ["stun:stun.example.org"] }
 /// webrtc: { udpPort: 8189, iceHosts: ["192.168.1.10"] }
 /// paths:
 ///   cam: { source: cam.sdp }
@@ -19,6 +19,10 @@ public struct ConfigFile: Decodable, Sendable {
         public var token: String?
         public var iceServers: [String]?
         public var maxOfferBytes: Int?
+        /// Open HTTP connections at most (default 1024).
+        public var maxConnections: Int?
+        /// Seconds before an idle HTTP connection is closed (default 30).
+        public var idleTimeout: Int?
     }
     public struct WebRTC: Decodable, Sendable {
         public var udpPort: Int?

@@ -11,8 +11,7 @@ extension GatewayHTTP {
     func authorize(_ request: Request, path: String, role: WebRTCEndpoint.Role) throws {
         let tokens = settings.pathTokens[path]
         guard let token = (role == .publisher ? tokens?.publish : tokens?.read) ?? settings.bearerToken else { return }
-        let header = request.headers[.authorization] ?? ""
-        let presented = header.hasPrefix("Bearer ") ? String(header.dropFirst(7)) : ""
+        let presented = request.headers[.authorization].flatMap(bearerToken(fromAuthorization:)) ?? ""
         guard constantTimeEquals(presented, token) else {
             logger.notice("refused \(request.method) \(request.uri.path): missing or wrong bearer token")
             throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer"], message: "missing or wrong bearer token")

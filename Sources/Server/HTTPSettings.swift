@@ -1,9 +1,12 @@
+import Foundation
+
 /// Settings of the HTTP side (WHEP, pages, API).
 public struct HTTPSettings: Sendable {
     public var host = "0.0.0.0"
     public var port = 8889
-    /// Allowed CORS origins; ["*"] allows any.
-    public var corsOrigins: [String] = ["*"]
+    /// Origins whose pages may call the WHIP/WHEP resources from a browser (CORS); ["*"] allows
+    /// any. Empty by default: only the gateway's own pages (same origin). The API never has CORS.
+    public var corsOrigins: [String] = []
     /// When set, WHEP requests need `Authorization: Bearer <token>` (compared in constant time).
     public var bearerToken: String?
     /// Per-path tokens: publishing (WHIP) and reading (WHEP); each falls back to `bearerToken`.
@@ -12,6 +15,10 @@ public struct HTTPSettings: Sendable {
     public var iceServers: [String] = []
     /// Largest accepted SDP offer body.
     public var maxOfferBytes = 64 * 1024
+    /// Open HTTP connections at most; further clients wait in the listen backlog until one closes.
+    public var maxConnections = 1024
+    /// An HTTP connection with no request in flight for this long is closed.
+    public var idleTimeoutSeconds = 30
     public init() {}
 }
 
@@ -23,13 +30,26 @@ public struct PathTokens: Sendable, Equatable {
 }
 
 /// Constant-time comparison for secrets (tokens), so timing does not reveal a prefix match.
+/// The whole length difference takes part (not only its low bits); the time depends only on the
+/// longer input's length.
 public func constantTimeEquals(_ a: String, _ b: String) -> Bool {
     let x = Array(a.utf8), y = Array(b.utf8)
-    var difference = UInt8(truncatingIfNeeded: x.count ^ y.count)
+    var difference = x.count ^ y.count
     for i in 0..<max(x.count, y.count) {
         let p = i < x.count ? x[i] : 0
         let q = i < y.count ? y[i] : 0
-        difference |= p ^ q
+        difference |= Int(p ^ q)
     }
     return difference == 0
+}
+
+/// The token of an `Authorization: Bearer <token>` header (RFC 6750 §2.1): the scheme is
+/// case-insensitive (RFC 9110 §11.1) and spaces around the token are ignored; nil for any other
+/// scheme or an empty token.
+public func bearerToken(fromAuthorization header: String) -> String? {
+    let trimmed = header.drop { $0 == " " || $0 == "\t" }
+    guard let space = trimmed.firstIndex(where: { $0 == " " || $0 == "\t" }),
+          trimmed[..<space].lowercased() == "bearer" else { return nil }
+    let token = trimmed[space...].trimmingCharacters(in: .whitespaces)
+    return token.isEmpty ? nil : token
 }

@@ -13,6 +13,8 @@ public struct ServeOptions: Sendable {
     public var webRTCUDPPort: Int?
     public var iceHosts: [String] = []
     public var token: String?
+    /// Origins allowed to call WHIP/WHEP from a browser (repeatable; "*" for any).
+    public var corsOrigins: [String] = []
     /// `NAME=rtp://HOST:PORT` (repeatable).
     public var forwards: [String] = []
     /// `NAME=DIR` (repeatable).
@@ -36,6 +38,14 @@ public struct ServeOptions: Sendable {
             if let max = file.http?.maxOfferBytes {
                 guard max > 0 else { throw ConfigError("\(configFile): http.maxOfferBytes must be positive") }
                 http.maxOfferBytes = max
+            }
+            if let max = file.http?.maxConnections {
+                guard max > 0 else { throw ConfigError("\(configFile): http.maxConnections must be positive") }
+                http.maxConnections = max
+            }
+            if let seconds = file.http?.idleTimeout {
+                guard seconds > 0 else { throw ConfigError("\(configFile): http.idleTimeout must be positive") }
+                http.idleTimeoutSeconds = seconds
             }
             if let port = file.webrtc?.udpPort {
                 guard (0...65535).contains(port) else { throw ConfigError("\(configFile): webrtc.udpPort \(port) is not a port") }
@@ -101,6 +111,7 @@ public struct ServeOptions: Sendable {
         }
         if !iceHosts.isEmpty { gateway.iceHostAddresses = iceHosts }
         if let token { http.bearerToken = token }
+        if !corsOrigins.isEmpty { http.corsOrigins = corsOrigins }
         for f in forwards {
             guard let (name, target) = f.splitOnceAtEquals() else { throw ConfigError("--forward '\(f)' is not NAME=rtp://HOST:PORT") }
             gateway.forwards.append((name, try ForwardSpec(parsing: target)))

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import Runtime
 import Server
@@ -36,6 +37,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Bearer token WHEP clients must present.")
     var token: String?
 
+    @Option(name: .customLong("cors-origin"), help: ArgumentHelp("Origin whose pages may use WHIP/WHEP from a browser (repeatable; '*' for any; default: only the gateway's own pages).", valueName: "ORIGIN"))
+    var corsOrigins: [String] = []
+
     @Option(name: .customLong("forward"), help: ArgumentHelp("Send a path as plain RTP and write an SDP file for receivers.", valueName: "NAME=rtp://HOST:PORT"))
     var forwards: [String] = []
 
@@ -63,6 +67,7 @@ struct Serve: AsyncParsableCommand {
         options.webRTCUDPPort = webRTCUDP
         options.iceHosts = iceHosts
         options.token = token
+        options.corsOrigins = corsOrigins
         options.forwards = forwards
         options.records = records
         options.rtsp = rtsp
@@ -88,7 +93,9 @@ struct Serve: AsyncParsableCommand {
         let pathNames = gatewayConfig.paths.map(\.name)
         let app = Application(
             router: http.makeRouter(),
-            configuration: .init(address: .hostname(httpSettings.host, port: httpSettings.port), serverName: "rtcbridge"),
+            server: .http1(configuration: .init(idleTimeout: .seconds(Int64(httpSettings.idleTimeoutSeconds)))),
+            configuration: .init(address: .hostname(httpSettings.host, port: httpSettings.port), serverName: "rtcbridge",
+                                 availableConnectionsDelegate: MaximumAvailableConnections(httpSettings.maxConnections, logger: logger)),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? httpSettings.port
                 let shownHost = httpSettings.host == "0.0.0.0" ? "127.0.0.1" : httpSettings.host

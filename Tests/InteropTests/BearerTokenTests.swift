@@ -47,6 +47,15 @@ extension InteropSuite {
             let location = try #require(created.header("Location"))
             let resource = try #require(URL(string: location, relativeTo: URL(string: whep))).absoluteString
 
+            // The scheme is case-insensitive (RFC 9110 §11.1).
+            let lowercase = try await scope.http("POST", whep, headers: sdpType.merging(["Authorization": "bearer \(Self.token)"]) { $1 },
+                                                 body: offer)
+            #expect(lowercase.status == 201, "lowercase 'bearer': \(lowercase.status) \(lowercase.body)")
+            if let second = lowercase.header("Location"), let url = URL(string: second, relativeTo: URL(string: whep)) {
+                let gone = try await scope.http("DELETE", url.absoluteString, headers: ["Authorization": "BEARER \(Self.token)"])
+                #expect(gone.status == 200 || gone.status == 204, "DELETE with 'BEARER': \(gone.status)")
+            }
+
             let deleteWithout = try await scope.http("DELETE", resource)
             expectUnauthorized(deleteWithout, "DELETE without Authorization")
             let deleteWrong = try await scope.http("DELETE", resource, headers: ["Authorization": "Bearer wrong"])

@@ -20,7 +20,9 @@ extension InteropSuite {
             defer { scope.tearDown() }
             let idleSDP = scope.file("idle.sdp")
             try Self.idleSourceSDP.write(toFile: idleSDP, atomically: true, encoding: .utf8)
-            let gateway = try await scope.startGateway(["--path", "demo=demo", "--path", "idle=\(idleSDP)"])
+            let origin = "http://127.0.0.1:1"
+            let gateway = try await scope.startGateway(["--path", "demo=demo", "--path", "idle=\(idleSDP)",
+                                                        "--cors-origin", origin])
             try await scope.waitUntilReady(gateway, path: "demo")
             let sdpType = ["Content-Type": "application/sdp"]
             let offer = Data(SampleOffers.recvonly.utf8)
@@ -54,14 +56,13 @@ extension InteropSuite {
             expectError(notReady, 503, "path known, source not ready")
             #expect(notReady.header("Retry-After") != nil, "503 without Retry-After")
 
-            let origin = "http://127.0.0.1:1"
             let preflight = try await scope.http("OPTIONS", gateway.url("/demo/whep"), headers: [
                 "Origin": origin, "Access-Control-Request-Method": "POST",
                 "Access-Control-Request-Headers": "content-type",
             ])
             #expect(preflight.status == 204)
             let allowOrigin = preflight.header("Access-Control-Allow-Origin")
-            #expect(allowOrigin == "*" || allowOrigin == origin, "Allow-Origin: \(allowOrigin ?? "missing")")
+            #expect(allowOrigin == origin, "Allow-Origin: \(allowOrigin ?? "missing")")
             let methods = preflight.header("Access-Control-Allow-Methods")?.uppercased() ?? ""
             #expect(methods.contains("POST") && methods.contains("DELETE"), "Allow-Methods: \(methods)")
             let allowHeaders = preflight.header("Access-Control-Allow-Headers")?.lowercased() ?? ""
@@ -76,6 +77,13 @@ extension InteropSuite {
             #expect(created.body.hasPrefix("v=0"))
             #expect(created.header("Access-Control-Allow-Origin") != nil)
             #expect(created.header("Access-Control-Expose-Headers")?.lowercased().contains("location") == true)
+            // Other origins get no CORS grant, and the API never has one.
+            let stranger = try await scope.http("OPTIONS", gateway.url("/demo/whep"), headers: [
+                "Origin": "http://evil.example", "Access-Control-Request-Method": "POST",
+            ])
+            #expect(stranger.header("Access-Control-Allow-Origin") == nil, "\(stranger.headers)")
+            let stats = try await scope.http("GET", gateway.url("/api/stats"), headers: ["Origin": origin])
+            #expect(stats.status == 200 && stats.header("Access-Control-Allow-Origin") == nil, "\(stats.headers)")
             let location = try #require(created.header("Location"))
             let resource = try #require(URL(string: location, relativeTo: URL(string: gateway.url("/demo/whep"))))
                 .absoluteString

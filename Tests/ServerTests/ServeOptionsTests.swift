@@ -16,7 +16,8 @@ import Testing
         let (gateway, http) = try ServeOptions().resolve()
         #expect(gateway.paths.map(\.name) == ["demo"] && gateway.paths.first?.source == .demo)
         #expect(gateway.webRTCUDPPort == 8189 && http.port == 8889 && http.host == "0.0.0.0")
-        #expect(http.bearerToken == nil && http.corsOrigins == ["*"])
+        #expect(http.bearerToken == nil && http.corsOrigins.isEmpty)
+        #expect(http.maxConnections == 1024 && http.idleTimeoutSeconds == 30)
     }
 
     @Test func fileIsReadAndFlagsWin() throws {
@@ -103,6 +104,45 @@ import Testing
         #expect(!constantTimeEquals("s3cret", "s3cre"))
         #expect(!constantTimeEquals("", "x"))
         #expect(constantTimeEquals("", ""))
+        // Lengths that differ by a multiple of 256 with NUL padding: the whole length difference
+        // must count, not its low 8 bits.
+        #expect(!constantTimeEquals("", String(repeating: "\u{0}", count: 256)))
+        #expect(!constantTimeEquals("a", "a" + String(repeating: "\u{0}", count: 512)))
+        #expect(!constantTimeEquals(String(repeating: "\u{0}", count: 65_536), ""))
+    }
+
+    @Test func bearerSchemeIsCaseInsensitive() {
+        #expect(bearerToken(fromAuthorization: "Bearer s3cret") == "s3cret")
+        #expect(bearerToken(fromAuthorization: "bearer s3cret") == "s3cret")
+        #expect(bearerToken(fromAuthorization: "BEARER   s3cret ") == "s3cret")
+        #expect(bearerToken(fromAuthorization: "Basic czNjcmV0") == nil)
+        #expect(bearerToken(fromAuthorization: "s3cret") == nil)
+        #expect(bearerToken(fromAuthorization: "Bearer ") == nil)
+        #expect(bearerToken(fromAuthorization: "Bearers3cret") == nil)
+    }
+
+    @Test func corsCoversOnlyWebRTCResources() {
+        for path in ["/demo/whep", "/demo/whip", "/demo/whep/abc", "/cam/whip/1"] {
+            #expect(isWebRTCResource(path), "\(path)")
+        }
+        for path in ["/api/stats", "/api/whep", "/api/whep/x", "/", "/demo/", "/demo/publish", "/static/player.js",
+                     "/demo/whep/a/b", "/whep"] {
+            #expect(!isWebRTCResource(path), "\(path)")
+        }
+    }
+
+    @Test func connectionLimitsFromFileAndCORSFromFlags() throws {
+        let file = try writeConfig("http: { maxConnections: 2, idleTimeout: 5 }\n")
+        var options = ServeOptions()
+        options.configFile = file
+        options.corsOrigins = ["https://a.example"]
+        let (_, http) = try options.resolve()
+        #expect(http.maxConnections == 2 && http.idleTimeoutSeconds == 5 && http.corsOrigins == ["https://a.example"])
+        for bad in ["http: { maxConnections: 0 }\n", "http: { idleTimeout: -1 }\n"] {
+            var options = ServeOptions()
+            options.configFile = try writeConfig(bad)
+            #expect(throws: ConfigError.self) { try options.resolve() }
+        }
     }
 
     @Test func takeoverFromFlagAndFile() throws {

@@ -6,15 +6,18 @@
 // The camera and microphone pickers are filled after the first getUserMedia (labels need the
 // permission); a new device or resolution is swapped into a running session with replaceTrack.
 // The codec choice keeps only that codec in the offer (setCodecPreferences, where supported).
-// ?token=T sends `Authorization: Bearer T` (paths with a publish token). Stats once a second.
+// The token field's value goes out as `Authorization: Bearer T` (paths with a publish token); it is
+// kept in sessionStorage for this tab, never in the URL. Stats once a second.
 'use strict';
 (() => {
   const GATHER_MS = 1000, CODECS = ['H264', 'VP8', 'VP9', 'AV1'];
   const base = location.pathname.replace(/publish\/?$/, '');
   const endpoint = new URL('whip', location.origin + base).href;
-  const token = new URLSearchParams(location.search).get('token');
-  const auth = token ? {Authorization: `Bearer ${token}`} : {};
   const $ = id => document.getElementById(id);
+  const tokenInput = $('token');
+  tokenInput.value = sessionStorage.getItem('rtcbridge-publish-token') || '';
+  tokenInput.addEventListener('change', () => sessionStorage.setItem('rtcbridge-publish-token', tokenInput.value));
+  let auth = {};   // the headers of the session being published (the token it started with)
   const preview = $('preview'), statusEl = $('status'), statsEl = $('stats');
   const camera = $('camera'), microphone = $('microphone'), resolution = $('resolution'), codec = $('codec');
   const startButton = $('start'), stopButton = $('stop');
@@ -137,7 +140,7 @@
   function refusal(status, reason) {
     const detail = `${status}${reason ? ': ' + reason : ''}`;
     switch (status) {
-      case 401: return `not allowed to publish; open this page with ?token=… (${detail})`;
+      case 401: return `not allowed to publish; enter the path's publish token (${detail})`;
       case 404: return `no such path (${detail})`;
       case 406: return `the server takes none of the offered codecs (${detail})`;
       case 409: return `another publisher is live on this path (${detail})`;
@@ -148,6 +151,9 @@
   async function start() {
     if (!stream || pc) return;
     const id = ++session;
+    const token = tokenInput.value.trim();
+    const sessionAuth = token ? {Authorization: `Bearer ${token}`} : {};
+    auth = sessionAuth;
     const peer = new RTCPeerConnection();
     pc = peer;
     setPublishing(true);
@@ -162,7 +168,7 @@
       await peer.setLocalDescription(await peer.createOffer());
       await gathered(peer, GATHER_MS);
       if (id !== session) return;
-      resp = await fetch(endpoint, {method: 'POST', headers: {'Content-Type': 'application/sdp', ...auth},
+      resp = await fetch(endpoint, {method: 'POST', headers: {'Content-Type': 'application/sdp', ...sessionAuth},
                                     body: peer.localDescription.sdp});
       body = await resp.text();
     } catch (e) {
@@ -171,7 +177,7 @@
     }
     if (id !== session) {   // stopped meanwhile: end what the server just created
       const location = resp.status === 201 && resp.headers.get('Location');
-      if (location) fetch(new URL(location, endpoint), {method: 'DELETE', headers: auth}).catch(() => {});
+      if (location) fetch(new URL(location, endpoint), {method: 'DELETE', headers: sessionAuth}).catch(() => {});
       return;
     }
     if (resp.status !== 201) {

@@ -70,7 +70,7 @@ struct InteropEnvironment: Sendable {
             case .chromedriver where !files.isExecutableFile(atPath: chromedriver):
                 reasons.append("chromedriver not found at \(chromedriver); run scripts/install-deps.sh "
                     + "--test or set RTCBRIDGE_CHROMEDRIVER")
-            case .selenium where !files.isExecutableFile(atPath: python):
+            case .selenium where !files.isExecutableFile(atPath: python), .python where !files.isExecutableFile(atPath: python):
                 reasons.append("python venv not found at \(python); run scripts/install-deps.sh --test "
                     + "or set RTCBRIDGE_PYTHON")
             case .selenium where !pythonHasSelenium:

@@ -10,6 +10,8 @@ enum InteropTool: Sendable, CaseIterable {
     case chromedriver
     /// The python venv with selenium that runs `Scripts/browser.py`.
     case selenium
+    /// The venv's python, for the stdlib-only scripts in `Scripts/`.
+    case python
     /// The `rtcbridge` binary under test.
     case gateway
 
