@@ -29,4 +29,13 @@ echo "== summary =="
 # Swift Testing's final line, skipped tests with their reasons, failures, and XCTest's summary.
 grep -E '^(✔|✘) Test run with|^➜ Test .* skipped|^✘ Test .*(failed|recorded an issue)|Executed [0-9]+ tests?' "$log" | tail -n 60 || true
 echo "swift test exit status: $status"
+# Under CI=true a skipped test is a failure: a missing tool or privilege must not pass silently.
+if [[ "${CI:-}" == "true" ]]; then
+  skipped=$(grep -E '^➜ Test .* skipped' "$log" || true)
+  if [[ -n "$skipped" ]]; then
+    echo "CI=true: $(grep -cE '^➜ Test .* skipped' "$log") test(s) skipped; every test must run in CI:"
+    echo "$skipped"
+    [[ "$status" -eq 0 ]] && status=3
+  fi
+fi
 exit "$status"
