@@ -44,18 +44,35 @@ import TestSupport
         #expect(delivered + depacketizer.droppedPackets == 5_000)
     }
 
+    /// Every parser either throws its parse error or returns values within the bounds of its
+    /// input; over the 5,000 rounds each one both accepts and refuses.
     @Test func parsersAndKeyframeChecks() {
         var generator = SeededGenerator(seed: 4)
+        var accepted = [0, 0, 0], refused = [0, 0, 0]
         for round in 0..<5_000 {
             let bytes = generator.bytes(round % 40)
             let slice = bytes[...]
-            _ = try? H264.SequenceParameterSet(nalUnit: ([0x67] + bytes)[...])
-            _ = try? VP8.PayloadDescriptor(parsing: slice)
-            _ = try? Opus.sampleCount(slice)
-            _ = H264.firstMBInSlice(([0x41] + bytes)[...])
-            _ = VP8.keyframeDimensions(slice)
+            do {
+                let sps = try H264.SequenceParameterSet(nalUnit: ([0x67] + bytes)[...])
+                accepted[0] += 1
+                #expect(sps.picWidthInMBs > 0 && sps.frameHeightInMBs > 0, "\(bytes)")
+            } catch { refused[0] += 1 }
+            do {
+                let descriptor = try VP8.PayloadDescriptor(parsing: slice)
+                accepted[1] += 1
+                #expect(descriptor.size >= 1 && descriptor.size <= slice.count, "\(bytes)")
+            } catch { refused[1] += 1 }
+            do {
+                let samples = try Opus.sampleCount(slice)
+                accepted[2] += 1
+                #expect(samples > 0 && samples <= 5_760, "\(bytes)")  // 120 ms at 48 kHz (RFC 6716 §3.2.5)
+            } catch { refused[2] += 1 }
+            _ = H264.firstMBInSlice(([0x41] + bytes)[...])  // must not trap; any value is possible
+            if let size = VP8.keyframeDimensions(slice) { #expect(size.width < 1 << 14 && size.height < 1 << 14) }
             for descriptor in CodecRegistry.all { _ = descriptor.isKeyframePacket(slice) }
-            _ = H264.parseSpropParameterSets(String(decoding: bytes, as: UTF8.self))
+            let sets = H264.parseSpropParameterSets(String(decoding: bytes, as: UTF8.self))
+            #expect(sets.allSatisfy { !$0.isEmpty && $0.count <= bytes.count })
         }
+        #expect(accepted.allSatisfy { $0 > 0 } && refused.allSatisfy { $0 > 0 }, "accepted \(accepted), refused \(refused)")
     }
 }

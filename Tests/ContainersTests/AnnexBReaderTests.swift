@@ -114,7 +114,15 @@ import Codecs
             var bytes = (0..<(round % 200)).map { _ in UInt8.random(in: 0...3, using: &generator) }
             bytes.insert(contentsOf: [0, 0, 1], at: 0)
             var reader = AnnexBReader(bytes)
-            _ = try? reader.readAll()
+            // Random NAL units are either grouped into access units that hold no more than the
+            // input's bytes, or refused with a container error.
+            do {
+                let units = try reader.readAll()
+                #expect(units.reduce(0) { $0 + $1.byteCount } <= bytes.count, "\(bytes)")
+                #expect(units.allSatisfy { !$0.payloads.isEmpty && $0.payloads.allSatisfy { !$0.isEmpty } }, "\(bytes)")
+            } catch {
+                // `readAll` throws only ContainerError (typed throws): a refusal, not a trap.
+            }
         }
     }
 }
