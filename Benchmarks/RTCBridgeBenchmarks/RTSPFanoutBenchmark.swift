@@ -22,7 +22,10 @@ struct RTSPFanoutBenchmark {
     struct Result {
         var nanosecondsPerReaderPacket: Double
         var readerPacketsPerSecond: Double { 1e9 / nanosecondsPerReaderPacket }
+        /// Bytes of `$`-framed RTP/RTCP handed to the connections, and the time it took.
         var bytesOut: Int
+        var seconds: Double
+        var gigabitsPerSecond: Double { Double(bytesOut) * 8 / seconds / 1e9 }
     }
 
     func run() throws -> Result {
@@ -62,7 +65,11 @@ struct RTSPFanoutBenchmark {
         guard sent == rounds * readers * units * packetsPerUnit else {
             throw BenchmarkError("sent \(sent) packets, expected \(rounds * readers * units * packetsPerUnit)")
         }
-        return Result(nanosecondsPerReaderPacket: Double(elapsed.nanosecondsClamped) / Double(sent), bytesOut: bytesOut)
+        // Each RTP packet leaves as `$`, channel, length (4 bytes) + header (12) + payload.
+        let rtpBytes = sent * (4 + 12 + payload.count)
+        guard bytesOut >= rtpBytes else { throw BenchmarkError("wrote \(bytesOut) bytes, expected at least \(rtpBytes)") }
+        return Result(nanosecondsPerReaderPacket: Double(elapsed.nanosecondsClamped) / Double(sent), bytesOut: bytesOut,
+                      seconds: Double(elapsed.nanosecondsClamped) / 1e9)
     }
 
     /// One reader's share of a batch: handle the units, then write the coalesced frames.

@@ -55,7 +55,7 @@ struct RelayLatencyBenchmark {
         let clock = ContinuousClock()
         var samples: [Duration] = []
         var sequence: UInt16 = 0
-        var produced = 0
+        var produced = 0, packetsIn = 0
         let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 16)
         defer { scratch.deallocate() }
         let browserAddress = publisher.browser.localAddress
@@ -66,6 +66,7 @@ struct RelayLatencyBenchmark {
                 let rtp = RTPPacket(payloadType: 96, sequenceNumber: sequence, timestamp: frame.rtpTimestamp,
                                     ssrc: 0xABCD, marker: marker, payload: payload)
                 sequence &+= 1
+                packetsIn += 1
                 guard let datagram = publisher.browser.protectRTP(rtp) else { throw BenchmarkError("protect failed") }
                 let now = start + .milliseconds(n * 33)
                 // The measured part: arrival → decrypt → unit → fan-out → every viewer's SRTP out.
@@ -85,7 +86,10 @@ struct RelayLatencyBenchmark {
                 if marker { samples.append(clock.now - began) }   // a frame's last packet completes the unit
             }
         }
-        guard produced > 0 else { throw BenchmarkError("nothing reached the viewers") }
+        // Every packet the publisher sent must reach every viewer, once.
+        guard produced == packetsIn * viewers else {
+            throw BenchmarkError("\(produced) packets reached the viewers, expected \(packetsIn) × \(viewers)")
+        }
         samples.sort()
         return Result(p50: samples[samples.count / 2], p99: samples[min(samples.count - 1, samples.count * 99 / 100)],
                       packets: produced)

@@ -62,9 +62,9 @@ print("RTSP server fan-out to TCP-interleaved readers (path unit → rewrite →
 for readers in [1, 100, 1000] {
     do {
         let result = try RTSPFanoutBenchmark(readers: readers, rounds: max(200 / readers, 2)).run()
-        print(String(format: "  readers=%3d: %.0f ns/reader-packet, %.0f reader-packets/s per core (%.1f Gbit/s of frames)",
+        print(String(format: "  readers=%3d: %.0f ns/reader-packet, %.0f reader-packets/s per core (%.1f Gbit/s of framed bytes written)",
                      readers, result.nanosecondsPerReaderPacket, result.readerPacketsPerSecond,
-                     result.readerPacketsPerSecond * 1204 * 8 / 1e9))
+                     result.gigabitsPerSecond))
     } catch {
         print("  readers=\(readers): failed: \(error)")
     }
