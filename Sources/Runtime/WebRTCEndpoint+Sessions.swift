@@ -239,22 +239,22 @@ extension CodecDescriptor {
 }
 
 extension SessionDescription {
-    /// The offerer's ICE credentials (first media section, falling back to session level).
+    /// The offerer's ICE credentials (the BUNDLE-tagged or first usable section, falling back to
+    /// session level).
     var remoteICECredentials: ICECredentials? {
-        guard let m = media.first(where: { !$0.isRejected }) ?? media.first else { return nil }
+        guard let m = transportSection else { return nil }
         guard let ufrag = iceUfrag(for: m), let pwd = icePwd(for: m) else { return nil }
         return ICECredentials(ufrag: ufrag, password: pwd)
     }
 
     var remoteFingerprint: DTLSFingerprint? {
-        guard let m = media.first(where: { !$0.isRejected }) ?? media.first,
-              let fp = fingerprint(for: m) else { return nil }
+        guard let m = transportSection, let fp = fingerprint(for: m) else { return nil }
         return DTLSFingerprint(algorithm: fp.algorithm.lowercased(), value: fp.value.uppercased())
     }
 
     /// RFC 8842 §5.2: answer actpass/active with passive, passive with active.
     var answerSetupRole: DTLSSetupRole {
-        let offered = media.first(where: { !$0.isRejected }).flatMap { setup(for: $0) } ?? setup
+        let offered = transportSection.flatMap { setup(for: $0) } ?? setup
         return offered == .passive ? .active : .passive
     }
 }

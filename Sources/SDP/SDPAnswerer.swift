@@ -23,7 +23,7 @@ public enum SDPAnswerer {
                                          remoteSSRCs: section.ssrcs, rtcpReducedSize: section.rtcpReducedSize)
             do throws(Rejection) {
                 let role = try checkTransport(section, index: index, offer: offer, bundleTag: bundleTag, options: options)
-                try negotiate(section, offeredBundle: offeredBundle, acceptedKinds: acceptedKinds,
+                try negotiate(section, offeredBundle: offeredBundle, bundleTag: bundleTag, acceptedKinds: acceptedKinds,
                               options: options, into: &result)
                 acceptedKinds.insert(section.kind)
                 sections.append(acceptedSection(for: section, result: result, role: role, options: options))
@@ -77,6 +77,7 @@ public enum SDPAnswerer {
             throw .reject("unsupported transport '\(SDPError.excerpt(section.proto))' (DTLS-SRTP required)")
         }
         let inBundle = section.mid != nil && offer.bundleGroup?.contains(section.mid ?? "") == true
+        if offer.bundleGroup != nil, !inBundle { throw .reject("not in the offered BUNDLE group") }
         let fallback = inBundle ? bundleTag : nil
         let name = "media section \(index)" + (section.mid.map { " (mid \(SDPError.excerpt($0)))" } ?? "")
         guard offer.iceUfrag(for: section) ?? fallback?.iceUfrag != nil,
@@ -100,15 +101,17 @@ public enum SDPAnswerer {
     }
 
     /// Fills `result` for an acceptable section or throws why it is not.
-    private static func negotiate(_ section: MediaDescription, offeredBundle: [String]?, acceptedKinds: Set<MediaKind>,
-                                  options: AnswerOptions, into result: inout NegotiatedMedia) throws(Rejection) {
-        if let offeredBundle, !offeredBundle.contains(section.mid ?? "") {
-            throw .reject("not in the offered BUNDLE group")
-        }
+    private static func negotiate(_ section: MediaDescription, offeredBundle: [String]?, bundleTag: MediaDescription?,
+                                  acceptedKinds: Set<MediaKind>, options: AnswerOptions,
+                                  into result: inout NegotiatedMedia) throws(Rejection) {
         if acceptedKinds.contains(section.kind) {
             throw .reject("a \(section.kind.token) section is already accepted")
         }
-        guard section.rtcpMux else { throw .reject("offer lacks a=rtcp-mux, which WebRTC requires") }
+        // rtcp-mux is an IDENTICAL-category attribute (RFC 8859): in a BUNDLE group the tagged
+        // section may carry it for all (bundle-only sections omit it, RFC 8843 §7.1.3).
+        guard section.rtcpMux || (offeredBundle != nil && bundleTag?.rtcpMux == true) else {
+            throw .reject("offer lacks a=rtcp-mux, which WebRTC requires")
+        }
         let direction = options.localDirection.intersection(section.direction.reversed)
         if direction == .inactive, options.localDirection != .inactive {
             throw .reject("direction mismatch: offer \(section.direction.rawValue), we \(options.localDirection.rawValue)")

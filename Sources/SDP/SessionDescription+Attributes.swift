@@ -24,6 +24,12 @@ extension SessionDescription {
         media.first { $0.mid == mid }
     }
 
+    /// The section whose ICE and DTLS attributes describe the transport: the BUNDLE group's tagged
+    /// section (its first mid, RFC 8843 §7.2.1), else the first section not rejected, else the first.
+    public var transportSection: MediaDescription? {
+        bundleGroup?.first.flatMap { media(mid: $0) } ?? media.first { !$0.isRejected } ?? media.first
+    }
+
     public func iceUfrag(for section: MediaDescription) -> String? { section.iceUfrag ?? iceUfrag }
     public func icePwd(for section: MediaDescription) -> String? { section.icePwd ?? icePwd }
     public func fingerprint(for section: MediaDescription) -> SDPFingerprint? { section.fingerprint ?? fingerprint }

@@ -56,6 +56,14 @@ extension InteropSuite {
             #expect((report.audioPackets ?? 0) > 0)
             #expect((report.width ?? 0) > 0)
             #expect(report.deleteStatus == 200 || report.deleteStatus == 204, "DELETE of the session: \(report.json)")
+
+            // The offer as some non-browser stacks send it: the audio section with port 0 and
+            // a=bundle-only, its ICE/DTLS/rtcp-mux only in the tagged section (RFC 8843 §7.3.3).
+            let bundleOnly = try await scope.runBrowser(["whep", gateway.url("/demo/whep"), "--seconds", "2",
+                                                         "--bundle-only"])
+            #expect(bundleOnly.ok, "\(bundleOnly.json)")
+            #expect(bundleOnly.json.contains("\"bundleOnlySections\": 1"), "the offer had no bundle-only section: \(bundleOnly.json)")
+            #expect((bundleOnly.framesDecoded ?? 0) > 0 && (bundleOnly.audioPackets ?? 0) > 0, "\(bundleOnly.json)")
             #expect(gateway.process.isRunning)
         }
 

@@ -84,7 +84,7 @@ extension InteropSuite {
             defer { scope.tearDown() }
             let configFile = scope.file("rtcbridge.yml")
             try """
-                http: {address: "127.0.0.1:0"}
+                http: {address: "127.0.0.1:0", corsOrigins: ["*"]}
                 webrtc: {udpPort: 0, iceHosts: [127.0.0.1]}
                 paths:
                   live: {source: publisher, publishToken: \(Self.publishToken), readToken: \(Self.readToken)}

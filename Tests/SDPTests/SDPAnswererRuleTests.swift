@@ -64,6 +64,27 @@ struct SDPAnswererRuleTests {
         #expect(try answer(text, options: Vectors.options(codecs: [high])).1[0].payloadType == 104)
     }
 
+    @Test("bundle-only sections (port 0, transport attributes only in the tagged section) join the BUNDLE (RFC 8843 §7.3.3)")
+    func bundleOnlySectionsAccepted() throws {
+        // The tagged (first) section carries ICE, DTLS and rtcp-mux; the bundle-only one has port 0
+        // and none of the IDENTICAL/TRANSPORT attributes (RFC 8843 §7.1.3, RFC 8859).
+        let lines = ["v=0", "o=- 1 2 IN IP4 127.0.0.1", "s=-", "t=0 0", "a=group:BUNDLE 0 1",
+                     "m=audio 9 UDP/TLS/RTP/SAVPF 111", "c=IN IP4 0.0.0.0"] + Vectors.defaultTransport
+            + ["a=mid:0", "a=recvonly", "a=rtpmap:111 opus/48000/2",
+               "m=video 0 UDP/TLS/RTP/SAVPF 102", "c=IN IP4 0.0.0.0", "a=bundle-only", "a=mid:1", "a=recvonly",
+               "a=rtpmap:102 H264/90000", "a=fmtp:102 packetization-mode=1;profile-level-id=42e01f"]
+        let (result, media) = try answer(lines.joined(separator: "\n") + "\n")
+        #expect(media.map(\.accepted) == [true, true], "\(media.map(\.rejectionReason))")
+        #expect(result.bundleGroup == ["0", "1"])
+        #expect(result.media.allSatisfy { $0.port != 0 })
+        // A bundle-only section outside the BUNDLE group is still refused, and so is one whose
+        // tagged section lacks rtcp-mux.
+        let outside = lines.map { $0 == "a=group:BUNDLE 0 1" ? "a=group:BUNDLE 0" : $0 }
+        #expect(try answer(outside.joined(separator: "\n") + "\n").1.map(\.accepted) == [true, false])
+        let noMux = lines.filter { $0 != "a=rtcp-mux" }
+        #expect(answerError(noMux.joined(separator: "\n") + "\n") != nil)
+    }
+
     @Test("no common codec anywhere throws .noCommonCodec")
     func noCommonCodec() {
         let text = Vectors.offer(sections: [("m=video 9 UDP/TLS/RTP/SAVPF 96 97",

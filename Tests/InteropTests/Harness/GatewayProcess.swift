@@ -28,7 +28,10 @@ extension InteropScope {
     /// Starts `rtcbridge serve` with `arguments` (e.g. `["--path", "cam=/tmp/x.sdp"]`), on
     /// `--http 127.0.0.1:0 --webrtc-udp 0 --ice-host 127.0.0.1`, and waits for its ready line.
     func startGateway(_ arguments: [String] = [], timeout: Duration = .seconds(20)) async throws -> GatewayProcess {
-        try await startGateway(exactly: arguments + [
+        // The test pages (Scripts/web) come from the browser script's own HTTP server, another
+        // origin than the gateway's: allow them unless the test sets its own CORS origins.
+        let cors = arguments.contains("--cors-origin") ? [] : ["--cors-origin", "*"]
+        return try await startGateway(exactly: arguments + cors + [
             "--http", "127.0.0.1:0", "--webrtc-udp", "0", "--ice-host", "127.0.0.1", "--log-level", "info",
         ], timeout: timeout)
     }

@@ -97,6 +97,8 @@ ap.add_argument("--progress", action="store_true", help="print progress lines wh
 ap.add_argument("--trickle", action="store_true", help="whep: trickle ICE over PATCH")
 ap.add_argument("--restart-after", type=float, help="whep: ICE restart S s after the first frame")
 ap.add_argument("--token", help="whep/whip: bearer token")
+ap.add_argument("--bundle-only", action="store_true",
+                help="whep: POST the offer with port 0 + a=bundle-only sections after the first (RFC 8843)")
 ap.add_argument("--stop-file", help="whip/publish-page: stop publishing once this file exists")
 ap.add_argument("--timeout", type=float, default=40); ap.add_argument("--screenshot")
 ap.add_argument("--console", action="store_true", help="print the page's console log to stderr")
@@ -116,7 +118,7 @@ else:
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     params = {k: v for k, v in {"codec": a.codec, "audio": a.audio, "seconds": a.seconds,
               "repeat": a.repeat, "gapMs": a.gap_ms, "token": a.token, "restartAfter": a.restart_after,
-              "trickle": 1 if a.trickle else None}.items() if v is not None}
+              "trickle": 1 if a.trickle else None, "bundleOnly": 1 if a.bundle_only else None}.items() if v is not None}
     if a.mode in ("whep", "whip"):
         params[a.mode] = a.url
     page = {"loopback": "loopback.html", "whep": "whep.html", "whip": "whip.html"}[a.mode]

@@ -123,7 +123,7 @@ try:
             "-payload_type", "111", "-f", "rtp", "rtp://127.0.0.1:5006?pkt_size=1200", "-sdp_file", str(sdp)])
         wait_for("the SDP file", lambda: sdp.exists() and "m=audio" in sdp.read_text(), 10, ffmpeg)
         paths = ["--path", f"cam={sdp}"]
-    gateway = start("rtcbridge", [a.bin, "serve", *paths, "--http", "127.0.0.1:0", "--webrtc-udp", "0",
+    gateway = start("rtcbridge", [a.bin, "serve", *paths, "--cors-origin", "*", "--http", "127.0.0.1:0", "--webrtc-udp", "0",
                                   "--ice-host", "127.0.0.1", "--log-level", "warning"])
 
     def ready_line():

@@ -56,11 +56,26 @@ function authHeaders(token) { return token ? {Authorization: `Bearer ${token}`} 
 // application/sdp, expect 201 + Location + the answer; the resource is later ended with DELETE.
 // opts.token: bearer token; opts.trickle: POST at once, without waiting for ICE gathering (the
 // candidates then go out in PATCHes, see trickle.js).
+// opts.bundleOnly: send the offer as a non-browser stack with max-bundle does (RFC 8843 §7.3.3):
+// every section after the first gets port 0 and a=bundle-only, without its own ICE/DTLS/rtcp-mux
+// attributes (those categories live in the tagged section only).
+function bundleOnlyOffer(sdp) {
+  const [head, ...sections] = sdp.split(/\r\n(?=m=)/);
+  const dropped = /^a=(ice-ufrag|ice-pwd|ice-options|fingerprint|setup|rtcp-mux|candidate|end-of-candidates)/;
+  return [head, ...sections.map((section, i) => {
+    if (i === 0) return section;
+    const lines = section.split('\r\n').filter(l => !dropped.test(l));
+    lines[0] = lines[0].replace(/^m=(\S+) \d+ /, 'm=$1 0 ');
+    lines.splice(1, 0, 'a=bundle-only');
+    return lines.join('\r\n');
+  })].join('\r\n');
+}
 async function signal(pc, endpoint, opts = {}) {
   await pc.setLocalDescription(await pc.createOffer());
   if (!opts.trickle) await waitGathering(pc, 3000);
+  const offer = opts.bundleOnly ? bundleOnlyOffer(pc.localDescription.sdp) : pc.localDescription.sdp;
   const tPost = performance.now();
-  const resp = await fetch(endpoint, {method: 'POST', body: pc.localDescription.sdp,
+  const resp = await fetch(endpoint, {method: 'POST', body: offer,
                                       headers: {'Content-Type': 'application/sdp', ...authHeaders(opts.token)}});
   const body = await resp.text();
   note(`POST -> ${resp.status} location=${resp.headers.get('Location')} etag=${resp.headers.get('ETag')}`);
@@ -69,7 +84,7 @@ async function signal(pc, endpoint, opts = {}) {
   if (!loc) throw new Error('201 without Location (is Access-Control-Expose-Headers set?)');
   const resource = new URL(loc, endpoint).href;
   await pc.setRemoteDescription({type: 'answer', sdp: body});
-  return {tPost, resource, etag: resp.headers.get('ETag'), token: opts.token,
+  return {tPost, resource, etag: resp.headers.get('ETag'), token: opts.token, offer,
           stop: () => fetch(resource, {method: 'DELETE', headers: authHeaders(opts.token)})};
 }
 // Freeze the current video frame into a canvas (so a screenshot taken after close shows it).
