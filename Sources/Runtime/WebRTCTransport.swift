@@ -152,6 +152,7 @@ extension WebRTCCounters {
         bytesSent += o.bytesSent
         nacksReceived += o.nacksReceived
         retransmissions += o.retransmissions
+        retransmissionsRefused += o.retransmissionsRefused
         keyframeRequestsReceived += o.keyframeRequestsReceived
     }
 }

@@ -73,6 +73,7 @@ public struct GatewayHTTP: Sendable {
                        "srtpAuthFailures": counters.srtpAuthFailures, "rtcpMalformed": counters.rtcpMalformed,
                        "packetsSent": counters.packetsSent, "bytesSent": counters.bytesSent,
                        "nacksReceived": counters.nacksReceived, "retransmissions": counters.retransmissions,
+                       "retransmissionsRefused": counters.retransmissionsRefused,
                        "keyframeRequestsReceived": counters.keyframeRequestsReceived,
                        "sendErrors": sendErrors],
         ]

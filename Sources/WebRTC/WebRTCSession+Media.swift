@@ -159,21 +159,26 @@ extension WebRTCSession {
             recordSenderReport(report, now: now)
         case .genericNACK(let nack):
             counters.nacksReceived += 1
-            retransmit(nack.lostSequenceNumbers, ssrc: nack.mediaSSRC)
+            retransmit(nack.lostSequenceNumbers, ssrc: nack.mediaSSRC, now: now)
         default:
             break
         }
     }
 
     /// Answers a NACK from the send history: each packet still there is protected again and
-    /// resent (RFC 4585 §6.2.1); numbers no longer in the history are ignored.
-    func retransmit(_ sequenceNumbers: [UInt16], ssrc: UInt32) {
+    /// resent (RFC 4585 §6.2.1) while the session's retransmission budget lasts; numbers no
+    /// longer in the history are ignored.
+    func retransmit(_ sequenceNumbers: [UInt16], ssrc: UInt32, now: Instant) {
         guard let srtp, let to = remoteAddress, let stream = outbound.first(where: { $0.ssrc == ssrc }) else { return }
         var seen = Set<UInt16>()
         let unique = sequenceNumbers.filter { seen.insert($0).inserted }   // overlapping NACK items
         for seq in unique.prefix(configuration.limits.maxNACKRetransmitsPerFeedback) {
-            guard let sent = stream.history.packet(for: seq),
-                  let packet = protect(srtp, OutgoingRTP(payloadType: sent.payloadType, marker: sent.marker, sequenceNumber: seq,
+            guard let sent = stream.history.packet(for: seq) else { continue }
+            guard retransmitBudget.take(1, at: now) else {
+                counters.retransmissionsRefused += 1
+                continue
+            }
+            guard let packet = protect(srtp, OutgoingRTP(payloadType: sent.payloadType, marker: sent.marker, sequenceNumber: seq,
                                                          timestamp: sent.timestamp, ssrc: ssrc, payload: sent.payload))
             else { continue }
             counters.retransmissions += 1

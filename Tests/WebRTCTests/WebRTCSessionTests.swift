@@ -85,6 +85,35 @@ import WebRTCTestSupport
         #expect(pair.gateway.counters.retransmissions == 2)
     }
 
+    @Test func retransmissionsAreBudgeted() throws {
+        var pair = try Self.makePair()
+        #expect(pair.run { $0.gateway.isConnected && $0.browser.isConnected })
+        pair.gateway.addOutboundStream(ssrc: 0x1234, clockRate: 90000)
+        for seq in UInt16(0)..<512 {
+            _ = pair.gateway.protectRTP(OutgoingRTP(payloadType: 102, marker: false, sequenceNumber: seq, timestamp: 3000,
+                                                    ssrc: 0x1234, payload: [1, 2, 3][...]), now: pair.now)
+        }
+        pair.exchange()
+        let limits = WebRTCLimits()
+        // One RTCP datagram with 8 NACKs for 64 packets each, all in the history: the burst
+        // (256) goes out, the rest is refused and counted.
+        let nacks = (0..<8).map { block in
+            RTCPPacket.genericNACK(RTCPGenericNACK(senderSSRC: 1, mediaSSRC: 0x1234,
+                                                   lostSequenceNumbers: (0..<64).map { UInt16(block * 64 + $0) }))
+        }
+        pair.browser.sendRTCP(nacks)
+        pair.exchange()
+        #expect(pair.gateway.counters.retransmissions == limits.maxRetransmitBurst)
+        #expect(pair.gateway.counters.retransmissionsRefused == 512 - limits.maxRetransmitBurst)
+        // Half a second later the budget has refilled by 256 packets: a NACK for 64 is answered.
+        let target = pair.now + .milliseconds(500)
+        for _ in 0..<1000 where pair.now < target { pair.step(limit: target - pair.now) }
+        pair.browser.sendRTCP([nacks[0]])
+        pair.exchange()
+        #expect(pair.gateway.counters.retransmissions == limits.maxRetransmitBurst + 64)
+        #expect(pair.gateway.counters.retransmissionsRefused == 512 - limits.maxRetransmitBurst)
+    }
+
     @Test func sendsSenderReportsOnceMediaFlows() throws {
         var pair = try Self.makePair()
         #expect(pair.run { $0.gateway.isConnected && $0.browser.isConnected })
