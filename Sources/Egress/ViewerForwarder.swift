@@ -22,7 +22,13 @@ public struct ViewerForwarder {
     public private(set) var unitsSkipped = 0
     /// Keyframe requests answered from the GOP cache.
     public private(set) var replays = 0
+    /// Keyframe requests not answered from the cache because the replay budget was spent.
+    public private(set) var replaysRefused = 0
     public var minimumReplayInterval: Duration = .milliseconds(500)
+    /// Bytes of cached GOP one viewer may have replayed: a burst of 4 MiB, then 1 MiB/s (8 Mbit/s).
+    /// A replay is all or nothing (a partial GOP would not decode); past the budget the viewer
+    /// waits for the source's next keyframe, which its request has asked for anyway.
+    public var replayBudget = TokenBucket(capacity: 4 << 20, ratePerSecond: 1 << 20)
     var lastReplay: Instant?
 
     public init(outputs: [TrackKind: Output]) { self.outputs = outputs }
@@ -43,13 +49,19 @@ public struct ViewerForwarder {
     /// Answers a keyframe request from the path's GOP cache: the cached keyframe and the frames
     /// after it go out again, restamped just after the last emitted timestamp (see
     /// `RTPStreamRewriter.rewriteReplayed`), so the viewer can decode again at once instead of
-    /// waiting for the source's next keyframe. At most one replay per `minimumReplayInterval`.
-    /// Returns whether anything was sent.
+    /// waiting for the source's next keyframe. At most one replay per `minimumReplayInterval`,
+    /// and only while `replayBudget` covers the GOP's bytes. Returns whether anything was sent.
     @discardableResult
     public mutating func replay(_ cached: [MediaUnit], session: WebRTCSession, now: Instant,
                                 send: (OutgoingRTP) -> Void) -> Bool {
         guard session.isConnected, cached.first?.isKeyframe == true else { return false }
         if let lastReplay, now - lastReplay < minimumReplayInterval { return false }
+        var bytes = 0
+        for unit in cached where routes[unit.trackID] != nil { bytes &+= unit.byteCount }
+        guard replayBudget.take(bytes, at: now) else {
+            replaysRefused += 1
+            return false
+        }
         lastReplay = now
         var sent = false
         for unit in cached {

@@ -124,6 +124,18 @@ extension EndToEndTests {
         #expect(frames.first?.payloads == Self.frame(0, keyframe: true).payloads)
         // A second request inside 500 ms is not replayed again.
         #expect(!forwarder.replay(path.cachedGOP(), session: pair.gateway, now: pair.now) { _ in })
+
+        // The replay budget: a GOP one byte larger than what is left is not replayed (and
+        // counted); once the budget covers it, it is.
+        let gopBytes = path.cachedGOP().reduce(0) { $0 + $1.byteCount }
+        forwarder.replayBudget = TokenBucket(capacity: gopBytes - 1, ratePerSecond: 1)
+        let later = pair.now + .seconds(1)
+        #expect(!forwarder.replay(path.cachedGOP(), session: pair.gateway, now: later) { _ in })
+        #expect(forwarder.replaysRefused == 1)
+        forwarder.replayBudget = TokenBucket(capacity: gopBytes, ratePerSecond: 1)
+        #expect(forwarder.replay(path.cachedGOP(), session: pair.gateway, now: later) { _ in })
+        #expect(!forwarder.replay(path.cachedGOP(), session: pair.gateway, now: later + .seconds(2)) { _ in })
+        #expect(forwarder.replaysRefused == 2)
     }
 }
 
