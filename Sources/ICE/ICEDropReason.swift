@@ -16,6 +16,8 @@ public enum ICEDropReason: Sendable, Hashable, CustomStringConvertible {
     case badFingerprint
     /// Consent expired earlier; the session no longer answers.
     case consentExpired
+    /// A Binding response that answers no check of ours (wrong transaction, address or integrity).
+    case unexpectedResponse
 
     public var description: String {
         switch self {
@@ -26,6 +28,7 @@ public enum ICEDropReason: Sendable, Hashable, CustomStringConvertible {
         case .badIntegrity: "MESSAGE-INTEGRITY does not verify"
         case .badFingerprint: "FINGERPRINT does not verify"
         case .consentExpired: "consent expired"
+        case .unexpectedResponse: "Binding response to no check of ours"
         }
     }
 }

@@ -17,6 +17,7 @@ extension ICELiteAgent {
         } catch {
             return drop(.malformed(error))
         }
+        if request.type == .bindingSuccess { return handleProbeResponse(request, datagram, from: source, now: now) }
         guard request.type == .bindingRequest else { return drop(.notBindingRequest) }
         guard let username = request.username, usernameMatches(username) else { return drop(.wrongUsername) }
         guard request.messageIntegrity != nil else { return drop(.missingIntegrity) }
@@ -64,17 +65,47 @@ extension ICELiteAgent {
         emit(.transmit(bytes, to: source))
     }
 
-    /// USE-CANDIDATE from the controlling peer (RFC 8445 §7.3.1.5, §8.2): follow the latest.
+    /// USE-CANDIDATE from the controlling peer (RFC 8445 §7.3.1.5, §8.2): the first nomination
+    /// connects; a later one of another address is followed once that address answers a probe.
     mutating func nominate(_ address: TransportAddress, now: Instant) {
-        let previous = selected
-        selected = address
-        selectedLastCheck = now
         if !hasConnected {
             hasConnected = true
+            selected = address
+            selectedLastCheck = now
             emit(.event(.connected(address)))
-        } else if previous != address {
-            emit(.event(.selectedAddressChanged(address)))
+        } else if address == selected {
+            selectedLastCheck = now
+        } else if probe?.address != address {
+            startProbe(address, now: now)
         }
+    }
+
+    /// Sends a check of our own to `address` (ICE-CONTROLLED, the peer's credentials), repeated
+    /// from `handleTimeout` until answered or `addressProbeAttempts` are spent.
+    mutating func startProbe(_ address: TransportAddress, now: Instant) {
+        guard let remote, let check = ICECheckRequest.make(local: local, remote: remote, tieBreaker: tieBreaker,
+                                                           controlling: false) else { return }
+        probe = AddressProbe(address: address, request: check.bytes, transaction: check.transaction, attempts: 1,
+                             nextSend: now + configuration.addressProbeInterval)
+        emit(.transmit(check.bytes, to: address))
+    }
+
+    /// A success response to our probe — same transaction, from the probed address, authenticated
+    /// with the peer's password (RFC 8445 §7.2.5.2) — moves the selection there.
+    mutating func handleProbeResponse(_ response: STUNMessage, _ datagram: ArraySlice<UInt8>,
+                                      from source: TransportAddress, now: Instant) -> Bool {
+        guard let current = probe, let remote, response.transactionID == current.transaction,
+              source == current.address,
+              STUNMessage.verifyMessageIntegrity(datagram, key: STUNMessage.shortTermKey(password: remote.password),
+                                                 limits: configuration.stunLimits)
+        else { return drop(.unexpectedResponse) }
+        probe = nil
+        selected = source
+        selectedLastCheck = now
+        lastAuthenticatedCheck = now
+        markValidated(source, now: now)
+        emit(.event(.selectedAddressChanged(source)))
+        return true
     }
 
     /// Adds or refreshes `address`; when full, evicts the least recently checked unselected entry.

@@ -9,12 +9,23 @@ import STUN
 /// verifies with the local password and FINGERPRINT, when present, is right; anything else is
 /// dropped silently and counted. Each authenticated check validates its source address and counts
 /// as consent (RFC 7675: a lite agent treats received checks as consent); USE-CANDIDATE nominates
-/// (RFC 8445 §8.2), and a later nomination of another address moves the selection there.
+/// (RFC 8445 §8.2). A later nomination of another address moves the selection there once that
+/// address has answered a check of ours (the only check a lite agent sends): a source address can
+/// be spoofed, an answer authenticated with the peer's password from that address cannot.
 public struct ICELiteAgent: Sendable {
     /// A validated remote address and when it last sent an authenticated check.
     struct ValidatedAddress: Sendable {
         var address: TransportAddress
         var lastCheck: Instant
+    }
+
+    /// A nominated address waiting to answer our check before media moves there.
+    struct AddressProbe: Sendable {
+        var address: TransportAddress
+        var request: [UInt8]
+        var transaction: STUNTransactionID
+        var attempts: Int
+        var nextSend: Instant
     }
 
     public private(set) var local: ICECredentials
@@ -26,6 +37,8 @@ public struct ICELiteAgent: Sendable {
     public private(set) var lastDropReason: ICEDropReason?
     /// True once consent expired (until a `restart`). The agent then answers nothing.
     public private(set) var isConsentExpired = false
+    /// Nominations of a new address that never answered our check (media stayed where it was).
+    public private(set) var movesRefused = 0
 
     /// Where media goes now: the latest nominated address; nil before nomination or after expiry.
     public var selectedAddress: TransportAddress? { selected }
@@ -37,6 +50,9 @@ public struct ICELiteAgent: Sendable {
     var lastAuthenticatedCheck: Instant
     var validated: [ValidatedAddress] = []
     var hasConnected = false
+    var probe: AddressProbe?
+    /// ICE-CONTROLLED tie-breaker of our probes (RFC 8445 §7.1.1).
+    let tieBreaker = UInt64(SecureRandom.uint32()) << 32 | UInt64(SecureRandom.uint32())
     /// `local.password` as the MESSAGE-INTEGRITY key, kept to avoid converting per check.
     var localKey: [UInt8]
     var pending = OutputQueue<ICEOutput>()
@@ -76,6 +92,7 @@ public struct ICELiteAgent: Sendable {
         if let selected {
             validated.append(ValidatedAddress(address: selected, lastCheck: now))
         }
+        probe = nil
         selectedLastCheck = now
         lastAuthenticatedCheck = now
         emit(.event(.restarted))
@@ -87,12 +104,23 @@ public struct ICELiteAgent: Sendable {
         if now >= consentDeadline {
             isConsentExpired = true
             selected = nil
+            probe = nil
             validated.removeAll()
             emit(.event(.consentExpired))
             return
         }
         let timeout = configuration.consentTimeout
         validated.removeAll { $0.address != selected && now >= $0.lastCheck + timeout }
+        if let current = probe, now >= current.nextSend {
+            if current.attempts >= configuration.addressProbeAttempts {
+                probe = nil
+                movesRefused += 1
+            } else {
+                probe?.attempts += 1
+                probe?.nextSend = now + configuration.addressProbeInterval
+                emit(.transmit(current.request, to: current.address))
+            }
+        }
     }
 
     /// Next output. After each input or API call, drain until `.timeout`; `.timeout(.distantFuture)`
@@ -123,6 +151,7 @@ public struct ICELiteAgent: Sendable {
         for entry in validated where entry.address != selected {
             deadline = min(deadline, entry.lastCheck + configuration.consentTimeout)
         }
+        if let probe { deadline = min(deadline, probe.nextSend) }
         return deadline
     }
 

@@ -8,6 +8,11 @@ public struct ICELiteConfiguration: Sendable, Hashable {
     /// Most remote addresses remembered as validated (media accepted from them); the least recently
     /// checked one, never the selected one, is evicted to make room. Values below 1 count as 1.
     public var maxValidatedAddresses = 8
+    /// A nomination of a new address after the first moves media there only once that address
+    /// has answered our own check (so a peer cannot aim the stream at a third party with a spoofed
+    /// source): the check is sent every `addressProbeInterval`, at most `addressProbeAttempts` times.
+    public var addressProbeInterval: Duration = .milliseconds(200)
+    public var addressProbeAttempts = 5
     /// Parser caps applied to incoming checks.
     public var stunLimits = STUNLimits()
 

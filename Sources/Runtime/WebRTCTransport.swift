@@ -123,9 +123,13 @@ public final class WebRTCTransport: @unchecked Sendable {
         let isSTUN = bytes.first.map { $0 <= 3 } ?? false
         let peer: WebRTCPeer?
         if isSTUN {
-            // STUN: routed by the ufrag it is addressed to; an authenticated check may validate
-            // a new address for the session (Chromium switches pairs mid-session).
-            peer = ICELiteAgent.localUfrag(in: bytes[...]).flatMap { ufrag in routes.withLock { $0.byUfrag[ufrag] } }
+            // STUN: a check is routed by the ufrag it is addressed to (an authenticated one may
+            // validate a new address for the session: Chromium switches pairs mid-session); a
+            // response (no USERNAME: an answer to our address probe) by its validated address.
+            peer = routes.withLock { table in
+                guard let ufrag = ICELiteAgent.localUfrag(in: bytes[...]) else { return table.byAddress[address] }
+                return table.byUfrag[ufrag]
+            }
         } else {
             // DTLS, SRTP, SRTCP: only from addresses a check already validated.
             peer = routes.withLock { $0.byAddress[address] }

@@ -54,4 +54,20 @@ struct ControllingPeer {
                 sourceLocation: sourceLocation)
         #expect(STUNMessage.verifyFingerprint(bytes[...]), sourceLocation: sourceLocation)
     }
+
+    /// Answers the lite agent's probe as a full agent does (RFC 8445 §7.3): checks that `request`
+    /// is a Binding request with USERNAME "own:agent", ICE-CONTROLLED, and integrity with our own
+    /// password, then returns the success response (or nil if the request is not such a probe).
+    /// `tamper: .wrongPassword` signs the response with a wrong key.
+    func answer(probe request: [UInt8], from source: TransportAddress, tamper: Tamper = .none) -> [UInt8]? {
+        guard let message = try? STUNMessage(parsing: request), message.type == .bindingRequest,
+              message.username == "\(own.ufrag):\(agent.ufrag)",
+              message.attributes.contains(where: { if case .iceControlled = $0 { true } else { false } }),
+              STUNMessage.verifyMessageIntegrity(request[...], key: STUNMessage.shortTermKey(password: own.password))
+        else { return nil }
+        let response = STUNMessage(type: .bindingSuccess, transactionID: message.transactionID,
+                                   attributes: [.xorMappedAddress(source)])
+        let password = tamper == .wrongPassword ? own.password + "x" : own.password
+        return try? response.encoded(integrityKey: STUNMessage.shortTermKey(password: password), addFingerprint: true)
+    }
 }

@@ -32,7 +32,13 @@ import Testing
         #expect(drained2.outputs.events.isEmpty)
     }
 
-    @Test func reNominationMovesTheSelection() {
+    /// The agent's probe to `to` among `outputs`, answered by the peer (nil if there is none).
+    func answerProbe(in transmits: [(bytes: [UInt8], to: TransportAddress)], to: TransportAddress,
+                     tamper: ControllingPeer.Tamper = .none) -> [UInt8]? {
+        transmits.filter { $0.to == to }.lazy.compactMap { peer.answer(probe: $0.bytes, from: to, tamper: tamper) }.first
+    }
+
+    @Test func reNominationMovesTheSelectionOnceTheNewAddressAnswers() {
         var agent = makeAgent()
         let a = address(10)
         let b = address(20, port: 40_000)
@@ -46,14 +52,57 @@ import Testing
         #expect(agent.selectedAddress == a)
         agent.handleSTUN(peer.check(useCandidate: true)[...], from: b, now: at(6))
         let drained3 = agent.drain()
-        #expect(drained3.outputs.events == [.selectedAddressChanged(b)])
+        // Not yet: the agent probes b (the check's response plus our probe go to b).
+        #expect(drained3.outputs.events.isEmpty)
+        #expect(agent.selectedAddress == a)
+        let response = try! #require(answerProbe(in: drained3.outputs.transmits, to: b))
+        let handled1 = agent.handleSTUN(response[...], from: b, now: at(6.01))
+        #expect(handled1)
+        let drained4 = agent.drain()
+        #expect(drained4.outputs.events == [.selectedAddressChanged(b)])
         #expect(agent.selectedAddress == b)
         #expect(agent.isValidated(a))
         #expect(agent.isValidated(b))
-        // And back again.
+        // And back again, by the same rule.
         agent.handleSTUN(peer.check(useCandidate: true)[...], from: a, now: at(7))
-        let drained4 = agent.drain()
-        #expect(drained4.outputs.events == [.selectedAddressChanged(a)])
+        let back = try! #require(answerProbe(in: agent.drain().outputs.transmits, to: a))
+        agent.handleSTUN(back[...], from: a, now: at(7.01))
+        let drainedLater2 = agent.drain()
+        #expect(drainedLater2.outputs.events == [.selectedAddressChanged(a)])
+    }
+
+    @Test func aSpoofedNominationNeverMovesTheMedia() {
+        var agent = makeAgent()
+        let a = address(10), victim = address(66, port: 9), other = address(77)
+        agent.handleSTUN(peer.check(useCandidate: true)[...], from: a, now: at(1))
+        _ = agent.drain()
+        // A nomination that claims to come from the victim: the victim never answers our probe.
+        agent.handleSTUN(peer.check(useCandidate: true)[...], from: victim, now: at(2))
+        let probes = agent.drain().outputs.transmits.filter { $0.to == victim }
+        #expect(probes.count == 2)   // the check's response and one probe
+        // Answers that do not count: from another address, signed with a wrong key, unrelated.
+        let good = try! #require(answerProbe(in: probes, to: victim))
+        let handled3 = agent.handleSTUN(good[...], from: other, now: at(2.01))
+        #expect(!handled3)
+        let forged = try! #require(answerProbe(in: probes, to: victim, tamper: .wrongPassword))
+        let handled4 = agent.handleSTUN(forged[...], from: victim, now: at(2.02))
+        #expect(!handled4)
+        #expect(agent.lastDropReason == .unexpectedResponse)
+        // The probe is repeated up to the attempt cap (5 in all), then given up; media stays at a.
+        var sent = 1
+        var now = at(2)
+        for _ in 0..<20 {
+            now = now + .milliseconds(200)
+            agent.handleTimeout(now: now)
+            sent += agent.drain().outputs.transmits.filter { $0.to == victim }.count
+        }
+        #expect(sent == ICELiteConfiguration().addressProbeAttempts)
+        #expect(agent.movesRefused == 1)
+        #expect(agent.selectedAddress == a)
+        // A late answer to the abandoned probe is ignored too.
+        let handled5 = agent.handleSTUN(good[...], from: victim, now: now)
+        #expect(!handled5)
+        #expect(agent.selectedAddress == a)
     }
 
     @Test func consentExpiresExactlyAtTheTimeoutAfterTheLastCheck() {
@@ -196,10 +245,15 @@ import Testing
         let answered3 = agent.handleSTUN(newPeerAgent.check(useCandidate: true, transactionID: id)[...], from: b, now: at(12))
         #expect(answered3)
         let after = agent.drain().outputs
-        #expect(after.events == [.selectedAddressChanged(b)])
+        #expect(after.events.isEmpty)
         if let response = after.transmits.first {
             newPeerAgent.expectSuccess(response.bytes, transactionID: id, mapped: b)
         }
+        let answer = after.transmits.lazy.compactMap { newPeerAgent.answer(probe: $0.bytes, from: b) }.first
+        let handled6 = agent.handleSTUN(try! #require(answer)[...], from: b, now: at(12.01))
+        #expect(handled6)
+        let drainedLater7 = agent.drain()
+        #expect(drainedLater7.outputs.events == [.selectedAddressChanged(b)])
         #expect(agent.selectedAddress == b)
     }
 

@@ -54,8 +54,11 @@ import Testing
         #expect(answered)
         #expect(!agent.isValidated(address(2)))
         #expect(agent.isValidated(address(1)))
-        // A nomination moves both selection and validation.
+        // A nomination, once address 2 answers the probe, moves both selection and validation.
         agent.handleSTUN(peer.check(useCandidate: true)[...], from: address(2), now: at(3))
+        #expect(agent.selectedAddress == address(1))
+        let answer = agent.drain().outputs.transmits.lazy.compactMap { peer.answer(probe: $0.bytes, from: address(2)) }.first
+        agent.handleSTUN(try! #require(answer)[...], from: address(2), now: at(3.01))
         #expect(agent.isValidated(address(2)))
         #expect(!agent.isValidated(address(1)))
         #expect(agent.selectedAddress == address(2))
