@@ -133,6 +133,7 @@ let package = Package(
         ], swiftSettings: strict),
         .testTarget(name: "RuntimeTests", dependencies: [
             "RTCBase", "RTP", "Codecs", "RTSP", "Routing", "Ingest", "Egress", "Recording", "Runtime", "TestSupport", "CUDPBatch",
+            "ICE", "WebRTCTestSupport", .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

@@ -39,7 +39,7 @@ final class WebRTCPeer: @unchecked Sendable {
         guard !isClosed else { return }
         let now = RuntimeClock.now()
         session.handle(datagram: bytes, from: address, now: now)
-        if isSTUN, session.isValidated(address) { transport.learn(address, for: self) }
+        if isSTUN { transport.learn(address, for: self) }
         pump(now: now)
     }
 

@@ -90,12 +90,23 @@ public final class WebRTCTransport: @unchecked Sendable {
         peer.socket.closedCounters.add(peer.session.counters)
     }
 
-    /// Routes DTLS and SRTP from `address` to the peer (ICE validated it). Call on the peer's loop.
+    /// Routes DTLS and SRTP from `address` to the peer (ICE validated it), and stops routing the
+    /// peer's addresses ICE no longer holds valid (aged out, evicted at the validation cap), so
+    /// the table stays within ICE's cap per session. Call on the peer's loop.
     func learn(_ address: TransportAddress, for peer: WebRTCPeer) {
-        guard !peer.addresses.contains(address) else { return }
-        peer.addresses.insert(address)
-        routes.withLock { $0.byAddress[address] = peer }
+        let stale = peer.addresses.filter { !peer.session.isValidated($0) }
+        let isNew = !peer.addresses.contains(address) && peer.session.isValidated(address)
+        guard isNew || !stale.isEmpty else { return }
+        peer.addresses.subtract(stale)
+        if isNew { peer.addresses.insert(address) }
+        routes.withLock { table in
+            for old in stale where table.byAddress[old] === peer { table.byAddress[old] = nil }
+            if isNew { table.byAddress[address] = peer }
+        }
     }
+
+    /// Addresses routed to sessions (for tests and stats).
+    var routedAddressCount: Int { routes.withLock { $0.byAddress.count } }
 
     /// Sums the counters of live and ended sessions (for /api/stats), loop by loop, and the
     /// datagrams the kernel refused to send (`sendErrors`).
