@@ -28,7 +28,8 @@ import Testing
         return RTPForwarderSession(configuration: configuration)
     }
 
-    /// A unit of `payloads` (one packet each, the last with the marker) from source SSRC 0xAAAA.
+    /// A unit of `payloads` (one packet each, the last with the marker) from source SSRC 0xAAAA,
+    /// built as ingest builds it: the track's codec tells whether a keyframe lacks its SPS/PPS.
     static func unit(track: Int, timestamp: UInt32, firstSequence: UInt16, keyframe: Bool,
                      payloads: [[UInt8]], epoch: Int = 1, at arrival: Instant = start) -> MediaUnit {
         let packets = payloads.enumerated().map { index, payload in
@@ -37,7 +38,7 @@ import Testing
                       headerExtension: RTPHeaderExtension(profile: 0xBEDE, data: [0x10, 0xFF, 0, 0]))
         }
         return MediaUnit(trackID: track, packets: packets, rtpTimestamp: timestamp, isKeyframe: keyframe,
-                         arrival: arrival, sourceEpoch: epoch)
+                         arrival: arrival, sourceEpoch: epoch, codec: tracks.first { $0.id == track }?.codec)
     }
 
     /// Everything `poll()` gives until `.timeout`, and that timeout.
