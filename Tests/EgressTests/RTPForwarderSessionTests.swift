@@ -108,6 +108,21 @@ import Testing
         #expect(Self.events(Self.drain(&session).outputs).isEmpty)
     }
 
+    /// The session trusts the unit's `lacksParameterSets` (found once when it was built): a unit
+    /// flagged as lacking them is not scanned, so nothing is learnt even from an SPS in it.
+    @Test func aUnitBuiltAsLackingParameterSetsIsNotScanned() throws {
+        var session = try Self.session()
+        session.handle(.reader(.tracks(Self.tracks, sourceEpoch: 1)), now: Self.start)
+        _ = Self.drain(&session)
+        let stapA: [UInt8] = [0x18, 0x00, UInt8(Self.sps.count)] + Self.sps + [0x00, UInt8(Self.pps.count)] + Self.pps
+        var flagged = Self.unit(track: 0, timestamp: 0, firstSequence: 1, keyframe: true, payloads: [stapA, [0x65, 1]])
+        #expect(!flagged.lacksParameterSets)
+        flagged.lacksParameterSets = true
+        session.handle(.reader(.unit(flagged)), now: Self.start)
+        #expect(Self.events(Self.drain(&session).outputs).isEmpty)
+        #expect(session.receiverDescription?.contains("sprop-parameter-sets") == false)
+    }
+
     @Test func multicastAndIPv6ConnectionLines() throws {
         var group = try Self.session("rtp://239.1.2.3:6000?ttl=4&pt=100", path: "cams/front")
         group.handle(.reader(.tracks([Self.tracks[1]], sourceEpoch: 1)), now: Self.start)
