@@ -126,14 +126,14 @@ let package = Package(
         ], swiftSettings: strict),
         .testTarget(name: "RTSPTests", dependencies: ["RTCBase", "SDP", "RTSP", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "RoutingTests", dependencies: ["RTCBase", "RTP", "Routing", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "IngestTests", dependencies: ["Routing", "Ingest"], swiftSettings: strict),
+        .testTarget(name: "IngestTests", dependencies: ["RTCBase", "RTP", "Routing", "Ingest"], swiftSettings: strict),
         .testTarget(name: "EgressTests", dependencies: ["RTCBase", "RTP", "Routing", "Egress"], swiftSettings: strict),
         .testTarget(name: "RecordingTests", dependencies: [
             "RTCBase", "RTP", "Codecs", "Containers", "Routing", "Recording", "TestSupport",
         ], swiftSettings: strict),
         .testTarget(name: "RuntimeTests", dependencies: [
             "RTCBase", "RTP", "Codecs", "RTSP", "Routing", "Ingest", "Egress", "Recording", "Runtime", "TestSupport", "CUDPBatch",
-            "ICE", "WebRTCTestSupport", .product(name: "Logging", package: "swift-log"),
+            "ICE", "WebRTCTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

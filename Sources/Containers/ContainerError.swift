@@ -10,6 +10,8 @@ public enum ContainerError: Error, Equatable, Sendable, CustomStringConvertible 
     case checksumMismatch(pageSequence: UInt32, expected: UInt32, computed: UInt32)
     /// A size or count exceeds the configured cap.
     case limitExceeded(field: String, value: Int, limit: Int)
+    /// A codec configuration the container needs is missing or invalid (e.g. AAC without `config=`).
+    case missingConfiguration(String)
     /// Valid but not handled here (e.g. an Opus channel mapping we do not know).
     case unsupported(String)
 
@@ -21,6 +23,7 @@ public enum ContainerError: Error, Equatable, Sendable, CustomStringConvertible 
         case .checksumMismatch(let sequence, let expected, let computed):
             "Ogg page \(sequence): CRC \(String(expected, radix: 16)) does not match computed \(String(computed, radix: 16))"
         case .limitExceeded(let field, let value, let limit): "\(field) \(value) exceeds limit \(limit)"
+        case .missingConfiguration(let what): "no valid \(what)"
         case .unsupported(let what): "unsupported: \(what)"
         }
     }

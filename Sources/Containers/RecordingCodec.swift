@@ -19,16 +19,6 @@ public enum RecordingCodec: Sendable, Equatable {
         default: false
         }
     }
-
-    /// The IVF FourCC of a codec IVF can carry (VP8, VP9, AV1), nil otherwise.
-    public var ivfFourCC: String? {
-        switch self {
-        case .vp8: "VP80"
-        case .vp9: "VP90"
-        case .av1: "AV01"
-        default: nil
-        }
-    }
 }
 
 /// The fields of the AV1 codec configuration record (AV1-ISOBMFF §2.3.3), taken from the

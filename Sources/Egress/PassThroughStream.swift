@@ -9,7 +9,7 @@ import WebRTC
 /// payload type, sequence numbers and timestamps (`RTPStreamRewriter`, continuous across source
 /// restarts), gates video on a keyframe (at start, after a new source's `.tracks`, and after a
 /// send failure), sends H.264 SPS/PPS from `sprop-parameter-sets` ahead of a keyframe that carries
-/// none in-band, and tells `Reports` what went out (`SenderReportSchedule` where the transport has
+/// none in-band (`MediaUnit.lacksParameterSets`, found once when the unit was built), and tells `Reports` what went out (`SenderReportSchedule` where the transport has
 /// no RTCP of its own, `NoSenderReports` for WebRTC). It emits `OutgoingRTP` values (header fields
 /// and payload); the machine protects them (WebRTC, in the runtime) or frames them as plain RTP
 /// (`OutgoingRTP+Plain`).
@@ -25,8 +25,6 @@ public struct PassThroughStream<Reports: PassThroughReports>: Sendable {
     /// The source's out-of-band parameter sets (H.264 `sprop-parameter-sets` as STAP-A), sent
     /// ahead of a keyframe that carries none in-band (browsers ignore sprop in SDP). Empty: never.
     public private(set) var parameterSetPayloads: [[UInt8]] = []
-    /// The codec that tells whether a keyframe carries its parameter sets in-band.
-    private var parameterSetCodec: CodecDescriptor?
     /// Sender-report bookkeeping (counts, schedule), told of every packet and unit sent.
     public var reports: Reports
 
@@ -51,7 +49,6 @@ public struct PassThroughStream<Reports: PassThroughReports>: Sendable {
     /// codecs without parameter sets, or when the source's SDP gave none).
     public mutating func sendParameterSets(of track: TrackInfo) {
         parameterSetPayloads = track.codec?.parameterSetPayloads(fmtp: track.fmtp) ?? []
-        parameterSetCodec = track.codec
     }
 
     public mutating func restart(kind: TrackKind, clockRate: Int) {
@@ -89,8 +86,7 @@ public struct PassThroughStream<Reports: PassThroughReports>: Sendable {
     @discardableResult
     public mutating func forward(_ unit: MediaUnit, now: Instant, maxPayloadSize: Int = .max,
                                  send: (OutgoingRTP) -> Void) -> Int {
-        if unit.isKeyframe, !parameterSetPayloads.isEmpty, let first = unit.packets.first,
-           parameterSetCodec?.carriesParameterSets(inPayloads: unit.packets.lazy.map(\.payload)) == false {
+        if unit.lacksParameterSets, !parameterSetPayloads.isEmpty, let first = unit.packets.first {
             for payload in parameterSetPayloads {
                 let (seq, ts) = rewriter.rewrite(first, sourceEpoch: unit.sourceEpoch, arrival: unit.arrival,
                                                  clockRate: clockRate)

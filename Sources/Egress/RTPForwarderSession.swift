@@ -216,9 +216,11 @@ public struct RTPForwarderSession {
         modify(kind) { $0 = stream }
     }
 
-    /// Keeps the keyframe's H.264 SPS and PPS; true when they changed.
+    /// Keeps the keyframe's H.264 SPS and PPS; true when they changed. A unit built as lacking its
+    /// parameter sets (`MediaUnit.lacksParameterSets`) has none to find and is not scanned.
     private func learnParameterSets(_ unit: MediaUnit, stream: inout Stream) -> Bool {
-        guard let sets = stream.codec?.parameterSets(inPayloads: unit.packets.lazy.map(\.payload)),
+        guard !unit.lacksParameterSets,
+              let sets = stream.codec?.parameterSets(inPayloads: unit.packets.lazy.map(\.payload)),
               sets != stream.parameterSets else { return false }
         stream.parameterSets = sets
         return true

@@ -6,7 +6,8 @@ import Routing
 /// Groups received RTP packets of one track into media units (access units) without
 /// depacketizing: a video unit is every packet with one timestamp, closed by the marker bit or a
 /// timestamp change (x264 sends several slices per frame; never split them); an audio packet is a
-/// unit of its own. Keyframes are recognised from the payloads through the codec registry.
+/// unit of its own. Keyframes, and whether they lack their parameter sets, are recognised from the
+/// payloads through the codec registry, once per unit.
 public struct RTPUnitAssembler {
     public struct Limits: Sendable {
         public var maxPacketsPerUnit = 2048
@@ -34,7 +35,7 @@ public struct RTPUnitAssembler {
     public mutating func push(_ packet: RTPPacket, arrival: Instant) -> [MediaUnit] {
         guard isVideo else {
             return [MediaUnit(trackID: trackID, packets: [packet], rtpTimestamp: packet.timestamp,
-                              isKeyframe: true, arrival: arrival, sourceEpoch: 0)]
+                              isKeyframe: true, arrival: arrival, codec: codec)]
         }
         var done: [MediaUnit] = []
         if let first = pending.first, first.timestamp != packet.timestamp, let unit = flush(arrival: arrival) {
@@ -57,7 +58,7 @@ public struct RTPUnitAssembler {
     private mutating func flush(arrival: Instant) -> MediaUnit? {
         guard let first = pending.first else { return nil }
         let unit = MediaUnit(trackID: trackID, packets: pending, rtpTimestamp: first.timestamp,
-                             isKeyframe: pendingKeyframe, arrival: arrival, sourceEpoch: 0)
+                             isKeyframe: pendingKeyframe, arrival: arrival, codec: codec)
         pending.removeAll(keepingCapacity: true)
         pendingBytes = 0
         pendingKeyframe = false

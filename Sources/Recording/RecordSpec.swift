@@ -1,23 +1,10 @@
+import Containers
 import Foundation
 import Routing
 
-/// The container a recording is written in.
-public enum RecordingFormat: String, Sendable, Equatable, CaseIterable {
-    /// Fragmented MP4 (H.264, H.265, VP8, VP9 or AV1 video, Opus audio).
-    case mp4
-    /// IVF (VP8, VP9, AV1 video only).
-    case ivf
-    /// Ogg Opus (audio only).
-    case ogg
-
-    public var fileExtension: String {
-        switch self {
-        case .mp4: "mp4"
-        case .ivf: "ivf"
-        case .ogg: "ogg"
-        }
-    }
-}
+/// The container a recording is written in (mp4, ivf, ogg); which codecs each carries is
+/// `ContainerFormat.carries`.
+public typealias RecordingFormat = ContainerFormat
 
 /// Where and how a path is recorded: `DIR` or `DIR,format=mp4|ivf|ogg,segment=60s`.
 /// Segment durations accept `s`, `m` and `h` suffixes (bare numbers are seconds), 1 s to 24 h.

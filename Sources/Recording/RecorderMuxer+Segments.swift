@@ -16,24 +16,20 @@ extension RecorderMuxer {
             case .mp4:
                 var fileTracks: [RecordingTrack] = []
                 for track in tracks.values.sorted(by: { $0.fileTrackID < $1.fileTrackID }) {
-                    guard let fileTrack = track.recordingTrack() else { return nil }
+                    guard let fileTrack = track.containerTrack.recordingTrack(id: track.fileTrackID) else { return nil }
                     fileTracks.append(fileTrack)
                 }
                 let writer = try FragmentedMP4Writer(tracks: fileTracks)
                 header = writer.header()
                 next.mp4 = writer
             case .ivf:
-                let fourCC = switch lead.format {
-                case .vp9: "VP90"
-                case .av1: "AV01"
-                default: "VP80"
-                }
-                let writer = try IVFWriter(fourCC: fourCC, width: lead.videoSize?.width ?? 0, height: lead.videoSize?.height ?? 0,
+                let size = lead.containerTrack.videoSize
+                let writer = try IVFWriter(fourCC: lead.containerTrack.ivfFourCC, width: size?.width ?? 0, height: size?.height ?? 0,
                                            timebaseNumerator: 1, timebaseDenominator: UInt32(clamping: lead.info.clockRate))
                 header = writer.header()
                 next.ivf = writer
             case .ogg:
-                let writer = try OggOpusWriter(configuration: OpusCodecConfiguration(channelCount: lead.info.channels ?? 2),
+                let writer = try OggOpusWriter(configuration: lead.containerTrack.opusConfiguration,
                                                serialNumber: UInt32(truncatingIfNeeded: segmentCount + 1))
                 header = writer.header()
                 next.ogg = writer
@@ -46,9 +42,7 @@ extension RecorderMuxer {
         segment = next
         newSegmentRequested = false
         resetTracks()
-        if format == .mp4 {
-            for (id, track) in tracks { tracks[id]?.configuredParameterSets = track.currentConfiguration }
-        }
+        for id in tracks.keys { tracks[id]?.containerTrack.segmentStarted() }
         return .startSegment(index: next.index, header: header)
     }
 

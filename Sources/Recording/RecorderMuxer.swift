@@ -21,13 +21,15 @@ public struct RecorderPatch: Sendable, Equatable {
 /// passes arrival times in through the units). Per track it depacketizes access units, derives
 /// each sample's duration from the next sample's RTP timestamp, and starts segments on a keyframe
 /// of the lead track (the video track, else the audio track) once `segmentDuration` has passed.
-/// Recorded: one video and one audio track the format can carry; other tracks are ignored.
-/// MP4 carries H.264, H.265, VP8, VP9, AV1, Opus and AAC (`mpeg4-generic` with `config=`);
-/// IVF VP8, VP9 and AV1; Ogg Opus.
+/// Recorded: one video and one audio track the format can carry (`ContainerFormat.carries`);
+/// other tracks are ignored. What each codec needs in a container (parameter sets, picture size,
+/// configuration records, sample bytes) is the tracks' `ContainerTrack`; the muxer never branches
+/// on a codec.
 public struct RecorderMuxer {
     struct Track {
         var info: TrackInfo
-        var format: CodecDescriptor.Format
+        /// The codec side: configuration learnt for the segment headers, the bytes of each sample.
+        var containerTrack: ContainerTrack
         var depacketizer: any RTPDepacketizer
         var fileTrackID: UInt32
         /// The last sample, waiting for the next one to know its duration.
@@ -40,17 +42,6 @@ public struct RecorderMuxer {
         var elapsed: UInt64 = 0
         var lastDuration: UInt32
         var inSegment = false
-        /// Latest parameter sets seen (H.264 SPS/PPS, H.265 VPS/SPS/PPS), by NAL type.
-        var parameterSets: [UInt8: [UInt8]] = [:]
-        /// The parameter sets (or AV1 sequence header, under key 0) in the current MP4 segment's
-        /// sample entry: H.265 samples leave out the ones equal to these, a change starts a new
-        /// segment at the next keyframe.
-        var configuredParameterSets: [UInt8: [UInt8]] = [:]
-        var videoSize: (width: Int, height: Int)?
-        /// VP9 profile and level from the latest keyframe (`vpcC`).
-        var vp9Configuration: VPCodecConfiguration?
-        /// AV1 configuration from the latest sequence header OBU (`av1C`, which carries it).
-        var av1Configuration: AV1CodecConfiguration?
 
         var isAudio: Bool { info.kind == .audio }
     }
@@ -79,7 +70,7 @@ public struct RecorderMuxer {
     /// Set by the runtime after a write error: the next lead keyframe starts a new file.
     public var newSegmentRequested = false
     /// Tracks of the current publisher that this format cannot record, for the log.
-    public private(set) var ignoredTracks: [String] = []
+    public internal(set) var ignoredTracks: [String] = []
     public private(set) var unitsSkipped = 0
     public private(set) var muxErrors = 0
     private(set) var lastMuxError: String?
@@ -126,59 +117,11 @@ public struct RecorderMuxer {
         }
     }
 
-    // MARK: - Tracks
-
-    private mutating func configure(_ infos: [TrackInfo]) {
-        tracks = [:]
-        leadTrackID = nil
-        ignoredTracks = []
-        var video: TrackInfo?, audio: TrackInfo?
-        for info in infos {
-            let descriptor = info.codec
-            let accepted = descriptor.map { Self.formatAccepts($0.format, format) } ?? false
-            if accepted, descriptor?.format == .aac, Track.audioSpecificConfig(info.fmtp) == nil {
-                ignoredTracks.append("\(info.encodingName)/\(info.clockRate) (no valid config= AudioSpecificConfig)")
-                continue
-            }
-            if accepted, info.kind == .video, video == nil { video = info; continue }
-            if accepted, info.kind == .audio, audio == nil { audio = info; continue }
-            ignoredTracks.append("\(info.encodingName)/\(info.clockRate)")
-        }
-        for (index, info) in [video, audio].compactMap({ $0 }).enumerated() {
-            guard let descriptor = info.codec,
-                  let depacketizer = descriptor.makeDepacketizer(fmtp: info.fmtp) else {
-                ignoredTracks.append("\(info.encodingName)/\(info.clockRate) (no depacketizer)")
-                continue
-            }
-            let defaultDuration = descriptor.format == .aac ? UInt32(AAC.samplesPerFrame)
-                : info.kind == .audio ? UInt32(info.clockRate / 50) : UInt32(info.clockRate / 30)
-            var track = Track(info: info, format: descriptor.format, depacketizer: depacketizer,
-                              fileTrackID: UInt32(index + 1), lastDuration: max(defaultDuration, 1))
-            if descriptor.format == .h264, let sprop = info.fmtp["sprop-parameter-sets"] {
-                for unit in H264.parseSpropParameterSets(sprop) { track.learnParameterSet(unit) }
-            }
-            if descriptor.format == .h265 {
-                for unit in H265.parameterSets(fromFmtp: info.fmtp) { track.learnParameterSet(unit) }
-            }
-            tracks[info.id] = track
-            if leadTrackID == nil { leadTrackID = info.id }
-        }
-    }
-
-    /// Which codecs each container carries here.
-    static func formatAccepts(_ codec: CodecDescriptor.Format, _ format: RecordingFormat) -> Bool {
-        switch format {
-        case .mp4: [.h264, .h265, .vp8, .vp9, .av1, .opus, .aac].contains(codec)
-        case .ivf: [.vp8, .vp9, .av1].contains(codec)
-        case .ogg: codec == .opus
-        }
-    }
-
     // MARK: - Samples
 
     private mutating func accept(_ unit: AccessUnit, trackID: Int, arrival: Instant) -> [RecorderOutput] {
         guard var track = tracks[trackID] else { return [] }
-        if track.learn(from: unit), format == .mp4 { newSegmentRequested = true }
+        if track.containerTrack.learn(from: unit) { newSegmentRequested = true }
         tracks[trackID] = track
         var out: [RecorderOutput] = []
         if trackID == leadTrackID {
@@ -205,7 +148,7 @@ public struct RecorderMuxer {
     }
 
     private mutating func add(_ unit: AccessUnit, to track: inout Track, arrival: Instant) -> [RecorderOutput] {
-        let data = track.sampleData(unit, for: format)
+        let data = track.containerTrack.sampleData(unit)
         let timestamp = unit.rtpTimestamp
         if track.inSegment {
             let delta = Int64(Int32(bitPattern: timestamp &- track.pendingTimestamp))
@@ -245,7 +188,7 @@ public struct RecorderMuxer {
                 recordError("IVF: \(error)")
             }
         case .ogg:
-            let samples = (try? Opus.sampleCount(data[...])) ?? Int(track.lastDuration)
+            let samples = track.containerTrack.sampleCount(data) ?? Int(track.lastDuration)
             do {
                 let pages = try segment?.ogg?.packet(data, sampleCount: samples) ?? []
                 segment?.buffer += pages

@@ -1,3 +1,4 @@
+import Codecs
 import RTCBase
 import RTP
 
@@ -16,15 +17,30 @@ public struct MediaUnit: Sendable {
     /// Which publisher attachment produced the unit; `Path.publish` stamps it, so a value set by the
     /// publisher is overwritten. It increments every time a source (re)attaches.
     public var sourceEpoch: Int
+    /// True for a keyframe without the decoder configuration its codec needs in-band (an H.264
+    /// IDR without SPS): a pass-through reader sends the source's out-of-band parameter sets
+    /// (`sprop-parameter-sets`) ahead of it. Found once where the unit is built
+    /// (`init(…codec:)`), so no reader scans the payloads again.
+    public var lacksParameterSets: Bool
 
     public init(trackID: Int, packets: [RTPPacket], rtpTimestamp: UInt32, isKeyframe: Bool,
-                arrival: Instant, sourceEpoch: Int = 0) {
+                arrival: Instant, sourceEpoch: Int = 0, lacksParameterSets: Bool = false) {
         self.trackID = trackID
         self.packets = packets
         self.rtpTimestamp = rtpTimestamp
         self.isKeyframe = isKeyframe
         self.arrival = arrival
         self.sourceEpoch = sourceEpoch
+        self.lacksParameterSets = lacksParameterSets
+    }
+
+    /// A unit of a track of `codec` (the track's registry entry, nil when unknown), which tells
+    /// from the payloads whether a keyframe lacks its parameter sets.
+    public init(trackID: Int, packets: [RTPPacket], rtpTimestamp: UInt32, isKeyframe: Bool,
+                arrival: Instant, sourceEpoch: Int = 0, codec: CodecDescriptor?) {
+        let lacks = isKeyframe && codec?.carriesParameterSets(inPayloads: packets.lazy.map(\.payload)) == false
+        self.init(trackID: trackID, packets: packets, rtpTimestamp: rtpTimestamp, isKeyframe: isKeyframe,
+                  arrival: arrival, sourceEpoch: sourceEpoch, lacksParameterSets: lacks)
     }
 
     /// Total size of the unit's packets in bytes (headers included), as counted by caches and stats.

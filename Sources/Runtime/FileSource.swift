@@ -48,19 +48,18 @@ public final class FileSource: @unchecked Sendable {
         var videoDuration = Duration.zero, audioDuration = Duration.zero
         if !video.isEmpty {
             guard frameRate > 0 else { throw SourceError.unusable("frame rate must be positive") }
-            var annexB = AnnexBReader(video, timestampIncrement: UInt32(90000 / frameRate))
+            let codec = try Self.codec(of: .annexBH264)
+            var annexB = AnnexBReader(video, timestampIncrement: UInt32(codec.clockRate / frameRate))
             let accessUnits = try annexB.readAll()
             guard let firstKey = accessUnits.firstIndex(where: \.isKeyframe) else {
                 throw SourceError.unusable("video file has no keyframe")
             }
-            var packetizer = H264Packetizer()
-            var fmtp = ["packetization-mode": "1"]
-            if let sps = accessUnits[firstKey].payloads.first(where: { H264.nalType($0.first ?? 0) == H264.NALType.sps }), sps.count >= 4 {
-                fmtp["profile-level-id"] = Array(sps[1...3]).hexString
-            }
-            tracks.append(TrackInfo(id: 0, kind: .video, encodingName: "H264", clockRate: 90000, channels: nil,
-                                    fmtp: fmtp, payloadType: 96))
-            let frameTicks = 90000 / frameRate
+            guard var packetizer = codec.makePacketizer() else { throw SourceError.unusable("no \(codec.name) packetizer") }
+            let fmtp = codec.receiverFmtp([:], parameterSets: nil).merging(
+                codec.learnedFmtp(fromKeyframe: accessUnits[firstKey].payloads.lazy.map { $0[...] }, fmtp: [:])) { $1 }
+            tracks.append(TrackInfo(id: 0, kind: .video, encodingName: codec.name, clockRate: codec.clockRate,
+                                    channels: codec.channels, fmtp: fmtp, payloadType: 96))
+            let frameTicks = codec.clockRate / frameRate
             for (n, au) in accessUnits[firstKey...].enumerated() {
                 units.append(TimedUnit(offset: .nanoseconds(Int64(n) * 1_000_000_000 / Int64(frameRate)),
                                        duration: frameTicks,
@@ -72,16 +71,18 @@ public final class FileSource: @unchecked Sendable {
         if !audio.isEmpty {
             var ogg = try OggOpusReader(audio)
             let packets = try ogg.readAll()
-            tracks.append(TrackInfo(id: 1, kind: .audio, encodingName: "opus", clockRate: 48000, channels: 2,
-                                    fmtp: ["minptime": "10", "useinbandfec": "1"], payloadType: 111))
+            let codec = try Self.codec(of: .oggOpus)
+            tracks.append(TrackInfo(id: 1, kind: .audio, encodingName: codec.name, clockRate: codec.clockRate,
+                                    channels: codec.channels, fmtp: codec.defaultFmtp, payloadType: 111))
+            let clockRate = Int64(codec.clockRate)
             var samples = 0
             for packet in packets {
-                units.append(TimedUnit(offset: .nanoseconds(Int64(samples) * 1_000_000_000 / 48000),
+                units.append(TimedUnit(offset: .nanoseconds(Int64(samples) * 1_000_000_000 / clockRate),
                                        duration: packet.sampleCount, payloads: [(packet.data, true)],
                                        isKeyframe: true, trackID: 1))
                 samples += packet.sampleCount
             }
-            audioDuration = .nanoseconds(Int64(samples) * 1_000_000_000 / 48000)
+            audioDuration = .nanoseconds(Int64(samples) * 1_000_000_000 / clockRate)
         }
         guard !tracks.isEmpty else { throw SourceError.unusable("file source has no media") }
         self.tracks = tracks
@@ -90,6 +91,12 @@ public final class FileSource: @unchecked Sendable {
         self.sequence = [SecureRandom.uint16(), SecureRandom.uint16()]
         self.timestampBase = [SecureRandom.uint32(), SecureRandom.uint32()]
         self.ssrcs = [SecureRandom.uint32(), SecureRandom.uint32()]
+    }
+
+    /// The registry's entry for the codec of a file kind.
+    static func codec(of kind: MediaFileKind) throws -> CodecDescriptor {
+        guard let codec = CodecRegistry.descriptor(for: kind.codec) else { throw SourceError.unusable("no codec for \(kind)") }
+        return codec
     }
 
     /// The embedded demo clip (10 s, 640x360 H.264 at 30 fps + Opus), looping.
@@ -156,6 +163,6 @@ public final class FileSource: @unchecked Sendable {
             sequence[t] &+= 1
         }
         path.publish(MediaUnit(trackID: t, packets: packets, rtpTimestamp: timestamp, isKeyframe: unit.isKeyframe,
-                               arrival: arrival, sourceEpoch: 0), token: token)
+                               arrival: arrival, codec: tracks.first { $0.id == t }?.codec), token: token)
     }
 }

@@ -1,3 +1,5 @@
+import Codecs
+import Containers
 import DTLS
 import Egress
 import Foundation
@@ -46,8 +48,8 @@ public enum SourceSpec: Sendable, Equatable, CustomStringConvertible {
     public static func files(_ text: String) -> SourceSpec? {
         let parts = text.split(separator: "+", omittingEmptySubsequences: false).map(String.init)
         guard (1...2).contains(parts.count) else { return nil }
-        let video = parts.filter { $0.hasSuffix(".h264") || $0.hasSuffix(".264") }
-        let audio = parts.filter { $0.hasSuffix(".opus") || $0.hasSuffix(".ogg") }
+        let video = parts.filter { MediaFileKind(path: $0)?.kind == .video }
+        let audio = parts.filter { MediaFileKind(path: $0)?.kind == .audio }
         guard video.count <= 1, audio.count <= 1, video.count + audio.count == parts.count else { return nil }
         return .files(video: video.first, audio: audio.first)
     }

@@ -124,8 +124,8 @@ extension RTSPServerConnection {
                 "path": "\(stream.path)",
                 "tracks": "\(recording?.infos.map { "\($0.encodingName)/\($0.clockRate)" } ?? [])",
             ])
-            let aac = recording?.infos.filter { [.aac, .aacLATM].contains($0.codec?.format) } ?? []
-            if !aac.isEmpty {
+            // The registry's audio codecs browsers cannot take are the AAC forms (mpeg4-generic, MP4A-LATM).
+            if recording?.infos.contains(where: { $0.kind == .audio && $0.codec?.webRTCCompatible == false }) == true {
                 logger.warning("AAC audio is not bridged to WebRTC yet; the track still goes to RTSP, RTP and recording outputs",
                                metadata: ["path": "\(stream.path)"])
             }

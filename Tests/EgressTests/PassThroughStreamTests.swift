@@ -176,3 +176,31 @@ import Testing
         #expect(sequenceNumbers == [1000, 1001])
     }
 }
+
+extension PassThroughStreamTests {
+    /// The stream trusts `MediaUnit.lacksParameterSets` as built once per unit, and never scans the
+    /// payloads per viewer: the flag alone decides whether the sprop SPS/PPS go first.
+    @Test func theUnitsFlagAloneDecidesWhetherParameterSetsGoFirst() throws {
+        var stream = Self.stream()
+        stream.sendParameterSets(of: Self.h264)
+        try #require(stream.parameterSetPayloads.count == 1)
+
+        var inBandButFlagged = Self.keyframe(0, seq: 1, payloads: [T.sps, T.pps, [0x65, 1]])
+        #expect(!inBandButFlagged.lacksParameterSets)                        // built with the H.264 codec: has SPS
+        inBandButFlagged.lacksParameterSets = true
+        let flagged = Self.send(inBandButFlagged, &stream)
+        #expect(flagged.count == 4 && Array(flagged[0].payload) == stream.parameterSetPayloads[0])
+
+        var missingButNotFlagged = Self.keyframe(3000, seq: 4)
+        #expect(missingButNotFlagged.lacksParameterSets)                     // built with the H.264 codec: no SPS
+        missingButNotFlagged.lacksParameterSets = false
+        #expect(Self.send(missingButNotFlagged, &stream).map { Array($0.payload) } == [[0x65, 1], [0x65, 2]])
+
+        // Without sprop in the SDP there is nothing to send, whatever the flag says.
+        var noSprop = Self.stream()
+        var plain = Self.h264
+        plain.fmtp = ["packetization-mode": "1"]
+        noSprop.sendParameterSets(of: plain)
+        #expect(Self.send(Self.keyframe(0, seq: 1), &noSprop).count == 2)
+    }
+}

@@ -28,7 +28,8 @@ import Testing
         return RTPForwarderSession(configuration: configuration)
     }
 
-    /// A unit of `payloads` (one packet each, the last with the marker) from source SSRC 0xAAAA.
+    /// A unit of `payloads` (one packet each, the last with the marker) from source SSRC 0xAAAA,
+    /// built as ingest builds it: the track's codec tells whether a keyframe lacks its SPS/PPS.
     static func unit(track: Int, timestamp: UInt32, firstSequence: UInt16, keyframe: Bool,
                      payloads: [[UInt8]], epoch: Int = 1, at arrival: Instant = start) -> MediaUnit {
         let packets = payloads.enumerated().map { index, payload in
@@ -37,7 +38,7 @@ import Testing
                       headerExtension: RTPHeaderExtension(profile: 0xBEDE, data: [0x10, 0xFF, 0, 0]))
         }
         return MediaUnit(trackID: track, packets: packets, rtpTimestamp: timestamp, isKeyframe: keyframe,
-                         arrival: arrival, sourceEpoch: epoch)
+                         arrival: arrival, sourceEpoch: epoch, codec: tracks.first { $0.id == track }?.codec)
     }
 
     /// Everything `poll()` gives until `.timeout`, and that timeout.
@@ -105,6 +106,21 @@ import Testing
         session.handle(.reader(.unit(Self.unit(track: 0, timestamp: 3000, firstSequence: 3, keyframe: true,
                                                payloads: [stapA, [0x65, 1]]))), now: Self.start)
         #expect(Self.events(Self.drain(&session).outputs).isEmpty)
+    }
+
+    /// The session trusts the unit's `lacksParameterSets` (found once when it was built): a unit
+    /// flagged as lacking them is not scanned, so nothing is learnt even from an SPS in it.
+    @Test func aUnitBuiltAsLackingParameterSetsIsNotScanned() throws {
+        var session = try Self.session()
+        session.handle(.reader(.tracks(Self.tracks, sourceEpoch: 1)), now: Self.start)
+        _ = Self.drain(&session)
+        let stapA: [UInt8] = [0x18, 0x00, UInt8(Self.sps.count)] + Self.sps + [0x00, UInt8(Self.pps.count)] + Self.pps
+        var flagged = Self.unit(track: 0, timestamp: 0, firstSequence: 1, keyframe: true, payloads: [stapA, [0x65, 1]])
+        #expect(!flagged.lacksParameterSets)
+        flagged.lacksParameterSets = true
+        session.handle(.reader(.unit(flagged)), now: Self.start)
+        #expect(Self.events(Self.drain(&session).outputs).isEmpty)
+        #expect(session.receiverDescription?.contains("sprop-parameter-sets") == false)
     }
 
     @Test func multicastAndIPv6ConnectionLines() throws {

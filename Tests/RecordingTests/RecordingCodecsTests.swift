@@ -291,12 +291,6 @@ import TestSupport
         haystack.indices.contains { haystack[$0...].starts(with: needle) }
     }
 
-    @Test func superframeIndexListsTheSpatialLayerSizes() {
-        #expect(RecorderMuxer.Track.superframe([[1, 2, 3], [4, 5]]) == [1, 2, 3, 4, 5, 0xC1, 3, 2, 0xC1])
-        let large = [UInt8](repeating: 9, count: 300)
-        #expect(RecorderMuxer.Track.superframe([large, [7]]).suffix(6) == [0xC9, 0x2C, 0x01, 0x01, 0x00, 0xC9])
-    }
-
     @Test func h265SamplesLeaveOutTheSampleEntrysParameterSetsAndANewSPSStartsASegment() throws {
         let units = Self.h265AccessUnits(annexB: try Self.fixture("tiny-h265.hevc"), frameTicks: 9000)
         let keyframes = units.indices.filter { units[$0].isKeyframe }

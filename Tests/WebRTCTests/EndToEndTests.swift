@@ -196,7 +196,7 @@ extension EndToEndTests {
                                  marker: marker, payload: payload)
             }
             deliver(.unit(MediaUnit(trackID: 0, packets: packets, rtpTimestamp: frame.rtpTimestamp, isKeyframe: n == 0,
-                                    arrival: pair.now, sourceEpoch: 1)))
+                                    arrival: pair.now, sourceEpoch: 1, codec: track.codec)))
         }
         let received = pair.browser.receivedRTP
         #expect(H264.nalType(received.first?.payload.first ?? 0) == H264.NALType.stapA)
