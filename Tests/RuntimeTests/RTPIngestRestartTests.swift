@@ -15,13 +15,10 @@ import Testing
 @Suite(.timeLimit(.minutes(1))) struct RTPIngestRestartTests {
     @Test func newSSRCStartsANewEpochAndViewersContinue() async throws {
         let group = MultiThreadedEventLoopGroup.singleton
-        let port = try await RTPIngestSourceTests.freePortPair(group: group)
         let sdp = "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=cam\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-            + "m=video \(port) RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=fmtp:96 packetization-mode=1\r\n"
+            + "m=video 5004 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=fmtp:96 packetization-mode=1\r\n"
         let router = Router(limits: RoutingLimits(), clock: { RuntimeClock.now() })
-        let source = try RTPIngestSource(pathName: "cam", sdpText: sdp, router: router, eventLoop: group.next(),
-                                         logger: Logger(label: "test"))
-        try await source.start()
+        let (source, port, _) = try await RTPIngestSourceTests.startSource(sdp: sdp, router: router, group: group)
         let path = try #require(router.path(named: "cam"))
         let (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let reader = try path.addReader { wake.yield() }
