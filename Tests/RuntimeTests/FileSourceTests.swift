@@ -24,6 +24,25 @@ import Testing
         #expect(clip.tracks?.map(\.encodingName) == ["H264", "opus"])
         #expect(mute.tracks?.map(\.encodingName) == ["H264"])
         #expect(clip.tracks?.first?.fmtp["profile-level-id"] == "42c01e")
+
+        // A reader gets media: the first unit is the cached H.264 keyframe, as RTP of the track.
+        let (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let reader = try clip.addReader { wake.yield() }
+        var units: [MediaUnit] = []
+        for await _ in wakes {
+            for case .unit(let unit) in reader.drain(max: 100) { units.append(unit) }
+            if units.contains(where: { $0.trackID == 1 }), units.contains(where: { $0.trackID == 0 }) { break }
+        }
+        clip.removeReader(reader)
+        wake.finish()
+        let video = try #require(units.first { $0.trackID == 0 })
+        #expect(video.isKeyframe)
+        #expect(!video.packets.isEmpty && video.packets.allSatisfy { $0.payloadType == 96 && $0.timestamp == video.rtpTimestamp })
+        #expect(video.packets.last?.marker == true)
+        let codec = try #require(clip.tracks?.first?.codec)
+        #expect(video.packets.contains { codec.isKeyframePacket($0.payload) })
+        let audio = try #require(units.first { $0.trackID == 1 })
+        #expect(audio.packets.count == 1 && audio.packets[0].payloadType == 111 && !audio.packets[0].payload.isEmpty)
         await gateway.stop()
     }
 
