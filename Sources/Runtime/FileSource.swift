@@ -98,27 +98,32 @@ public final class FileSource: @unchecked Sendable {
     }
 
     public func start() async throws {
-        try await eventLoop.submit { [self] in
-            publisher = try path.attachPublisher(tracks: tracks) { }   // a file cannot make keyframes on request
-            let driver = EngineDriver(eventLoop: eventLoop, clock: clock)
-            driver.onTimeout { [weak self] now in
-                self?.playout.handleTimeout(now: now)
-                self?.drain()
-            }
-            self.driver = driver
-            playout.start(now: clock.now())
-            drain()
-        }.get()
+        try await eventLoop.submit { try self.startOnLoop() }.get()
         logger.info("file source playing", metadata: ["path": "\(pathName)", "loop": "\(loopDuration)"])
     }
 
     public func stop() async {
-        try? await eventLoop.submit { [self] in
-            driver?.stop()
-            driver = nil
-            if let publisher { path.detachPublisher(publisher) }
-            publisher = nil
-        }.get()
+        try? await eventLoop.submit { self.stopOnLoop() }.get()
+    }
+
+    /// Attaches to the path and plays from now (on eventLoop).
+    func startOnLoop() throws {
+        publisher = try path.attachPublisher(tracks: tracks) { }   // a file cannot make keyframes on request
+        let driver = EngineDriver(eventLoop: eventLoop, clock: clock)
+        driver.onTimeout { [weak self] now in
+            self?.playout.handleTimeout(now: now)
+            self?.drain()
+        }
+        self.driver = driver
+        playout.start(now: clock.now())
+        drain()
+    }
+
+    func stopOnLoop() {
+        driver?.stop()
+        driver = nil
+        if let publisher { path.detachPublisher(publisher) }
+        publisher = nil
     }
 
     /// Publishes what the playout hands out and arms its next deadline.
