@@ -126,7 +126,7 @@ let package = Package(
         ], swiftSettings: strict),
         .testTarget(name: "RTSPTests", dependencies: ["RTCBase", "SDP", "RTSP", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "RoutingTests", dependencies: ["RTCBase", "RTP", "Routing", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "IngestTests", dependencies: ["RTCBase", "RTP", "Routing", "Ingest"], swiftSettings: strict),
+        .testTarget(name: "IngestTests", dependencies: ["RTCBase", "SDP", "RTP", "RTSP", "Routing", "Ingest"], swiftSettings: strict),
         .testTarget(name: "EgressTests", dependencies: ["RTCBase", "RTP", "Routing", "Egress"], swiftSettings: strict),
         .testTarget(name: "RecordingTests", dependencies: [
             "RTCBase", "RTP", "Codecs", "Containers", "Routing", "Recording", "TestSupport",

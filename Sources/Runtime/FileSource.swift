@@ -1,6 +1,7 @@
 import Codecs
 import Containers
 import Foundation
+import Ingest
 import Logging
 import NIOCore
 import RTCBase
@@ -11,30 +12,20 @@ import Routing
 /// Ogg/Opus audio. The embedded demo clip plays through this. Frames are packetized once at
 /// load; each loop continues timestamps and sequence numbers so viewers never see a jump.
 public final class FileSource: @unchecked Sendable {
-    struct TimedUnit {
-        var offset: Duration            // from the start of one loop
-        var duration: Int               // in clock units
-        var payloads: [(payload: [UInt8], marker: Bool)]
-        var isKeyframe: Bool
-        var trackID: Int
-    }
+    typealias TimedUnit = FilePlayout.Unit
 
     public let pathName: String
     let path: Path
     let eventLoop: any EventLoop
     let logger: Logger
     let tracks: [TrackInfo]
-    let units: [TimedUnit]          // both tracks, sorted by offset
     let loopDuration: Duration
+    /// Where the playout reads time (a virtual clock with an `EmbeddedEventLoop` in tests); set before `start`.
+    var clock = EngineClock.runtime
     // Mutable state, touched only on eventLoop.
+    private var playout: FilePlayout
     private var publisher: PublisherToken?
-    private var task: RepeatedTask?
-    private var startInstant = Instant.zero
-    private var loopIndex = 0
-    private var nextUnit = 0
-    private var sequence: [UInt16]
-    private var timestampBase: [UInt32]
-    private let ssrcs: [UInt32]
+    private var driver: EngineDriver?
 
     /// - Parameters: `video` Annex-B H.264 bytes, `audio` Ogg/Opus bytes (either may be empty).
     public init(pathName: String, video: [UInt8], frameRate: Int, audio: [UInt8], router: Router,
@@ -86,11 +77,13 @@ public final class FileSource: @unchecked Sendable {
         }
         guard !tracks.isEmpty else { throw SourceError.unusable("file source has no media") }
         self.tracks = tracks
-        self.units = units.sorted { $0.offset < $1.offset }
-        self.loopDuration = max(videoDuration, audioDuration)
-        self.sequence = [SecureRandom.uint16(), SecureRandom.uint16()]
-        self.timestampBase = [SecureRandom.uint32(), SecureRandom.uint32()]
-        self.ssrcs = [SecureRandom.uint32(), SecureRandom.uint32()]
+        let loopDuration = max(videoDuration, audioDuration)
+        self.loopDuration = loopDuration
+        let streams = Dictionary(uniqueKeysWithValues: tracks.map { track in
+            (track.id, FilePlayout.Stream(ssrc: SecureRandom.uint32(), sequenceNumber: SecureRandom.uint16(),
+                                          timestampBase: SecureRandom.uint32()))
+        })
+        self.playout = FilePlayout(tracks: tracks, units: units, loopDuration: loopDuration, streams: streams)
     }
 
     /// The registry's entry for the codec of a file kind.
@@ -112,57 +105,41 @@ public final class FileSource: @unchecked Sendable {
     }
 
     public func start() async throws {
-        try await eventLoop.submit { [self] in
-            publisher = try path.attachPublisher(tracks: tracks) { }   // a file cannot make keyframes on request
-            startInstant = RuntimeClock.now()
-            task = eventLoop.scheduleRepeatedTask(initialDelay: .zero, delay: .milliseconds(5)) { [weak self] _ in
-                self?.tick()
-            }
-        }.get()
+        try await eventLoop.submit { try self.startOnLoop() }.get()
         logger.info("file source playing", metadata: ["path": "\(pathName)", "loop": "\(loopDuration)"])
     }
 
     public func stop() async {
-        try? await eventLoop.submit { [self] in
-            task?.cancel()
-            task = nil
-            if let publisher { path.detachPublisher(publisher) }
-            publisher = nil
-        }.get()
+        try? await eventLoop.submit { self.stopOnLoop() }.get()
     }
 
-    /// Publishes every unit that is due (bounded per tick so a stalled loop catches up gradually).
-    private func tick() {
-        guard let publisher, !units.isEmpty, loopDuration > .zero else { return }
-        let now = RuntimeClock.now()
-        for _ in 0..<256 {
-            let unit = units[nextUnit]
-            let due = startInstant + loopDuration * loopIndex + unit.offset
-            guard due <= now else { return }
-            publish(unit, token: publisher, arrival: now)
-            nextUnit += 1
-            if nextUnit == units.count {
-                nextUnit = 0
-                loopIndex += 1
-            }
+    /// Attaches to the path and plays from now (on eventLoop).
+    func startOnLoop() throws {
+        publisher = try path.attachPublisher(tracks: tracks) { }   // a file cannot make keyframes on request
+        let driver = EngineDriver(eventLoop: eventLoop, clock: clock)
+        driver.onTimeout { [weak self] now in
+            self?.playout.handleTimeout(now: now)
+            self?.drain()
         }
+        self.driver = driver
+        playout.start(now: clock.now())
+        drain()
     }
 
-    private func publish(_ unit: TimedUnit, token: PublisherToken, arrival: Instant) {
-        let t = unit.trackID
-        let clockRate = Int64(tracks.first { $0.id == t }?.clockRate ?? 90000)
-        let loopTicks = Int64(loopDuration.nanosecondsClamped / 1000) * clockRate / 1_000_000
-        let offsetTicks = Int64(unit.offset.nanosecondsClamped / 1000) * clockRate / 1_000_000
-        let timestamp = timestampBase[t] &+ UInt32(truncatingIfNeeded: loopTicks * Int64(loopIndex) + offsetTicks)
-        var packets: [RTPPacket] = []
-        packets.reserveCapacity(unit.payloads.count)
-        for (payload, marker) in unit.payloads {
-            packets.append(RTPPacket(payloadType: tracks.first { $0.id == t }?.payloadType ?? 96,
-                                     sequenceNumber: sequence[t], timestamp: timestamp, ssrc: ssrcs[t],
-                                     marker: marker, payload: payload))
-            sequence[t] &+= 1
+    func stopOnLoop() {
+        driver?.stop()
+        driver = nil
+        if let publisher { path.detachPublisher(publisher) }
+        publisher = nil
+    }
+
+    /// Publishes what the playout hands out and arms its next deadline.
+    private func drain() {
+        guard let driver else { return }
+        driver.drainAndArm({ playout.poll() }, deadline: { output in
+            if case .timeout(let deadline) = output { deadline } else { nil }
+        }) { output in
+            if case .publish(let unit) = output, let publisher { path.publish(unit, token: publisher) }
         }
-        path.publish(MediaUnit(trackID: t, packets: packets, rtpTimestamp: timestamp, isKeyframe: unit.isKeyframe,
-                               arrival: arrival, codec: tracks.first { $0.id == t }?.codec), token: token)
     }
 }

@@ -95,6 +95,8 @@ public final class Gateway: @unchecked Sendable {
     let logger: Logger
     /// Stops what `start()` started, in order (sources, outputs).
     var stoppers: [@Sendable () async -> Void] = []
+    /// Plain RTP ingest sources by path name (their counters go to `/api/stats`).
+    public private(set) var rtpIngestSources: [String: RTPIngestSource] = [:]
     public private(set) var udpPort = 0
 
     public init(configuration: GatewayConfiguration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
@@ -158,6 +160,7 @@ public final class Gateway: @unchecked Sendable {
             }
             let source = try RTPIngestSource(pathName: name, sdpText: text, router: router, eventLoop: group.next(), logger: logger)
             try await source.start()
+            rtpIngestSources[name] = source
             stoppers.append { await source.stop() }
         }
     }

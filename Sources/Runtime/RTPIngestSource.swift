@@ -1,165 +1,174 @@
-import Codecs
-import Foundation
 import Ingest
 import Logging
 import NIOCore
 import NIOPosix
 import RTCBase
-import RTP
 import Routing
 import SDP
 
-/// Plain RTP/UDP ingest described by an SDP file (what `ffmpeg -sdp_file` writes): one UDP port
-/// per media section plus RTCP on port+1 (or `a=rtcp`). Publishes each track's access units to a
-/// path; keyframe requests from viewers go back to the sender's RTCP address as PLI.
+/// Plain RTP/UDP ingest described by an SDP file: binds each `RTPIngestSession` listener (RTP and
+/// RTCP port per media section), feeds it every datagram and performs its outputs on the path.
+/// The session decides everything else (sender lock, restarts, PLI). Confined to `eventLoop`.
 public final class RTPIngestSource: @unchecked Sendable {
-    struct Track {
-        var ingest: IngestTrack
-        var rtcpSource: SocketAddress?
-        var rtpChannel: (any Channel)?
-        var rtcpChannel: (any Channel)?
-        var info: TrackInfo { ingest.info }
-    }
-
     public let pathName: String
     let path: Path
-    let description: SessionDescription
     let eventLoop: any EventLoop
     let logger: Logger
+    let clock: EngineClock
+    /// Tests: bind ephemeral ports instead of the SDP's (read them from `localPorts`).
+    let bindsEphemeralPorts: Bool
     /// Mutable state, touched only on `eventLoop`.
-    private var tracks: [Track] = []
+    private var session: RTPIngestSession
+    private var rtpChannels: [Int: any Channel] = [:]
+    private var rtcpChannels: [Int: any Channel] = [:]
     private var publisher: PublisherToken?
-    private let localSSRC = SecureRandom.uint32()
-    private var lastRestart: Instant?
-    private var stopped = false
+    private let driver: EngineDriver
 
-    public init(pathName: String, sdpText: String, router: Router, eventLoop: any EventLoop, logger: Logger) throws {
-        self.pathName = pathName
-        self.description = try SessionDescription(parsing: sdpText)
-        self.path = try router.path(named: pathName) ?? router.createPath(named: pathName)
-        self.eventLoop = eventLoop
-        self.logger = logger
-        for (index, media) in description.media.enumerated() {
-            guard media.port > 0, let info = try IngestTrack.trackInfo(id: index, media: media) else { continue }
-            tracks.append(Track(ingest: IngestTrack(info: info)))
-        }
-        guard !tracks.isEmpty else { throw SourceError.unusable("SDP has no usable RTP media section") }
+    public convenience init(pathName: String, sdpText: String, router: Router, eventLoop: any EventLoop, logger: Logger) throws {
+        try self.init(pathName: pathName, sdpText: sdpText, configuration: RTPIngestSession.Configuration(), router: router,
+                      eventLoop: eventLoop, logger: logger)
     }
 
-    /// Binds every media port; media flows to the path once the first keyframe arrives.
+    init(pathName: String, sdpText: String, configuration: RTPIngestSession.Configuration, router: Router,
+         eventLoop: any EventLoop, logger: Logger, clock: EngineClock = .runtime, bindsEphemeralPorts: Bool = false) throws {
+        self.pathName = pathName
+        self.session = try RTPIngestSession(description: try SessionDescription(parsing: sdpText), configuration: configuration,
+                                            localSSRC: SecureRandom.uint32())
+        self.path = try router.path(named: pathName) ?? router.createPath(named: pathName)
+        self.eventLoop = eventLoop
+        var logger = logger
+        logger[metadataKey: "path"] = "\(pathName)"
+        self.logger = logger
+        self.clock = clock
+        self.bindsEphemeralPorts = bindsEphemeralPorts
+        self.driver = EngineDriver(eventLoop: eventLoop, clock: clock)
+    }
+
+    /// Binds every listener; media flows to the path once the first keyframe arrives.
     public func start() async throws {
-        for i in tracks.indices {
-            let media = description.media[tracks[i].info.id]
-            let host = description.connection(for: media).flatMap(Self.bindHost) ?? "0.0.0.0"
-            let port = Int(media.port)
-            let rtcpPort = media.rtcpPort.map(Int.init) ?? port + 1
-            let rtp = try await bind(host: host, port: port) { [self] bytes, from in receiveRTP(bytes, track: i, from: from) }
-            let rtcp = try await bind(host: host, port: rtcpPort) { [self] bytes, from in receiveRTCP(bytes, track: i, from: from) }
+        for listener in session.listeners {
+            let track = listener.track
+            let rtpPort = bindsEphemeralPorts ? 0 : listener.rtpPort, rtcpPort = bindsEphemeralPorts ? 0 : listener.rtcpPort
+            let rtp = try await bind(host: listener.host, port: rtpPort) { [self] bytes, from in
+                receive { $0.receiveRTP(bytes, track: track, from: from, now: $1) }
+            }
+            let rtcp = try await bind(host: listener.host, port: rtcpPort) { [self] bytes, from in
+                receive { $0.receiveRTCP(bytes, track: track, from: from, now: $1) }
+            }
             try await eventLoop.submit { [self] in
-                tracks[i].rtpChannel = rtp
-                tracks[i].rtcpChannel = rtcp
+                rtpChannels[track] = rtp
+                rtcpChannels[track] = rtcp
+                drain()
             }.get()
-            logger.info("RTP ingest listening", metadata: ["path": "\(pathName)", "track": "\(tracks[i].info.encodingName)",
-                                                           "rtp": "\(host):\(port)", "rtcp": "\(host):\(rtcpPort)"])
+            logger.info("RTP ingest listening", metadata: [
+                "track": "\(session.infos[track].encodingName)",
+                "rtp": "\(listener.host):\(rtp.localAddress?.port ?? rtpPort)",
+                "rtcp": "\(listener.host):\(rtcp.localAddress?.port ?? rtcpPort)",
+            ])
         }
     }
 
     public func stop() async {
         let channels: [any Channel] = (try? await eventLoop.submit { [self] in
-            stopped = true
-            if let publisher { path.detachPublisher(publisher) }
-            publisher = nil
-            return tracks.flatMap { [$0.rtpChannel, $0.rtcpChannel].compactMap { $0 } }
+            session.stop()
+            drain()
+            driver.stop()
+            return Array(rtpChannels.values) + Array(rtcpChannels.values)
         }.get()) ?? []
         for channel in channels { try? await channel.close() }
     }
 
-    // MARK: Receiving (on eventLoop)
+    /// Counters of the ingest (accepted, malformed, dropped from foreign senders, restarts).
+    public func stats() async -> RTPIngestSession.Stats {
+        (try? await eventLoop.submit { [self] in session.stats }.get()) ?? RTPIngestSession.Stats()
+    }
 
-    private func receiveRTP(_ bytes: [UInt8], track i: Int, from: SocketAddress) {
-        guard !stopped else { return }
-        guard let packet = try? RTPPacket(parsing: bytes), packet.payloadType == tracks[i].info.payloadType else {
-            tracks[i].ingest.malformed += 1
-            return
-        }
-        let now = RuntimeClock.now()
-        let (units, ssrcChanged) = tracks[i].ingest.receive(packet, arrival: now)
-        if ssrcChanged { sourceRestarted(ssrc: packet.ssrc, now: now) }
-        for unit in units {
-            if unit.isKeyframe { attachIfReady() }
-            guard let publisher else { continue }
-            path.publish(unit, token: publisher)
+    /// The bound (RTP, RTCP) ports per track.
+    var localPorts: [(rtp: Int, rtcp: Int)] {
+        get async {
+            (try? await eventLoop.submit { [self] in
+                rtpChannels.keys.sorted().map { (rtpChannels[$0]?.localAddress?.port ?? 0, rtcpChannels[$0]?.localAddress?.port ?? 0) }
+            }.get()) ?? []
         }
     }
 
-    /// A sender that changes SSRC has restarted (new timeline): the path gets a new publisher
-    /// epoch, so viewers keep their SSRC, continue sequence numbers and move timestamps on by the
-    /// wall-clock gap, resuming at the next keyframe. The other tracks of the same encoder switch
-    /// moments later; one restart covers them.
-    private func sourceRestarted(ssrc: UInt32, now: Instant) {
-        if let lastRestart, now - lastRestart < .seconds(2) { return }
-        lastRestart = now
-        logger.info("RTP source restarted (new SSRC)", metadata: ["path": "\(pathName)", "ssrc": "\(ssrc)"])
-        guard let publisher else { return }
-        path.detachPublisher(publisher)
-        self.publisher = nil
-        attachIfReady()
+    // MARK: - Driving the session (on eventLoop)
+
+    private func receive(_ input: (inout RTPIngestSession, Instant) -> Void) {
+        input(&session, clock.now())
+        drain()
     }
 
-    private func attachIfReady() {
-        guard publisher == nil, tracks.allSatisfy({ $0.ingest.isReady }) else { return }
-        do {
-            publisher = try path.attachPublisher(tracks: tracks.map(\.info)) { [weak self] in
-                guard let self else { return }
-                self.eventLoop.execute { self.sendPLI() }
+    private func drain() {
+        driver.drainAndArm({ session.poll() }, deadline: { output in
+            if case .timeout(let deadline) = output { deadline } else { nil }
+        }, perform: perform)
+    }
+
+    private func perform(_ output: RTPIngestSession.Output) {
+        switch output {
+        case .attach(let tracks):
+            do {
+                publisher = try path.attachPublisher(tracks: tracks) { [weak self] in
+                    guard let self else { return }
+                    self.eventLoop.execute {
+                        self.session.requestKeyframe()
+                        self.drain()
+                    }
+                }
+            } catch {
+                session.attachFailed()
+                logger.error("cannot publish RTP source: \(error)")
             }
-            logger.info("RTP source ready", metadata: ["path": "\(pathName)",
-                                                       "tracks": "\(tracks.map { "\($0.info.encodingName)/\($0.info.clockRate)" })"])
-        } catch {
-            logger.error("cannot publish RTP source: \(error)", metadata: ["path": "\(pathName)"])
+        case .detach:
+            if let publisher { path.detachPublisher(publisher) }
+            publisher = nil
+        case .publish(let unit):
+            if let publisher { path.publish(unit, token: publisher) }
+        case .sendRTCP(let track, let bytes, let to):
+            guard let channel = rtcpChannels[track], let address = to.socketAddress else { return }
+            channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: channel.allocator.buffer(bytes: bytes)), promise: nil)
+        case .event(let event):
+            log(event)
+        case .timeout:
+            break
         }
     }
 
-    private func receiveRTCP(_ bytes: [UInt8], track i: Int, from: SocketAddress) {
-        guard !stopped else { return }
-        guard (try? RTCPCompound.parse(bytes[...])) != nil else { tracks[i].ingest.malformed += 1; return }
-        tracks[i].rtcpSource = from
-    }
-
-    /// RFC 4585 §6.3.1 PLI to every video sender whose RTCP address we know.
-    private func sendPLI() {
-        for track in tracks where track.info.kind == .video {
-            guard let to = track.rtcpSource, let ssrc = track.ingest.sourceSSRC, let channel = track.rtcpChannel else { continue }
-            let pli = RTCPCompound.serialize([.pictureLossIndication(RTCPPictureLossIndication(senderSSRC: localSSRC, mediaSSRC: ssrc))])
-            channel.writeAndFlush(AddressedEnvelope(remoteAddress: to, data: channel.allocator.buffer(bytes: pli)), promise: nil)
+    private func log(_ event: RTPIngestSession.Event) {
+        switch event {
+        case .ready(let tracks):
+            logger.info("RTP source ready", metadata: ["tracks": "\(tracks.map { "\($0.encodingName)/\($0.clockRate)" })"])
+        case .sourceLocked(let host, let configured):
+            logger.info("RTP ingest accepts only \(host)", metadata: ["from": "\(configured ? "a=source-filter" : "first sender")"])
+        case .sourceReplaced(let previous, let host):
+            logger.info("RTP sender \(previous) silent; \(host) took over")
+        case .restarted(let ssrc):
+            logger.info("RTP source restarted (new SSRC)", metadata: ["ssrc": "\(ssrc)"])
+        case .foreignSenderDropped(let host):
+            logger.warning("RTP ingest drops datagrams from \(host): another sender holds the path")
         }
     }
 
-    // MARK: Setup helpers
+    // MARK: - Setup helpers
 
-    private func bind(host: String, port: Int, onDatagram: @escaping @Sendable ([UInt8], SocketAddress) -> Void) async throws -> any Channel {
+    private func bind(host: String, port: Int, onDatagram: @escaping @Sendable ([UInt8], TransportAddress) -> Void) async throws -> any Channel {
         do {
             return try await DatagramBootstrap(group: eventLoop)
                 .channelOption(.socketOption(.so_reuseaddr), value: 1)
                 .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(DatagramReceiver(onDatagram))
+                        try channel.pipeline.syncOperations.addHandler(DatagramReceiver { bytes, from in
+                            guard let from = TransportAddress(from) else { return }
+                            onDatagram(bytes, from)
+                        })
                     }
                 }
                 .bind(host: host, port: port).get()
         } catch {
             throw SourceError.unusable("cannot bind UDP \(host):\(port): \(error)")
         }
-    }
-
-    /// Where to bind for a `c=` line: its address when unicast, all addresses when multicast.
-    static func bindHost(_ connection: String) -> String? {
-        guard let address = SessionDescription.connectionAddress(connection) else { return nil }
-        if let first = address.split(separator: ".").first, let octet = Int(first), (224...239).contains(octet) {
-            return "0.0.0.0"   // multicast: bind the port on all addresses
-        }
-        return address
     }
 }
 

@@ -6,11 +6,13 @@ import RTCBase
 import RTSP
 import Routing
 
-/// Pulls one RTSP camera into a path (RFC 2326 client): drives a sans-IO `RTSPClientSession` over
-/// a NIO TCP connection, receives RTP over UDP port pairs or interleaved on the connection, and
-/// publishes access units. Reconnects with exponential backoff and jitter after any failure; the
-/// path's publisher is detached meanwhile, so viewers stay connected and resume on the next
-/// keyframe. With `onDemand` it connects only while the path has readers.
+/// Pulls one RTSP camera into a path (RFC 2326 client). Three sans-IO machines decide: the
+/// `RTSPClientSession` (the protocol), the `RTSPSourceStateMachine` (attempts, backoff and jitter,
+/// on-demand connect/disconnect, the playing watchdog) and the `RTSPSourceMedia` of the current
+/// connection (tracks, RTP into units, RTCP out). This driver owns the TCP connection, the UDP
+/// port pairs, two engine timers and the path's publisher, and performs what the machines ask.
+/// While reconnecting the publisher is detached, so viewers stay connected and resume on the
+/// next keyframe.
 ///
 /// Every mutable field is touched only on `eventLoop` (TCP and UDP channels live on it too).
 public final class RTSPSource: @unchecked Sendable {
@@ -19,22 +21,7 @@ public final class RTSPSource: @unchecked Sendable {
     let path: Path
     let eventLoop: any EventLoop
     let logger: Logger
-    /// Timing of the failure handling (seconds), adjustable for tests.
-    var timing = Timing()
-    var random = SystemRandomNumberGenerator()
-
-    struct Timing {
-        /// Automatic transport: switch to TCP when no UDP media arrived this long after PLAY.
-        var udpMediaTimeout: Duration = .seconds(3)
-        /// No media for this long while playing: the stream is dead, reconnect.
-        var deadStreamTimeout: Duration = .seconds(5)
-        /// RTCP receiver report interval.
-        var reportInterval: Duration = .seconds(5)
-        /// A stream that played this long resets the backoff.
-        var backoffResetAfter: Duration = .seconds(10)
-        /// How long `awaitPublisher` waits for a demanded on-demand source.
-        var demandTimeout: Duration = .seconds(10)
-    }
+    let clock: EngineClock
 
     // Connection attempt
     var session: RTSPClientSession?
@@ -44,29 +31,27 @@ public final class RTSPSource: @unchecked Sendable {
     var connectionID = 0
     /// Drives the current connection's client session (cancelled when the connection goes).
     let sessionDriver: EngineDriver
-    var retryTimer: Scheduled<Void>?
-    var backoff = RTSPSourceBackoff()
-    var attempts = 0
-    var stopped = false
+    /// Attempts, retries, on-demand and watchdog decisions, and their timer.
+    var machine: RTSPSourceStateMachine
+    let machineDriver: EngineDriver
 
-    // Media
-    var tracks: [RTSPSourceTrack] = []
+    // Media of the current attempt
+    var media: RTSPSourceMedia?
+    var channels: [Int: (rtp: any Channel, rtcp: any Channel)] = [:]
     var publisher: PublisherToken?
-    var playingSince: Instant?
-    var lastMediaAt: Instant = .zero
-    var lastReportAt: Instant = .zero
-    var udpMediaSeen = false
-    var mediaTimer: RepeatedTask?
     let localSSRC = SecureRandom.uint32()
     var loggedNotices: Set<String> = []
 
     // On demand
-    var readers = 0
-    var idleTimer: Scheduled<Void>?
     var readyWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
     var nextWaiterID = 0
 
-    public init(pathName: String, spec: RTSPSourceSpec, router: Router, eventLoop: any EventLoop, logger: Logger) throws {
+    public convenience init(pathName: String, spec: RTSPSourceSpec, router: Router, eventLoop: any EventLoop, logger: Logger) throws {
+        try self.init(pathName: pathName, spec: spec, timing: .init(), router: router, eventLoop: eventLoop, logger: logger)
+    }
+
+    init(pathName: String, spec: RTSPSourceSpec, timing: RTSPSourceStateMachine.Timing, router: Router, eventLoop: any EventLoop,
+         logger: Logger, clock: EngineClock = .runtime) throws {
         self.pathName = pathName
         self.spec = spec
         self.path = try router.path(named: pathName) ?? router.createPath(named: pathName)
@@ -75,11 +60,19 @@ public final class RTSPSource: @unchecked Sendable {
         logger[metadataKey: "path"] = "\(pathName)"
         logger[metadataKey: "camera"] = "\(spec.url.redacted)"
         self.logger = logger
-        self.sessionDriver = EngineDriver(eventLoop: eventLoop)
+        self.clock = clock
+        self.machine = RTSPSourceStateMachine(onDemand: spec.onDemand, closeAfter: spec.closeAfter, timing: timing)
+        self.sessionDriver = EngineDriver(eventLoop: eventLoop, clock: clock)
+        self.machineDriver = EngineDriver(eventLoop: eventLoop, clock: clock)
         sessionDriver.onTimeout { [weak self] now in
             guard let self else { return }
             self.session?.handleTimeout(now: now)
             self.drain()
+        }
+        machineDriver.onTimeout { [weak self] now in
+            guard let self else { return }
+            self.machine.handleTimeout(now: now)
+            self.pump()
         }
     }
 
@@ -91,10 +84,10 @@ public final class RTSPSource: @unchecked Sendable {
                         metadata: ["closeAfter": "\(RTSPSourceSpec.format(spec.closeAfter))"])
             path.observeReaders { [weak self] count in
                 guard let self else { return }
-                self.eventLoop.execute { self.readersChanged(count) }
+                self.eventLoop.execute { self.update { $0.readersChanged(count, now: $1) } }
             }
         } else {
-            eventLoop.execute { self.connect() }
+            eventLoop.execute { self.update { $0.start(now: $1) } }
         }
     }
 
@@ -102,30 +95,13 @@ public final class RTSPSource: @unchecked Sendable {
     public func stop() async {
         path.setDemandHandler(nil)
         try? await eventLoop.submit {
-            self.stopped = true
-            self.retryTimer?.cancel()
-            self.retryTimer = nil
-            self.idleTimer?.cancel()
-            self.disconnect(reason: nil)
+            self.update { machine, _ in machine.stop() }
+            self.machineDriver.stop()
             self.resumeReadyWaiters()
         }.get()
     }
 
-    /// Whether an attempt is running or a retry is scheduled.
-    var isActive: Bool { session != nil || retryTimer != nil }
-
-    // MARK: - Attempts (on eventLoop)
-
-    func connect() {
-        guard !stopped, session == nil else { return }
-        retryTimer = nil
-        attempts += 1
-        let configuration = RTSPClientConfiguration(url: spec.url, transport: spec.transport)
-        session = RTSPClientSession(configuration: configuration)
-        logger.info("RTSP source connecting", metadata: ["attempt": "\(attempts)",
-                                                          "transport": "\(RTSPSourceSpec.name(of: spec.transport))"])
-        openConnection(to: configuration.url)
-    }
+    // MARK: - The connection (on eventLoop)
 
     /// Opens the TCP connection of the current session to `url` and starts the session on it.
     func openConnection(to url: RTSPURL) {
@@ -151,7 +127,7 @@ public final class RTSPSource: @unchecked Sendable {
                 case .success(let channel):
                     guard id == connectionID, session != nil else { channel.close(promise: nil); return }
                     connection = channel
-                    session?.start(now: RuntimeClock.now())
+                    session?.start(now: clock.now())
                     drain()
                 case .failure(let error):
                     guard id == connectionID, session != nil else { return }
@@ -162,14 +138,14 @@ public final class RTSPSource: @unchecked Sendable {
 
     func received(_ buffer: ByteBuffer, connection id: Int) {
         guard id == connectionID, session != nil else { return }
-        let now = RuntimeClock.now()
+        let now = clock.now()
         do {
             try parser.feed(buffer.readableBytesView)
             while let item = try parser.next() {
                 if case .interleaved(let channel, let payload) = item, let route = session?.route(channel: channel) {
                     // Hot path: media frames skip the session's output queue.
                     if route.isRTCP {
-                        receiveRTCP(payload, track: route.track, now: now)
+                        media?.receiveRTCP(payload, track: route.track, now: now)
                     } else {
                         receiveRTP(payload, track: route.track, from: nil, now: now)
                     }
@@ -186,7 +162,7 @@ public final class RTSPSource: @unchecked Sendable {
     func connectionClosed(_ id: Int) {
         guard id == connectionID else { return }
         connection = nil
-        session?.connectionClosed(now: RuntimeClock.now())
+        session?.connectionClosed(now: clock.now())
         drain()
     }
 
@@ -212,9 +188,10 @@ public final class RTSPSource: @unchecked Sendable {
     func handle(_ event: RTSPClientEvent) {
         switch event {
         case .reconnect(let url):
-            let toTCP = session?.usesTCP == true && tracks.contains { if case .udp = $0.transport { true } else { false } }
+            let toTCP = session?.usesTCP == true && media?.tracks.contains { if case .udp = $0.transport { true } else { false } } == true
             logger.info(toTCP ? "RTSP source switching to TCP" : "RTSP source reconnecting",
                         metadata: ["url": "\(url.redacted)"])
+            machine.reconnecting()
             closeMedia()
             closeConnection()
             openConnection(to: url)
@@ -225,50 +202,32 @@ public final class RTSPSource: @unchecked Sendable {
         case .playing(let playback):
             play(playback)
         case .rtp(let track, let payload):
-            receiveRTP(payload, track: track, from: nil, now: RuntimeClock.now())
+            receiveRTP(payload, track: track, from: nil, now: clock.now())
         case .rtcp(let track, let payload):
-            receiveRTCP(payload, track: track, now: RuntimeClock.now())
+            media?.receiveRTCP(payload, track: track, now: clock.now())
         case .closed:
-            disconnect(reason: nil)
+            update { machine, _ in machine.sessionClosed() }
         case .failed(let error):
             attemptFailed(error.description)
         }
     }
 
-    /// Logs the failure, drops the attempt and schedules the next one.
-    func attemptFailed(_ reason: String) {
-        let now = RuntimeClock.now()
-        if let since = playingSince, now - since >= timing.backoffResetAfter { backoff.reset() }
-        disconnect(reason: reason)
-        guard !stopped, !spec.onDemand || readers > 0 || idleTimer != nil else {
-            logger.error("RTSP source failed: \(reason)")
-            return
+    /// Ends the current attempt: TEARDOWN when asked and a session plays, then closes the
+    /// connection and the UDP sockets and detaches the publisher.
+    func disconnect(teardown: Bool) {
+        var bytes: [UInt8] = []
+        if teardown, var closing = session, connection != nil {
+            closing.close(now: clock.now())
+            while case .send(let request) = closing.poll() { bytes += request.serialized() }
         }
-        let delay = backoff.nextDelay(using: &random)
-        logger.error("RTSP source failed: \(reason); retry in \(Self.seconds(delay)) s",
-                     metadata: ["attempt": "\(attempts)"])
-        retryTimer = eventLoop.scheduleTask(in: .nanoseconds(Int64(clamping: delay.nanosecondsClamped))) { [self] in
-            retryTimer = nil
-            connect()
-        }
-    }
-
-    /// Ends the current attempt: TEARDOWN when `reason` is nil and a session plays, then closes
-    /// the connection and the UDP sockets and detaches the publisher.
-    func disconnect(reason: String?) {
-        var teardown: [UInt8] = []
-        if reason == nil, var closing = session, connection != nil {
-            closing.close(now: RuntimeClock.now())
-            while case .send(let request) = closing.poll() { teardown += request.serialized() }
-        }
-        let channel = teardown.isEmpty ? nil : connection
+        let channel = bytes.isEmpty ? nil : connection
         if channel != nil { connection = nil }
         session = nil
         closeMedia()
         closeConnection()
         // Written after the state is gone: closing the channel may call back synchronously.
         if let channel {
-            channel.writeAndFlush(channel.allocator.buffer(bytes: teardown)).whenComplete { _ in channel.close(promise: nil) }
+            channel.writeAndFlush(channel.allocator.buffer(bytes: bytes)).whenComplete { _ in channel.close(promise: nil) }
         }
     }
 
@@ -277,10 +236,5 @@ public final class RTSPSource: @unchecked Sendable {
         sessionDriver.cancel()
         connection?.close(promise: nil)
         connection = nil
-    }
-
-    static func seconds(_ duration: Duration) -> String {
-        let tenths = (duration.nanosecondsClamped + 50_000_000) / 100_000_000
-        return "\(tenths / 10).\(tenths % 10)"
     }
 }

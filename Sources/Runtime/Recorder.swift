@@ -11,7 +11,7 @@ import Routing
 ///
 /// It reads the path like a viewer (its own bounded `PathReader`, drained on its event loop after
 /// each wake), so a slow disk costs the recorder units, never the path or other readers.
-/// `RecorderMuxer` turns events into container bytes; `RecorderFileSink` writes them on a thread
+/// `RecorderSession` (the muxer and its flush and retry schedule) decides; `RecorderFileSink` writes on a thread
 /// pool. A fragment is flushed at least every `flushInterval`, so files play while written.
 /// Write errors (disk full, unwritable or missing directory) are logged once per distinct error,
 /// counted, and retried with a new segment after `retryInterval`.
@@ -36,39 +36,26 @@ public final class Recorder: @unchecked Sendable {
         }
     }
 
-    public struct Stats: Sendable, Equatable {
-        /// Files created (opened successfully).
-        public var filesOpened = 0
-        /// Files completed and closed.
-        public var filesFinished = 0
-        public var writeErrors = 0
-        public var lastError: String?
-        /// Bytes dropped because the disk could not keep up.
-        public var droppedBytes = 0
-        /// Units received before a segment could start (waiting for a keyframe) or not recordable.
-        public var unitsSkipped = 0
-        public var muxErrors = 0
-        /// Paths of the files opened, oldest first (the last 100).
-        public var files: [String] = []
-    }
+    public typealias Stats = RecorderSession.Stats
 
     public let path: Path
     public let configuration: Configuration
     let eventLoop: any EventLoop
     let logger: Logger
+    let clock: EngineClock
     // Event-loop state.
     private var reader: PathReader?
-    private var muxer: RecorderMuxer
+    private var session: RecorderSession
     private let sink: RecorderFileSink
-    private var flushTask: RepeatedTask?
-    private var retryScheduled = false
-    private var reportedError: String?
-    private var reportedIgnoredTracks: [String] = []
-    private var counters = Stats()
+    private let driver: EngineDriver
+    /// What happened to the files, in order (for tests and watchers; the newest 64 are kept
+    /// when nobody reads them).
+    let fileEvents: AsyncStream<RecorderFileEvent>
+    private let fileEventsContinuation: AsyncStream<RecorderFileEvent>.Continuation
 
     /// Throws when the path name cannot be a directory under the root (see `RecorderDirectory`).
     public init(path: Path, configuration: Configuration, eventLoop: any EventLoop,
-                threadPool: NIOThreadPool = .singleton, logger: Logger) throws(RecordingError) {
+                threadPool: NIOThreadPool = .singleton, logger: Logger, clock: EngineClock = .runtime) throws(RecordingError) {
         let components = try RecorderDirectory.components(forPathName: path.name)
         guard !configuration.root.isEmpty, !configuration.root.utf8.contains(0) else {
             throw .rootMissing(configuration.root)
@@ -77,23 +64,38 @@ public final class Recorder: @unchecked Sendable {
         self.configuration = configuration
         self.eventLoop = eventLoop
         self.logger = logger
-        self.muxer = RecorderMuxer(format: configuration.format, segmentDuration: configuration.segmentDuration)
+        var sessionConfiguration = RecorderSession.Configuration(format: configuration.format, segmentDuration: configuration.segmentDuration)
+        sessionConfiguration.flushInterval = configuration.flushInterval
+        sessionConfiguration.retryInterval = configuration.retryInterval
+        self.session = RecorderSession(configuration: sessionConfiguration)
+        self.clock = clock
+        self.driver = EngineDriver(eventLoop: eventLoop, clock: clock)
+        (fileEvents, fileEventsContinuation) = AsyncStream.makeStream(of: RecorderFileEvent.self, bufferingPolicy: .bufferingNewest(64))
         self.sink = RecorderFileSink(root: configuration.root, components: components,
                                      maxPendingBytes: configuration.maxPendingBytes, threadPool: threadPool, eventLoop: eventLoop)
     }
 
     public func start() async throws {
         try await eventLoop.submit { [self] in
-            sink.onEvent = { [weak self] event in self?.handle(event) }
+            sink.onEvent = { [weak self] event in
+                guard let self else { return }
+                fileEventsContinuation.yield(event)
+                session.handle(event, now: clock.now())
+                pump()
+            }
+            driver.onTimeout { [weak self] now in
+                guard let self else { return }
+                if let reader { _ = reader.drain(batches: 1, handleBatch) }   // what waits goes into the fragment
+                session.handleTimeout(now: now)
+                pump()
+            }
             let loop = eventLoop
             reader = try path.addReader { [weak self] in
                 let recorder = self
                 loop.execute { recorder?.drain() }
             }
-            let interval = TimeAmount.nanoseconds(configuration.flushInterval.nanosecondsClamped)
-            flushTask = eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { [weak self] _ in
-                self?.flush()
-            }
+            session.start(now: clock.now())
+            pump()
         }.get()
         logger.info("recording", metadata: ["path": "\(path.name)", "root": "\(configuration.root)",
                                             "format": "\(configuration.format.rawValue)",
@@ -103,116 +105,91 @@ public final class Recorder: @unchecked Sendable {
     /// Stops reading, finishes the open segment and waits until it is on disk.
     public func stop() async {
         let drained = try? await eventLoop.submit { [self] () -> EventLoopFuture<Void> in
-            flushTask?.cancel()
-            flushTask = nil
             if let reader {
                 _ = reader.drain(batches: 1, handleBatch)
                 path.removeReader(reader)
             }
             reader = nil
-            apply(muxer.finishSegment())
+            session.finish()
+            pump()
+            driver.stop()
+            fileEventsContinuation.finish()
+            return sink.drained()
+        }.get()
+        try? await drained?.get()
+    }
+
+    /// Flushes the open fragment now and waits until everything handed to the disk is written.
+    public func flushToDisk() async {
+        let drained = try? await eventLoop.submit { [self] () -> EventLoopFuture<Void> in
+            if let reader { _ = reader.drain(batches: 1, handleBatch) }
+            session.flush()
+            pump()
             return sink.drained()
         }.get()
         try? await drained?.get()
     }
 
     public func stats() async -> Stats {
-        (try? await eventLoop.submit { [self] in currentStats() }.get()) ?? Stats()
+        (try? await eventLoop.submit { [self] in
+            var stats = session.stats
+            stats.droppedBytes = sink.droppedBytes
+            return stats
+        }.get()) ?? Stats()
     }
 
     // MARK: - Event loop
-
-    private func currentStats() -> Stats {
-        var stats = counters
-        stats.droppedBytes = sink.droppedBytes
-        stats.unitsSkipped = muxer.unitsSkipped
-        stats.muxErrors = muxer.muxErrors
-        return stats
-    }
 
     private func drain() {
         guard let reader else { return }
         if reader.drain(handleBatch) { eventLoop.execute { [weak self] in self?.drain() } }
     }
 
-    /// Feeds one batch of path events to the muxer.
+    /// Feeds one batch of path events to the session.
     private func handleBatch(_ events: [ReaderEvent]) -> Bool {
-        for event in events {
-            apply(muxer.handle(event))
-            if case .tracks = event, muxer.ignoredTracks != reportedIgnoredTracks {
-                reportedIgnoredTracks = muxer.ignoredTracks
-                if !reportedIgnoredTracks.isEmpty {
-                    logger.warning("tracks not recorded in \(configuration.format.rawValue)",
-                                   metadata: ["path": "\(path.name)", "tracks": "\(reportedIgnoredTracks)"])
-                }
-            }
-        }
+        for event in events { session.handle(event) }
+        pump()
         return true
     }
 
-    private func flush() {
-        if let reader { _ = reader.drain(batches: 1, handleBatch) }
-        apply(muxer.flush())
+    /// Performs the session's outputs and arms its next deadline.
+    private func pump() {
+        driver.drainAndArm({ session.poll() }, deadline: { output in
+            if case .timeout(let deadline) = output { deadline } else { nil }
+        }, perform: perform)
     }
 
-    private func apply(_ outputs: [RecorderOutput]) {
-        for output in outputs {
-            switch output {
-            case .startSegment(let index, let header):
-                let stamp = Self.timestamp(Date())
-                let ext = configuration.format.fileExtension
-                sink.open(fileName: { attempt in "\(stamp)-\(index + attempt).\(ext)" }, header: header)
-            case .append(let bytes):
-                sink.append(bytes)
-            case .finishSegment(let patch):
-                sink.finish(patch: patch)
-            }
-        }
-    }
-
-    private func handle(_ event: RecorderFileEvent) {
-        switch event {
-        case .opened(let file):
-            counters.filesOpened += 1
-            counters.files.append(file)
-            if counters.files.count > 100 { counters.files.removeFirst() }
-            if reportedError != nil {
+    private func perform(_ output: RecorderSession.Output) {
+        switch output {
+        case .openSegment(let segment, let header):
+            let time = Self.localTime(Date()), format = configuration.format
+            sink.open(fileName: { attempt in RecorderFileName.make(time: time, segment: segment, attempt: attempt, format: format) },
+                      header: header)
+        case .append(let bytes):
+            sink.append(bytes)
+        case .finishSegment(let patch):
+            sink.finish(patch: patch)
+        case .event(.tracksIgnored(let tracks)):
+            logger.warning("tracks not recorded in \(configuration.format.rawValue)", metadata: ["path": "\(path.name)", "tracks": "\(tracks)"])
+        case .event(.segmentOpened(let file, let resumed)):
+            if resumed {
                 logger.info("recording resumed", metadata: ["path": "\(path.name)", "file": "\(file)"])
-                reportedError = nil
             } else {
                 logger.debug("recording segment", metadata: ["path": "\(path.name)", "file": "\(file)"])
             }
-        case .finished:
-            counters.filesFinished += 1
-        case .failed(let error):
-            counters.writeErrors += 1
-            let message = error.description
-            counters.lastError = message
-            if message != reportedError {
-                reportedError = message
-                logger.error("recording failed: \(message); the stream goes on, retrying with a new segment",
-                             metadata: ["path": "\(path.name)", "retry": "\(configuration.retryInterval)"])
-            }
-            scheduleRetry()
+        case .event(.writeFailed(let message, let firstReport)):
+            guard firstReport else { return }
+            logger.error("recording failed: \(message); the stream goes on, retrying with a new segment",
+                         metadata: ["path": "\(path.name)", "retry": "\(configuration.retryInterval)"])
+        case .timeout:
+            break
         }
     }
 
-    private func scheduleRetry() {
-        guard !retryScheduled else { return }
-        retryScheduled = true
-        let delay = TimeAmount.nanoseconds(configuration.retryInterval.nanosecondsClamped)
-        eventLoop.scheduleTask(in: delay) { [weak self] in
-            guard let self else { return }
-            retryScheduled = false
-            muxer.newSegmentRequested = true
-        }
-    }
-
-    /// Local time as yyyy-MM-dd_HH-mm-ss.
-    static func timestamp(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.dateFormat = "yyyy-MM-dd_HH-mm-ss"
-        return formatter.string(from: date)
+    /// The wall clock in local time, for file names.
+    static func localTime(_ date: Date) -> RecorderFileName.LocalTime {
+        let c = Calendar.current.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        return RecorderFileName.LocalTime(year: c.year ?? 1970, month: c.month ?? 1, day: c.day ?? 1,
+                                          hour: c.hour ?? 0, minute: c.minute ?? 0, second: c.second ?? 0)
     }
 }

@@ -8,13 +8,6 @@ import NIOPosix
 import Recording
 import Synchronization
 
-/// What happened to a file job, reported back on the event loop.
-enum RecorderFileEvent: Sendable, Equatable {
-    case opened(String)
-    case finished(String)
-    case failed(RecordingError)
-}
-
 /// Blocking file IO for one recorder, run on a thread pool and never on the event loop. Jobs run
 /// one after another in submission order (each waits for the previous one's future); the bytes
 /// waiting for the disk are bounded, and what does not fit is dropped and counted instead of

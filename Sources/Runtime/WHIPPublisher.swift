@@ -1,4 +1,3 @@
-import Codecs
 import Ingest
 import Logging
 import NIOCore
@@ -7,23 +6,15 @@ import RTP
 import Routing
 import WebRTC
 
-/// Joins one WebRTC publisher session (WHIP) to a path: decrypted RTP is grouped into media
-/// units per negotiated track and published; keyframe requests from the path's readers go to
-/// the publisher as PLI. Simulcast offers are accepted and one layer (the first SSRC seen on a
-/// track) is forwarded. Confined to the transport's event loop.
+/// Joins one WebRTC publisher session (WHIP) to a path: `WHIPIngest` turns its decrypted RTP
+/// into media units (one simulcast layer per track), published here; keyframe requests from the
+/// path's readers go to the publisher as PLI. Confined to the transport's event loop.
 final class WHIPPublisher: @unchecked Sendable {
-    struct Track {
-        var info: TrackInfo
-        var assembler: RTPUnitAssembler
-        var ssrc: UInt32?
-        var ignoredPackets = 0
-    }
-
     let peer: WebRTCPeer
     let path: Path
     let token: PublisherToken
     let logger: Logger
-    var tracks: [Track]
+    var ingest: WHIPIngest
     var onClosed: (String) -> Void = { _ in }
     private var detached = false
 
@@ -32,10 +23,7 @@ final class WHIPPublisher: @unchecked Sendable {
         self.path = path
         self.token = token
         self.logger = logger
-        self.tracks = tracks.map { info in
-            Track(info: info, assembler: RTPUnitAssembler(trackID: info.id, isVideo: info.kind == .video,
-                                                          codec: info.codec))
-        }
+        self.ingest = WHIPIngest(tracks: tracks)
         for info in tracks { peer.session.expectInbound(payloadType: info.payloadType, clockRate: info.clockRate) }
         peer.onEvent = { [weak self] event in self?.handle(event) }
     }
@@ -59,24 +47,14 @@ final class WHIPPublisher: @unchecked Sendable {
     }
 
     private func receive(_ packet: RTPPacket) {
-        guard let index = tracks.firstIndex(where: { $0.info.payloadType == packet.payloadType }) else { return }
-        if let ssrc = tracks[index].ssrc, ssrc != packet.ssrc {
-            tracks[index].ignoredPackets += 1   // another simulcast layer
-            return
-        }
-        tracks[index].ssrc = packet.ssrc
-        for unit in tracks[index].assembler.push(packet, arrival: RuntimeClock.now()) {
-            path.publish(unit, token: token)
-        }
+        for unit in ingest.receive(packet, arrival: RuntimeClock.now()) { path.publish(unit, token: token) }
     }
 
     /// PLI for every video track's forwarded SSRC (the path already coalesces requests).
     func requestKeyframeFromPeer() {
         let loop = peer.eventLoop
         loop.execute { [self] in
-            for track in tracks where track.info.kind == .video {
-                if let ssrc = track.ssrc { peer.session.requestKeyframe(mediaSSRC: ssrc) }
-            }
+            for ssrc in ingest.videoSSRCs { peer.session.requestKeyframe(mediaSSRC: ssrc) }
             peer.pump(now: RuntimeClock.now())
         }
     }

@@ -63,8 +63,15 @@ public struct GatewayHTTP: Sendable {
         var paths: [[String: Any]] = []
         for path in gateway.router.paths.sorted(by: { $0.name < $1.name }) {
             let s = path.stats
-            paths.append(["name": path.name, "ready": path.isReady, "readers": s.readers,
-                          "unitsIn": s.unitsIn, "packetsIn": s.packetsIn, "bytesIn": s.bytesIn])
+            var entry: [String: Any] = ["name": path.name, "ready": path.isReady, "readers": s.readers,
+                                        "unitsIn": s.unitsIn, "packetsIn": s.packetsIn, "bytesIn": s.bytesIn]
+            if let source = gateway.rtpIngestSources[path.name] {
+                let ingest = await source.stats()
+                entry["rtpIngest"] = ["packetsIn": ingest.packetsIn, "malformed": ingest.malformed,
+                                      "foreignDatagrams": ingest.foreignDatagrams, "restarts": ingest.restarts,
+                                      "lockedSource": ingest.lockedSource.map { $0 as Any } ?? NSNull()]
+            }
+            paths.append(entry)
         }
         let object: [String: Any] = [
             "paths": paths,

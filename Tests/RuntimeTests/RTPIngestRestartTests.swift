@@ -13,20 +13,39 @@ import Testing
 /// encoder restart), the path gets a new publisher epoch; a viewer's rewriter then keeps its SSRC,
 /// continues sequence numbers and moves timestamps on by the wall-clock gap.
 @Suite(.timeLimit(.minutes(1))) struct RTPIngestRestartTests {
+    /// An H.264 ingest on ephemeral ports with a reader on its path.
+    struct Fixture {
+        var source: RTPIngestSource
+        var path: Path
+        var reader: PathReader
+        var wakes: AsyncStream<Void>
+        var wake: AsyncStream<Void>.Continuation
+        var target: SocketAddress
+
+        static func start(group: any EventLoopGroup) async throws -> Fixture {
+            let sdp = "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=cam\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+                + "m=video 5004 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=fmtp:96 packetization-mode=1\r\n"
+            let router = Router(limits: RoutingLimits(), clock: { RuntimeClock.now() })
+            let (source, port, _) = try await RTPIngestSourceTests.startSource(sdp: sdp, router: router, group: group)
+            let path = try #require(router.path(named: "cam"))
+            let (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+            let reader = try path.addReader { wake.yield() }
+            return Fixture(source: source, path: path, reader: reader, wakes: wakes, wake: wake,
+                           target: try SocketAddress(ipAddress: "127.0.0.1", port: port))
+        }
+
+        func stop() async {
+            path.removeReader(reader)
+            wake.finish()
+            await source.stop()
+        }
+    }
+
     @Test func newSSRCStartsANewEpochAndViewersContinue() async throws {
         let group = MultiThreadedEventLoopGroup.singleton
-        let port = try await RTPIngestSourceTests.freePortPair(group: group)
-        let sdp = "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=cam\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-            + "m=video \(port) RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=fmtp:96 packetization-mode=1\r\n"
-        let router = Router(limits: RoutingLimits(), clock: { RuntimeClock.now() })
-        let source = try RTPIngestSource(pathName: "cam", sdpText: sdp, router: router, eventLoop: group.next(),
-                                         logger: Logger(label: "test"))
-        try await source.start()
-        let path = try #require(router.path(named: "cam"))
-        let (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        let reader = try path.addReader { wake.yield() }
+        let fixture = try await Fixture.start(group: group)
+        let (reader, wakes, target) = (fixture.reader, fixture.wakes, fixture.target)
         let camera = try await DatagramBootstrap(group: group).bind(host: "127.0.0.1", port: 0).get()
-        let target = try SocketAddress(ipAddress: "127.0.0.1", port: port)
         func sendKeyframe(ssrc: UInt32, seq: UInt16, timestamp: UInt32) async throws {
             let sps: [UInt8] = [0x67, 0x42, 0xC0, 0x1E, 0x8C, 0x8D]
             for (index, nal) in [sps, [0x68, 0xCE, 0x3C, 0x80], [0x65, 0x88, 0x80]].enumerated() {
@@ -68,9 +87,7 @@ import Testing
         #expect(zip(out, out.dropFirst()).allSatisfy { $1.0 == $0.0 &+ 1 })
         #expect(out.last!.1 &- out.first!.1 < 90000 * 5)   // no jump to the new sender's random timeline
         #expect(out.last!.1 != out.first!.1)
-        path.removeReader(reader)
-        wake.finish()
         try await camera.close()
-        await source.stop()
+        await fixture.stop()
     }
 }

@@ -16,24 +16,18 @@ import Testing
     static let sps: [UInt8] = [0x67, 0x42, 0xC0, 0x1E, 0x8C, 0x8D, 0x40, 0x50]
     static let pps: [UInt8] = [0x68, 0xCE, 0x3C, 0x80]
 
-    /// Two consecutive free UDP ports on 127.0.0.1 (RTP and RTCP), probed by binding them.
-    static func freePortPair(group: any EventLoopGroup) async throws -> Int {
-        for _ in 0..<50 {
-            let probe = try await DatagramBootstrap(group: group).bind(host: "127.0.0.1", port: 0).get()
-            let port = probe.localAddress?.port ?? 0
-            try await probe.close()
-            guard port > 0, port % 2 == 0, port < 65534 else { continue }
-            if let second = try? await DatagramBootstrap(group: group).bind(host: "127.0.0.1", port: port + 1).get() {
-                try await second.close()
-                return port
-            }
-        }
-        throw SourceError.unusable("no free port pair")
+    /// A source on ephemeral ports it keeps open (no probing of free ports): the SDP's port is
+    /// replaced; returns the source and its bound (RTP, RTCP) ports.
+    static func startSource(sdp: String, router: Router, group: any EventLoopGroup) async throws -> (RTPIngestSource, rtp: Int, rtcp: Int) {
+        let source = try RTPIngestSource(pathName: "cam", sdpText: sdp, configuration: .init(), router: router, eventLoop: group.next(),
+                                         logger: Logger(label: "test"), bindsEphemeralPorts: true)
+        try await source.start()
+        let ports = try #require(await source.localPorts.first)
+        return (source, ports.rtp, ports.rtcp)
     }
 
     @Test func injectsSpropLearnsProfileAndSendsPLIToTheSender() async throws {
         let group = MultiThreadedEventLoopGroup.singleton
-        let port = try await Self.freePortPair(group: group)
         let sprop = "\(Data(Self.sps).base64EncodedString()),\(Data(Self.pps).base64EncodedString())"
         let sdp = """
             v=0\r
@@ -41,15 +35,13 @@ import Testing
             s=camera\r
             c=IN IP4 127.0.0.1\r
             t=0 0\r
-            m=video \(port) RTP/AVP 96\r
+            m=video 5004 RTP/AVP 96\r
             a=rtpmap:96 H264/90000\r
             a=fmtp:96 packetization-mode=1;sprop-parameter-sets=\(sprop)\r
 
             """
         let router = Router(limits: RoutingLimits(), clock: { RuntimeClock.now() })
-        let source = try RTPIngestSource(pathName: "cam", sdpText: sdp, router: router, eventLoop: group.next(),
-                                         logger: Logger(label: "test"))
-        try await source.start()
+        let (source, port, rtcpPort) = try await Self.startSource(sdp: sdp, router: router, group: group)
 
         // The "camera": one socket for RTP and one for RTCP, like ffmpeg.
         let (rtcpIn, rtcpContinuation) = AsyncStream.makeStream(of: [UInt8].self)
@@ -62,7 +54,7 @@ import Testing
             }
             .bind(host: "127.0.0.1", port: 0).get()
         let rtpTarget = try SocketAddress(ipAddress: "127.0.0.1", port: port)
-        let rtcpTarget = try SocketAddress(ipAddress: "127.0.0.1", port: port + 1)
+        let rtcpTarget = try SocketAddress(ipAddress: "127.0.0.1", port: rtcpPort)
         func send(_ bytes: [UInt8], on channel: any Channel, to address: SocketAddress) async throws {
             try await channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: channel.allocator.buffer(bytes: bytes)))
         }
@@ -119,6 +111,8 @@ import Testing
             }
         }
         #expect(gotPLI)
+        let stats = await source.stats()
+        #expect(stats.lockedSource == "127.0.0.1" && stats.foreignDatagrams == 0 && stats.malformed == 0)
         rtcpContinuation.finish()
         wakeContinuation.finish()
         path.removeReader(reader)

@@ -107,12 +107,24 @@ import Testing
         func close() async { try? await channel.close() }
     }
 
+    /// Waits (on the reader's wakes, no polling) until `path` delivers an event `matches` accepts.
+    static func next(on path: Path, where matches: (ReaderEvent) -> Bool) async throws {
+        let (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let reader = try path.addReader { wake.yield() }
+        defer {
+            path.removeReader(reader)
+            wake.finish()
+        }
+        for await _ in wakes where reader.drain(max: 1000).contains(where: matches) { return }
+    }
+
     static func startServer(users: [String]? = nil) async throws -> (RTSPServer, Router, FileSource) {
         let logger = Logger(label: "rtsp-test")
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let router = Router(limits: RoutingLimits(), clock: { RuntimeClock.now() })
         let source = try FileSource.demo(pathName: "demo", router: router, eventLoop: loop, logger: logger)
         try await source.start()
+        try await Self.next(on: try #require(router.path(named: "demo"))) { if case .unit(let unit) = $0 { unit.isKeyframe } else { false } }
         _ = try router.createPath(named: "push")
         var settings = RTSPServerSettings()
         settings.host = "127.0.0.1"
@@ -129,11 +141,7 @@ import Testing
         let (server, _, source) = try await Self.startServer()
         defer { Task { await server.stop(); await source.stop() } }
         let client = try await Client(port: server.port, path: "demo")
-        var described = try await client.request("DESCRIBE", headers: ["Accept": "application/sdp"])
-        for _ in 0..<50 where described.status == 404 {   // the demo source publishes within milliseconds
-            try await Task.sleep(for: .milliseconds(20))
-            described = try await client.request("DESCRIBE")
-        }
+        let described = try await client.request("DESCRIBE", headers: ["Accept": "application/sdp"])
         #expect(described.status == 200)
         #expect(described.body.contains("a=rtpmap:96 H264/90000"), "\(described.body)")
         #expect(described.body.contains("sprop-parameter-sets="), "\(described.body)")
@@ -181,11 +189,7 @@ import Testing
         defer { Task { try? await rtp.close(); try? await rtcp.close() } }
         let rtpPort = try #require(rtp.localAddress?.port), rtcpPort = try #require(rtcp.localAddress?.port)
         let client = try await Client(port: server.port, path: "demo")
-        var described = try await client.request("DESCRIBE")
-        for _ in 0..<50 where described.status == 404 {
-            try await Task.sleep(for: .milliseconds(20))
-            described = try await client.request("DESCRIBE")
-        }
+        #expect(try await client.request("DESCRIBE").status == 200)
         let setup = try await client.request("SETUP", client.base + "/trackID=0",
                                              headers: ["Transport": "RTP/AVP;unicast;client_port=\(rtpPort)-\(rtcpPort)"])
         #expect(setup.status == 200)
@@ -225,6 +229,16 @@ import Testing
         #expect(setup.status == 200)
         let session = try #require(setup.headers["session"]?.split(separator: ";").first.map(String.init))
         #expect(try await client.request("RECORD", headers: ["Session": session]).status == 200)
+        let path = try #require(router.path(named: "push"))
+        let (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let reader = try path.addReader { wake.yield() }
+        var events = wakes.makeAsyncIterator()
+        /// Waits on the reader's wakes until it delivers an event `matches` accepts.
+        func next(_ matches: (ReaderEvent) -> Bool) async {
+            while await events.next() != nil {
+                if reader.drain(max: 100).contains(where: matches) { return }
+            }
+        }
         let sps: [UInt8] = [0x67, 0x42, 0xC0, 0x1E, 0x8C], pps: [UInt8] = [0x68, 0xCE, 0x3C, 0x80]
         let stapA: [UInt8] = [0x18, 0x00, UInt8(sps.count)] + sps + [0x00, UInt8(pps.count)] + pps
         for (index, payload) in [stapA, [0x65, 0x88, 0x84]].enumerated() {
@@ -232,8 +246,8 @@ import Testing
                                    marker: index == 1, payload: payload).serialized()
             try await client.send([0x24, 0, 0, UInt8(packet.count)] + packet)
         }
-        let path = try #require(router.path(named: "push"))
-        for _ in 0..<100 where !path.isReady { try await Task.sleep(for: .milliseconds(10)) }
+        await next { if case .tracks = $0 { true } else { false } }
+        #expect(path.isReady)
         #expect(path.tracks?.first?.encodingName == "H264")
         #expect(path.tracks?.first?.fmtp["profile-level-id"] == "42c01e")
 
@@ -241,8 +255,10 @@ import Testing
         #expect(try await second.request("ANNOUNCE", headers: ["Content-Type": "application/sdp"], body: sdp).status == 403)
         await second.close()
         await client.close()
-        for _ in 0..<100 where path.isReady { try await Task.sleep(for: .milliseconds(10)) }
+        await next { if case .sourceEnded = $0 { true } else { false } }
         #expect(!path.isReady)
+        path.removeReader(reader)
+        wake.finish()
     }
 
     @Test func readUsersRequireCredentials() async throws {
@@ -254,11 +270,7 @@ import Testing
         #expect(challenged.headers["www-authenticate"]?.contains("Digest realm=\"RTCBridge\"") == true)
         let wrong = try await client.request("DESCRIBE", headers: ["Authorization": "Basic " + Data("viewer:x".utf8).base64EncodedString()])
         #expect(wrong.status == 401)
-        var allowed = try await client.request("DESCRIBE", headers: ["Authorization": "Basic " + Data("viewer:s3cret".utf8).base64EncodedString()])
-        for _ in 0..<50 where allowed.status == 404 {
-            try await Task.sleep(for: .milliseconds(20))
-            allowed = try await client.request("DESCRIBE")
-        }
+        let allowed = try await client.request("DESCRIBE", headers: ["Authorization": "Basic " + Data("viewer:s3cret".utf8).base64EncodedString()])
         #expect(allowed.status == 200)
         await client.close()
     }

@@ -3,7 +3,7 @@ import Ingest
 import Testing
 
 /// The runtime side of RTSP sources: `SourceSpec` routes rtsp:// URLs to an `RTSPSourceSpec`
-/// (tested in IngestTests) without leaking the password, and `RTSPSource` logs delays in seconds.
+/// (tested in IngestTests) without leaking the password.
 @Suite struct RTSPSourceRuntimeTests {
     @Test func sourceSpecDescribesRTSPSourcesLikeTheirRedactedSpec() throws {
         let spec = try RTSPSourceSpec(parsing: "rtsp://admin:s3cr%40t@camera.example:8554/stream1?channel=2")
@@ -15,11 +15,5 @@ import Testing
         guard case .rtsp(let spec) = source else { Issue.record("not an rtsp source: \(source)"); return }
         #expect(spec.url.effectivePort == 554)
         #expect(!source.description.contains("hunter2"))
-    }
-
-    @Test func logFormatRoundsToTenths() {
-        #expect(RTSPSource.seconds(.milliseconds(1149)) == "1.1")
-        #expect(RTSPSource.seconds(.milliseconds(1150)) == "1.2")
-        #expect(RTSPSource.seconds(.seconds(30)) == "30.0")
     }
 }

@@ -10,7 +10,8 @@ import Testing
 import TestSupport
 
 /// Recording a live path in real time: the demo clip recorded for ~3 s is a playable fMP4 of the
-/// right length; an unwritable destination is reported while viewers keep receiving.
+/// right length; an unwritable destination is reported while viewers keep receiving. Tests wait
+/// on the path's reader wakes and the recorder's file events, never on sleeps.
 @Suite(.serialized, .timeLimit(.minutes(1))) struct RecordingTests {
     let group = MultiThreadedEventLoopGroup.singleton
     let logger = Logger(label: "recording-test")
@@ -27,13 +28,28 @@ import TestSupport
         let source = try FileSource.demo(pathName: "live/cam", router: router, eventLoop: group.next(), logger: logger)
         try await source.start()
         let started = ContinuousClock.now
+        var fileEvents = recorder.fileEvents.makeAsyncIterator()
+        let (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let viewer = try path.addReader { wake.yield() }
+        var frames = 0
+        /// Waits on the viewer's wakes until `count` video frames went through the path.
+        func awaitFrames(_ count: Int) async {
+            for await _ in wakes {
+                for case .unit(let unit) in viewer.drain(max: 1000) where unit.trackID == 0 { frames += 1 }
+                if frames >= count { return }
+            }
+        }
 
-        // Playable while being written: the first fragments are on disk after ~1 s.
-        try await Task.sleep(for: .milliseconds(1800))
-        let partial = try #require(await recorder.stats().files.first)
+        // Playable while being written: once the segment is open and a fragment is on disk.
+        let opened = try #require(await fileEvents.next())
+        guard case .opened(let partial) = opened else { Issue.record("first file event: \(opened)"); return }
+        await awaitFrames(45)
+        await recorder.flushToDisk()
         #expect(try FFprobe.streams(ofFile: partial).map(\.codec_name) == ["h264", "opus"])
 
-        try await Task.sleep(until: started + .seconds(3))
+        await awaitFrames(90)   // 3 s of media
+        path.removeReader(viewer)
+        wake.finish()
         await recorder.stop()
         let recorded = (ContinuousClock.now - started)
         // What the source really published by then (30 video frames and 50 Opus packets per second
@@ -75,13 +91,14 @@ import TestSupport
         let source = try FileSource.demo(pathName: "cam", router: router, eventLoop: group.next(), logger: logger)
         try await source.start()
 
+        // The viewer keeps receiving (drained on every wake, so it never drops) while the first
+        // segment and its retry fail; no wall-clock deadline, the suite's time limit is the bound.
         var units = 0
-        let deadline = ContinuousClock.now + .seconds(3)
         var stats = await recorder.stats()
         for await _ in wakes {
             for event in viewer.drain(max: 1000) { if case .unit = event { units += 1 } }
             stats = await recorder.stats()
-            if (units >= 60 && stats.writeErrors >= 2) || ContinuousClock.now > deadline { break }
+            if units >= 60 && stats.writeErrors >= 2 { break }
         }
         await recorder.stop()
         await source.stop()
@@ -103,12 +120,11 @@ import TestSupport
         try await recorder.start()
         let source = try FileSource.demo(pathName: "evil/cam", router: router, eventLoop: group.next(), logger: logger)
         try await source.start()
-        var stats = await recorder.stats()
-        let deadline = ContinuousClock.now + .seconds(3)
-        while stats.writeErrors == 0 && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(50))
-            stats = await recorder.stats()
-        }
+        // The first segment fails to open: the recorder reports it (no polling).
+        var fileEvents = recorder.fileEvents.makeAsyncIterator()
+        let event = await fileEvents.next()
+        #expect(event.map { if case .failed = $0 { true } else { false } } == true, "\(String(describing: event))")
+        let stats = await recorder.stats()
         await recorder.stop()
         await source.stop()
         #expect(stats.writeErrors >= 1 && stats.filesOpened == 0)

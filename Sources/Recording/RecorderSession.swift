@@ -1,0 +1,190 @@
+import RTCBase
+import Routing
+
+/// What happened to a file job, reported back by the runtime's file sink.
+public enum RecorderFileEvent: Sendable, Equatable {
+    case opened(String)
+    case finished(String)
+    case failed(RecordingError)
+}
+
+/// One path's recording, sans-IO: reader events go to the `RecorderMuxer`, whose segments become
+/// file jobs for the runtime (open a named file with a header, append, finish); a fragment is
+/// flushed every `flushInterval`; a write error is counted, reported once per distinct message,
+/// and answered with a new segment `retryInterval` later. The runtime reads the path and the
+/// clocks, writes the files and feeds back what happened to them.
+public struct RecorderSession {
+    public struct Configuration: Sendable, Equatable {
+        public var format: RecordingFormat
+        public var segmentDuration: Duration
+        public var flushInterval: Duration = .seconds(1)
+        public var retryInterval: Duration = .seconds(5)
+        public init(format: RecordingFormat, segmentDuration: Duration) {
+            self.format = format
+            self.segmentDuration = segmentDuration
+        }
+    }
+
+    public struct Stats: Sendable, Equatable {
+        /// Files created (opened successfully).
+        public var filesOpened = 0
+        /// Files completed and closed.
+        public var filesFinished = 0
+        public var writeErrors = 0
+        public var lastError: String?
+        /// Bytes dropped because the disk could not keep up (counted by the runtime's sink).
+        public var droppedBytes = 0
+        /// Units received before a segment could start (waiting for a keyframe) or not recordable.
+        public var unitsSkipped = 0
+        public var muxErrors = 0
+        /// Paths of the files opened, oldest first (the last `maxListedFiles`).
+        public var files: [String] = []
+        public init() {}
+    }
+
+    public enum Event: Sendable, Equatable {
+        /// The tracks the format cannot carry changed (reported when the publisher's tracks arrive).
+        case tracksIgnored([String])
+        case segmentOpened(file: String, resumed: Bool)
+        /// A write failed; `firstReport` is false while the same message repeats.
+        case writeFailed(String, firstReport: Bool)
+    }
+
+    public enum Output: Sendable {
+        /// Create segment file number `segment` (named by `RecorderFileName` at the current local
+        /// time) and write `header`.
+        case openSegment(segment: Int, header: [UInt8])
+        case append([UInt8])
+        case finishSegment(patch: RecorderPatch?)
+        case event(Event)
+        case timeout(Instant)
+    }
+
+    public let configuration: Configuration
+    public var maxListedFiles = 100
+    var muxer: RecorderMuxer
+    var counters = Stats()
+    var nextFlush: Instant?
+    var retryAt: Instant?
+    var reportedError: String?
+    var reportedIgnoredTracks: [String] = []
+    var finished = false
+    var outputs = OutputQueue<Output>()
+
+    public init(configuration: Configuration) {
+        self.configuration = configuration
+        self.muxer = RecorderMuxer(format: configuration.format, segmentDuration: configuration.segmentDuration)
+    }
+
+    public var stats: Stats {
+        var stats = counters
+        stats.unitsSkipped = muxer.unitsSkipped
+        stats.muxErrors = muxer.muxErrors
+        return stats
+    }
+
+    /// Starts the flush schedule at `now`.
+    public mutating func start(now: Instant) {
+        guard nextFlush == nil, !finished else { return }
+        nextFlush = now + configuration.flushInterval
+    }
+
+    /// One reader event.
+    public mutating func handle(_ event: ReaderEvent) {
+        guard !finished else { return }
+        apply(muxer.handle(event))
+        if case .tracks = event, muxer.ignoredTracks != reportedIgnoredTracks {
+            reportedIgnoredTracks = muxer.ignoredTracks
+            if !reportedIgnoredTracks.isEmpty { outputs.append(.event(.tracksIgnored(reportedIgnoredTracks))) }
+        }
+    }
+
+    /// What the file sink reports.
+    public mutating func handle(_ event: RecorderFileEvent, now: Instant) {
+        switch event {
+        case .opened(let file):
+            counters.filesOpened += 1
+            counters.files.append(file)
+            if counters.files.count > maxListedFiles { counters.files.removeFirst(counters.files.count - maxListedFiles) }
+            outputs.append(.event(.segmentOpened(file: file, resumed: reportedError != nil)))
+            reportedError = nil
+        case .finished:
+            counters.filesFinished += 1
+        case .failed(let error):
+            counters.writeErrors += 1
+            let message = error.description
+            counters.lastError = message
+            outputs.append(.event(.writeFailed(message, firstReport: message != reportedError)))
+            reportedError = message
+            if retryAt == nil, !finished { retryAt = now + configuration.retryInterval }
+        }
+    }
+
+    /// Flushes a fragment when due (the runtime first hands over what its reader holds), and asks
+    /// the muxer for a new segment when a retry is due.
+    public mutating func handleTimeout(now: Instant) {
+        guard !finished else { return }
+        if let retryAt, retryAt <= now {
+            self.retryAt = nil
+            muxer.newSegmentRequested = true
+        }
+        if let due = nextFlush, due <= now {
+            flush()
+            var next = due + configuration.flushInterval
+            if next <= now { next = now + configuration.flushInterval }   // woken late: no burst of flushes
+            nextFlush = next
+        }
+    }
+
+    /// Flushes a fragment now (the schedule goes on).
+    public mutating func flush() {
+        guard !finished else { return }
+        apply(muxer.flush())
+    }
+
+    /// Finishes the open segment; nothing follows.
+    public mutating func finish() {
+        guard !finished else { return }
+        finished = true
+        nextFlush = nil
+        retryAt = nil
+        apply(muxer.finishSegment())
+    }
+
+    public mutating func poll() -> Output {
+        if let output = outputs.popFirst() { return output }
+        return .timeout([nextFlush, retryAt].compactMap { $0 }.min() ?? .distantFuture)
+    }
+
+    mutating func apply(_ muxed: [RecorderOutput]) {
+        for output in muxed {
+            switch output {
+            case .startSegment(let index, let header):
+                outputs.append(.openSegment(segment: index, header: header))
+            case .append(let bytes):
+                outputs.append(.append(bytes))
+            case .finishSegment(let patch):
+                outputs.append(.finishSegment(patch: patch))
+            }
+        }
+    }
+}
+
+/// Segment file names: `<yyyy-MM-dd_HH-mm-ss>-<n>.<ext>` in the recorder's local time.
+public enum RecorderFileName {
+    /// A local calendar time (the runtime reads the clock and the time zone).
+    public struct LocalTime: Sendable, Equatable {
+        public var year, month, day, hour, minute, second: Int
+        public init(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) {
+            (self.year, self.month, self.day, self.hour, self.minute, self.second) = (year, month, day, hour, minute, second)
+        }
+    }
+
+    /// The name of segment `segment`; `attempt` > 0 when the names before were taken (numbers go on).
+    public static func make(time: LocalTime, segment: Int, attempt: Int = 0, format: RecordingFormat) -> String {
+        func two(_ value: Int) -> String { value < 10 && value >= 0 ? "0\(value)" : "\(value)" }
+        let year = String(repeating: "0", count: max(0, 4 - "\(time.year)".count)) + "\(time.year)"
+        return "\(year)-\(two(time.month))-\(two(time.day))_\(two(time.hour))-\(two(time.minute))-\(two(time.second))"
+            + "-\(segment + attempt).\(format.fileExtension)"
+    }
+}
