@@ -21,13 +21,19 @@ public struct GatewayHTTP: Sendable {
     let settings: HTTPSettings
     let logger: Logger
     let pages: WebPages
+    /// Counts open HTTP connections and refuses those past `settings.maxConnections`.
+    let connectionCap: HTTPConnectionCap
 
     public init(gateway: Gateway, settings: HTTPSettings, logger: Logger) throws {
         self.gateway = gateway
         self.settings = settings
         self.logger = logger
         self.pages = try WebPages()
+        self.connectionCap = HTTPConnectionCap(limit: settings.maxConnections, logger: logger)
     }
+
+    /// The handler to put in every HTTP connection's pipeline (see `HTTPConnectionCap`).
+    public func makeConnectionCapHandler() -> any RemovableChannelHandler { connectionCap.makeHandler() }
 
     public func makeRouter() -> Hummingbird.Router<BasicRequestContext> {
         let router = Hummingbird.Router()

@@ -15,7 +15,7 @@ public struct HTTPSettings: Sendable {
     public var iceServers: [String] = []
     /// Largest accepted SDP offer body.
     public var maxOfferBytes = 64 * 1024
-    /// Open HTTP connections at most; further clients wait in the listen backlog until one closes.
+    /// Open HTTP connections at most; a connection past the cap is closed at once (and logged).
     public var maxConnections = 1024
     /// An HTTP connection with no request in flight for this long is closed.
     public var idleTimeoutSeconds = 30

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Hummingbird
-import HummingbirdCore
 import Logging
 import Runtime
 import Server
@@ -93,9 +92,9 @@ struct Serve: AsyncParsableCommand {
         let pathNames = gatewayConfig.paths.map(\.name)
         let app = Application(
             router: http.makeRouter(),
-            server: .http1(configuration: .init(idleTimeout: .seconds(Int64(httpSettings.idleTimeoutSeconds)))),
-            configuration: .init(address: .hostname(httpSettings.host, port: httpSettings.port), serverName: "rtcbridge",
-                                 availableConnectionsDelegate: MaximumAvailableConnections(httpSettings.maxConnections, logger: logger)),
+            server: .http1(configuration: .init(additionalChannelHandlers: [http.makeConnectionCapHandler()],
+                                                idleTimeout: .seconds(Int64(httpSettings.idleTimeoutSeconds)))),
+            configuration: .init(address: .hostname(httpSettings.host, port: httpSettings.port), serverName: "rtcbridge"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? httpSettings.port
                 let shownHost = httpSettings.host == "0.0.0.0" ? "127.0.0.1" : httpSettings.host

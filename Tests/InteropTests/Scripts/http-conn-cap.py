@@ -4,11 +4,12 @@
   http-conn-cap.py HOST PORT IDLE_CONNECTIONS
 
 Opens IDLE_CONNECTIONS TCP connections that never send a byte, then sends `GET /api/stats` on one
-more connection and waits (at most 20 s) for its response. Prints one JSON line:
-  {"answered": true|false, "seconds": S, "idle_closed_before_answer": K, "idle_open_at_answer": M}
-where K counts idle connections the server had already closed (EOF or reset) when the answer came
-and M those still open. Under the cap the answer comes at once with every idle connection open;
-one past the cap it waits until the server's idle timeout closes idle connections.
+more connection and waits (at most 10 s) for its response or its close. Then waits (at most 10 s)
+until the server has closed every idle connection. Prints one JSON line:
+  {"answered": bool, "refused": bool, "seconds": T, "idle_open_at_answer": M, "idle_closed_after": S or null}
+`refused` means the server closed the probe without answering; T is when that happened; M counts
+idle connections still open then; S is when the last idle one was closed (seconds
+after the probe started).
 """
 import json, select, socket, sys, time
 
@@ -27,21 +28,34 @@ def closed_by_server(s):
 
 start = time.monotonic()
 probe = socket.create_connection((host, port), timeout=5)
-probe.sendall(f"GET /api/stats HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
-answered, data = False, b""
-deadline = start + 20
+answered = refused = False
+try:
+    probe.sendall(f"GET /api/stats HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+    data, deadline = b"", start + 10
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([probe], [], [], max(0.0, deadline - time.monotonic()))
+        if not ready:
+            break
+        chunk = probe.recv(4096)
+        if not chunk:
+            refused = not data
+            break
+        data += chunk
+        if b"\r\n\r\n" in data:
+            answered = data.startswith(b"HTTP/1.1 200")
+            break
+except OSError:
+    refused = True
+answer_seconds = round(time.monotonic() - start, 3)
+open_at_answer = sum(1 for s in idle if not closed_by_server(s))
+closed_after, deadline = None, start + 10
+open_now = set(range(idle_count))
 while time.monotonic() < deadline:
-    ready, _, _ = select.select([probe], [], [], max(0.0, deadline - time.monotonic()))
-    if not ready:
+    open_now = {i for i in open_now if not closed_by_server(idle[i])}
+    if not open_now:
+        closed_after = round(time.monotonic() - start, 3)
         break
-    chunk = probe.recv(4096)
-    if not chunk:
-        break
-    data += chunk
-    if b"\r\n\r\n" in data:
-        answered = data.startswith(b"HTTP/1.1 200")
-        break
-seconds = time.monotonic() - start
-closed = sum(1 for s in idle if closed_by_server(s))
-print(json.dumps({"answered": answered, "seconds": round(seconds, 3),
-                  "idle_closed_before_answer": closed, "idle_open_at_answer": idle_count - closed}))
+    time.sleep(0.05)
+print(json.dumps({"answered": answered, "refused": refused, "seconds": answer_seconds,
+                  "idle_open_at_answer": open_at_answer,
+                  "idle_closed_after": closed_after}))
