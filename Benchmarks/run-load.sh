@@ -48,8 +48,10 @@ for n in "${counts[@]}"; do
   ffpid=$!; pids+=("$ffpid")
   for _ in $(seq 50); do [[ -s $WORK/cam.sdp ]] && break; sleep 0.1; done
   http=$(port tcp); udp=$(port udp)
-  "$bin/rtcbridge" serve --path "cam=$WORK/cam.sdp" --http "127.0.0.1:$http" --webrtc-udp "$udp" \
-    --ice-host 127.0.0.1 --rtsp off --log-level warning &
+  # Every viewer's POST comes from 127.0.0.1: lift the per-client session quota to N.
+  printf 'webrtc: { maxSessions: %d, maxSessionsPerClient: %d }\n' "$((n > 1000 ? n : 1000))" "$n" > "$WORK/load.yml"
+  "$bin/rtcbridge" serve --config "$WORK/load.yml" --path "cam=$WORK/cam.sdp" --http "127.0.0.1:$http" \
+    --webrtc-udp "$udp" --ice-host 127.0.0.1 --rtsp off --log-level warning &
   gwpid=$!; pids+=("$gwpid")
   # Wait (bounded) until the path has a publisher and a keyframe went by.
   for _ in $(seq 100); do

@@ -79,6 +79,9 @@ public struct GatewayConfiguration: Sendable {
     public var routing = RoutingLimits()
     /// Publisher paths where a new WHIP publisher replaces the current one (instead of 409).
     public var takeoverPaths: Set<String> = []
+    /// WebRTC sessions at once, and per client address (WHIP and WHEP together).
+    public var maxWebRTCSessions = 1000
+    public var maxWebRTCSessionsPerClient = 100
     /// The RTSP server (`--rtsp HOST:PORT`); nil turns it off.
     public var rtspServer: RTSPServerSettings? = RTSPServerSettings()
     public init() {}
@@ -116,6 +119,8 @@ public final class Gateway: @unchecked Sendable {
         let certificate = try DTLSCertificate.generate(commonName: "rtcbridge")
         var endpointConfiguration = WebRTCEndpoint.Configuration(hostAddresses: hosts, udpPort: udpPort)
         endpointConfiguration.takeoverPaths = configuration.takeoverPaths
+        endpointConfiguration.maxSessions = configuration.maxWebRTCSessions
+        endpointConfiguration.maxSessionsPerClient = configuration.maxWebRTCSessionsPerClient
         webrtc = WebRTCEndpoint(router: router, transport: transport, certificate: certificate,
                                 configuration: endpointConfiguration, logger: logger)
         logger.info("WebRTC UDP listening", metadata: ["port": "\(udpPort)", "candidates": "\(hosts)",

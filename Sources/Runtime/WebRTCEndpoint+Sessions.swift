@@ -18,7 +18,9 @@ extension WebRTCEndpoint {
     }
 
     /// Negotiates a WHEP viewer for `pathName`: it receives the path's tracks as they are.
-    public func createViewer(pathName: String, offer offerText: String) async throws(WebRTCEndpointError) -> Answer {
+    /// `client` (the HTTP client's address) counts against the per-client quota.
+    public func createViewer(pathName: String, offer offerText: String,
+                             client: String = "") async throws(WebRTCEndpointError) -> Answer {
         let offer = try parse(offerText)
         guard let path = router.path(named: pathName) else { throw .unknownPath(pathName) }
         await path.demandPublisher()   // an on-demand camera connects now
@@ -37,7 +39,7 @@ extension WebRTCEndpoint {
         }
         guard !outputs.isEmpty else { throw .notAcceptable("no media section could be accepted") }
         let viewerOutputs = outputs
-        let etag = try await register(id: id, role: .viewer, pathName: pathName, negotiated: negotiated) { [self] peer, finish in
+        let etag = try await register(id: id, role: .viewer, pathName: pathName, client: client, negotiated: negotiated) { [self] peer, finish in
             let viewer = WHEPViewer(peer: peer, path: path, outputs: viewerOutputs, logger: logger)
             viewer.onClosed = finish
             return { viewer.close(reason: $0) }
@@ -48,7 +50,8 @@ extension WebRTCEndpoint {
     }
 
     /// Negotiates a WHIP publisher for `pathName`; the path must accept publishers and be free.
-    public func createPublisher(pathName: String, offer offerText: String) async throws(WebRTCEndpointError) -> Answer {
+    public func createPublisher(pathName: String, offer offerText: String,
+                                client: String = "") async throws(WebRTCEndpointError) -> Answer {
         let offer = try parse(offerText)
         guard let path = router.path(named: pathName) else { throw .unknownPath(pathName) }
         let negotiated = try negotiate(offer, codecs: Self.publishCodecs, direction: .recvonly, localTracks: [:])
@@ -74,7 +77,7 @@ extension WebRTCEndpoint {
         let id = SecureRandom.token(24)
         let etag: String
         do {
-            etag = try await register(id: id, role: .publisher, pathName: pathName, negotiated: negotiated) { [self] peer, finish in
+            etag = try await register(id: id, role: .publisher, pathName: pathName, client: client, negotiated: negotiated) { [self] peer, finish in
                 let publisher = WHIPPublisher(peer: peer, path: path, token: token, tracks: publishedTracks, logger: logger)
                 publisher.onClosed = finish
                 keyframeRelay.target = publisher
@@ -147,7 +150,7 @@ extension WebRTCEndpoint {
     /// (kept on the transport's loop); returns its ETag. `makeAdapter` runs on the peer's loop,
     /// joins the peer to routing and returns how to close it; it gets the callback that removes
     /// the resource when the session ends by itself.
-    func register(id: String, role: Role, pathName: String, negotiated: Negotiation,
+    func register(id: String, role: Role, pathName: String, client: String, negotiated: Negotiation,
                   makeAdapter: @escaping @Sendable (WebRTCPeer, @escaping @Sendable (String) -> Void) -> @Sendable (String) -> Void)
         async throws(WebRTCEndpointError) -> String {
         let config = WebRTCSession.Configuration(
@@ -157,7 +160,8 @@ extension WebRTCEndpoint {
         let controlLoop = transport.eventLoop
         // 1. Reserve a slot in the table (sessions still being built count against the cap).
         let reserved: Result<Void, WebRTCEndpointError> = (try? await controlLoop.submit { [self] in
-            do throws(WHIPCreateRefusal) { try resources.reserve(id: id) } catch {
+            do throws(WHIPCreateRefusal) { try resources.reserve(id: id, client: client) } catch {
+                if case .clientQuota = error { return .failure(.tooManySessions(error.description)) }
                 return .failure(.serviceUnavailable(error.description))
             }
             return .success(())
@@ -188,7 +192,8 @@ extension WebRTCEndpoint {
             }
             do throws(WHIPCreateRefusal) {
                 return .success(try resources.create(id: id, pathName: pathName, role: role, local: negotiated.local,
-                                                     remote: negotiated.remote, payload: endpointSession).etag)
+                                                     remote: negotiated.remote, client: client,
+                                                     payload: endpointSession).etag)
             } catch {
                 _ = endpointSession.close("refused: \(error)")   // not reached: step 1 reserved the slot and the id
                 return .failure(.serviceUnavailable(error.description))

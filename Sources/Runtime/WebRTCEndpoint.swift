@@ -19,6 +19,7 @@ public enum WebRTCEndpointError: Error, Equatable, CustomStringConvertible {
     case preconditionFailed        // 412
     case preconditionRequired      // 428
     case serviceUnavailable(String)
+    case tooManySessions(String)   // 429: the client holds its quota
 
     public var description: String {
         switch self {
@@ -31,6 +32,7 @@ public enum WebRTCEndpointError: Error, Equatable, CustomStringConvertible {
         case .preconditionFailed: return "If-Match does not match the session's ETag"
         case .preconditionRequired: return "PATCH needs If-Match (the ETag, or * for an ICE restart)"
         case .serviceUnavailable(let r): return "unavailable: \(r)"
+        case .tooManySessions(let r): return r
         }
     }
 }
@@ -43,6 +45,8 @@ public final class WebRTCEndpoint: @unchecked Sendable {
         public var udpPort: Int
         public var sdpLimits = SDPLimits()
         public var maxSessions = 1000
+        /// Sessions one client address may hold at once (viewers and publishers together).
+        public var maxSessionsPerClient = 100
         /// Paths where a new WHIP publisher replaces the current one instead of getting 409.
         public var takeoverPaths: Set<String> = []
         public init(hostAddresses: [String], udpPort: Int) {
@@ -81,7 +85,9 @@ public final class WebRTCEndpoint: @unchecked Sendable {
         self.certificate = certificate
         self.configuration = configuration
         self.logger = logger
-        self.resources = WHIPResourceTable(maxSessions: configuration.maxSessions, takeoverPaths: configuration.takeoverPaths)
+        self.resources = WHIPResourceTable(maxSessions: configuration.maxSessions,
+                                           maxSessionsPerClient: configuration.maxSessionsPerClient,
+                                           takeoverPaths: configuration.takeoverPaths)
     }
 
     /// Ends a session (DELETE on its resource); only its own path and role name it.

@@ -28,6 +28,9 @@ public struct ConfigFile: Decodable, Sendable {
         public var udpPort: Int?
         public var bindHost: String?
         public var iceHosts: [String]?
+        /// WebRTC sessions at once (default 1000) and per client address (default 100).
+        public var maxSessions: Int?
+        public var maxSessionsPerClient: Int?
     }
     public struct RTSP: Decodable, Sendable {
         /// "HOST:PORT" of the RTSP server, or "off".

@@ -18,15 +18,17 @@ extension GatewayHTTP {
         }
     }
 
-    func post(_ request: Request, context: BasicRequestContext, role: WebRTCEndpoint.Role) async throws -> Response {
+    func post(_ request: Request, context: GatewayRequestContext, role: WebRTCEndpoint.Role) async throws -> Response {
         let pathName = try context.parameters.require("path")
         try authorize(request, path: pathName, role: role)
         let offer = try await body(of: request, type: "application/sdp", what: "SDP offer")
         let answer: WebRTCEndpoint.Answer
         do {
             switch role {
-            case .viewer: answer = try await gateway.webrtc.createViewer(pathName: pathName, offer: offer)
-            case .publisher: answer = try await gateway.webrtc.createPublisher(pathName: pathName, offer: offer)
+            case .viewer: answer = try await gateway.webrtc.createViewer(pathName: pathName, offer: offer,
+                                                                         client: context.clientAddress)
+            case .publisher: answer = try await gateway.webrtc.createPublisher(pathName: pathName, offer: offer,
+                                                                               client: context.clientAddress)
             }
         } catch {
             logger.info("\(role.rawValue.uppercased()) offer refused", metadata: ["path": "\(pathName)", "reason": "\(error)"])
@@ -44,7 +46,7 @@ extension GatewayHTTP {
         return Response(status: .created, headers: headers, body: .init(byteBuffer: .init(string: answer.sdp)))
     }
 
-    func patch(_ request: Request, context: BasicRequestContext, role: WebRTCEndpoint.Role) async throws -> Response {
+    func patch(_ request: Request, context: GatewayRequestContext, role: WebRTCEndpoint.Role) async throws -> Response {
         let pathName = try context.parameters.require("path")
         try authorize(request, path: pathName, role: role)
         let id = try context.parameters.require("id")
@@ -93,6 +95,7 @@ extension WebRTCEndpointError {
         case .preconditionFailed: return HTTPError(.preconditionFailed, message: description)
         case .preconditionRequired: return HTTPError(.preconditionRequired, message: description)
         case .serviceUnavailable: return HTTPError(.serviceUnavailable, message: description)
+        case .tooManySessions: return HTTPError(.tooManyRequests, headers: [.rtcRetryAfter: "5"], message: description)
         }
     }
 }

@@ -35,8 +35,8 @@ public struct GatewayHTTP: Sendable {
     /// The handler to put in every HTTP connection's pipeline (see `HTTPConnectionCap`).
     public func makeConnectionCapHandler() -> any RemovableChannelHandler { connectionCap.makeHandler() }
 
-    public func makeRouter() -> Hummingbird.Router<BasicRequestContext> {
-        let router = Hummingbird.Router()
+    public func makeRouter() -> Hummingbird.Router<GatewayRequestContext> {
+        let router = Hummingbird.Router(context: GatewayRequestContext.self)
         router.add(middleware: WHEPCORSMiddleware(origins: settings.corsOrigins))
         router.get("/") { _, _ in pages.response(named: "index.html") }
         router.get("/static/{file}") { _, context in

@@ -35,18 +35,18 @@ public struct ServeOptions: Sendable {
             if let origins = file.http?.corsOrigins { http.corsOrigins = origins }
             http.bearerToken = file.http?.token
             if let servers = file.http?.iceServers { http.iceServers = servers }
-            if let max = file.http?.maxOfferBytes {
-                guard max > 0 else { throw ConfigError("\(configFile): http.maxOfferBytes must be positive") }
-                http.maxOfferBytes = max
+            /// Sets `target` from a count in the file that must be positive when given.
+            func positive(_ value: Int?, _ key: String, into target: inout Int) throws {
+                guard let value else { return }
+                guard value > 0 else { throw ConfigError("\(configFile): \(key) must be positive") }
+                target = value
             }
-            if let max = file.http?.maxConnections {
-                guard max > 0 else { throw ConfigError("\(configFile): http.maxConnections must be positive") }
-                http.maxConnections = max
-            }
-            if let seconds = file.http?.idleTimeout {
-                guard seconds > 0 else { throw ConfigError("\(configFile): http.idleTimeout must be positive") }
-                http.idleTimeoutSeconds = seconds
-            }
+            try positive(file.http?.maxOfferBytes, "http.maxOfferBytes", into: &http.maxOfferBytes)
+            try positive(file.http?.maxConnections, "http.maxConnections", into: &http.maxConnections)
+            try positive(file.http?.idleTimeout, "http.idleTimeout", into: &http.idleTimeoutSeconds)
+            try positive(file.webrtc?.maxSessions, "webrtc.maxSessions", into: &gateway.maxWebRTCSessions)
+            try positive(file.webrtc?.maxSessionsPerClient, "webrtc.maxSessionsPerClient",
+                         into: &gateway.maxWebRTCSessionsPerClient)
             if let port = file.webrtc?.udpPort {
                 guard (0...65535).contains(port) else { throw ConfigError("\(configFile): webrtc.udpPort \(port) is not a port") }
                 gateway.webRTCUDPPort = port

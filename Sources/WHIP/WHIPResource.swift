@@ -11,6 +11,8 @@ public struct WHIPResource<Payload> {
     public internal(set) var etag: String
     public internal(set) var remoteCredentials: ICECredentials
     public var payload: Payload
+    /// Who created it (the HTTP client's address), for the per-client quota.
+    public let client: String
     /// Creation order in its table: the newest publisher of a path is its current one.
     let sequence: UInt64
 }

@@ -18,6 +18,9 @@ public final class WebRTCSession {
         public var remoteFingerprint: DTLSFingerprint
         public var dtlsRole: DTLSRole
         public var ice = ICELiteConfiguration()
+        /// A session not connected (ICE and DTLS done) this long after it was created is closed,
+        /// giving its slot back; consent alone would keep a half-open session for 30 s or more.
+        public var setupTimeout: Duration = .seconds(10)
         public var dtls = DTLSConfiguration()
         /// How often each outbound stream sends an RTCP sender report.
         public var senderReportInterval: Duration = .seconds(1)
@@ -83,11 +86,16 @@ public final class WebRTCSession {
     var dtlsPeerAddress: TransportAddress?
     /// Retransmissions the peer may still ask for (NACK), refilled per second.
     var retransmitBudget: TokenBucket
+    /// When an unconnected session gives up (`Configuration.setupTimeout` after creation).
+    let setupDeadline: Instant
+    /// Set when DTLS first connects; the setup deadline no longer applies.
+    var hasConnectedOnce = false
 
     public init(configuration: Configuration, now: Instant) throws {
         self.configuration = configuration
         retransmitBudget = TokenBucket(capacity: configuration.limits.maxRetransmitBurst,
                                        ratePerSecond: configuration.limits.maxRetransmitsPerSecond)
+        setupDeadline = now + configuration.setupTimeout
         ice = ICELiteAgent(local: configuration.localCredentials, remote: configuration.remoteCredentials,
                            configuration: configuration.ice, now: now)
         dtls = try DTLSSession(role: configuration.dtlsRole, certificate: configuration.certificate,
@@ -145,6 +153,10 @@ public final class WebRTCSession {
     public func handleTimeout(now: Instant) {
         guard !isClosed else { return }
         defer { refreshRemoteAddress() }
+        if !hasConnectedOnce, now >= setupDeadline {
+            finish("not connected within \(configuration.setupTimeout) (ICE and DTLS setup)")
+            return
+        }
         ice.handleTimeout(now: now)
         drainICE(now: now)
         guard !isClosed else { return }
@@ -159,6 +171,7 @@ public final class WebRTCSession {
         if let output = outputs.popFirst() { return output }
         if isClosed { return .timeout(.distantFuture) }
         var deadline = min(nextReportDeadline, nextNACKDeadline)
+        if !hasConnectedOnce { deadline = min(deadline, setupDeadline) }
         if case .timeout(let iceDeadline) = ice.poll() { deadline = min(deadline, iceDeadline) }
         if case .timeout(let dtlsDeadline) = dtls.poll() { deadline = min(deadline, dtlsDeadline) }
         return .timeout(deadline)
@@ -218,6 +231,7 @@ public final class WebRTCSession {
                 do {
                     srtp = try SRTPSession(keying: keying, replayWindowSize: UInt(configuration.limits.srtpReplayWindow))
                     state = .connected
+                    hasConnectedOnce = true
                     outputs.append(.event(.connected(keying.profile)))
                     nextReportDeadline = now + configuration.senderReportInterval
                 } catch {

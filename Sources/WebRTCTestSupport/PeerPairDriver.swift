@@ -73,7 +73,8 @@ extension PeerPairDriver {
     /// credentials and fingerprints, as after a WHEP offer/answer; not yet connected.
     public static func make(gatewayCertificate: DTLSCertificate? = nil, dtls: DTLSConfiguration = DTLSConfiguration(),
                             gatewayAddress: TransportAddress, browserAddress: TransportAddress,
-                            start: Instant) throws -> PeerPairDriver {
+                            start: Instant,
+                            configure: (inout WebRTCSession.Configuration) -> Void = { _ in }) throws -> PeerPairDriver {
         let certificate = try gatewayCertificate ?? DTLSCertificate.generate()
         let gatewayICE = ICECredentials.generate()
         let browser = try BrowserPeer(remoteCredentials: gatewayICE, remoteFingerprint: certificate.fingerprint,
@@ -84,6 +85,7 @@ extension PeerPairDriver {
             remoteFingerprint: browser.certificate.fingerprint, dtlsRole: .server, cname: "test",
             wallClockAnchor: (start, 1_700_000_000))
         config.dtls = dtls
+        configure(&config)
         let session = try WebRTCSession(configuration: config, now: start)
         return PeerPairDriver(gateway: session, browser: browser, now: start)
     }

@@ -55,5 +55,35 @@ extension InteropSuite {
             #expect(after.answered, "\(after)")
             #expect(gateway.process.isRunning)
         }
+            @Test("webrtc.maxSessionsPerClient: the client's sessions up to the quota get 201, one past it 429; DELETE frees a slot",
+              .requires(.root, .ip, .gateway, .curl), .timeLimit(.minutes(1)))
+        func perClientSessionQuota() async throws {
+            let scope = try InteropScope()
+            defer { scope.tearDown() }
+            let config = scope.file("quota.yml")
+            try "webrtc: { maxSessionsPerClient: 2 }\n".write(toFile: config, atomically: true, encoding: .utf8)
+            let gateway = try await scope.startGateway(["--config", config])
+            try await scope.waitUntilReady(gateway, path: "demo")
+            let whep = gateway.url("/demo/whep")
+            let sdpType = ["Content-Type": "application/sdp"]
+            let offer = Data(SampleOffers.recvonly.utf8)
+            var resources: [String] = []
+            for _ in 0..<2 {
+                let created = try await scope.http("POST", whep, headers: sdpType, body: offer)
+                #expect(created.status == 201, "\(created.status) \(created.body)")
+                if let location = created.header("Location"), let url = URL(string: location, relativeTo: URL(string: whep)) {
+                    resources.append(url.absoluteString)
+                }
+            }
+            let refused = try await scope.http("POST", whep, headers: sdpType, body: offer)
+            #expect(refused.status == 429, "\(refused.status) \(refused.body)")
+            #expect(refused.header("Retry-After") != nil)
+            #expect(refused.body.contains("too many sessions from this client"), "\(refused.body)")
+            let deleted = try await scope.http("DELETE", try #require(resources.first))
+            #expect(deleted.status == 200 || deleted.status == 204)
+            let again = try await scope.http("POST", whep, headers: sdpType, body: offer)
+            #expect(again.status == 201, "a freed slot admits the client again: \(again.status) \(again.body)")
+            #expect(gateway.process.isRunning)
+        }
     }
 }

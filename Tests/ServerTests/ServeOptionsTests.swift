@@ -132,13 +132,14 @@ import Testing
     }
 
     @Test func connectionLimitsFromFileAndCORSFromFlags() throws {
-        let file = try writeConfig("http: { maxConnections: 2, idleTimeout: 5 }\n")
+        let file = try writeConfig("http: { maxConnections: 2, idleTimeout: 5 }\nwebrtc: { maxSessions: 50, maxSessionsPerClient: 3 }\n")
         var options = ServeOptions()
         options.configFile = file
         options.corsOrigins = ["https://a.example"]
-        let (_, http) = try options.resolve()
+        let (gateway, http) = try options.resolve()
         #expect(http.maxConnections == 2 && http.idleTimeoutSeconds == 5 && http.corsOrigins == ["https://a.example"])
-        for bad in ["http: { maxConnections: 0 }\n", "http: { idleTimeout: -1 }\n"] {
+        #expect(gateway.maxWebRTCSessions == 50 && gateway.maxWebRTCSessionsPerClient == 3)
+        for bad in ["http: { maxConnections: 0 }\n", "http: { idleTimeout: -1 }\n", "webrtc: { maxSessionsPerClient: 0 }\n"] {
             var options = ServeOptions()
             options.configFile = try writeConfig(bad)
             #expect(throws: ConfigError.self) { try options.resolve() }

@@ -30,6 +30,36 @@ struct WHIPResourceTableTests {
         #expect(table.count == 1)
     }
 
+    @Test("maxSessionsPerClient: each client fills its quota, one past it is refused; others are not affected")
+    func perClientQuota() throws {
+        var table = WHIPResourceTable<String>(maxSessions: 10, maxSessionsPerClient: 2)
+        try table.create(id: "a", pathName: "cam", role: .viewer, local: Self.local, remote: Self.remote,
+                         client: "198.51.100.7", payload: "a")
+        try table.reserve(id: "b", client: "198.51.100.7")   // a reservation counts too
+        #expect(table.count(of: "198.51.100.7") == 2)
+        #expect(throws: WHIPCreateRefusal.clientQuota(limit: 2)) { try table.reserve(id: "c", client: "198.51.100.7") }
+        #expect(throws: WHIPCreateRefusal.clientQuota(limit: 2)) {
+            try table.create(id: "c", pathName: "cam", role: .viewer, local: Self.local, remote: Self.remote,
+                             client: "198.51.100.7", payload: "c")
+        }
+        #expect(WHIPCreateRefusal.clientQuota(limit: 2).description == "too many sessions from this client (2)")
+        // Another client is not affected.
+        try table.create(id: "d", pathName: "cam", role: .viewer, local: Self.local, remote: Self.remote,
+                         client: "203.0.113.9", payload: "d")
+        // Filling the reservation keeps the count; cancelling, deleting and session ends give slots back.
+        try table.create(id: "b", pathName: "cam", role: .viewer, local: Self.local, remote: Self.remote,
+                         client: "198.51.100.7", payload: "b")
+        #expect(table.count(of: "198.51.100.7") == 2)
+        #expect(table.delete(id: "a", pathName: "cam", role: .viewer) != nil)
+        #expect(table.count(of: "198.51.100.7") == 1)
+        try table.reserve(id: "e", client: "198.51.100.7")
+        table.cancelReservation(id: "e")
+        #expect(table.remove(id: "b") != nil)
+        #expect(table.count(of: "198.51.100.7") == 0 && table.count(of: "203.0.113.9") == 1)
+        _ = table.removeAll()
+        #expect(table.count(of: "203.0.113.9") == 0)
+    }
+
     @Test("maxSessions: the table fills up to the cap, one past it is refused with a reason")
     func sessionCap() throws {
         var table = try Self.table([("a", "cam", .viewer), ("b", "cam", .viewer)], maxSessions: 3)

@@ -15,13 +15,14 @@ import WebRTCTestSupport
     static let browserAddress = TransportAddress(host: "127.0.0.1", port: 50000)!
 
     static func makePair(profiles: [SRTPProtectionProfile] = [.aeadAES128GCM, .aes128CMHMACSHA1_80],
-                         handshakeTimeout: Duration = .seconds(10),
+                         handshakeTimeout: Duration = .seconds(10), setupTimeout: Duration = .seconds(10),
                          start: Instant = Instant(nanoseconds: 5_000_000_000)) throws -> PeerPairDriver {
         var dtls = DTLSConfiguration()
         dtls.profiles = profiles
         dtls.initialRetransmitTimeout = .milliseconds(25)
         dtls.handshakeTimeout = handshakeTimeout
-        return try PeerPairDriver.make(dtls: dtls, gatewayAddress: gatewayAddress, browserAddress: browserAddress, start: start)
+        return try PeerPairDriver.make(dtls: dtls, gatewayAddress: gatewayAddress, browserAddress: browserAddress,
+                                       start: start) { $0.setupTimeout = setupTimeout }
     }
 
     @Test func connectsAndDecryptsMedia() throws {
@@ -51,7 +52,7 @@ import WebRTCTestSupport
     /// virtual time, see ARCHITECTURE §1): virtual time races ahead while ~25 ms of real time pass,
     /// so this test uses a long handshake timeout and a step bound instead of a virtual deadline.
     @Test func recoversFromALostHandshakeFlight() throws {
-        var pair = try Self.makePair(handshakeTimeout: .seconds(86_400))
+        var pair = try Self.makePair(handshakeTimeout: .seconds(86_400), setupTimeout: .seconds(86_400))
         var droppedFirstServerFlight = false
         pair.drop = { from, bytes in
             // Drop the gateway's first DTLS flight (ServerHello...): the client must retransmit.
@@ -83,6 +84,31 @@ import WebRTCTestSupport
         #expect(resent.contains(103) && resent.contains(105) && !resent.contains(999))
         #expect(pair.gatewayEvents.contains(.keyframeRequested(ssrc: 0x1234)))
         #expect(pair.gateway.counters.retransmissions == 2)
+    }
+
+    @Test func aSessionThatNeverConnectsGivesUpAtTheSetupTimeout() throws {
+        // ICE succeeds (the browser keeps checking) but every DTLS datagram is lost.
+        var pair = try Self.makePair(handshakeTimeout: .seconds(60))
+        pair.drop = { _, bytes in bytes.first.map { (20...63).contains($0) } ?? false }
+        let created = pair.now
+        let timeout = Duration.seconds(10)   // makePair's, and the configuration's default
+        let closed = pair.run(maxSteps: 10_000) { driver in
+            driver.gatewayEvents.contains { if case .closed = $0 { true } else { false } }
+        }
+        #expect(closed)
+        #expect(pair.now == created + timeout, "closed at \(pair.now - created)")
+        let reason = pair.gatewayEvents.compactMap { if case .closed(let reason) = $0 { reason } else { nil } }.first
+        #expect(reason?.contains("not connected within") == true, "\(reason ?? "none")")
+        #expect(!pair.gateway.isConnected)
+    }
+
+    @Test func aConnectedSessionOutlivesTheSetupTimeout() throws {
+        var pair = try Self.makePair()
+        #expect(pair.run { $0.gateway.isConnected && $0.browser.isConnected })
+        let target = pair.now + .seconds(15)
+        for _ in 0..<10_000 where pair.now < target { pair.step() }
+        #expect(pair.gateway.isConnected)
+        #expect(!pair.gatewayEvents.contains { if case .closed = $0 { true } else { false } })
     }
 
     @Test func retransmissionsAreBudgeted() throws {
