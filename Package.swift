@@ -33,12 +33,12 @@ let package = Package(
         .target(name: "RTCBase", swiftSettings: strict),
 
         // wire
-        .target(name: "SDP", swiftSettings: strict),
         .target(name: "STUN", dependencies: ["RTCBase", "CRTCShim"], swiftSettings: strict),
         .target(name: "RTP", dependencies: ["RTCBase"], swiftSettings: strict,
                 linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))]),   // NTP time math without Foundation
         .target(name: "Codecs", dependencies: ["RTCBase"], swiftSettings: strict),
         .target(name: "Containers", dependencies: ["RTCBase", "Codecs"], swiftSettings: strict),
+        .target(name: "SDP", dependencies: ["Codecs"], swiftSettings: strict),   // codecs' offer/answer rules
 
         // engines
         .target(name: "ICE", dependencies: ["RTCBase", "STUN"], swiftSettings: strict),

@@ -68,12 +68,16 @@ public struct IngestTrack {
             return TrackInfo(id: id, kind: kind, encodingName: map.encodingName, clockRate: map.clockRate,
                              channels: map.channels, fmtp: media.fmtp(pt), payloadType: pt)
         }
-        // RFC 3551 §6 static payload types: the registry's, and JPEG (26), which is recognised to be skipped.
+        // RFC 3551 §6 static payload types: the registry's codecs, else the profile's name (e.g.
+        // JPEG), which has no codec here and is recognised only to be skipped with its name.
         if let codec = CodecRegistry.all.first(where: { $0.staticPayloadType == pt }) {
             return TrackInfo(id: id, kind: kind, encodingName: codec.name, clockRate: codec.clockRate,
                              channels: codec.channels, fmtp: [:], payloadType: pt)
         }
-        guard pt == 26 else { throw SourceError.unusable("media section \(id): payload type \(pt) has no rtpmap") }
-        return TrackInfo(id: id, kind: kind, encodingName: "JPEG", clockRate: 90000, fmtp: [:], payloadType: 26)
+        guard let map = RTPMap.staticPayloadType(pt) else {
+            throw SourceError.unusable("media section \(id): payload type \(pt) has no rtpmap")
+        }
+        return TrackInfo(id: id, kind: kind, encodingName: map.encodingName, clockRate: map.clockRate, fmtp: [:],
+                         payloadType: pt)
     }
 }

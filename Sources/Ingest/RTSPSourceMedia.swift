@@ -37,15 +37,15 @@ public struct RTSPSourceMedia {
     public let localSSRC: UInt32
 
     /// Tracks for DESCRIBE's set-up sections, and the notices to log about the skipped ones.
-    /// H.264, H.265, PCMU/PCMA and Opus pass through; AAC is kept (RTSP/RTP/recording outputs
-    /// use it); MJPEG is skipped.
+    /// Codecs the registry knows pass through (audio that browsers cannot play is still kept for
+    /// RTSP/RTP/recording outputs); a codec it does not know (MJPEG, for one) is skipped by name.
     public init(described: [RTSPTrack], localSSRC: UInt32) {
         self.localSSRC = localSSRC
         var notices: [String] = []
         tracks = described.map { track in
             var info = try? IngestTrack.trackInfo(id: track.index, media: track.media)
-            if info?.encodingName.uppercased() == "JPEG" {
-                notices.append("MJPEG is not supported for WebRTC viewers; the camera's MJPEG track is skipped")
+            if let unknown = info, unknown.codec == nil {
+                notices.append("\(unknown.encodingName) is not a supported codec; the camera's \(unknown.encodingName) track is skipped")
                 info = nil
             } else if let codec = info?.codec, codec.kind == .audio, !codec.webRTCCompatible {
                 notices.append("\(codec.name) audio is not bridged to WebRTC yet; the track still goes to RTSP, RTP and recording outputs")

@@ -239,7 +239,8 @@ extension CodecDescriptor {
     /// This codec as an SDP answer capability (one audio channel is written as none, RFC 8866 §6.6).
     func capability(fmtp: [String: String]) -> CodecCapability {
         CodecCapability(name: name, kind: kind == .video ? .video : .audio, clockRate: clockRate,
-                        channels: channels == 1 ? nil : channels, fmtp: fmtp, rtcpFeedback: rtcpFeedback)
+                        channels: channels == 1 ? nil : channels, fmtp: fmtp, rtcpFeedback: rtcpFeedback,
+                        formatMatch: formatParameterMatch)
     }
 }
 

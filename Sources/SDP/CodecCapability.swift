@@ -1,3 +1,5 @@
+import Codecs
+
 /// A codec we can send or receive, as offered in answers (RFC 8829 §5.3.1 codec matching).
 public struct CodecCapability: Sendable, Equatable {
     /// Encoding name as in `a=rtpmap`, compared case-insensitively: `H264`, `VP8`, `opus`, `PCMU`.
@@ -10,14 +12,17 @@ public struct CodecCapability: Sendable, Equatable {
     public var fmtp: [String: String]
     /// Feedback we support, e.g. `["nack", "nack pli", "ccm fir"]` (RFC 4585 §4.2).
     public var rtcpFeedback: [String]
+    /// How an offered payload type's fmtp must relate to ours (from the codec registry).
+    public var formatMatch: FormatParameterMatch
 
     public init(name: String, kind: MediaKind, clockRate: Int, channels: Int? = nil,
-                fmtp: [String: String] = [:], rtcpFeedback: [String] = []) {
+                fmtp: [String: String] = [:], rtcpFeedback: [String] = [], formatMatch: FormatParameterMatch = .any) {
         self.name = name
         self.kind = kind
         self.clockRate = clockRate
         self.channels = channels
         self.fmtp = fmtp
         self.rtcpFeedback = rtcpFeedback
+        self.formatMatch = formatMatch
     }
 }

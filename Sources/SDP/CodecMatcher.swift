@@ -1,10 +1,12 @@
+import Codecs
+
 /// Chooses the offered payload type for our preferred codec (RFC 8829 §5.3.1, RFC 3264 §6.1).
 ///
 /// Names compare case-insensitively, clock rates and audio channel counts (absent = 1) must be
-/// equal. RTX, RED and FEC formats are never chosen. H.264 follows RFC 6184 §8.1/§8.2.2: only
-/// offered PTs with our `packetization-mode` (absent = 0) qualify; the PT with our profile wins,
-/// else a Constrained Baseline/Baseline mismatch is accepted. VP9 `profile-id` and AV1 `profile`
-/// (absent = 0) must be equal.
+/// equal. RTX, RED and FEC formats are never chosen. Then the capability's `formatMatch` (the
+/// codec registry's rule) decides: any PT; PTs whose listed fmtp values equal ours (absent = 0);
+/// or RFC 6184 §8.1/§8.2.2 for H.264: only offered PTs with our `packetization-mode` (absent = 0)
+/// qualify, the PT with our profile wins, else a Constrained Baseline/Baseline mismatch is accepted.
 enum CodecMatcher {
     struct Match {
         var capability: CodecCapability
@@ -38,11 +40,15 @@ enum CodecMatcher {
 
     private static func choose(_ codec: CodecCapability, among candidates: [RTPMap],
                                in section: MediaDescription) -> UInt8? {
-        switch codec.name.lowercased() {
-        case "h264": return chooseH264(codec, among: candidates, in: section)
-        case "vp9": return candidates.first { sameParameter("profile-id", codec, section.fmtp($0.payloadType)) }?.payloadType
-        case "av1": return candidates.first { sameParameter("profile", codec, section.fmtp($0.payloadType)) }?.payloadType
-        default: return candidates.first?.payloadType
+        switch codec.formatMatch {
+        case .h264ProfileLevelID:
+            return chooseH264(codec, among: candidates, in: section)
+        case .sameValues(let keys):
+            return candidates.first { map in
+                keys.allSatisfy { sameParameter($0, codec, section.fmtp(map.payloadType)) }
+            }?.payloadType
+        case .any:
+            return candidates.first?.payloadType
         }
     }
 

@@ -32,7 +32,7 @@ import Testing
         let media = RTSPSourceMedia(described: Self.tracks, localSSRC: 1)
         #expect(media.isUsable)
         #expect(media.trackNames == ["H264/90000", "PCMU/8000"])
-        #expect(media.notices == ["MJPEG is not supported for WebRTC viewers; the camera's MJPEG track is skipped"])
+        #expect(media.notices == ["JPEG is not a supported codec; the camera's JPEG track is skipped"])
         #expect(media.tracks[1].ingest == nil)
         #expect(!RTSPSourceMedia(described: [Self.tracks[1]], localSSRC: 1).isUsable)
     }

@@ -6,7 +6,7 @@ extension CodecCapability {
     public static let h264ConstrainedBaseline = CodecCapability(
         name: "H264", kind: .video, clockRate: 90000,
         fmtp: ["level-asymmetry-allowed": "1", "packetization-mode": "1", "profile-level-id": "42e01f"],
-        rtcpFeedback: ["nack", "nack pli", "ccm fir"])
+        rtcpFeedback: ["nack", "nack pli", "ccm fir"], formatMatch: .h264ProfileLevelID)
 
     /// VP8 (RFC 7741) with NACK/PLI/FIR.
     public static let vp8 = CodecCapability(name: "VP8", kind: .video, clockRate: 90000,

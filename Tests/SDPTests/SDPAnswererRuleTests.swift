@@ -56,7 +56,8 @@ struct SDPAnswererRuleTests {
     @Test("a High-profile capability matches only a High offer")
     func highProfile() throws {
         let high = CodecCapability(name: "h264", kind: .video, clockRate: 90000,
-                                   fmtp: ["packetization-mode": "1", "profile-level-id": "640032"])
+                                   fmtp: ["packetization-mode": "1", "profile-level-id": "640032"],
+                                   formatMatch: .h264ProfileLevelID)
         let text = Vectors.offer(sections: [(
             "m=video 9 UDP/TLS/RTP/SAVPF 102 104",
             ["a=rtpmap:102 H264/90000", "a=fmtp:102 packetization-mode=1;profile-level-id=42e01f",
@@ -83,6 +84,24 @@ struct SDPAnswererRuleTests {
         #expect(try answer(outside.joined(separator: "\n") + "\n").1.map(\.accepted) == [true, false])
         let noMux = lines.filter { $0 != "a=rtcp-mux" }
         #expect(answerError(noMux.joined(separator: "\n") + "\n") != nil)
+    }
+
+    @Test("sameValues: VP9 profile-id and AV1 profile must equal ours (absent = 0)")
+    func sameValuesRule() throws {
+        let vp9 = CodecCapability(name: "VP9", kind: .video, clockRate: 90000, fmtp: ["profile-id": "2"],
+                                  formatMatch: .sameValues(["profile-id"]))
+        let text = Vectors.offer(sections: [(
+            "m=video 9 UDP/TLS/RTP/SAVPF 98 100",
+            ["a=rtpmap:98 VP9/90000", "a=fmtp:98 profile-id=0", "a=rtpmap:100 VP9/90000", "a=fmtp:100 profile-id=2"])])
+        #expect(try answer(text, options: Vectors.options(codecs: [vp9])).1[0].payloadType == 100)
+        let av1 = CodecCapability(name: "AV1", kind: .video, clockRate: 90000, formatMatch: .sameValues(["profile"]))
+        let av1Offer = Vectors.offer(sections: [(
+            "m=video 9 UDP/TLS/RTP/SAVPF 35 45",
+            ["a=rtpmap:35 AV1/90000", "a=fmtp:35 profile=1", "a=rtpmap:45 AV1/90000"])])
+        #expect(try answer(av1Offer, options: Vectors.options(codecs: [av1])).1[0].payloadType == 45)
+        let onlyProfile1 = Vectors.offer(sections: [("m=video 9 UDP/TLS/RTP/SAVPF 35",
+                                                     ["a=rtpmap:35 AV1/90000", "a=fmtp:35 profile=1"])])
+        #expect(answerError(onlyProfile1, options: Vectors.options(codecs: [av1]))?.kind == .noCommonCodec)
     }
 
     @Test("no common codec anywhere throws .noCommonCodec")

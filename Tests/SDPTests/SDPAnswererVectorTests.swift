@@ -36,7 +36,7 @@ struct SDPAnswererVectorTests {
             codec: CodecCapability(name: "H264", kind: .video, clockRate: 90000,
                                    fmtp: ["level-asymmetry-allowed": "1", "packetization-mode": "1",
                                           "profile-level-id": "42e01f"],
-                                   rtcpFeedback: ["nack", "nack pli", "ccm fir"]),
+                                   rtcpFeedback: ["nack", "nack pli", "ccm fir"], formatMatch: .h264ProfileLevelID),
             payloadType: 108, rtcpFeedback: ["nack", "nack pli", "ccm fir"],
             extensions: [ExtMap(id: 5, uri: "http://www.webrtc.org/experiments/rtp-hdrext/playout-delay"),
                          ExtMap(id: 9, uri: "urn:ietf:params:rtp-hdrext:sdes:mid")],
