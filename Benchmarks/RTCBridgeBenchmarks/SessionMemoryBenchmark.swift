@@ -8,12 +8,15 @@ import WebRTC
 import WebRTCTestSupport
 
 /// Heap bytes per gateway WebRTC session (malloc's in-use bytes, `mallinfo2`): connected (ICE,
-/// DTLS, SRTP, feedback state), then after forwarding enough video and audio to fill both send
-/// histories (512 packets each; their payloads are shared with the source and not counted).
+/// DTLS, SRTP, feedback state), then after forwarding enough video and audio to fill the send
+/// histories (512 packets each; their payloads are shared with the source and not counted): video
+/// always has one, audio only with `audioNACK` (browsers offer no NACK for Opus, so the gateway
+/// keeps no audio history for them).
 /// Each browser stand-in is dropped once its pair is connected, so only what the gateway session
 /// keeps is counted.
 struct SessionMemoryBenchmark {
     let sessions: Int
+    var audioNACK = true
 
     struct Result {
         var connectedBytes: Double
@@ -62,7 +65,7 @@ struct SessionMemoryBenchmark {
             }
             let connected = Self.heapInUse()
             var forwarder = ViewerForwarder(outputs: [.video: .init(payloadType: 102, ssrc: UInt32(0x1000 + i)),
-                                                      .audio: .init(payloadType: 111, ssrc: UInt32(0x8000 + i))])
+                                                      .audio: .init(payloadType: 111, ssrc: UInt32(0x8000 + i), nack: audioNACK)])
             for event in units {
                 forwarder.handle(event, session: session, now: start) { packet in
                     _ = session.protectRTP(packet, into: scratch, now: start)

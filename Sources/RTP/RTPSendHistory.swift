@@ -16,23 +16,27 @@ public struct RTPSendHistory<Packet: RTPHistoryEntry>: Sendable {
     // The hot methods are @inlinable so that callers in other modules (a WebRTC session's
     // history of `SentPacket`s) get a specialized copy instead of generic code that looks up type
     // metadata per packet.
+    // Slot and Stored are laid out small (the packet first, 32-bit serials) because a history is
+    // allocated per outbound SSRC of every session: for a viewer's `SentPacket` a slot is 48 bytes
+    // and an order entry 8. Serials are compared for equality only, and every live one is within
+    // `capacity` stores of the newest, so wrapping at 2^32 cannot alias two of them.
     @usableFromInline struct Slot: Sendable {
-        @usableFromInline var sequenceNumber: UInt16
-        @usableFromInline var serial: UInt64
         @usableFromInline var packet: Packet
-        @usableFromInline init(sequenceNumber: UInt16, serial: UInt64, packet: Packet) {
-            self.sequenceNumber = sequenceNumber
-            self.serial = serial
+        @usableFromInline var serial: UInt32
+        @usableFromInline var sequenceNumber: UInt16
+        @usableFromInline init(sequenceNumber: UInt16, serial: UInt32, packet: Packet) {
             self.packet = packet
+            self.serial = serial
+            self.sequenceNumber = sequenceNumber
         }
     }
 
     @usableFromInline struct Stored: Sendable {
-        @usableFromInline var serial: UInt64
-        @usableFromInline var slot: Int
-        @usableFromInline init(serial: UInt64, slot: Int) {
+        @usableFromInline var serial: UInt32
+        @usableFromInline var slot: UInt32
+        @usableFromInline init(serial: UInt32, slot: Int) {
             self.serial = serial
-            self.slot = slot
+            self.slot = UInt32(truncatingIfNeeded: slot)
         }
     }
 
@@ -48,14 +52,15 @@ public struct RTPSendHistory<Packet: RTPHistoryEntry>: Sendable {
     @usableFromInline var storedBytes = 0
 
     /// Indexed by `sequenceNumber & mask`; a power of two at least `capacity`, dividing 2^16.
-    @usableFromInline var slots: [Slot?]
+    /// Empty (with `order`) until the first packet is stored: a stream that never sends costs nothing.
+    @usableFromInline var slots: [Slot?] = []
     @usableFromInline let mask: Int
     /// Insertion order as a ring: `order[(orderStart + i) % capacity]`, oldest first. Entries
     /// whose slot was overwritten since are stale and skipped on eviction.
-    @usableFromInline var order: [Stored]
+    @usableFromInline var order: [Stored] = []
     @usableFromInline var orderStart = 0
     @usableFromInline var orderCount = 0
-    @usableFromInline var nextSerial: UInt64 = 0
+    @usableFromInline var nextSerial: UInt32 = 0
 
     public init(capacity: Int = 1024, maxBytes: Int = 4 * 1024 * 1024) {
         let capacity = min(max(capacity, 1), 32_768)
@@ -64,14 +69,13 @@ public struct RTPSendHistory<Packet: RTPHistoryEntry>: Sendable {
         var size = 1
         while size < capacity { size <<= 1 }
         mask = size - 1
-        slots = Array(repeating: nil, count: size)
-        order = Array(repeating: Stored(serial: 0, slot: 0), count: capacity)
     }
 
     /// Stores `packet` as the one sent with `sequenceNumber`, replacing an older packet with
     /// the same number. A packet larger than `maxBytes` is not kept.
     @inlinable
     public mutating func store(sequenceNumber: UInt16, packet: Packet) {
+        if slots.isEmpty { allocate() }
         let index = Int(sequenceNumber) & mask
         if let old = slots[index] {
             storedBytes -= old.packet.historyByteCount
@@ -94,7 +98,7 @@ public struct RTPSendHistory<Packet: RTPHistoryEntry>: Sendable {
     /// The packet stored for `sequenceNumber`, if it is still in the history.
     @inlinable
     public func packet(for sequenceNumber: UInt16) -> Packet? {
-        guard let slot = slots[Int(sequenceNumber) & mask], slot.sequenceNumber == sequenceNumber else { return nil }
+        guard !slots.isEmpty, let slot = slots[Int(sequenceNumber) & mask], slot.sequenceNumber == sequenceNumber else { return nil }
         return slot.packet
     }
 
@@ -112,10 +116,17 @@ public struct RTPSendHistory<Packet: RTPHistoryEntry>: Sendable {
         let oldest = order[orderStart]
         orderStart = (orderStart + 1) % capacity
         orderCount -= 1
-        if let slot = slots[oldest.slot], slot.serial == oldest.serial {
+        let index = Int(oldest.slot)
+        if let slot = slots[index], slot.serial == oldest.serial {
             storedBytes -= slot.packet.historyByteCount
             storedCount -= 1
-            slots[oldest.slot] = nil
+            slots[index] = nil
         }
+    }
+
+    @usableFromInline
+    mutating func allocate() {
+        slots = Array(repeating: nil, count: mask + 1)
+        order = Array(repeating: Stored(serial: 0, slot: 0), count: capacity)
     }
 }

@@ -66,6 +66,18 @@ import Testing
         #expect(history.packet(for: 4_999) == nil)
     }
 
+    /// Nothing is allocated until the first packet: a declared stream that never sends costs no
+    /// table, and lookups and `removeAll` work on the empty history.
+    @Test func allocatesOnFirstStore() {
+        var history = RTPSendHistory<[UInt8]>(capacity: 500)
+        #expect(history.slots.isEmpty && history.order.isEmpty)
+        #expect(history.packet(for: 1) == nil)
+        history.removeAll()
+        history.store(sequenceNumber: 1, packet: [1])
+        #expect(history.slots.count == 512 && history.order.count == 500)
+        #expect(history.packet(for: 1) == [1])
+    }
+
     @Test func capacityIsClamped() {
         #expect(RTPSendHistory<[UInt8]>(capacity: 0).capacity == 1)
         #expect(RTPSendHistory<[UInt8]>(capacity: 1_000_000).capacity == 32_768)
