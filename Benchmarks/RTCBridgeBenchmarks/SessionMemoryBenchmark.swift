@@ -14,9 +14,12 @@ import WebRTCTestSupport
 /// keeps no audio history for them).
 /// Each browser stand-in is dropped once its pair is connected, so only what the gateway session
 /// keeps is counted.
+/// `packetInterval` paces the forwarded packets (each video and audio packet this far apart);
+/// nil sends them all at one instant, so the histories grow to their 512-packet cap.
 struct SessionMemoryBenchmark {
     let sessions: Int
     var audioNACK = true
+    var packetInterval: Duration?
 
     struct Result {
         var connectedBytes: Double
@@ -66,9 +69,10 @@ struct SessionMemoryBenchmark {
             let connected = Self.heapInUse()
             var forwarder = ViewerForwarder(outputs: [.video: .init(payloadType: 102, ssrc: UInt32(0x1000 + i)),
                                                       .audio: .init(payloadType: 111, ssrc: UInt32(0x8000 + i), nack: audioNACK)])
-            for event in units {
-                forwarder.handle(event, session: session, now: start) { packet in
-                    _ = session.protectRTP(packet, into: scratch, now: start)
+            for (index, event) in units.enumerated() {
+                let now = packetInterval.map { start + $0 * index } ?? start
+                forwarder.handle(event, session: session, now: now) { packet in
+                    _ = session.protectRTP(packet, into: scratch, now: now)
                 }
             }
             let filled = Self.heapInUse()

@@ -56,7 +56,8 @@ extension WebRTCSession {
         }
         let history = keepsHistory
             ? RTPSendHistory<SentPacket>(capacity: configuration.limits.sendHistoryPackets,
-                                         maxBytes: configuration.limits.sendHistoryBytes)
+                                         maxBytes: configuration.limits.sendHistoryBytes,
+                                         retention: configuration.limits.sendHistoryRetention)
             : nil
         outbound.append(OutboundStream(ssrc: ssrc, history: history, report: report))
     }
@@ -81,7 +82,7 @@ extension WebRTCSession {
         counters.bytesSent += length
         if let index = outbound.firstIndex(where: { $0.ssrc == packet.ssrc }) {
             outbound[index].history?.store(sequenceNumber: packet.sequenceNumber, packet: SentPacket(
-                payloadType: packet.payloadType, marker: packet.marker, timestamp: packet.timestamp, payload: packet.payload))
+                payloadType: packet.payloadType, marker: packet.marker, timestamp: packet.timestamp, payload: packet.payload), now: now)
             outbound[index].report.recordPacket(rtpTimestamp: packet.timestamp, payloadBytes: packet.payload.count, now: now)
         }
         return length
