@@ -26,10 +26,10 @@ public struct RTPSendHistory<Packet: RTPHistoryEntry>: Sendable {
 
     // Slot and Stored are laid out small (the packet first, 32-bit serials) because a history is
     // allocated per outbound SSRC of every session: for a viewer's `SentPacket` a slot is 48 bytes
-    // and an order entry 12. Serials are compared for equality only, and every live one is within
+    // and an order entry 8. Serials are compared for equality only, and every live one is within
     // `capacity` stores of the newest, so wrapping at 2^32 cannot alias two of them. Store times
-    // are 32-bit milliseconds compared by wrapping difference (an entry 49 days old could look
-    // young and let the table grow once, still within `capacity`).
+    // are 16-bit ticks of 2^24 ns (16.8 ms) compared by wrapping difference: an entry older than
+    // the 18-minute wrap could look young and let the table grow once, still within `capacity`.
     @usableFromInline struct Slot: Sendable {
         @usableFromInline var packet: Packet
         @usableFromInline var serial: UInt32
@@ -43,22 +43,27 @@ public struct RTPSendHistory<Packet: RTPHistoryEntry>: Sendable {
 
     @usableFromInline struct Stored: Sendable {
         @usableFromInline var serial: UInt32
-        @usableFromInline var storedAtMilliseconds: UInt32
         @usableFromInline var slot: UInt16
-        @usableFromInline init(serial: UInt32, slot: Int, storedAtMilliseconds: UInt32) {
+        @usableFromInline var storedAtTick: UInt16
+        @usableFromInline init(serial: UInt32, slot: Int, storedAtTick: UInt16) {
             self.serial = serial
-            self.storedAtMilliseconds = storedAtMilliseconds
             self.slot = UInt16(truncatingIfNeeded: slot)
+            self.storedAtTick = storedAtTick
         }
     }
+
+    /// A store time as the 16-bit tick it is kept in.
+    @inlinable
+    static func tick(_ instant: Instant) -> UInt16 { UInt16(truncatingIfNeeded: instant.nanoseconds >> 24) }
 
     /// Most packets kept (1...32768).
     public let capacity: Int
     /// Most bytes kept across all stored packets.
     public let maxBytes: Int
-    /// With a value, packets younger than this are not evicted while the table can still grow.
+    /// With a value (at most 9 minutes), packets younger than this are not evicted while the
+    /// table can still grow.
     public let retention: Duration?
-    @usableFromInline let retentionMilliseconds: UInt32?
+    @usableFromInline let retentionTicks: UInt16?
     /// Packets the table holds now: `capacity`, or with a `retention` what the rate needed so far.
     public private(set) var tableCapacity: Int
     /// Packets currently stored.
@@ -87,7 +92,10 @@ public struct RTPSendHistory<Packet: RTPHistoryEntry>: Sendable {
         self.capacity = capacity
         self.maxBytes = max(maxBytes, 0)
         self.retention = retention
-        retentionMilliseconds = retention.map { UInt32(clamping: $0.nanosecondsClamped / 1_000_000) }
+        retentionTicks = retention.map { retention in
+            let ticks = (max(retention.nanosecondsClamped, 0) + (1 << 24) - 1) >> 24   // rounded up
+            return UInt16(min(ticks, 1 << 15))
+        }
         tableCapacity = retention == nil ? capacity : min(capacity, Self.initialTableCapacity)
         mask = Self.tableSize(tableCapacity) - 1
     }
@@ -98,9 +106,9 @@ public struct RTPSendHistory<Packet: RTPHistoryEntry>: Sendable {
     @inlinable
     public mutating func store(sequenceNumber: UInt16, packet: Packet, now: Instant = .zero) {
         if slots.isEmpty { allocate() }
-        let nowMilliseconds = UInt32(truncatingIfNeeded: now.nanoseconds / 1_000_000)
-        if orderCount == tableCapacity, tableCapacity < capacity, let retentionMilliseconds,
-           nowMilliseconds &- order[orderStart].storedAtMilliseconds < retentionMilliseconds {
+        let nowTick = Self.tick(now)
+        if orderCount == tableCapacity, tableCapacity < capacity, let retentionTicks,
+           nowTick &- order[orderStart].storedAtTick < retentionTicks {
             grow()
         }
         let index = Int(sequenceNumber) & mask
@@ -118,8 +126,7 @@ public struct RTPSendHistory<Packet: RTPHistoryEntry>: Sendable {
         slots[index] = Slot(sequenceNumber: sequenceNumber, serial: serial, packet: packet)
         storedBytes += packet.historyByteCount
         storedCount += 1
-        order[(orderStart + orderCount) % tableCapacity] = Stored(serial: serial, slot: index,
-                                                                  storedAtMilliseconds: nowMilliseconds)
+        order[(orderStart + orderCount) % tableCapacity] = Stored(serial: serial, slot: index, storedAtTick: nowTick)
         orderCount += 1
     }
 
@@ -155,7 +162,7 @@ public struct RTPSendHistory<Packet: RTPHistoryEntry>: Sendable {
     @usableFromInline
     mutating func allocate() {
         slots = Array(repeating: nil, count: mask + 1)
-        order = Array(repeating: Stored(serial: 0, slot: 0, storedAtMilliseconds: 0), count: tableCapacity)
+        order = Array(repeating: Stored(serial: 0, slot: 0, storedAtTick: 0), count: tableCapacity)
     }
 
     /// Doubles the table (at most to `capacity`), keeping every live packet in order.
@@ -164,7 +171,7 @@ public struct RTPSendHistory<Packet: RTPHistoryEntry>: Sendable {
         let newCapacity = min(capacity, tableCapacity * 2)
         let newMask = Self.tableSize(newCapacity) - 1
         var newSlots = [Slot?](repeating: nil, count: newMask + 1)
-        var newOrder = [Stored](repeating: Stored(serial: 0, slot: 0, storedAtMilliseconds: 0), count: newCapacity)
+        var newOrder = [Stored](repeating: Stored(serial: 0, slot: 0, storedAtTick: 0), count: newCapacity)
         var kept = 0
         for offset in 0..<orderCount {
             let entry = order[(orderStart + offset) % tableCapacity]
@@ -172,7 +179,7 @@ public struct RTPSendHistory<Packet: RTPHistoryEntry>: Sendable {
             // Live sequence numbers differ modulo the old table size, so also modulo the new one.
             let index = Int(slot.sequenceNumber) & newMask
             newSlots[index] = slot
-            newOrder[kept] = Stored(serial: entry.serial, slot: index, storedAtMilliseconds: entry.storedAtMilliseconds)
+            newOrder[kept] = Stored(serial: entry.serial, slot: index, storedAtTick: entry.storedAtTick)
             kept += 1
         }
         slots = newSlots
