@@ -8,12 +8,18 @@ import WebRTC
 import WebRTCTestSupport
 
 /// Heap bytes per gateway WebRTC session (malloc's in-use bytes, `mallinfo2`): connected (ICE,
-/// DTLS, SRTP, feedback state), then after forwarding enough video and audio to fill both send
-/// histories (512 packets each; their payloads are shared with the source and not counted).
+/// DTLS, SRTP, feedback state), then after forwarding enough video and audio to fill the send
+/// histories (512 packets each; their payloads are shared with the source and not counted): video
+/// always has one, audio only with `audioNACK` (browsers offer no NACK for Opus, so the gateway
+/// keeps no audio history for them).
 /// Each browser stand-in is dropped once its pair is connected, so only what the gateway session
 /// keeps is counted.
+/// `packetInterval` paces the forwarded packets (each video and audio packet this far apart);
+/// nil sends them all at one instant, so the histories grow to their 512-packet cap.
 struct SessionMemoryBenchmark {
     let sessions: Int
+    var audioNACK = true
+    var packetInterval: Duration?
 
     struct Result {
         var connectedBytes: Double
@@ -62,10 +68,11 @@ struct SessionMemoryBenchmark {
             }
             let connected = Self.heapInUse()
             var forwarder = ViewerForwarder(outputs: [.video: .init(payloadType: 102, ssrc: UInt32(0x1000 + i)),
-                                                      .audio: .init(payloadType: 111, ssrc: UInt32(0x8000 + i))])
-            for event in units {
-                forwarder.handle(event, session: session, now: start) { packet in
-                    _ = session.protectRTP(packet, into: scratch, now: start)
+                                                      .audio: .init(payloadType: 111, ssrc: UInt32(0x8000 + i), nack: audioNACK)])
+            for (index, event) in units.enumerated() {
+                let now = packetInterval.map { start + $0 * index } ?? start
+                forwarder.handle(event, session: session, now: now) { packet in
+                    _ = session.protectRTP(packet, into: scratch, now: now)
                 }
             }
             let filled = Self.heapInUse()

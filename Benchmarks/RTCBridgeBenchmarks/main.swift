@@ -11,61 +11,86 @@ let chromiumOffer: String? = {
 
 // Release-build benchmarks for RTCBridge's hot paths. Run:
 //   swift build -c release --product RTCBridgeBenchmarks && .build/release/RTCBridgeBenchmarks
-// Prints one line per case; numbers go into issue notes.
+// Prints one line per case; numbers go into issue notes. BENCH_ONLY=memory (or a comma-separated
+// list of forwarding, relay, setup, memory, rtsp) runs only those sections.
 
-let totalViewerPackets = Int(ProcessInfo.processInfo.environment["BENCH_VIEWER_PACKETS"] ?? "") ?? 400_000
-print("forwarding hot path (unit → rewrite → SRTP protect in place into the send arena), 1188-byte payloads, one core")
-for profile in [SRTPProtectionProfile.aeadAES128GCM, .aes128CMHMACSHA1_80] {
-    for viewers in [1, 100, 1000] {
-        let packets = max(totalViewerPackets / viewers, 50)
-        do {
-            let result = try ForwardingBenchmark(viewers: viewers, profile: profile, packets: packets).run()
-            print(String(format: "  %@ viewers=%4d: %.2f µs/viewer-packet, %.0f viewer-packets/s",
-                         "\(profile)", viewers, result.nanosecondsPerViewerPacket / 1000, result.viewerPacketsPerSecond))
-        } catch {
-            print("  \(profile) viewers=\(viewers): failed: \(error)")
+let onlySections = ProcessInfo.processInfo.environment["BENCH_ONLY"].map { Set($0.split(separator: ",").map(String.init)) }
+func runs(_ section: String) -> Bool { onlySections?.contains(section) ?? true }
+
+if runs("forwarding") {
+    let totalViewerPackets = Int(ProcessInfo.processInfo.environment["BENCH_VIEWER_PACKETS"] ?? "") ?? 400_000
+    print("forwarding hot path (unit → rewrite → SRTP protect in place into the send arena), 1188-byte payloads, one core")
+    for profile in [SRTPProtectionProfile.aeadAES128GCM, .aes128CMHMACSHA1_80] {
+        for viewers in [1, 100, 1000] {
+            let packets = max(totalViewerPackets / viewers, 50)
+            do {
+                let result = try ForwardingBenchmark(viewers: viewers, profile: profile, packets: packets).run()
+                print(String(format: "  %@ viewers=%4d: %.2f µs/viewer-packet, %.0f viewer-packets/s",
+                             "\(profile)", viewers, result.nanosecondsPerViewerPacket / 1000, result.viewerPacketsPerSecond))
+            } catch {
+                print("  \(profile) viewers=\(viewers): failed: \(error)")
+            }
         }
     }
 }
 
-print("WHIP → WHEP relay, gateway part (SRTP in → unit → fan-out → SRTP out), per video frame of 3 packets")
-for viewers in [1, 50] {
-    do {
-        let result = try RelayLatencyBenchmark(viewers: viewers, frames: 3000).run()
-        print(String(format: "  viewers=%2d: p50 %.1f µs, p99 %.1f µs (frame's last packet in → last viewer's packet out; %d packets out)",
-                     viewers, result.p50.secondsDouble * 1e6, result.p99.secondsDouble * 1e6, result.packets))
-    } catch {
-        print("  viewers=\(viewers): failed: \(error)")
+if runs("relay") {
+    print("WHIP → WHEP relay, gateway part (SRTP in → unit → fan-out → SRTP out), per video frame of 3 packets")
+    for viewers in [1, 50] {
+        do {
+            let result = try RelayLatencyBenchmark(viewers: viewers, frames: 3000).run()
+            print(String(format: "  viewers=%2d: p50 %.1f µs, p99 %.1f µs (frame's last packet in → last viewer's packet out; %d packets out)",
+                         viewers, result.p50.secondsDouble * 1e6, result.p99.secondsDouble * 1e6, result.packets))
+        } catch {
+            print("  viewers=\(viewers): failed: \(error)")
+        }
     }
 }
 
-print("WHEP session setup on the gateway (offer → answer → ICE → DTLS connected), one core")
-if let offer = chromiumOffer {
+if runs("setup") {
+    print("WHEP session setup on the gateway (offer → answer → ICE → DTLS connected), one core")
+    if let offer = chromiumOffer {
+        do {
+            let rate = try SessionSetupBenchmark(sessions: 300, offer: offer).run()
+            print(String(format: "  %.0f sessions/s", rate))
+        } catch {
+            print("  failed: \(error)")
+        }
+    }
+}
+
+if runs("memory") {
+    print("heap per gateway WebRTC session (mallinfo2), 300 sessions")
     do {
-        let rate = try SessionSetupBenchmark(sessions: 300, offer: offer).run()
-        print(String(format: "  %.0f sessions/s", rate))
+        let result = try SessionMemoryBenchmark(sessions: 300).run()
+        print(String(format: "  connected: %.1f KiB; with full send histories (2 × 512 packets): %.1f KiB",
+                     result.connectedBytes / 1024, result.withHistoryBytes / 1024))
+        let browserLike = try SessionMemoryBenchmark(sessions: 300, audioNACK: false, packetInterval: .microseconds(2_500)).run()
+        print(String(format: "  as browsers negotiate (NACK for video only), 200 video packets/s for 3 s: connected %.1f KiB; with the video history: %.1f KiB",
+                     browserLike.connectedBytes / 1024, browserLike.withHistoryBytes / 1024))
     } catch {
         print("  failed: \(error)")
     }
-}
-
-print("heap per gateway WebRTC session (mallinfo2), 300 sessions")
-do {
-    let result = try SessionMemoryBenchmark(sessions: 300).run()
-    print(String(format: "  connected: %.1f KiB; with full send histories (2 × 512 packets): %.1f KiB",
-                 result.connectedBytes / 1024, result.withHistoryBytes / 1024))
-} catch {
-    print("  failed: \(error)")
-}
-
-print("RTSP server fan-out to TCP-interleaved readers (path unit → rewrite → $-framed bytes → ByteBuffer), 1188-byte payloads, one core")
-for readers in [1, 100, 1000] {
     do {
-        let result = try RTSPFanoutBenchmark(readers: readers, rounds: max(200 / readers, 2)).run()
-        print(String(format: "  readers=%3d: %.0f ns/reader-packet, %.0f reader-packets/s per core (%.1f Gbit/s of framed bytes written)",
-                     readers, result.nanosecondsPerReaderPacket, result.readerPacketsPerSecond,
-                     result.gigabitsPerSecond))
+        let parts = try SessionMemoryBreakdown(instances: 200).run()
+        print(String(format: "  parts: DTLS after handshake %.1f KiB as server, %.1f KiB as client; SRTP contexts %.1f KiB (GCM), %.1f KiB (AES-CM); ICE-lite agent %.1f KiB",
+                     parts.dtlsServerBytes / 1024, parts.dtlsClientBytes / 1024, parts.srtpGCMBytes / 1024,
+                     parts.srtpAESCMBytes / 1024, parts.iceAgentBytes / 1024))
     } catch {
-        print("  readers=\(readers): failed: \(error)")
+        print("  parts failed: \(error)")
+    }
+}
+
+if runs("rtsp") {
+    print("RTSP server fan-out to TCP-interleaved readers (path unit → rewrite → $-framed bytes → ByteBuffer), 1188-byte payloads, one core")
+    for readers in [1, 100, 1000] {
+        do {
+            let result = try RTSPFanoutBenchmark(readers: readers, rounds: max(200 / readers, 2)).run()
+            print(String(format: "  readers=%3d: %.0f ns/reader-packet, %.0f reader-packets/s per core (%.1f Gbit/s of framed bytes written)",
+                         readers, result.nanosecondsPerReaderPacket, result.readerPacketsPerSecond,
+                         result.gigabitsPerSecond))
+        } catch {
+            print("  readers=\(readers): failed: \(error)")
+        }
     }
 }

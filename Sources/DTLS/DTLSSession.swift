@@ -31,7 +31,12 @@ public final class DTLSSession {
     private let handshakeDeadline: Instant
     private var retransmitDeadline: Instant?
     private var outputs = OutputQueue<DTLSOutput>()
-    private var readBuffer = [UInt8](repeating: 0, count: 16_384 + 256)
+    /// True while OpenSSL holds no record buffers. They are given back once the handshake is done
+    /// and after each later use (~33 KiB per session: OpenSSL 3.0's DTLS ignores
+    /// SSL_MODE_RELEASE_BUFFERS), and taken again before OpenSSL may read or write a record.
+    public private(set) var hasReleasedRecordBuffers = false
+    /// Largest plaintext record (2^14) plus slack; `SSL_read` fills a temporary buffer this size.
+    private static let readCapacity = 16_384 + 256
 
     /// - Parameters:
     ///   - certificate: this endpoint's certificate (its fingerprint goes in the local SDP).
@@ -90,11 +95,13 @@ public final class DTLSSession {
             droppedDatagrams += 1
             return
         }
+        guard takeRecordBuffers() else { return }
         datagram.withUnsafeBytes { bytes in
             callbacks.input = bytes
             advance()
             callbacks.input = nil
         }
+        releaseRecordBuffers()
         refreshRetransmitDeadline(now: now)
     }
 
@@ -102,13 +109,15 @@ public final class DTLSSession {
     public func handleTimeout(now: Instant) {
         guard state == .handshaking || state == .connected else { return }
         if failIfHandshakeExpired(now: now) { return }
-        guard let deadline = retransmitDeadline, now >= deadline else { return }
+        guard let deadline = retransmitDeadline, now >= deadline, takeRecordBuffers() else { return }
         OpenSSLErrorQueue.clear()
         if rtc_dtls_handle_timeout(ssl) < 0 {
             fail(OpenSSLErrorQueue.drain("retransmission failed"))
+            releaseRecordBuffers()
             return
         }
         queueWrittenDatagrams()
+        releaseRecordBuffers()
         refreshRetransmitDeadline(now: now)
     }
 
@@ -123,6 +132,8 @@ public final class DTLSSession {
         guard !applicationData.isEmpty, applicationData.count <= configuration.maxApplicationDataSize,
               let length = Int32(exactly: applicationData.count)
         else { throw .applicationDataSize(applicationData.count, limit: configuration.maxApplicationDataSize) }
+        guard takeRecordBuffers() else { throw .writeFailed("no memory for record buffers") }
+        defer { releaseRecordBuffers() }
         OpenSSLErrorQueue.clear()
         let written = applicationData.withUnsafeBytes { SSL_write(ssl, $0.baseAddress, length) }
         guard written == length else {
@@ -136,12 +147,15 @@ public final class DTLSSession {
     /// local close; drain `poll()` for the alert datagram.
     public func close() {
         guard state == .handshaking || state == .connected else { return }
-        OpenSSLErrorQueue.clear()
-        _ = SSL_shutdown(ssl)
-        OpenSSLErrorQueue.clear()
-        queueWrittenDatagrams()
+        if takeRecordBuffers() {
+            OpenSSLErrorQueue.clear()
+            _ = SSL_shutdown(ssl)
+            OpenSSLErrorQueue.clear()
+            queueWrittenDatagrams()
+        }
         state = .closed
         retransmitDeadline = nil
+        releaseRecordBuffers()
     }
 
     // MARK: Driving OpenSSL
@@ -168,14 +182,21 @@ public final class DTLSSession {
         }
     }
 
+    /// Reads records until OpenSSL wants more input: application data becomes events; a peer's
+    /// retransmitted final flight is answered and close_notify ends the session inside `SSL_read`.
+    /// The read buffer lives only for this call (it is rarely needed once media flows).
     private func readApplicationData() {
+        withUnsafeTemporaryAllocation(byteCount: Self.readCapacity, alignment: 16) { buffer in
+            readApplicationData(into: buffer)
+        }
+    }
+
+    private func readApplicationData(into buffer: UnsafeMutableRawBufferPointer) {
         while state == .connected {
             OpenSSLErrorQueue.clear()
-            let count = readBuffer.withUnsafeMutableBytes { buffer in
-                SSL_read(ssl, buffer.baseAddress, Int32(clamping: buffer.count))
-            }
+            let count = SSL_read(ssl, buffer.baseAddress, Int32(clamping: buffer.count))
             if count > 0 {
-                emit(.applicationData(Array(readBuffer[0..<Int(count)])))
+                emit(.applicationData(Array(UnsafeRawBufferPointer(rebasing: buffer[0..<Int(count)]))))
                 continue
             }
             switch SSL_get_error(ssl, count) {
@@ -191,6 +212,30 @@ public final class DTLSSession {
                 fail(OpenSSLErrorQueue.drain("read failed"))
             }
         }
+    }
+
+    // MARK: Record buffers
+
+    /// Before OpenSSL may read or write a record after the handshake: takes the record buffers
+    /// back. False (and the session failed) when they cannot be allocated.
+    private func takeRecordBuffers() -> Bool {
+        guard hasReleasedRecordBuffers else { return true }
+        guard SSL_alloc_buffers(ssl) == 1 else {
+            fail("no memory for record buffers")
+            return false
+        }
+        hasReleasedRecordBuffers = false
+        return true
+    }
+
+    /// Once the handshake is over, gives the record buffers back while the session is idle.
+    /// OpenSSL keeps them when a record is still half read or written (then this is a no-op).
+    /// Everything else a peer may still need is kept: the handshake message buffer and our
+    /// last flight (a retransmitted final flight is answered), the record keys (close_notify,
+    /// application data).
+    private func releaseRecordBuffers() {
+        guard state != .idle, state != .handshaking, !hasReleasedRecordBuffers else { return }
+        hasReleasedRecordBuffers = SSL_free_buffers(ssl) == 1
     }
 
     // MARK: Outputs and timers

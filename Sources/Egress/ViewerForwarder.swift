@@ -12,7 +12,15 @@ public struct ViewerForwarder {
     public struct Output: Sendable {
         public var payloadType: UInt8
         public var ssrc: UInt32
-        public init(payloadType: UInt8, ssrc: UInt32) { self.payloadType = payloadType; self.ssrc = ssrc }
+        /// The viewer negotiated generic NACK for this track (RFC 4585 `a=rtcp-fb:… nack`): the
+        /// session keeps a send history to answer it. Without it (audio, as browsers offer it)
+        /// no history is kept.
+        public var nack: Bool
+        public init(payloadType: UInt8, ssrc: UInt32, nack: Bool = true) {
+            self.payloadType = payloadType
+            self.ssrc = ssrc
+            self.nack = nack
+        }
     }
 
     public let outputs: [TrackKind: Output]
@@ -83,7 +91,7 @@ public struct ViewerForwarder {
             route.restart(kind: track.kind, clockRate: track.clockRate)
             route.sendParameterSets(of: track)
             routes[track.id] = route
-            session.addOutboundStream(ssrc: output.ssrc, clockRate: track.clockRate)
+            session.addOutboundStream(ssrc: output.ssrc, clockRate: track.clockRate, keepsHistory: output.nack)
         }
     }
 

@@ -27,7 +27,12 @@ struct ReaderQueue {
         self.limit = Swift.max(1, limit)
     }
 
+    /// Event slots an emptied queue keeps (more were grown for a backlog or a burst).
+    static let retainedCapacity = 64
+
     var isEmpty: Bool { events.isEmpty }
+    /// Event slots currently allocated.
+    var eventCapacity: Int { events.capacity }
 
     /// Seeds a new reader: the tracks, then the cached GOP, exempt from `limit`; video tracks in
     /// `waitingTrackIDs` (no cached GOP) start at their next keyframe.
@@ -100,6 +105,9 @@ struct ReaderQueue {
         }
         backlogRemaining = Swift.max(0, backlogRemaining - out.count)
         stats.queued = events.count
+        // The first drain empties the backlog (cached GOP: a few hundred events); once the reader
+        // has caught up, its queue need not keep room for that many.
+        events.shrinkIfEmpty(keepingUpTo: Self.retainedCapacity)
         return out
     }
 

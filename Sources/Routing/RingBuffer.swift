@@ -54,6 +54,18 @@ struct RingBuffer<Element> {
         return removed
     }
 
+    /// Slots allocated (grown by doubling from 16).
+    var capacity: Int { storage.count }
+
+    /// Gives back storage grown for a burst (a new reader's backlog) once the buffer is empty and
+    /// holds more than `capacity` slots; the next append starts small again. A buffer that stays
+    /// within `capacity` keeps its storage, so steady traffic allocates nothing.
+    mutating func shrinkIfEmpty(keepingUpTo capacity: Int) {
+        guard count == 0, storage.count > capacity else { return }
+        storage = []
+        head = 0
+    }
+
     mutating func removeAll() {
         for offset in 0..<count { storage[physical(offset)] = nil }
         head = 0

@@ -35,7 +35,8 @@ extension WebRTCEndpoint {
         var outputs: [TrackKind: ViewerForwarder.Output] = [:]
         for m in negotiated.media where m.accepted {
             guard let pt = m.payloadType, let kind = TrackKind(m.kind), let track = localTracks[m.kind] else { continue }
-            outputs[kind] = ViewerForwarder.Output(payloadType: pt, ssrc: track.ssrc)
+            // A send history only where the viewer can NACK (browsers offer no NACK for audio).
+            outputs[kind] = ViewerForwarder.Output(payloadType: pt, ssrc: track.ssrc, nack: m.rtcpFeedback.contains("nack"))
         }
         guard !outputs.isEmpty else { throw .notAcceptable("no media section could be accepted") }
         let viewerOutputs = outputs

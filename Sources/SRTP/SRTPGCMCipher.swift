@@ -18,10 +18,15 @@ import COpenSSL
 /// Not `Sendable`: one event loop.
 public final class SRTPGCMCipher {
     public static let tagLength = 16
+    /// One AES-GCM context for both SRTP and SRTCP (~1.1 KiB each in OpenSSL 3.0): it holds the
+    /// SRTP key and is re-keyed only when an SRTCP packet comes between SRTP packets (a few times
+    /// per second at most, costing a key schedule), then back.
     private let context: OpaquePointer
+    private var isKeyedForRTCP = false
+    /// The SRTP session key, then the SRTCP one (labels 0x00 and 0x03).
+    private let keys: [UInt8]
     private var salt = [UInt8](repeating: 0, count: 12)
-    /// SRTCP: its own key and salt (labels 0x03 and 0x05), and the last index sent.
-    private let rtcpContext: OpaquePointer
+    /// SRTCP: its own salt (label 0x05) and the last index sent.
     private var rtcpSalt = [UInt8](repeating: 0, count: 12)
     private var rtcpIndex: UInt32 = 0
     private var streams: [(ssrc: UInt32, highest: UInt16, rolloverCounter: UInt32)] = []
@@ -37,26 +42,31 @@ public final class SRTPGCMCipher {
               let rtcpSessionSalt = Self.derive(label: 0x05, count: 12, masterKey: masterKey, masterSalt: masterSalt),
               let context = EVP_CIPHER_CTX_new()
         else { return nil }
-        guard let rtcpContext = EVP_CIPHER_CTX_new() else {
-            EVP_CIPHER_CTX_free(context)
-            return nil
-        }
         self.context = context
-        self.rtcpContext = rtcpContext
+        keys = key + rtcpKey
         salt = sessionSalt
         rtcpSalt = rtcpSessionSalt
         let status = key.withUnsafeBufferPointer { EVP_EncryptInit_ex(context, EVP_aes_128_gcm(), nil, $0.baseAddress, nil) }
-        let rtcpStatus = rtcpKey.withUnsafeBufferPointer { EVP_EncryptInit_ex(rtcpContext, EVP_aes_128_gcm(), nil, $0.baseAddress, nil) }
-        guard status == 1, rtcpStatus == 1 else {
+        guard status == 1 else {
             EVP_CIPHER_CTX_free(context)
-            EVP_CIPHER_CTX_free(rtcpContext)
             return nil
         }
     }
 
     deinit {
         EVP_CIPHER_CTX_free(context)
-        EVP_CIPHER_CTX_free(rtcpContext)
+    }
+
+    /// Keys `context` for SRTCP (`rtcp`) or SRTP if it holds the other key; false on a cipher error.
+    private func selectKey(rtcp: Bool) -> Bool {
+        guard isKeyedForRTCP != rtcp else { return true }
+        let offset = rtcp ? 16 : 0
+        let status = keys.withUnsafeBufferPointer { keys in
+            EVP_CipherInit_ex(context, nil, nil, keys.baseAddress.map { $0 + offset }, nil, -1)   // -1: keep the direction
+        }
+        guard status == 1 else { return false }
+        isKeyedForRTCP = rtcp
+        return true
     }
 
     /// Most SRTCP packets one key may protect (the index is 31 bits, RFC 3711 §3.4).
@@ -68,7 +78,7 @@ public final class SRTPGCMCipher {
     /// protected length, or nil.
     public func sealRTCP(in buffer: UnsafeMutableRawBufferPointer, length: Int) -> Int? {
         guard let base = buffer.baseAddress, length >= 8, buffer.count - Self.tagLength - 4 >= length,
-              rtcpIndex < Self.maxRTCPIndex
+              rtcpIndex < Self.maxRTCPIndex, selectKey(rtcp: true)
         else { return nil }
         rtcpIndex += 1
         let trailer = (UInt32(0x8000_0000) | rtcpIndex).bigEndian   // E = 1: encrypted
@@ -79,12 +89,12 @@ public final class SRTPGCMCipher {
         let body = header + 8
         let ok = withUnsafeBytes(of: &iv) { ivBytes -> Bool in
             withUnsafeBytes(of: &aadTrailer) { trailerBytes -> Bool in
-                EVP_EncryptInit_ex(rtcpContext, nil, nil, nil, ivBytes.baseAddress?.assumingMemoryBound(to: UInt8.self)) == 1
-                    && EVP_EncryptUpdate(rtcpContext, nil, &written, header, 8) == 1
-                    && EVP_EncryptUpdate(rtcpContext, nil, &written, trailerBytes.baseAddress?.assumingMemoryBound(to: UInt8.self), 4) == 1
-                    && EVP_EncryptUpdate(rtcpContext, body, &written, body, Int32(length - 8)) == 1
-                    && EVP_EncryptFinal_ex(rtcpContext, body + Int(written), &written) == 1
-                    && EVP_CIPHER_CTX_ctrl(rtcpContext, EVP_CTRL_GCM_GET_TAG, Int32(Self.tagLength), header + length) == 1
+                EVP_EncryptInit_ex(context, nil, nil, nil, ivBytes.baseAddress?.assumingMemoryBound(to: UInt8.self)) == 1
+                    && EVP_EncryptUpdate(context, nil, &written, header, 8) == 1
+                    && EVP_EncryptUpdate(context, nil, &written, trailerBytes.baseAddress?.assumingMemoryBound(to: UInt8.self), 4) == 1
+                    && EVP_EncryptUpdate(context, body, &written, body, Int32(length - 8)) == 1
+                    && EVP_EncryptFinal_ex(context, body + Int(written), &written) == 1
+                    && EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_GCM_GET_TAG, Int32(Self.tagLength), header + length) == 1
             }
         }
         guard ok else { return nil }
@@ -96,7 +106,7 @@ public final class SRTPGCMCipher {
     /// Returns the protected length, or nil (malformed header, no room for the tag, cipher error).
     public func seal(in buffer: UnsafeMutableRawBufferPointer, length: Int) -> Int? {
         guard let base = buffer.baseAddress, length >= 12, buffer.count - Self.tagLength >= length,
-              let headerLength = Self.headerLength(buffer, length: length)
+              let headerLength = Self.headerLength(buffer, length: length), selectKey(rtcp: false)
         else { return nil }
         var iv = initializationVector(buffer)
         let payloadLength = length - headerLength
@@ -129,6 +139,7 @@ public final class SRTPGCMCipher {
     /// Verifies and decrypts an SRTP packet (`length` bytes at `base`: header, ciphertext, tag) in
     /// place; false when the tag does not verify.
     private func decrypt(_ base: UnsafeMutableRawPointer, headerLength: Int, length: Int, iv: (UInt64, UInt32)) -> Bool {
+        guard selectKey(rtcp: false) else { return false }
         var iv = iv
         let payloadLength = length - Self.tagLength - headerLength
         var written: Int32 = 0
@@ -248,6 +259,7 @@ public final class SRTPGCMCipher {
         case .tooOld: return .failure(.tooOld)
         case .fresh: break
         }
+        guard selectKey(rtcp: true) else { return .failure(.authentication) }
         var iv = rtcpInitializationVector(ssrc: ssrc, index: rtcpIndex)
         var aadTrailer = trailer.bigEndian
         var written: Int32 = 0
@@ -256,12 +268,12 @@ public final class SRTPGCMCipher {
         let bodyLength = length - 8 - Self.tagLength - 4
         let ok = withUnsafeBytes(of: &iv) { ivBytes -> Bool in
             withUnsafeBytes(of: &aadTrailer) { trailerBytes -> Bool in
-                EVP_DecryptInit_ex(rtcpContext, nil, nil, nil, ivBytes.baseAddress?.assumingMemoryBound(to: UInt8.self)) == 1
-                    && EVP_DecryptUpdate(rtcpContext, nil, &written, header, 8) == 1
-                    && EVP_DecryptUpdate(rtcpContext, nil, &written, trailerBytes.baseAddress?.assumingMemoryBound(to: UInt8.self), 4) == 1
-                    && EVP_DecryptUpdate(rtcpContext, body, &written, body, Int32(bodyLength)) == 1
-                    && EVP_CIPHER_CTX_ctrl(rtcpContext, EVP_CTRL_GCM_SET_TAG, Int32(Self.tagLength), body + bodyLength) == 1
-                    && EVP_DecryptFinal_ex(rtcpContext, body + Int(written), &written) == 1
+                EVP_DecryptInit_ex(context, nil, nil, nil, ivBytes.baseAddress?.assumingMemoryBound(to: UInt8.self)) == 1
+                    && EVP_DecryptUpdate(context, nil, &written, header, 8) == 1
+                    && EVP_DecryptUpdate(context, nil, &written, trailerBytes.baseAddress?.assumingMemoryBound(to: UInt8.self), 4) == 1
+                    && EVP_DecryptUpdate(context, body, &written, body, Int32(bodyLength)) == 1
+                    && EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_GCM_SET_TAG, Int32(Self.tagLength), body + bodyLength) == 1
+                    && EVP_DecryptFinal_ex(context, body + Int(written), &written) == 1
             }
         }
         guard ok else { return .failure(.authentication) }

@@ -38,23 +38,28 @@ public struct OutgoingRTP: Sendable {
 /// State kept for each SSRC the gateway sends on this session.
 struct OutboundStream {
     let ssrc: UInt32
-    var history: RTPSendHistory<SentPacket>
+    /// Packets to answer NACKs from; nil when the peer negotiated no NACK for this stream.
+    var history: RTPSendHistory<SentPacket>?
     var report: SenderReportGenerator
 }
 
 extension WebRTCSession {
-    /// Declares an SSRC we send (one per negotiated media section), so that NACKs can be
-    /// answered from its history and sender reports describe it. Declaring it again updates
-    /// its clock rate and keeps its history.
-    public func addOutboundStream(ssrc: UInt32, clockRate: Int) {
+    /// Declares an SSRC we send (one per negotiated media section), so that sender reports
+    /// describe it and, when the peer negotiated generic NACK for it (`keepsHistory`), NACKs are
+    /// answered from its send history (allocated on the first packet sent). Declaring it again
+    /// updates its clock rate and keeps its history.
+    public func addOutboundStream(ssrc: UInt32, clockRate: Int, keepsHistory: Bool = true) {
         let report = SenderReportGenerator(ssrc: ssrc, clockRate: clockRate)
         if let index = outbound.firstIndex(where: { $0.ssrc == ssrc }) {
             if outbound[index].report.clockRate != clockRate { outbound[index].report = report }
             return
         }
-        outbound.append(OutboundStream(ssrc: ssrc, history: RTPSendHistory(capacity: configuration.limits.sendHistoryPackets,
-                                                                         maxBytes: configuration.limits.sendHistoryBytes),
-                                       report: report))
+        let history = keepsHistory
+            ? RTPSendHistory<SentPacket>(capacity: configuration.limits.sendHistoryPackets,
+                                         maxBytes: configuration.limits.sendHistoryBytes,
+                                         retention: configuration.limits.sendHistoryRetention)
+            : nil
+        outbound.append(OutboundStream(ssrc: ssrc, history: history, report: report))
     }
 
     /// Bytes `protectRTP(_:into:now:)` needs for a payload of `payloadCount` bytes: the fixed
@@ -76,8 +81,8 @@ extension WebRTCSession {
         counters.packetsSent += 1
         counters.bytesSent += length
         if let index = outbound.firstIndex(where: { $0.ssrc == packet.ssrc }) {
-            outbound[index].history.store(sequenceNumber: packet.sequenceNumber, packet: SentPacket(
-                payloadType: packet.payloadType, marker: packet.marker, timestamp: packet.timestamp, payload: packet.payload))
+            outbound[index].history?.store(sequenceNumber: packet.sequenceNumber, packet: SentPacket(
+                payloadType: packet.payloadType, marker: packet.marker, timestamp: packet.timestamp, payload: packet.payload), now: now)
             outbound[index].report.recordPacket(rtpTimestamp: packet.timestamp, payloadBytes: packet.payload.count, now: now)
         }
         return length
@@ -173,7 +178,7 @@ extension WebRTCSession {
         var seen = Set<UInt16>()
         let unique = sequenceNumbers.filter { seen.insert($0).inserted }   // overlapping NACK items
         for seq in unique.prefix(configuration.limits.maxNACKRetransmitsPerFeedback) {
-            guard let sent = stream.history.packet(for: seq) else { continue }
+            guard let sent = stream.history?.packet(for: seq) else { continue }
             guard retransmitBudget.take(1, at: now) else {
                 counters.retransmissionsRefused += 1
                 continue

@@ -277,6 +277,10 @@ public struct WebRTCLimits: Sendable {
     /// NACK history per outbound SSRC: packets and bytes (payloads are shared with the source).
     public var sendHistoryPackets = 512
     public var sendHistoryBytes = 1 << 20
+    /// A history starts at 64 packets and grows (up to `sendHistoryPackets`) while it would
+    /// otherwise evict packets younger than this (libwebrtc's sender keeps at least 1 s); nil
+    /// allocates `sendHistoryPackets` at once.
+    public var sendHistoryRetention: Duration? = .seconds(1)
     public var maxNACKRetransmitsPerFeedback = 64
     /// Retransmissions one session may cause: a burst of this many, refilled at the rate below
     /// (NACKs asking for more are counted in `retransmissionsRefused`). 512/s resends 5 % loss of

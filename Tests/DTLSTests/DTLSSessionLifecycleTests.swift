@@ -86,6 +86,30 @@ struct DTLSSessionLifecycleTests {
         #expect(pair.serverEvents.last == .applicationData(Array(repeating: 1, count: limit)))
     }
 
+    /// Once connected, neither side keeps OpenSSL's record buffers (~33 KiB); they are taken back
+    /// for every later read or write (application data, close_notify) and given back again.
+    @Test func recordBuffersAreReleasedWhileIdleAndTakenForEachUse() throws {
+        let pair = try Self.connectedPair()
+        #expect(pair.client.hasReleasedRecordBuffers && pair.server.hasReleasedRecordBuffers)
+        for round in 0..<3 {
+            let message = [UInt8](repeating: UInt8(round), count: 100 + round)
+            try pair.client.send(applicationData: message)
+            #expect(pair.client.hasReleasedRecordBuffers)
+            try pair.server.send(applicationData: message.reversed())
+            pair.exchange()
+            pair.exchange()
+            #expect(pair.serverEvents.last == .applicationData(message))
+            #expect(pair.clientEvents.last == .applicationData(message.reversed()))
+            #expect(pair.client.hasReleasedRecordBuffers && pair.server.hasReleasedRecordBuffers)
+        }
+        pair.server.close()
+        pair.exchange()   // the server's close_notify reaches the client…
+        pair.exchange()   // …whose answer and `.closed` event are drained here
+        #expect(pair.serverSent.last?.first == 21)   // close_notify, written after taking the buffers back
+        #expect(pair.clientEvents.last == .closed)
+        #expect(pair.server.hasReleasedRecordBuffers && pair.client.hasReleasedRecordBuffers)
+    }
+
     @Test func demultiplexesByFirstByte() {
         #expect(!DTLSSession.isDTLS(firstByte: 19))
         #expect(DTLSSession.isDTLS(firstByte: 20))

@@ -103,12 +103,24 @@ extension SRTPGCMCipherTests {
 
 extension SRTPGCMCipherTests {
     /// SRTCP (RFC 7714 §9) on OpenSSL: byte-identical to libsrtp's for a run of compound packets
-    /// (index 1, 2, …), and libsrtp's receiver decrypts them.
+    /// (index 1, 2, …), and the receiver decrypts them. SRTP packets come in between (before or
+    /// after each compound, or none), so each side's one cipher context switches between the
+    /// SRTP and SRTCP keys in every order.
     @Test func rtcpByteIdenticalToLibsrtp() throws {
         let fast = try SRTPSession(keying: Self.keying)
         let reference = try SRTPSession(keying: Self.keying, openSSLForGCM: false)
         let receiver = try SRTPSession(keying: Self.keying.mirrored)
+        func rtp(_ n: Int) throws {
+            let plain = Self.packet(sequence: UInt16(n), ssrc: 0xCAFE_BABE, payload: 100 + n)
+            var a = plain, b = plain
+            try fast.protectRTP(&a)
+            try reference.protectRTP(&b)
+            #expect(a == b, "RTP packet \(n)")
+            try receiver.unprotectRTP(&a)
+            #expect(a == plain)
+        }
         for n in 0..<40 {
+            if n % 3 == 1 { try rtp(n) }
             // SR (28 bytes) + SDES with a CNAME, as the gateway sends them.
             var plain: [UInt8] = [0x80, 200, 0, 6, 0xCA, 0xFE, 0xBA, 0xBE]
             plain += (0..<20).map { UInt8(truncatingIfNeeded: $0 &+ n) }
@@ -120,6 +132,7 @@ extension SRTPGCMCipherTests {
             var decrypted = a
             try receiver.unprotectRTCP(&decrypted)
             #expect(decrypted == plain)
+            if n % 3 == 2 { try rtp(n) }
         }
     }
 }

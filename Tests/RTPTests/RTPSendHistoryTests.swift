@@ -1,3 +1,4 @@
+import RTCBase
 import Testing
 @testable import RTP
 
@@ -64,6 +65,50 @@ import Testing
         #expect(history.count == 0)
         #expect(history.byteCount == 0)
         #expect(history.packet(for: 4_999) == nil)
+    }
+
+    /// Nothing is allocated until the first packet: a declared stream that never sends costs no
+    /// table, and lookups and `removeAll` work on the empty history.
+    @Test func allocatesOnFirstStore() {
+        var history = RTPSendHistory<[UInt8]>(capacity: 500)
+        #expect(history.slots.isEmpty && history.order.isEmpty)
+        #expect(history.packet(for: 1) == nil)
+        history.removeAll()
+        history.store(sequenceNumber: 1, packet: [1])
+        #expect(history.slots.count == 512 && history.order.count == 500)
+        #expect(history.packet(for: 1) == [1])
+    }
+
+    /// With a retention the table grows only while it would evict packets younger than that:
+    /// 200 packets/s settle at 256 slots (at least 1 s), 30 packets/s stay at 64, the cap holds,
+    /// and growing keeps every packet findable (across a sequence-number wrap too).
+    @Test func growsToHoldTheRetentionAtTheStreamsRate() {
+        func run(packetsPerSecond: Int, seconds: Int, capacity: Int = 512) -> RTPSendHistory<[UInt8]> {
+            var history = RTPSendHistory<[UInt8]>(capacity: capacity, retention: .seconds(1))
+            let interval = 1_000_000_000 / UInt64(packetsPerSecond)
+            for n in 0..<(packetsPerSecond * seconds) {
+                history.store(sequenceNumber: UInt16(truncatingIfNeeded: n + 65_000), packet: [UInt8(truncatingIfNeeded: n)],
+                              now: Instant(nanoseconds: 1_000_000_000 + UInt64(n) * interval))
+            }
+            return history
+        }
+        let video = run(packetsPerSecond: 200, seconds: 3)
+        #expect(video.tableCapacity == 256 && video.count == 256)
+        let last = 200 * 3 - 1
+        for n in (last - 255)...last {
+            #expect(video.packet(for: UInt16(truncatingIfNeeded: n + 65_000)) == [UInt8(truncatingIfNeeded: n)])
+        }
+        #expect(video.packet(for: UInt16(truncatingIfNeeded: last - 256 + 65_000)) == nil)
+        let slow = run(packetsPerSecond: 30, seconds: 3)
+        #expect(slow.tableCapacity == 64 && slow.count == 64)
+        let capped = run(packetsPerSecond: 1_000, seconds: 2, capacity: 300)
+        #expect(capped.tableCapacity == 300 && capped.count == 300)
+
+        var burst = RTPSendHistory<[UInt8]>(capacity: 512, retention: .seconds(1))
+        for seq in UInt16(0)..<65 { burst.store(sequenceNumber: seq, packet: [UInt8(seq)], now: Instant(nanoseconds: 5)) }
+        #expect(burst.tableCapacity == 128 && burst.count == 65)
+        #expect((0..<65).allSatisfy { burst.packet(for: UInt16($0)) == [UInt8($0)] })
+        #expect(RTPSendHistory<[UInt8]>(capacity: 512).tableCapacity == 512)   // no retention: all at once
     }
 
     @Test func capacityIsClamped() {

@@ -140,6 +140,34 @@ import WebRTCTestSupport
         #expect(pair.gateway.counters.retransmissionsRefused == 512 - limits.maxRetransmitBurst)
     }
 
+    /// A stream the peer negotiated no NACK for (audio, as browsers offer it) keeps no send
+    /// history: NACKs for it are counted and go unanswered, while the NACKed video next to it is
+    /// retransmitted and both streams still get sender reports.
+    @Test func streamWithoutNACKKeepsNoHistory() throws {
+        var pair = try Self.makePair()
+        #expect(pair.run { $0.gateway.isConnected && $0.browser.isConnected })
+        pair.gateway.addOutboundStream(ssrc: 0xA0D1, clockRate: 48000, keepsHistory: false)
+        pair.gateway.addOutboundStream(ssrc: 0x51DE, clockRate: 90000)
+        for seq in UInt16(1)...5 {
+            for ssrc in [UInt32(0xA0D1), 0x51DE] {
+                #expect(pair.gateway.protectRTP(OutgoingRTP(payloadType: ssrc == 0xA0D1 ? 111 : 102, marker: true, sequenceNumber: seq,
+                                                            timestamp: UInt32(seq) * 960, ssrc: ssrc, payload: [7, 7][...]),
+                                                now: pair.now) != nil)
+            }
+        }
+        pair.browser.sendRTCP([.genericNACK(RTCPGenericNACK(senderSSRC: 1, mediaSSRC: 0xA0D1, lostSequenceNumbers: [2, 3]))])
+        pair.browser.sendRTCP([.genericNACK(RTCPGenericNACK(senderSSRC: 1, mediaSSRC: 0x51DE, lostSequenceNumbers: [4]))])
+        pair.exchange()
+        #expect(pair.gateway.counters.nacksReceived == 2)
+        #expect(pair.gateway.counters.retransmissions == 1)
+        #expect(pair.run(maxSteps: 50) { driver in
+            let reported = Set(driver.browser.receivedRTCP.compactMap { packet -> UInt32? in
+                if case .senderReport(let sr) = packet { return sr.ssrc } else { return nil }
+            })
+            return reported.isSuperset(of: [0xA0D1, 0x51DE])
+        })
+    }
+
     @Test func sendsSenderReportsOnceMediaFlows() throws {
         var pair = try Self.makePair()
         #expect(pair.run { $0.gateway.isConnected && $0.browser.isConnected })
