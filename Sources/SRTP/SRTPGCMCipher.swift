@@ -105,18 +105,30 @@ public final class SRTPGCMCipher {
     /// Protects the RTP packet in the first `length` bytes of `buffer` in place and appends the tag.
     /// Returns the protected length, or nil (malformed header, no room for the tag, cipher error).
     public func seal(in buffer: UnsafeMutableRawBufferPointer, length: Int) -> Int? {
+        guard let base = buffer.baseAddress, length >= 12,
+              let headerLength = Self.headerLength(buffer, length: length) else { return nil }
+        return seal(in: buffer, headerLength: headerLength,
+                    payload: UnsafeRawBufferPointer(start: base + headerLength, count: length - headerLength))
+    }
+
+    /// Protects an RTP packet whose header (`headerLength` bytes, CSRCs and extension included) is
+    /// in `buffer` and whose payload is read from `payload`: the ciphertext is written right after
+    /// the header in the same pass, then the tag. `payload` may be the bytes after the header
+    /// (in place) or any other memory. Returns the protected length, or nil.
+    public func seal(in buffer: UnsafeMutableRawBufferPointer, headerLength: Int, payload source: UnsafeRawBufferPointer) -> Int? {
+        let length = headerLength + source.count
         guard let base = buffer.baseAddress, length >= 12, buffer.count - Self.tagLength >= length,
-              let headerLength = Self.headerLength(buffer, length: length), selectKey(rtcp: false)
+              Self.headerLength(buffer, length: length) == headerLength, selectKey(rtcp: false)
         else { return nil }
         var iv = initializationVector(buffer)
-        let payloadLength = length - headerLength
         var written: Int32 = 0
         let header = base.assumingMemoryBound(to: UInt8.self)
         let payload = header + headerLength
+        let input = source.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(payload)
         let ok = withUnsafeBytes(of: &iv) { ivBytes -> Bool in
             guard EVP_EncryptInit_ex(context, nil, nil, nil, ivBytes.baseAddress?.assumingMemoryBound(to: UInt8.self)) == 1,
                   EVP_EncryptUpdate(context, nil, &written, header, Int32(headerLength)) == 1,
-                  EVP_EncryptUpdate(context, payload, &written, payload, Int32(payloadLength)) == 1,
+                  EVP_EncryptUpdate(context, payload, &written, input, Int32(source.count)) == 1,
                   EVP_EncryptFinal_ex(context, payload + Int(written), &written) == 1,
                   EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_GCM_GET_TAG, Int32(Self.tagLength), header + length) == 1
             else { return false }

@@ -89,6 +89,30 @@ public final class SRTPSession {
         }
     }
 
+    /// The forwarder's path without a payload copy: the RTP header (`headerLength` bytes) is in
+    /// `buffer`, the payload still in `payload`. AES-GCM encrypts it straight into place behind the
+    /// header; AES-CM (libsrtp, in place only) copies it there first. Same result, same rules as
+    /// `protectRTP(in:length:)`.
+    public func protectRTP(in buffer: UnsafeMutableRawBufferPointer, headerLength: Int,
+                           payload: UnsafeRawBufferPointer) throws(SRTPError) -> Int {
+        let length = headerLength + payload.count
+        guard let gcmSender else {
+            guard let base = buffer.baseAddress, buffer.count >= length else {
+                counters.protectFailures += 1
+                throw SRTPError(status: Status.badParameter.code, operation: "protect RTP")
+            }
+            if let source = payload.baseAddress { (base + headerLength).copyMemory(from: source, byteCount: payload.count) }
+            return try protectRTP(in: buffer, length: length)
+        }
+        let sealed = buffer.count - SRTPLibrary.maxRTPTrailerLength >= length
+            ? gcmSender.seal(in: buffer, headerLength: headerLength, payload: payload) : nil
+        guard let sealed else {
+            counters.protectFailures += 1
+            throw SRTPError(status: Status.badParameter.code, operation: "protect RTP")
+        }
+        return sealed
+    }
+
     /// Verifies and decrypts an SRTP packet in place; the tag is removed. Authentication and
     /// replay failures throw (the caller drops the packet) and are counted.
     public func unprotectRTP(_ packet: inout [UInt8]) throws(SRTPError) {

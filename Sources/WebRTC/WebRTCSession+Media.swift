@@ -107,19 +107,17 @@ extension WebRTCSession {
         return length == nil ? nil : datagram
     }
 
-    /// Header + payload into `buffer`, then SRTP in place; the protected length, or nil.
+    /// Header into `buffer`, then SRTP with the payload read from where it is (AES-GCM encrypts it
+    /// into place in one pass; AES-CM copies, then protects in place); the protected length, or nil.
     private static func protect(_ packet: OutgoingRTP, srtp: SRTPSession, into buffer: UnsafeMutableRawBufferPointer) -> Int? {
-        let plainLength = RTPPacket.fixedHeaderLength + packet.payload.count
         guard buffer.count >= protectedCapacity(payloadCount: packet.payload.count),
               RTPPacket.writeHeader(into: buffer, payloadType: packet.payloadType, marker: packet.marker,
                                     sequenceNumber: packet.sequenceNumber, timestamp: packet.timestamp,
                                     ssrc: packet.ssrc) == RTPPacket.fixedHeaderLength
         else { return nil }
-        packet.payload.withUnsafeBytes { payload in
-            guard let source = payload.baseAddress, let destination = buffer.baseAddress else { return }
-            (destination + RTPPacket.fixedHeaderLength).copyMemory(from: source, byteCount: payload.count)
+        return packet.payload.withUnsafeBytes { payload in
+            try? srtp.protectRTP(in: buffer, headerLength: RTPPacket.fixedHeaderLength, payload: payload)
         }
-        return try? srtp.protectRTP(in: buffer, length: plainLength)
     }
 
     /// A protected copy of `packet` in a new array (retransmissions; not the hot path).

@@ -175,6 +175,38 @@ struct SRTPSessionTests {
         #expect(sender.counters.protectFailures == 2)
     }
 
+    /// The no-copy path (header in the buffer, payload read from elsewhere) writes exactly what
+    /// the in-place path writes, for both profiles, every payload size from 0 to 1,200 in steps,
+    /// and the receiver opens it; too small a buffer is refused and counted.
+    @Test(arguments: [SRTPProtectionProfile.aeadAES128GCM, .aes128CMHMACSHA1_80])
+    func payloadFromElsewhereMatchesInPlace(profile: SRTPProtectionProfile) throws {
+        let key = [UInt8](repeating: 0x5A, count: profile.masterKeyLength)
+        let salt = [UInt8](repeating: 0xA5, count: profile.masterSaltLength)
+        let (inPlace, _) = try Self.sessions(profile: profile, key: key, salt: salt)
+        let (fromElsewhere, receiver) = try Self.sessions(profile: profile, key: key, salt: salt)
+        let a = UnsafeMutableRawBufferPointer.allocate(byteCount: 1_212 + 144, alignment: 16)
+        let b = UnsafeMutableRawBufferPointer.allocate(byteCount: 1_212 + 144, alignment: 16)
+        defer { a.deallocate(); b.deallocate() }
+        for (index, size) in stride(from: 0, through: 1_200, by: 37).enumerated() {
+            let packet = Self.rtpPacket(sequence: UInt16(index), payloadSize: size)
+            a.copyBytes(from: packet)
+            let expected = try inPlace.protectRTP(in: a, length: packet.count)
+            b.copyBytes(from: packet[0..<12])
+            let payload = Array(packet[12...])
+            let length = try payload.withUnsafeBytes { try fromElsewhere.protectRTP(in: b, headerLength: 12, payload: $0) }
+            #expect(length == expected && Array(a[0..<expected]) == Array(b[0..<length]), "payload \(size)")
+            var received = Array(b[0..<length])
+            try receiver.unprotectRTP(&received)
+            #expect(received == packet)
+        }
+        let tooSmall = UnsafeMutableRawBufferPointer(rebasing: b[0..<(12 + 100 + 143)])
+        let payload = [UInt8](repeating: 1, count: 100)
+        #expect(throws: SRTPError.self) {
+            _ = try payload.withUnsafeBytes { try fromElsewhere.protectRTP(in: tooSmall, headerLength: 12, payload: $0) }
+        }
+        #expect(fromElsewhere.counters.protectFailures == 1)
+    }
+
     @Test func rejectsBadKeyingAndWindow() throws {
         let good = SRTPKeyingMaterial(
             profile: .aeadAES128GCM, localMasterKey: Array(repeating: 1, count: 16),
