@@ -79,15 +79,7 @@ extension InteropSuite {
             let gateway = try await scope.startGateway(["--config", configFile])
             try await scope.waitUntilReady(gateway, path: "demo")
 
-            let anonymous = try await scope.ffprobe("\(Self.base)/demo", transport: "tcp")
-            #expect(anonymous.status != 0, "\(anonymous.log)")
-            #expect(anonymous.log.contains("401"), "\(anonymous.log)")
-            let wrong = try await scope.ffprobe("rtsp://viewer:nope@127.0.0.1:8554/demo", transport: "tcp")
-            #expect(wrong.status != 0, "\(wrong.log)")
-
-            let allowed = try await scope.ffprobe("rtsp://viewer:s3cret@127.0.0.1:8554/demo", transport: "tcp")
-            #expect(allowed.status == 0, "\(allowed.log)")
-            #expect(allowed.streams.contains("codec_name=h264|codec_type=video|width=640|height=360"), "\(allowed.log)")
+            try await scope.expectRTSPReadNeedsCredentials(path: "demo", wrong: "viewer:nope", right: "viewer:s3cret")
             let log = gateway.process.text(.stdout) + gateway.process.text(.stderr)
             #expect(log.contains("RTSP authentication failed"), "no failed-auth log line")
             #expect(!log.contains("s3cret") && !log.contains("nope"), "a password reached the log")
@@ -207,6 +199,19 @@ extension InteropScope {
     }
 
     /// `ffprobe` of an RTSP URL over `transport` (`tcp` or `udp`), with the stream fields RTSP tests check.
+    /// ffprobe of the demo stream at `path` over TCP: refused (401) without credentials and with
+    /// `wrong`, read with `right` (each "user:password").
+    func expectRTSPReadNeedsCredentials(path: String, wrong: String, right: String) async throws {
+        let anonymous = try await ffprobe("rtsp://127.0.0.1:8554/\(path)", transport: "tcp")
+        #expect(anonymous.status != 0, "\(anonymous.log)")
+        #expect(anonymous.log.contains("401"), "\(anonymous.log)")
+        let refused = try await ffprobe("rtsp://\(wrong)@127.0.0.1:8554/\(path)", transport: "tcp")
+        #expect(refused.status != 0, "\(refused.log)")
+        let allowed = try await ffprobe("rtsp://\(right)@127.0.0.1:8554/\(path)", transport: "tcp")
+        #expect(allowed.status == 0, "\(allowed.log)")
+        #expect(allowed.streams.contains("codec_name=h264|codec_type=video|width=640|height=360"), "\(allowed.log)")
+    }
+
     func ffprobe(_ url: String, transport: String) async throws -> ProbeResult {
         let ffmpeg = try #require(environment.ffmpeg)
         let ffprobe = URL(fileURLWithPath: ffmpeg).deletingLastPathComponent().appendingPathComponent("ffprobe").path

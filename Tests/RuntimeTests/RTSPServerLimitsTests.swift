@@ -1,0 +1,142 @@
+import Logging
+import NIOCore
+import NIOEmbedded
+import NIOPosix
+import RTCBase
+import Routing
+import RTSP
+@testable import Runtime
+import Testing
+
+/// Issue #8: the RTSP server's connection cap, idle timeout and write backpressure.
+@Suite(.timeLimit(.minutes(1)), .serialized) struct RTSPServerLimitsTests {
+    /// Counts connections the server closes.
+    final class CloseCounter: ChannelInboundHandler, Sendable {
+        typealias InboundIn = ByteBuffer
+        let continuation: AsyncStream<Void>.Continuation
+        init(_ continuation: AsyncStream<Void>.Continuation) { self.continuation = continuation }
+        func channelInactive(context: ChannelHandlerContext) {
+            continuation.yield()
+            context.fireChannelInactive()
+        }
+    }
+
+    static func startServer(_ configure: (inout RTSPServerSettings) -> Void) async throws -> RTSPServer {
+        var settings = RTSPServerSettings()
+        settings.host = "127.0.0.1"
+        settings.port = 0
+        settings.udpEnabled = false
+        configure(&settings)
+        let router = Router(limits: RoutingLimits(), clock: { RuntimeClock.now() })
+        let server = RTSPServer(settings: settings, router: router, publishablePaths: [],
+                                group: MultiThreadedEventLoopGroup.singleton, logger: Logger(label: "rtsp-limits"))
+        try await server.start()
+        return server
+    }
+
+    /// 1,000 idle connections against a cap of 100: a client is served while under the cap; the
+    /// 900 over it are closed on arrival (a client then too); once the idle ones time out, a new
+    /// client is served again. The connections spread over the event loops.
+    @Test func thousandIdleConnectionsAreCappedAndNewClientsServedAfterTheyTimeOut() async throws {
+        let cap = 100, idle = 1000
+        let server = try await Self.startServer {
+            $0.maxConnections = cap
+            $0.idleTimeout = .seconds(2)
+        }
+        let (closures, continuation) = AsyncStream.makeStream(of: Void.self)
+        var closed = closures.makeAsyncIterator()
+        var clients: [any Channel] = []
+        func connectIdle(_ count: Int) async throws {
+            for _ in 0..<count {
+                clients.append(try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                    .channelInitializer { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandler(CloseCounter(continuation))
+                        }
+                    }
+                    .connect(host: "127.0.0.1", port: server.port).get())
+            }
+        }
+        // Under the cap (cap - 1 idle): served.
+        try await connectIdle(cap - 1)
+        let early = try await RTSPServerLoopbackTests.Client(port: server.port, path: "x")
+        #expect(try await early.request("OPTIONS", "*").status == 200)
+        await early.close()
+        // The rest of the 1,000: all but one are refused.
+        try await connectIdle(idle - (cap - 1))
+        for _ in 0..<(idle - cap) { await closed.next() }
+        #expect(server.connectionCount() == cap)
+        #expect(server.refusedConnectionCount() == idle - cap)
+        let loops = MultiThreadedEventLoopGroup.singleton.makeIterator().reduce(0) { count, _ in count + 1 }
+        #expect(server.eventLoopsInUse() == min(loops, cap))
+        let refused = try await RTSPServerLoopbackTests.Client(port: server.port, path: "x")
+        await #expect(throws: (any Error).self) { try await refused.request("OPTIONS", "*") }
+        await refused.close()
+        // The idle ones time out; then a new client is served.
+        for _ in 0..<cap { await closed.next() }
+        #expect(server.connectionCount() == 0)
+        let late = try await RTSPServerLoopbackTests.Client(port: server.port, path: "x")
+        #expect(try await late.request("OPTIONS", "*").status == 200)
+        await late.close()
+        for client in clients { try? await client.close() }
+        await server.stop()
+    }
+
+    /// The cap itself: `maxConnections` connections are served, one more is refused.
+    @Test func capAtTheLimitAndOnePast() async throws {
+        let server = try await Self.startServer { $0.maxConnections = 3 }
+        var clients: [RTSPServerLoopbackTests.Client] = []
+        for _ in 0..<3 {
+            let client = try await RTSPServerLoopbackTests.Client(port: server.port, path: "x")
+            #expect(try await client.request("OPTIONS", "*").status == 200)
+            clients.append(client)
+        }
+        let fourth = try await RTSPServerLoopbackTests.Client(port: server.port, path: "x")
+        await #expect(throws: (any Error).self) { try await fourth.request("OPTIONS", "*") }
+        #expect(server.refusedConnectionCount() == 1)
+        await clients[0].close()
+        // The slot frees when the server saw the close: the next one is served.
+        var served = false
+        for _ in 0..<3 where !served {
+            let next = try await RTSPServerLoopbackTests.Client(port: server.port, path: "x")
+            served = (try? await next.request("OPTIONS", "*").status) == 200
+            await next.close()
+        }
+        #expect(served)
+        for client in clients.dropFirst() { await client.close() }
+        await server.stop()
+    }
+
+    /// A peer that sends requests but does not read the answers: while the channel is not
+    /// writable no request is handled and reading pauses; once it reads, every request is answered.
+    @Test func answersWaitForThePeerToRead() throws {
+        let loop = EmbeddedEventLoop()
+        let server = RTSPServer(settings: RTSPServerSettings(), router: Router(limits: RoutingLimits(), clock: { RuntimeClock.now() }),
+                                publishablePaths: [], group: loop, logger: Logger(label: "rtsp-backpressure"))
+        let channel = EmbeddedChannel(loop: loop)
+        let connection = RTSPServerConnection(channel: channel, server: server)
+        try channel.pipeline.syncOperations.addHandler(RTSPServerChannelHandler(connection))
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 5000)).wait()
+        let requests = (1...100).map { "OPTIONS * RTSP/1.0\r\nCSeq: \($0)\r\n\r\n" }.joined()
+
+        // One answer is written, then the channel is full.
+        try channel.writeInbound(ByteBuffer(string: "OPTIONS * RTSP/1.0\r\nCSeq: 0\r\n\r\n"))
+        #expect(try channel.readOutbound(as: ByteBuffer.self) != nil)
+        channel.isWritable = false
+        channel.pipeline.fireChannelWritabilityChanged()
+        try channel.writeInbound(ByteBuffer(string: requests))
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == nil)
+        #expect(channel.options.contains { $0.option is ChannelOptions.Types.AutoReadOption && ($0.value as? Bool) == false })
+
+        channel.isWritable = true
+        channel.pipeline.fireChannelWritabilityChanged()
+        var answered = 0
+        while let answer = try channel.readOutbound(as: ByteBuffer.self) {
+            #expect(String(buffer: answer).hasPrefix("RTSP/1.0 200"))
+            answered += 1
+        }
+        #expect(answered == 100)
+        #expect(channel.options.last { $0.option is ChannelOptions.Types.AutoReadOption }.map { ($0.value as? Bool) == true } == true)
+        _ = try? channel.finish()
+    }
+}
