@@ -6,6 +6,7 @@ import RTCBase
 import Routing
 import RTSP
 @testable import Runtime
+import Synchronization
 import Testing
 
 /// Issue #8: the RTSP server's connection cap, idle timeout and write backpressure.
@@ -21,13 +22,13 @@ import Testing
         }
     }
 
-    static func startServer(_ configure: (inout RTSPServerSettings) -> Void) async throws -> RTSPServer {
+    static func startServer(router: Router = Router(limits: RoutingLimits(), clock: { RuntimeClock.now() }),
+                            _ configure: (inout RTSPServerSettings) throws -> Void) async throws -> RTSPServer {
         var settings = RTSPServerSettings()
         settings.host = "127.0.0.1"
         settings.port = 0
         settings.udpEnabled = false
-        configure(&settings)
-        let router = Router(limits: RoutingLimits(), clock: { RuntimeClock.now() })
+        try configure(&settings)
         let server = RTSPServer(settings: settings, router: router, publishablePaths: [],
                                 group: MultiThreadedEventLoopGroup.singleton, logger: Logger(label: "rtsp-limits"))
         try await server.start()
@@ -104,6 +105,30 @@ import Testing
         }
         #expect(served)
         for client in clients.dropFirst() { await client.close() }
+        await server.stop()
+    }
+
+    /// An on-demand source behind readUsers: DESCRIBE without or with wrong credentials never starts
+    /// it; an authorized DESCRIBE does (here it gives up: 404).
+    @Test func describeWakesAnOnDemandSourceOnlyOnceAuthorized() async throws {
+        let router = Router(limits: RoutingLimits(), clock: { RuntimeClock.now() })
+        let wakes = Mutex(0)
+        try router.createPath(named: "cam").setDemandHandler { wakes.withLock { $0 += 1 } }
+        let server = try await Self.startServer(router: router) { try $0.setUsers(path: "cam", read: ["viewer:pw"], publish: []) }
+        let client = try await RTSPServerLoopbackTests.Client(port: server.port, path: "cam")
+        let challenged = try await client.request("DESCRIBE")
+        #expect(challenged.status == 401)
+        let challenge = try #require(RTSPAuthChallenge.preferred(RTSPAuthChallenge.parse([challenged.headers["www-authenticate"] ?? ""])))
+        func describe(password: String) async throws -> Int {
+            var authenticator = RTSPClientAuthenticator(credentials: RTSPCredentials(username: "viewer", password: password),
+                                                        challenge: challenge)
+            return try await client.request("DESCRIBE", headers: ["Authorization": authenticator.authorization(method: .describe, uri: client.base)]).status
+        }
+        #expect(try await describe(password: "wrong") == 401)
+        #expect(wakes.withLock { $0 } == 0)
+        #expect(try await describe(password: "pw") == 404)
+        #expect(wakes.withLock { $0 } == 1)
+        await client.close()
         await server.stop()
     }
 
