@@ -1,3 +1,5 @@
+import RTCBase
+
 /// Where the RTSP server listens, its UDP media ports, its limits, and who may read or publish which
 /// path (users per path, the gateway's tokens).
 public struct RTSPServerSettings: Sendable, Equatable {
@@ -94,16 +96,8 @@ public struct RTSPServerSettings: Sendable, Equatable {
             case (true, true): return "requires token or users"
             }
         }
-        func describe(_ what: String, _ names: [String], _ access: RTSPAccess) -> String {
-            guard !names.isEmpty else { return "\(what): no paths" }
-            var groups: [String: [String]] = [:]
-            for name in names.sorted() { groups[requirement(name, access), default: []].append(name) }
-            let common = groups.max { $0.value.count < $1.value.count || ($0.value.count == $1.value.count && $0.key > $1.key) }?.key ?? "open"
-            let others = groups.filter { $0.key != common }.sorted { $0.key < $1.key }
-                .map { "\($0.value.joined(separator: ", ")) \($0.key)" }
-            return "\(what) \(common)" + (others.isEmpty ? "" : " (except \(others.joined(separator: "; ")))")
-        }
-        return describe("read", paths, .read) + "; " + describe("publish", publishable, .publish)
+        return AccessSummary.line("read", paths: paths) { requirement($0, .read) } + "; "
+            + AccessSummary.line("publish", paths: publishable) { requirement($0, .publish) }
             + (allowsBasic ? "; Digest or Basic" : "; Digest")
     }
 }

@@ -116,14 +116,20 @@ public final class RTSPServer: @unchecked Sendable {
 
     /// A connection for a new channel, or nil when the server is stopped or full (on the channel's loop).
     private func admit(_ channel: any Channel) -> RTSPServerConnection? {
-        let admitted = shared.withLock { state -> Bool in
+        let refused = shared.withLock { state -> Int? in
             guard !state.stopped, state.connections.count < settings.maxConnections else {
                 state.refusedConnections += 1
-                return false
+                return state.refusedConnections
             }
-            return true
+            return nil
         }
-        guard admitted else { return nil }
+        if let refused {
+            if refused == 1 || refused % 1000 == 0 {   // not one line per refused connection
+                logger.warning("RTSP connection cap reached: refusing new connections",
+                               metadata: ["maxConnections": "\(settings.maxConnections)", "refused": "\(refused)"])
+            }
+            return nil
+        }
         let connection = RTSPServerConnection(channel: channel, server: self)
         shared.withLock { $0.connections[ObjectIdentifier(connection)] = connection }
         return connection

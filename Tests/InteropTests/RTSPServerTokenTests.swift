@@ -32,6 +32,7 @@ extension InteropSuite {
 
             let log = gateway.process.text(.stdout) + gateway.process.text(.stderr)
             #expect(log.contains("read requires token; publish requires token"), "no RTSP exposure line")
+            #expect(log.contains("read (WHEP) requires token; publish (WHIP) requires token"), "no HTTP exposure line")
             #expect(!log.contains("s3cret") && !log.contains("nope"), "a secret reached the log")
             #expect(gateway.process.isRunning)
         }

@@ -17,11 +17,15 @@ extension ServeOptionsTests {
         let summary = rtsp.accessSummary(paths: ["demo", "push"], publishable: ["push"])
         #expect(summary == "read requires token; publish requires token; Digest")
         #expect(!summary.contains("s3cret"))
+        let (_, http) = try options.resolve()
+        #expect(http.accessSummary(paths: ["demo", "push"], publishable: ["push"])
+            == "read (WHEP) requires token; publish (WHIP) requires token")
         // Without a token: open.
         options.token = nil
         let open = try #require(try options.resolve().0.rtspServer)
         #expect(open.authentication(path: "demo", access: .read) == nil)
         #expect(open.accessSummary(paths: ["demo", "push"], publishable: ["push"]) == "read open; publish open; Digest")
+        #expect(try options.resolve().1.accessSummary(paths: ["demo"], publishable: []) == "read (WHEP) open; publish (WHIP): no paths")
     }
 
     @Test func pathTokensAndUsersAndLimitsFromTheFile() throws {
