@@ -30,7 +30,7 @@ extension ServeOptionsTests {
 
     @Test func pathTokensAndUsersAndLimitsFromTheFile() throws {
         let file = try writeConfig("""
-            rtsp: { allowBasic: true, nonceLifetime: "10s", maxConnections: 5, idleTimeout: "3s", sessionTimeout: "45s", maxQueuedWriteBytes: 65536 }
+            rtsp: { allowBasic: true, nonceLifetime: "10s", maxConnections: 5, idleTimeout: 3, sessionTimeout: "45s", maxQueuedWriteBytes: 65536 }
             paths:
               cam: { source: demo, readToken: "r3ad", readUsers: ["viewer:pw"] }
               push: { source: publisher, publishToken: "p0b" }
