@@ -32,6 +32,8 @@ public struct RTSPServerSettings: Sendable, Equatable {
     public var idleTimeout: Duration = .seconds(20)
     /// TCP connections open at once; the ones over the cap are closed as soon as they are accepted.
     public var maxConnections = 512
+    /// TCP connections open at once from one IP address, so one client cannot take every slot.
+    public var maxConnectionsPerClient = 64
     /// Bytes of answers and media queued for one connection before the server stops reading its
     /// requests (and drops media) until the peer reads.
     public var maxQueuedWriteBytes = 512 * 1024

@@ -10,7 +10,8 @@ import Synchronization
 /// `RTSPServerSession` (`RTSPServerConnection`), and the shared UDP server port pair (RTP, RTCP)
 /// that every UDP session sends from and receives on, demultiplexed by the client's address and
 /// port. Connections are spread over the group's event loops, each confined to its own; the
-/// listener and the UDP ports live on one of them. At most `maxConnections` are open at once.
+/// listener and the UDP ports live on one of them. At most `maxConnections` are open at once, and
+/// `maxConnectionsPerClient` from one IP address.
 public final class RTSPServer: @unchecked Sendable {
     /// Where a datagram from a client address belongs.
     struct UDPRoute {
@@ -21,6 +22,9 @@ public final class RTSPServer: @unchecked Sendable {
     /// What every loop's connections share, behind one lock.
     struct Shared {
         var connections: [ObjectIdentifier: RTSPServerConnection] = [:]
+        /// Admitted connections (including the ones being set up) in all and per client IP.
+        var admitted = 0
+        var admittedPerClient: [String: Int] = [:]
         var udpRoutes: [TransportAddress: UDPRoute] = [:]
         var refusedConnections = 0
         var unroutedDatagrams = 0
@@ -116,17 +120,23 @@ public final class RTSPServer: @unchecked Sendable {
 
     /// A connection for a new channel, or nil when the server is stopped or full (on the channel's loop).
     private func admit(_ channel: any Channel) -> RTSPServerConnection? {
+        let client = Self.clientKey(channel)
         let refused = shared.withLock { state -> Int? in
-            guard !state.stopped, state.connections.count < settings.maxConnections else {
+            guard !state.stopped, state.admitted < settings.maxConnections,
+                  state.admittedPerClient[client, default: 0] < settings.maxConnectionsPerClient else {
                 state.refusedConnections += 1
                 return state.refusedConnections
             }
+            state.admitted += 1
+            state.admittedPerClient[client, default: 0] += 1
             return nil
         }
         if let refused {
             if refused == 1 || refused % 1000 == 0 {   // not one line per refused connection
-                logger.warning("RTSP connection cap reached: refusing new connections",
-                               metadata: ["maxConnections": "\(settings.maxConnections)", "refused": "\(refused)"])
+                logger.warning("RTSP connection cap reached: refusing new connections", metadata: [
+                    "maxConnections": "\(settings.maxConnections)", "maxConnectionsPerClient": "\(settings.maxConnectionsPerClient)",
+                    "refused": "\(refused)",
+                ])
             }
             return nil
         }
@@ -135,11 +145,17 @@ public final class RTSPServer: @unchecked Sendable {
         return connection
     }
 
+    /// Whose connection this is, for `maxConnectionsPerClient`.
+    static func clientKey(_ channel: any Channel) -> String { channel.remoteAddress?.ipAddress ?? "?" }
+
     // MARK: From any connection's loop
 
     func connectionClosed(_ connection: RTSPServerConnection) {
         shared.withLock { state in
-            state.connections[ObjectIdentifier(connection)] = nil
+            guard state.connections.removeValue(forKey: ObjectIdentifier(connection)) != nil else { return }
+            state.admitted -= 1
+            let left = state.admittedPerClient[connection.clientKey, default: 1] - 1
+            state.admittedPerClient[connection.clientKey] = left > 0 ? left : nil
             state.udpRoutes = state.udpRoutes.filter { $0.value.connection !== connection }
         }
     }

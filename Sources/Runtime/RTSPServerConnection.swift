@@ -19,6 +19,8 @@ final class RTSPServerConnection: @unchecked Sendable {
     let server: RTSPServer
     /// The client's address: UDP media goes to this IP (RFC 2326 §12.39 `destination` is ignored).
     let peer: TransportAddress?
+    /// The client's IP, as counted for `maxConnectionsPerClient`.
+    let clientKey: String
     var logger: Logger
     var parser = RTSPStreamParser()
     var session: RTSPServerSession
@@ -51,6 +53,7 @@ final class RTSPServerConnection: @unchecked Sendable {
         self.channel = channel
         self.server = server
         self.peer = channel.remoteAddress.flatMap { TransportAddress($0) }
+        self.clientKey = RTSPServer.clientKey(channel)
         let configuration = RTSPServerConfiguration(sessionTimeout: server.settings.sessionTimeout,
                                                     idleTimeout: server.settings.idleTimeout, nonces: server.nonces)
         self.session = RTSPServerSession(configuration: configuration, now: RuntimeClock.now())
@@ -149,9 +152,10 @@ final class RTSPServerConnection: @unchecked Sendable {
         server.connectionClosed(self)
     }
 
+    /// Closes the connection; its slot is free before the peer can see the close.
     func close() {
-        channel.close(promise: nil)
         closed()
+        channel.close(promise: nil)
     }
 
     // MARK: Session outputs

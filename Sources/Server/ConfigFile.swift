@@ -8,7 +8,7 @@ import Yams
 /// ```yaml
 /// http: { address: "0.0.0.0:8889", corsOrigins: ["https://app.example"], token: "s3cret", iceServers: ["stun:stun.example.org"] }
 /// webrtc: { udpPort: 8189, iceHosts: ["192.168.1.10"] }
-/// rtsp: { address: "0.0.0.0:8554", maxConnections: 512, idleTimeout: "20s", nonceLifetime: "30s", allowBasic: false }
+/// rtsp: { address: "0.0.0.0:8554", maxConnections: 512, maxConnectionsPerClient: 64, idleTimeout: "20s", nonceLifetime: "30s", allowBasic: false }
 /// paths:
 ///   cam: { source: cam.sdp }
 ///   demo: { source: demo }
@@ -42,6 +42,8 @@ public struct ConfigFile: Decodable, Sendable {
         public var nonceLifetime: String?
         /// TCP connections open at once; more are closed on arrival.
         public var maxConnections: Int?
+        /// TCP connections open at once from one IP address.
+        public var maxConnectionsPerClient: Int?
         /// Connections without a session are closed after this long without a request, e.g. "20s".
         public var idleTimeout: String?
         /// Sessions end after this long without a request or RTCP (TCP: anything), e.g. "60s".

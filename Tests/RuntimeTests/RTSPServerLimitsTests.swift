@@ -22,6 +22,14 @@ import Testing
         }
     }
 
+    /// Makes the server close `client` (an invalid Content-Length) and waits until it has.
+    static func provokeClose(_ client: RTSPServerLoopbackTests.Client) async {
+        await #expect(throws: (any Error).self) {
+            try await client.request("OPTIONS", "*", headers: ["Content-Length": "x"])
+        }
+        await client.close()
+    }
+
     static func startServer(router: Router = Router(limits: RoutingLimits(), clock: { RuntimeClock.now() }),
                             _ configure: (inout RTSPServerSettings) throws -> Void) async throws -> RTSPServer {
         var settings = RTSPServerSettings()
@@ -42,6 +50,7 @@ import Testing
         let cap = 100, idle = 1000
         let server = try await Self.startServer {
             $0.maxConnections = cap
+            $0.maxConnectionsPerClient = idle   // all from 127.0.0.1 here; the per-client cap has its own test
             $0.idleTimeout = .seconds(2)
         }
         let (closures, continuation) = AsyncStream.makeStream(of: Void.self)
@@ -62,7 +71,7 @@ import Testing
         try await connectIdle(cap - 1)
         let early = try await RTSPServerLoopbackTests.Client(port: server.port, path: "x")
         #expect(try await early.request("OPTIONS", "*").status == 200)
-        await early.close()
+        await Self.provokeClose(early)
         // The rest of the 1,000: all but one are refused.
         try await connectIdle(idle - (cap - 1))
         for _ in 0..<(idle - cap) { await closed.next() }
@@ -85,7 +94,10 @@ import Testing
 
     /// The cap itself: `maxConnections` connections are served, one more is refused.
     @Test func capAtTheLimitAndOnePast() async throws {
-        let server = try await Self.startServer { $0.maxConnections = 3 }
+        let server = try await Self.startServer {
+            $0.maxConnections = 3
+            $0.maxConnectionsPerClient = 3
+        }
         var clients: [RTSPServerLoopbackTests.Client] = []
         for _ in 0..<3 {
             let client = try await RTSPServerLoopbackTests.Client(port: server.port, path: "x")
@@ -95,16 +107,43 @@ import Testing
         let fourth = try await RTSPServerLoopbackTests.Client(port: server.port, path: "x")
         await #expect(throws: (any Error).self) { try await fourth.request("OPTIONS", "*") }
         #expect(server.refusedConnectionCount() == 1)
-        await clients[0].close()
-        // The slot frees when the server saw the close: the next one is served.
-        var served = false
-        for _ in 0..<3 where !served {
-            let next = try await RTSPServerLoopbackTests.Client(port: server.port, path: "x")
-            served = (try? await next.request("OPTIONS", "*").status) == 200
-            await next.close()
-        }
-        #expect(served)
+        await Self.provokeClose(clients[0])
+        // Its slot is free: the next one is served.
+        let next = try await RTSPServerLoopbackTests.Client(port: server.port, path: "x")
+        #expect(try await next.request("OPTIONS", "*").status == 200)
+        await next.close()
         for client in clients.dropFirst() { await client.close() }
+        await server.stop()
+    }
+
+    /// 1,000 idle connections from one address (127.0.0.2) against a per-client cap of 10: 10 are
+    /// kept, 990 closed on arrival; a client from another address (127.0.0.1) is served at once.
+    @Test func oneClientCannotTakeEverySlot() async throws {
+        let perClient = 10, idle = 1000
+        let server = try await Self.startServer {
+            $0.maxConnectionsPerClient = perClient
+            $0.maxConnections = 2 * idle
+        }
+        let (closures, continuation) = AsyncStream.makeStream(of: Void.self)
+        var closed = closures.makeAsyncIterator()
+        var clients: [any Channel] = []
+        for _ in 0..<idle {
+            clients.append(try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(CloseCounter(continuation))
+                    }
+                }
+                .bind(to: try SocketAddress(ipAddress: "127.0.0.2", port: 0))
+                .connect(host: "127.0.0.1", port: server.port).get())
+        }
+        for _ in 0..<(idle - perClient) { await closed.next() }
+        #expect(server.connectionCount() == perClient)
+        #expect(server.refusedConnectionCount() == idle - perClient)
+        let other = try await RTSPServerLoopbackTests.Client(port: server.port, path: "x")
+        #expect(try await other.request("OPTIONS", "*").status == 200)
+        await other.close()
+        for client in clients { try? await client.close() }
         await server.stop()
     }
 

@@ -64,6 +64,7 @@ import Testing
         ("rtsp: { idleTimeout: \"soon\" }", "rtsp.idleTimeout"),
         ("rtsp: { nonceLifetime: \"0s\" }", "rtsp.nonceLifetime"),
         ("rtsp: { maxConnections: 0 }", "rtsp.maxConnections"),
+        ("rtsp: { maxConnectionsPerClient: 0 }", "rtsp.maxConnectionsPerClient"),
         ("rtsp: { maxQueuedWriteBytes: -1 }", "rtsp.maxQueuedWriteBytes"),
     ])
     func badFilesNameTheProblem(text: String, expected: String) throws {
