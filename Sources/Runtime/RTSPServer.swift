@@ -110,6 +110,9 @@ public final class RTSPServer: @unchecked Sendable {
     /// Number of open RTSP connections.
     public func connectionCount() -> Int { shared.withLock { $0.connections.count } }
 
+    /// The open connections' channels (tests).
+    func connectionChannels() -> [any Channel] { shared.withLock { $0.connections.values.map(\.channel) } }
+
     /// How many event loops the open connections run on.
     func eventLoopsInUse() -> Int {
         shared.withLock { Set($0.connections.values.map { ObjectIdentifier($0.channel.eventLoop) }).count }

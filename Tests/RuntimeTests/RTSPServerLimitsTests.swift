@@ -97,6 +97,7 @@ import Testing
         let server = try await Self.startServer {
             $0.maxConnections = 3
             $0.maxConnectionsPerClient = 3
+            $0.maxQueuedWriteBytes = 4096
         }
         var clients: [RTSPServerLoopbackTests.Client] = []
         for _ in 0..<3 {
@@ -107,6 +108,11 @@ import Testing
         let fourth = try await RTSPServerLoopbackTests.Client(port: server.port, path: "x")
         await #expect(throws: (any Error).self) { try await fourth.request("OPTIONS", "*") }
         #expect(server.refusedConnectionCount() == 1)
+        // Answers queue up to maxQueuedWriteBytes before the channel stops being writable.
+        for channel in server.connectionChannels() {
+            let marks = try await channel.getOption(.writeBufferWaterMark).get()
+            #expect(marks.high == 4096 && marks.low == 2048)
+        }
         await Self.provokeClose(clients[0])
         // Its slot is free: the next one is served.
         let next = try await RTSPServerLoopbackTests.Client(port: server.port, path: "x")
