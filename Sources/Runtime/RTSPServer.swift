@@ -175,14 +175,35 @@ public final class RTSPServer: @unchecked Sendable {
         }
     }
 
+    /// Datagrams to send from the server ports: bytes, destination, from the RTCP (else RTP) port.
+    typealias DatagramBatch = [(bytes: [UInt8], to: SocketAddress, isRTCP: Bool)]
+
+    /// Whether the RTP or RTCP server port takes more datagrams now.
+    func datagramsWritable(isRTCP: Bool) -> Bool {
+        guard let udpChannels else { return false }
+        return (isRTCP ? udpChannels.rtcp : udpChannels.rtp).isWritable
+    }
+
     /// Sends one datagram from the RTP or RTCP server port; false when the socket is full.
     func sendDatagram(_ bytes: [UInt8], to address: SocketAddress, isRTCP: Bool) -> Bool {
-        guard let udpChannels else { return false }
-        let channel = isRTCP ? udpChannels.rtcp : udpChannels.rtp
-        guard channel.isWritable else { return false }
-        channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: channel.allocator.buffer(bytes: bytes)),
-                              promise: nil)
+        guard datagramsWritable(isRTCP: isRTCP) else { return false }
+        send([(bytes, address, isRTCP)])
         return true
+    }
+
+    /// Writes a batch on the server ports' loop (one hop from a connection's loop) and flushes once.
+    func send(_ batch: DatagramBatch) {
+        guard !batch.isEmpty, let udpChannels else { return }
+        let write: @Sendable () -> Void = {
+            for datagram in batch {
+                let channel = datagram.isRTCP ? udpChannels.rtcp : udpChannels.rtp
+                channel.write(AddressedEnvelope(remoteAddress: datagram.to, data: channel.allocator.buffer(bytes: datagram.bytes)),
+                              promise: nil)
+            }
+            if batch.contains(where: { !$0.isRTCP }) { udpChannels.rtp.flush() }
+            if batch.contains(where: \.isRTCP) { udpChannels.rtcp.flush() }
+        }
+        if eventLoop.inEventLoop { write() } else { eventLoop.execute(write) }
     }
 
     /// On the UDP ports' loop: hands a datagram to its connection on that connection's loop.
