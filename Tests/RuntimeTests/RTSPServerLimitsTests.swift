@@ -22,6 +22,38 @@ import Testing
         }
     }
 
+    /// `count` TCP connections to 127.0.0.1:`port` (from `source`) that send nothing; each yields to
+    /// `closures` when the server closes it.
+    static func connectIdle(_ count: Int, from source: String = "127.0.0.1", port: Int,
+                            closures: AsyncStream<Void>.Continuation) async throws -> [any Channel] {
+        var clients: [any Channel] = []
+        for _ in 0..<count {
+            clients.append(try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(CloseCounter(closures))
+                    }
+                }
+                .bind(to: try SocketAddress(ipAddress: source, port: 0))
+                .connect(host: "127.0.0.1", port: port).get())
+        }
+        return clients
+    }
+
+    /// A new client's OPTIONS is answered 200.
+    static func expectServed(port: Int) async throws {
+        let client = try await RTSPServerLoopbackTests.Client(port: port, path: "x")
+        #expect(try await client.request("OPTIONS", "*").status == 200)
+        await client.close()
+    }
+
+    /// A new client is closed without an answer.
+    static func expectRefused(port: Int) async throws {
+        let client = try await RTSPServerLoopbackTests.Client(port: port, path: "x")
+        await #expect(throws: (any Error).self) { try await client.request("OPTIONS", "*") }
+        await client.close()
+    }
+
     /// Makes the server close `client` (an invalid Content-Length) and waits until it has.
     static func provokeClose(_ client: RTSPServerLoopbackTests.Client) async {
         await #expect(throws: (any Error).self) {
@@ -55,39 +87,23 @@ import Testing
         }
         let (closures, continuation) = AsyncStream.makeStream(of: Void.self)
         var closed = closures.makeAsyncIterator()
-        var clients: [any Channel] = []
-        func connectIdle(_ count: Int) async throws {
-            for _ in 0..<count {
-                clients.append(try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                    .channelInitializer { channel in
-                        channel.eventLoop.makeCompletedFuture {
-                            try channel.pipeline.syncOperations.addHandler(CloseCounter(continuation))
-                        }
-                    }
-                    .connect(host: "127.0.0.1", port: server.port).get())
-            }
-        }
         // Under the cap (cap - 1 idle): served.
-        try await connectIdle(cap - 1)
+        var clients = try await Self.connectIdle(cap - 1, port: server.port, closures: continuation)
         let early = try await RTSPServerLoopbackTests.Client(port: server.port, path: "x")
         #expect(try await early.request("OPTIONS", "*").status == 200)
         await Self.provokeClose(early)
         // The rest of the 1,000: all but one are refused.
-        try await connectIdle(idle - (cap - 1))
+        clients += try await Self.connectIdle(idle - (cap - 1), port: server.port, closures: continuation)
         for _ in 0..<(idle - cap) { await closed.next() }
         #expect(server.connectionCount() == cap)
         #expect(server.refusedConnectionCount() == idle - cap)
         let loops = MultiThreadedEventLoopGroup.singleton.makeIterator().reduce(0) { count, _ in count + 1 }
         #expect(server.eventLoopsInUse() == min(loops, cap))
-        let refused = try await RTSPServerLoopbackTests.Client(port: server.port, path: "x")
-        await #expect(throws: (any Error).self) { try await refused.request("OPTIONS", "*") }
-        await refused.close()
+        try await Self.expectRefused(port: server.port)
         // The idle ones time out; then a new client is served.
         for _ in 0..<cap { await closed.next() }
         #expect(server.connectionCount() == 0)
-        let late = try await RTSPServerLoopbackTests.Client(port: server.port, path: "x")
-        #expect(try await late.request("OPTIONS", "*").status == 200)
-        await late.close()
+        try await Self.expectServed(port: server.port)
         for client in clients { try? await client.close() }
         await server.stop()
     }
@@ -105,8 +121,7 @@ import Testing
             #expect(try await client.request("OPTIONS", "*").status == 200)
             clients.append(client)
         }
-        let fourth = try await RTSPServerLoopbackTests.Client(port: server.port, path: "x")
-        await #expect(throws: (any Error).self) { try await fourth.request("OPTIONS", "*") }
+        try await Self.expectRefused(port: server.port)
         #expect(server.refusedConnectionCount() == 1)
         // Answers queue up to maxQueuedWriteBytes before the channel stops being writable.
         for channel in server.connectionChannels() {
@@ -115,9 +130,7 @@ import Testing
         }
         await Self.provokeClose(clients[0])
         // Its slot is free: the next one is served.
-        let next = try await RTSPServerLoopbackTests.Client(port: server.port, path: "x")
-        #expect(try await next.request("OPTIONS", "*").status == 200)
-        await next.close()
+        try await Self.expectServed(port: server.port)
         for client in clients.dropFirst() { await client.close() }
         await server.stop()
     }
@@ -132,23 +145,11 @@ import Testing
         }
         let (closures, continuation) = AsyncStream.makeStream(of: Void.self)
         var closed = closures.makeAsyncIterator()
-        var clients: [any Channel] = []
-        for _ in 0..<idle {
-            clients.append(try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(CloseCounter(continuation))
-                    }
-                }
-                .bind(to: try SocketAddress(ipAddress: "127.0.0.2", port: 0))
-                .connect(host: "127.0.0.1", port: server.port).get())
-        }
+        let clients = try await Self.connectIdle(idle, from: "127.0.0.2", port: server.port, closures: continuation)
         for _ in 0..<(idle - perClient) { await closed.next() }
         #expect(server.connectionCount() == perClient)
         #expect(server.refusedConnectionCount() == idle - perClient)
-        let other = try await RTSPServerLoopbackTests.Client(port: server.port, path: "x")
-        #expect(try await other.request("OPTIONS", "*").status == 200)
-        await other.close()
+        try await Self.expectServed(port: server.port)
         for client in clients { try? await client.close() }
         await server.stop()
     }
