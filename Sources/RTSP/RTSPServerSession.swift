@@ -2,13 +2,15 @@ import RTCBase
 import SDP
 
 /// Sans-IO RTSP server side of one TCP connection (RFC 2326 §10): OPTIONS, DESCRIBE, ANNOUNCE,
-/// SETUP, PLAY, PAUSE, RECORD, TEARDOWN, GET_PARAMETER, SET_PARAMETER, with per-path Basic/Digest
-/// authentication and random session ids bound to this connection.
+/// SETUP, PLAY, PAUSE, RECORD, TEARDOWN, GET_PARAMETER, SET_PARAMETER, with per-path Digest (and,
+/// when the policy allows it, Basic) authentication checked before anything a request starts, random
+/// session ids bound to this connection, and idle timeouts (`.connectionIdle`).
 ///
-/// Driver contract: feed each parsed request to `handle(_:now:)`; answer every `.lookup`,
+/// Driver contract: feed each parsed request to `handle(_:now:)`; answer every `.lookup`, `.wake`,
 /// `.needServerPorts` and `.play` event with `resolve`, `provideServerPorts`/`rejectTransport` and
-/// `acceptPlay` (requests that arrive meanwhile are queued); call `handleTimeout(now:)` at the last
-/// `.timeout`; drain `poll()` until it returns `.timeout` after every call.
+/// `acceptPlay` (requests that arrive meanwhile are queued); close the connection on
+/// `.connectionIdle`; call `handleTimeout(now:)` at the last `.timeout`; drain `poll()` until it
+/// returns `.timeout` after every call.
 public struct RTSPServerSession: Sendable {
     struct PathKey: Hashable, Sendable {
         var path: String
@@ -96,7 +98,6 @@ public struct RTSPServerSession: Sendable {
         process(request, now: now)
     }
 
-    /// Answer to `.lookup` (nil: no such path → 404).
     /// Answer to `.lookup` (nil: no such path → 404) and to `.wake`.
     public mutating func resolve(_ id: RTSPQueryID, with info: RTSPPathInfo?, now: Instant) {
         guard let parked, parked.id == id else { return }
