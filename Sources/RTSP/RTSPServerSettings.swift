@@ -104,6 +104,16 @@ public struct RTSPServerSettings: Sendable, Equatable {
     }
 }
 
+extension RTSPServerSettings: CustomStringConvertible {
+    /// The settings without their secrets (tokens and passwords are only said to be there).
+    public var description: String {
+        "RTSP \(host):\(port) (UDP \(udpEnabled ? "\(udpRTPPort)/\(udpRTCPPort)" : "off"), "
+            + "maxConnections \(maxConnections), per client \(maxConnectionsPerClient), idleTimeout \(idleTimeout), "
+            + "sessionTimeout \(sessionTimeout), nonceLifetime \(nonceLifetime), Basic \(allowsBasic ? "on" : "off"), "
+            + "token \(token == nil ? "none" : "set"), path tokens \(pathTokens.keys.sorted()), users \(users.keys.sorted()))"
+    }
+}
+
 /// A refused RTSP server setting; the text names the path and entry, never a password.
 public struct RTSPSettingsError: Error, CustomStringConvertible {
     public var description: String
