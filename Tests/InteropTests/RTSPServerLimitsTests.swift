@@ -14,8 +14,8 @@ extension InteropSuite {
             let scope = try InteropScope()
             defer { scope.tearDown() }
             let gateway = try await scope.startDemoGateway(
-                config: "rtsp: { maxConnections: 100, maxConnectionsPerClient: 1000, idleTimeout: 3 }\npaths:\n  demo: {source: demo}\n")
-            let (client, report) = try await scope.runPython("idle-flood", Self.floodScript, ["127.0.0.1", "8554", "1000", "100", "3"])
+                config: "rtsp: { maxConnections: 100, maxConnectionsPerClient: 1000, idleTimeout: 5 }\npaths:\n  demo: {source: demo}\n")
+            let (client, report) = try await scope.runPython("idle-flood", Self.floodScript, ["127.0.0.1", "8554", "1000", "100", "5"])
             print("RTSP idle flood:\n\(report)")
             #expect(report.contains("result: ok"), "\(client.logTail())")
             let probe = try await scope.ffprobe("rtsp://127.0.0.1:8554/demo", transport: "tcp")
