@@ -17,19 +17,23 @@ public struct RTSPAuthVerifier: Sendable {
         var responses: Set<String> = []
     }
 
-    /// Nonces in use at once per connection; a connection authenticates once per path and access,
-    /// so legitimate clients need one or two.
-    public static let maxTrackedNonces = 16
+    /// Nonces in use at once per connection by default; a connection authenticates once per path
+    /// and access, so legitimate clients need one or two.
+    public static let defaultMaxTrackedNonces = 16
 
     public var nonces: RTSPNonceIssuer
     /// Carried by the nonces this verifier issues; nonces of other connections are stale here.
     public let binding: UInt64
+    /// Nonces accepted and still live at once; a new one past it is refused until one expires.
+    public let maxTrackedNonces: Int
     private var uses: [String: NonceUse] = [:]
 
     public init(nonces: RTSPNonceIssuer = RTSPNonceIssuer(),
-                binding: UInt64 = UInt64(SecureRandom.uint32()) << 32 | UInt64(SecureRandom.uint32())) {
+                binding: UInt64 = UInt64(SecureRandom.uint32()) << 32 | UInt64(SecureRandom.uint32()),
+                maxTrackedNonces: Int = defaultMaxTrackedNonces) {
         self.nonces = nonces
         self.binding = binding
+        self.maxTrackedNonces = maxTrackedNonces
     }
 
     /// The challenges for a 401 (stale marks Digest challenges `stale=TRUE`).
@@ -93,7 +97,7 @@ public struct RTSPAuthVerifier: Sendable {
         // Replays: each nonce count once and in increasing order (qop=auth), each legacy response once.
         uses = uses.filter { now - $0.value.firstUse <= nonces.lifetime }
         var use = uses[nonce] ?? NonceUse(firstUse: now)
-        if uses[nonce] == nil, uses.count >= Self.maxTrackedNonces { return nil }
+        if uses[nonce] == nil, uses.count >= maxTrackedNonces { return nil }
         if let count {
             guard count > use.highestCount else { return nil }
             use.highestCount = count

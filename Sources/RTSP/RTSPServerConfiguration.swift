@@ -11,6 +11,8 @@ public struct RTSPServerConfiguration: Sendable {
     public var serverName: String
     /// Digest nonce issuer; share one (same secret) across connections so nonces survive reconnects.
     public var nonces: RTSPNonceIssuer
+    /// Digest nonces one connection may have in use at once (`RTSPAuthVerifier.maxTrackedNonces`).
+    public var maxNoncesPerConnection = RTSPAuthVerifier.defaultMaxTrackedNonces
     /// Requests accepted while one waits for the runtime; more get 503.
     public var maxQueuedRequests: Int
     /// Caps for SDP received with ANNOUNCE.

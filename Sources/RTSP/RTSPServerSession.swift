@@ -76,7 +76,7 @@ public struct RTSPServerSession: Sendable {
     /// `now`: when the connection opened (the idle timeout starts).
     public init(configuration: RTSPServerConfiguration = RTSPServerConfiguration(), now: Instant) {
         self.configuration = configuration
-        verifier = RTSPAuthVerifier(nonces: configuration.nonces)
+        verifier = RTSPAuthVerifier(nonces: configuration.nonces, maxTrackedNonces: configuration.maxNoncesPerConnection)
         lastActivity = now
     }
 

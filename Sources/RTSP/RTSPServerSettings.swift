@@ -43,6 +43,8 @@ public struct RTSPServerSettings: Sendable, Equatable {
     public var allowsBasic = false
     /// How long a Digest nonce stays usable (RFC 7616 §5.4); each nonce count is accepted once.
     public var nonceLifetime: Duration = RTSPNonceIssuer.defaultLifetime
+    /// Digest nonces one connection may have in use at once (replay tracking is per nonce).
+    public var maxNoncesPerConnection = RTSPAuthVerifier.defaultMaxTrackedNonces
     public private(set) var users: [String: PathUsers] = [:]
     /// The gateway-wide token (`--token`): needed for every path that has no token of its own.
     public var token: String?

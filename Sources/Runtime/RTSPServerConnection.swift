@@ -54,8 +54,9 @@ final class RTSPServerConnection: @unchecked Sendable {
         self.server = server
         self.peer = channel.remoteAddress.flatMap { TransportAddress($0) }
         self.clientKey = RTSPServer.clientKey(channel)
-        let configuration = RTSPServerConfiguration(sessionTimeout: server.settings.sessionTimeout,
+        var configuration = RTSPServerConfiguration(sessionTimeout: server.settings.sessionTimeout,
                                                     idleTimeout: server.settings.idleTimeout, nonces: server.nonces)
+        configuration.maxNoncesPerConnection = server.settings.maxNoncesPerConnection
         self.session = RTSPServerSession(configuration: configuration, now: RuntimeClock.now())
         var logger = server.logger
         logger[metadataKey: "rtspClient"] = "\(peer?.description ?? "?")"

@@ -40,6 +40,8 @@ public struct ConfigFile: Decodable, Sendable {
         public var allowBasic: Bool?
         /// How long a Digest nonce stays usable, e.g. "30s".
         public var nonceLifetime: String?
+        /// Digest nonces one connection may have in use at once.
+        public var maxNoncesPerConnection: Int?
         /// TCP connections open at once; more are closed on arrival.
         public var maxConnections: Int?
         /// TCP connections open at once from one IP address.

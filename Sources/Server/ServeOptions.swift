@@ -168,6 +168,7 @@ extension ServeOptions {
         if let value = try duration(options.sessionTimeout, "sessionTimeout") { settings.sessionTimeout = value }
         if let value = try positive(options.maxConnections, "maxConnections") { settings.maxConnections = value }
         if let value = try positive(options.maxConnectionsPerClient, "maxConnectionsPerClient") { settings.maxConnectionsPerClient = value }
+        if let value = try positive(options.maxNoncesPerConnection, "maxNoncesPerConnection") { settings.maxNoncesPerConnection = value }
         if let value = try positive(options.maxQueuedWriteBytes, "maxQueuedWriteBytes") { settings.maxQueuedWriteBytes = value }
     }
 }

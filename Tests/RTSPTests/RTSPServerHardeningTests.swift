@@ -121,11 +121,12 @@ import TestSupport
         #expect(expired.allSatisfy { $0.contains("stale=TRUE") })
     }
 
-    /// At most `maxTrackedNonces` nonces are in use per connection; one more is refused until
-    /// older ones expire.
-    @Test func trackedNoncesAreCapped() throws {
+    /// At most `maxTrackedNonces` nonces (the default, and 4) are in use per connection; one more
+    /// is refused until older ones expire.
+    @Test(arguments: [RTSPAuthVerifier.defaultMaxTrackedNonces, 4])
+    func trackedNoncesAreCapped(cap: Int) throws {
         let policy = RTSPAuthPolicy(realm: "RTCBridge", users: [Self.viewer])
-        var verifier = RTSPAuthVerifier(nonces: RTSPNonceIssuer(lifetime: .seconds(10)), binding: 7)
+        var verifier = RTSPAuthVerifier(nonces: RTSPNonceIssuer(lifetime: .seconds(10)), binding: 7, maxTrackedNonces: cap)
         let start = Instant(nanoseconds: 1_000_000_000)
         func attempt(at now: Instant) throws -> RTSPAuthVerifier.Outcome {
             let challenge = try Self.digest(RTSPAuthChallenge.parse(verifier.challenges(for: policy, now: now)), .md5)
@@ -134,7 +135,6 @@ import TestSupport
                                       headers: ["CSeq": "1", "Authorization": client.authorization(method: .describe, uri: Self.door)])
             return verifier.verify(request, policy: policy, now: now)
         }
-        let cap = RTSPAuthVerifier.maxTrackedNonces
         for index in 0..<cap {
             #expect(try attempt(at: start + .nanoseconds(index)) == .authorized(username: "viewer"))
         }

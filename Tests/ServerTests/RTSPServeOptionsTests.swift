@@ -30,7 +30,7 @@ extension ServeOptionsTests {
 
     @Test func pathTokensAndUsersAndLimitsFromTheFile() throws {
         let file = try writeConfig("""
-            rtsp: { allowBasic: true, nonceLifetime: "10s", maxConnections: 5, maxConnectionsPerClient: 2, idleTimeout: 3, sessionTimeout: "45s", maxQueuedWriteBytes: 65536 }
+            rtsp: { allowBasic: true, nonceLifetime: "10s", maxConnections: 5, maxConnectionsPerClient: 2, maxNoncesPerConnection: 3, idleTimeout: 3, sessionTimeout: "45s", maxQueuedWriteBytes: 65536 }
             paths:
               cam: { source: demo, readToken: "r3ad", readUsers: ["viewer:pw"] }
               push: { source: publisher, publishToken: "p0b" }
@@ -39,7 +39,8 @@ extension ServeOptionsTests {
         var options = ServeOptions()
         options.configFile = file
         let rtsp = try #require(try options.resolve().0.rtspServer)
-        #expect(rtsp.allowsBasic && rtsp.nonceLifetime == .seconds(10) && rtsp.maxConnections == 5 && rtsp.maxConnectionsPerClient == 2)
+        #expect(rtsp.allowsBasic && rtsp.nonceLifetime == .seconds(10) && rtsp.maxConnections == 5 && rtsp.maxConnectionsPerClient == 2
+                && rtsp.maxNoncesPerConnection == 3)
         #expect(rtsp.idleTimeout == .seconds(3) && rtsp.sessionTimeout == .seconds(45) && rtsp.maxQueuedWriteBytes == 65536)
         let cam = try #require(rtsp.authentication(path: "cam", access: .read))
         #expect(cam.token == "r3ad" && cam.users.map(\.username) == ["viewer"] && cam.allowsBasic)

@@ -65,6 +65,7 @@ import Testing
         ("rtsp: { nonceLifetime: \"0s\" }", "rtsp.nonceLifetime"),
         ("rtsp: { maxConnections: 0 }", "rtsp.maxConnections"),
         ("rtsp: { maxConnectionsPerClient: 0 }", "rtsp.maxConnectionsPerClient"),
+        ("rtsp: { maxNoncesPerConnection: 0 }", "rtsp.maxNoncesPerConnection"),
         ("rtsp: { maxQueuedWriteBytes: -1 }", "rtsp.maxQueuedWriteBytes"),
     ])
     func badFilesNameTheProblem(text: String, expected: String) throws {
