@@ -58,23 +58,7 @@ public struct RTSPSourceSpec: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// `500ms`, `10s`, `2m`, `1h`, or a bare number of seconds; nil when malformed.
-    static func parseDuration(_ text: String) -> Duration? {
-        let trimmed = text.lowercased().filter { $0 != " " }
-        let units: [(suffix: String, nanoseconds: Int64)] = [
-            ("ms", 1_000_000), ("s", 1_000_000_000), ("m", 60_000_000_000), ("h", 3_600_000_000_000),
-        ]
-        var number = Substring(trimmed)
-        var scale: Int64 = 1_000_000_000
-        for unit in units where trimmed.hasSuffix(unit.suffix) {
-            number = trimmed.dropLast(unit.suffix.count)
-            scale = unit.nanoseconds
-            break
-        }
-        guard !number.isEmpty, number.count <= 9, number.allSatisfy({ $0 >= "0" && $0 <= "9" }), let value = Int64(number), value >= 0 else {
-            return nil
-        }
-        return .nanoseconds(value * scale)
-    }
+    static func parseDuration(_ text: String) -> Duration? { Duration(configText: text) }
 
     public static func format(_ duration: Duration) -> String {
         let (seconds, attoseconds) = duration.components

@@ -2,16 +2,26 @@
 public struct RTSPAuthPolicy: Sendable, Equatable {
     public var realm: String
     public var users: [RTSPCredentials]
-    /// Offer and accept Basic (only sensible over TLS or on trusted networks).
+    /// A shared secret any user name may present as its password (the gateway's bearer token).
+    public var token: String?
+    /// Offer and accept Basic: the password crosses the network in clear text, so only with TLS
+    /// or on a trusted network, and only when configured.
     public var allowsBasic: Bool
-    /// Digest algorithms offered, in challenge order (ffmpeg, VLC and live555 only know MD5).
+    /// Digest algorithms offered, in challenge order: the strongest first (RFC 7616 §3.7). ffmpeg
+    /// and live555 (VLC) answer the last Digest challenge and only know MD5, so MD5 comes last.
     public var digestAlgorithms: [RTSPDigestAlgorithm]
 
-    public init(realm: String, users: [RTSPCredentials], allowsBasic: Bool = false,
-                digestAlgorithms: [RTSPDigestAlgorithm] = [.md5]) {
+    public init(realm: String, users: [RTSPCredentials], token: String? = nil, allowsBasic: Bool = false,
+                digestAlgorithms: [RTSPDigestAlgorithm] = [.sha256, .md5]) {
         self.realm = realm
         self.users = users
+        self.token = token
         self.allowsBasic = allowsBasic
         self.digestAlgorithms = digestAlgorithms
+    }
+
+    /// The passwords `username` may present: its own, and the token (with any user name).
+    func passwords(for username: String) -> [String] {
+        users.filter { $0.username == username }.map(\.password) + (token.map { [$0] } ?? [])
     }
 }

@@ -1,6 +1,8 @@
 import RTCBase
 
-/// Checks `Authorization` headers against a policy (RFC 7617 §2, RFC 7616 §3.4, §3.5).
+/// Checks `Authorization` headers against a policy (RFC 7617 §2, RFC 7616 §3.4, §3.5). One per
+/// connection: its nonces are bound to it, and it remembers the nonce counts (qop=auth) or the
+/// responses (legacy RFC 2069 Digest) it accepted, so a replayed header is refused.
 public struct RTSPAuthVerifier: Sendable {
     public enum Outcome: Sendable, Equatable {
         case authorized(username: String)
@@ -8,13 +10,35 @@ public struct RTSPAuthVerifier: Sendable {
         case challenge(wwwAuthenticate: [String])
     }
 
-    public var nonces: RTSPNonceIssuer
+    /// What was accepted with one nonce.
+    struct NonceUse: Sendable {
+        var firstUse: Instant
+        var highestCount: UInt32 = 0
+        var responses: Set<String> = []
+    }
 
-    public init(nonces: RTSPNonceIssuer = RTSPNonceIssuer()) { self.nonces = nonces }
+    /// Nonces in use at once per connection by default; a connection authenticates once per path
+    /// and access, so legitimate clients need one or two.
+    public static let defaultMaxTrackedNonces = 16
+
+    public var nonces: RTSPNonceIssuer
+    /// Carried by the nonces this verifier issues; nonces of other connections are stale here.
+    public let binding: UInt64
+    /// Nonces accepted and still live at once; a new one past it is refused until one expires.
+    public let maxTrackedNonces: Int
+    private var uses: [String: NonceUse] = [:]
+
+    public init(nonces: RTSPNonceIssuer = RTSPNonceIssuer(),
+                binding: UInt64 = UInt64(SecureRandom.uint32()) << 32 | UInt64(SecureRandom.uint32()),
+                maxTrackedNonces: Int = defaultMaxTrackedNonces) {
+        self.nonces = nonces
+        self.binding = binding
+        self.maxTrackedNonces = maxTrackedNonces
+    }
 
     /// The challenges for a 401 (stale marks Digest challenges `stale=TRUE`).
     public func challenges(for policy: RTSPAuthPolicy, now: Instant, stale: Bool = false) -> [String] {
-        let nonce = nonces.issue(now: now)
+        let nonce = nonces.issue(now: now, binding: binding)
         var out = policy.digestAlgorithms.map {
             RTSPAuthChallenge.digest(RTSPDigestChallenge(realm: policy.realm, nonce: nonce, algorithm: $0, qop: ["auth"], stale: stale)).headerValue
         }
@@ -22,7 +46,7 @@ public struct RTSPAuthVerifier: Sendable {
         return out
     }
 
-    public func verify(_ request: RTSPRequest, policy: RTSPAuthPolicy, now: Instant) -> Outcome {
+    public mutating func verify(_ request: RTSPRequest, policy: RTSPAuthPolicy, now: Instant) -> Outcome {
         guard let header = request.headers["Authorization"],
               let credentials = RTSPAuthParameters.parseCredentials(header) else {
             return .challenge(wwwAuthenticate: challenges(for: policy, now: now))
@@ -31,33 +55,64 @@ public struct RTSPAuthVerifier: Sendable {
         case "basic" where policy.allowsBasic:
             guard let token = credentials.token, let decoded = Base64.decode(token, maxBytes: 3072),
                   let text = String(validating: decoded, as: UTF8.self), let (user, password) = text.splitOnce(":"),
-                  let known = policy.users.first(where: { $0.username == user }),
-                  DigestComputation.constantTimeEqual(known.password, String(password)) else { break }
-            return .authorized(username: known.username)
+                  Self.anyEqual(policy.passwords(for: String(user)), String(password)) else { break }
+            return .authorized(username: String(user))
         case "digest":
-            guard let username = credentials["username"], let nonce = credentials["nonce"],
-                  let uri = credentials["uri"], let response = credentials["response"],
-                  (credentials["realm"] ?? "") == policy.realm,
-                  uri == request.uri || RTSPURL(string: request.uri).map({ $0.path + ($0.query.map { "?\($0)" } ?? "") }) == uri
-            else { break }
-            let algorithm = credentials["algorithm"].flatMap { RTSPDigestAlgorithm(token: $0) } ?? .md5
-            guard policy.digestAlgorithms.contains(algorithm),
-                  let known = policy.users.first(where: { $0.username == username }) else { break }
-            let qop = credentials["qop"]
-            guard qop == nil || (qop == "auth" && credentials["nc"] != nil && credentials["cnonce"] != nil) else { break }
-            let expected = DigestComputation.response(
-                algorithm: algorithm, username: username, realm: policy.realm, password: known.password,
-                method: request.method.rawValue, uri: uri, nonce: nonce, nc: qop == nil ? nil : credentials["nc"],
-                cnonce: credentials["cnonce"], qop: qop)
-            guard DigestComputation.constantTimeEqual(expected, response.lowercased()) else { break }
-            switch nonces.validate(nonce, now: now) {
-            case .valid: return .authorized(username: username)
-            case .stale: return .challenge(wwwAuthenticate: challenges(for: policy, now: now, stale: true))
-            case .invalid: break
-            }
+            if let outcome = verifyDigest(credentials, request: request, policy: policy, now: now) { return outcome }
         default:
             break
         }
         return .challenge(wwwAuthenticate: challenges(for: policy, now: now))
+    }
+
+    /// nil when the credentials are wrong, replayed or unusable (→ a fresh challenge).
+    private mutating func verifyDigest(_ credentials: RTSPAuthParameters, request: RTSPRequest, policy: RTSPAuthPolicy,
+                                       now: Instant) -> Outcome? {
+        guard let username = credentials["username"], let nonce = credentials["nonce"],
+              let uri = credentials["uri"], let response = credentials["response"]?.lowercased(),
+              (credentials["realm"] ?? "") == policy.realm,
+              uri == request.uri || RTSPURL(string: request.uri).map({ $0.path + ($0.query.map { "?\($0)" } ?? "") }) == uri
+        else { return nil }
+        let algorithm = credentials["algorithm"].flatMap { RTSPDigestAlgorithm(token: $0) } ?? .md5
+        guard policy.digestAlgorithms.contains(algorithm) else { return nil }
+        let qop = credentials["qop"]
+        var count: UInt32?
+        if let qop {
+            guard qop == "auth", let nc = credentials["nc"], nc.utf8.count == 8, let value = UInt32(nc, radix: 16), value > 0,
+                  credentials["cnonce"] != nil else { return nil }
+            count = value
+        }
+        let expected = policy.passwords(for: username).map { password in
+            DigestComputation.response(
+                algorithm: algorithm, username: username, realm: policy.realm, password: password,
+                method: request.method.rawValue, uri: uri, nonce: nonce, nc: qop == nil ? nil : credentials["nc"],
+                cnonce: credentials["cnonce"], qop: qop)
+        }
+        guard Self.anyEqual(expected, response) else { return nil }
+        switch nonces.validate(nonce, now: now, binding: binding) {
+        case .valid: break
+        case .stale: return .challenge(wwwAuthenticate: challenges(for: policy, now: now, stale: true))
+        case .invalid: return nil
+        }
+        // Replays: each nonce count once and in increasing order (qop=auth), each legacy response once.
+        uses = uses.filter { now - $0.value.firstUse <= nonces.lifetime }
+        var use = uses[nonce] ?? NonceUse(firstUse: now)
+        if uses[nonce] == nil, uses.count >= maxTrackedNonces { return nil }
+        if let count {
+            guard count > use.highestCount else { return nil }
+            use.highestCount = count
+        } else {
+            guard !use.responses.contains(response) else { return nil }
+            use.responses.insert(response)
+        }
+        uses[nonce] = use
+        return .authorized(username: username)
+    }
+
+    /// Whether any candidate equals `presented`, comparing every candidate in constant time.
+    private static func anyEqual(_ candidates: [String], _ presented: String) -> Bool {
+        var found = false
+        for candidate in candidates where DigestComputation.constantTimeEqual(candidate, presented) { found = true }
+        return found
     }
 }

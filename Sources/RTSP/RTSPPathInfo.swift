@@ -11,11 +11,15 @@ public struct RTSPPathInfo: Sendable, Equatable {
     public var authentication: RTSPAuthPolicy?
     /// Whether ANNOUNCE/RECORD may publish here (else 403).
     public var allowsPublishing: Bool
+    /// Nothing is published yet but a source may start on demand: an authorized DESCRIBE asks the
+    /// runtime to start it (`.wake`), an unauthorized one never does.
+    public var startsOnDemand: Bool
 
     public init(description: SessionDescription? = nil, authentication: RTSPAuthPolicy? = nil,
-                allowsPublishing: Bool = false) {
+                allowsPublishing: Bool = false, startsOnDemand: Bool = false) {
         self.description = description
         self.authentication = authentication
         self.allowsPublishing = allowsPublishing
+        self.startsOnDemand = startsOnDemand
     }
 }

@@ -14,6 +14,9 @@ public enum RTSPSessionEndReason: Sendable, Equatable { case teardown, timedOut,
 public enum RTSPServerEvent: Sendable, Equatable {
     /// Answer with `resolve(_:with:now:)` (nil: the path does not exist).
     case lookup(RTSPQueryID, path: String, access: RTSPAccess)
+    /// An authorized reader wants a path whose source starts on demand: start it, then answer with
+    /// `resolve(_:with:now:)` (its description once it publishes, or none when it gave up).
+    case wake(RTSPQueryID, path: String)
     /// Bind an RTP/RTCP UDP pair for this track; answer `provideServerPorts` or `rejectTransport`.
     case needServerPorts(RTSPQueryID, path: String, mediaIndex: Int, clientRTP: UInt16, clientRTCP: UInt16)
     /// A reader wants media: attach it, then answer `acceptPlay` with RTP-Info; send media only
@@ -26,6 +29,9 @@ public enum RTSPServerEvent: Sendable, Equatable {
     case sessionClosed(sessionID: String, reason: RTSPSessionEndReason)
     /// A request failed authentication (for logs and rate limiting; user may be nil).
     case authenticationFailed(path: String, username: String?)
+    /// Nothing arrived for `idleTimeout` (no session) or `sessionTimeout` (a session on TCP, which
+    /// has ended): close the connection.
+    case connectionIdle
 }
 
 /// What the runtime must do next for a server connection.

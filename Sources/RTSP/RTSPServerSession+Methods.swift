@@ -48,6 +48,10 @@ extension RTSPServerSession {
         let key = PathKey(path: path, access: .read)
         if !replay { pathInfo[key] = nil }  // DESCRIBE always asks for the current description
         guard let info = info(for: key, request: request), authorize(request, key: key, info: info, now: now) else { return }
+        if info.description == nil, info.startsOnDemand {
+            park(request, .wake(key)) { .wake($0, path: key.path) }
+            return
+        }
         guard var served = info.description else {
             respond(to: request, .notFound)
             return

@@ -2,13 +2,15 @@ import RTCBase
 import SDP
 
 /// Sans-IO RTSP server side of one TCP connection (RFC 2326 §10): OPTIONS, DESCRIBE, ANNOUNCE,
-/// SETUP, PLAY, PAUSE, RECORD, TEARDOWN, GET_PARAMETER, SET_PARAMETER, with per-path Basic/Digest
-/// authentication and random session ids bound to this connection.
+/// SETUP, PLAY, PAUSE, RECORD, TEARDOWN, GET_PARAMETER, SET_PARAMETER, with per-path Digest (and,
+/// when the policy allows it, Basic) authentication checked before anything a request starts, random
+/// session ids bound to this connection, and idle timeouts (`.connectionIdle`).
 ///
-/// Driver contract: feed each parsed request to `handle(_:now:)`; answer every `.lookup`,
+/// Driver contract: feed each parsed request to `handle(_:now:)`; answer every `.lookup`, `.wake`,
 /// `.needServerPorts` and `.play` event with `resolve`, `provideServerPorts`/`rejectTransport` and
-/// `acceptPlay` (requests that arrive meanwhile are queued); call `handleTimeout(now:)` at the last
-/// `.timeout`; drain `poll()` until it returns `.timeout` after every call.
+/// `acceptPlay` (requests that arrive meanwhile are queued); close the connection on
+/// `.connectionIdle`; call `handleTimeout(now:)` at the last `.timeout`; drain `poll()` until it
+/// returns `.timeout` after every call.
 public struct RTSPServerSession: Sendable {
     struct PathKey: Hashable, Sendable {
         var path: String
@@ -17,6 +19,7 @@ public struct RTSPServerSession: Sendable {
 
     enum Waiting: Sendable {
         case lookup(PathKey)
+        case wake(PathKey)
         case ports
         case play
     }
@@ -46,7 +49,9 @@ public struct RTSPServerSession: Sendable {
     }
 
     public let configuration: RTSPServerConfiguration
-    let verifier: RTSPAuthVerifier
+    var verifier: RTSPAuthVerifier
+    /// The last request, interleaved frame or `noteActivity`: the idle timeouts count from it.
+    var lastActivity: Instant
     var outputs = OutputQueue<RTSPServerOutput>()
     var queue: [RTSPRequest] = []
     var parked: Parked?
@@ -68,9 +73,11 @@ public struct RTSPServerSession: Sendable {
         .options, .describe, .announce, .setup, .play, .pause, .record, .teardown, .getParameter, .setParameter,
     ]
 
-    public init(configuration: RTSPServerConfiguration = RTSPServerConfiguration()) {
+    /// `now`: when the connection opened (the idle timeout starts).
+    public init(configuration: RTSPServerConfiguration = RTSPServerConfiguration(), now: Instant) {
         self.configuration = configuration
-        verifier = RTSPAuthVerifier(nonces: configuration.nonces)
+        verifier = RTSPAuthVerifier(nonces: configuration.nonces, maxTrackedNonces: configuration.maxNoncesPerConnection)
+        lastActivity = now
     }
 
     /// The id of this connection's session, if one exists.
@@ -79,6 +86,7 @@ public struct RTSPServerSession: Sendable {
     // MARK: - Inputs
 
     public mutating func handle(_ request: RTSPRequest, now: Instant) {
+        lastActivity = now
         if parked != nil {
             guard queue.count < configuration.maxQueuedRequests else {
                 respond(to: request, .serviceUnavailable)
@@ -90,11 +98,19 @@ public struct RTSPServerSession: Sendable {
         process(request, now: now)
     }
 
-    /// Answer to `.lookup` (nil: no such path → 404).
+    /// Answer to `.lookup` (nil: no such path → 404) and to `.wake`.
     public mutating func resolve(_ id: RTSPQueryID, with info: RTSPPathInfo?, now: Instant) {
-        guard let parked, parked.id == id, case .lookup(let key) = parked.waiting else { return }
+        guard let parked, parked.id == id else { return }
+        let key: PathKey
+        var woken = false
+        switch parked.waiting {
+        case .lookup(let k): key = k
+        case .wake(let k): key = k; woken = true
+        default: return
+        }
         self.parked = nil
-        if let info {
+        if var info {
+            if woken { info.startsOnDemand = false }   // woken once per DESCRIBE
             pathInfo[key] = info
             process(parked.request, now: now, replay: true)
         } else {
@@ -121,6 +137,7 @@ public struct RTSPServerSession: Sendable {
     /// Media or RTCP from the client (UDP or interleaved) keeps the session alive.
     public mutating func noteActivity(now: Instant) {
         session?.lastActivity = now
+        lastActivity = now
     }
 
     /// Where an interleaved frame from the client belongs; nil (and counted) for unknown channels.
@@ -128,8 +145,8 @@ public struct RTSPServerSession: Sendable {
         if let session {
             for track in session.tracks {
                 if case .interleaved(let rtp, let rtcp) = track.transport {
-                    if channel == rtp { self.session?.lastActivity = now; return (track.mediaIndex, false) }
-                    if channel == rtcp { self.session?.lastActivity = now; return (track.mediaIndex, true) }
+                    if channel == rtp { noteActivity(now: now); return (track.mediaIndex, false) }
+                    if channel == rtcp { noteActivity(now: now); return (track.mediaIndex, true) }
                 }
             }
         }
@@ -137,11 +154,20 @@ public struct RTSPServerSession: Sendable {
         return nil
     }
 
-    /// Reaps a UDP session idle for longer than `sessionTimeout`.
+    /// Reaps a session idle for `sessionTimeout` (on TCP the connection closes with it) and asks to
+    /// close a session-less connection idle for `idleTimeout`. A request waiting for the runtime
+    /// is not idleness.
     public mutating func handleTimeout(now: Instant) {
-        guard let session, session.usesUDP, now - session.lastActivity >= configuration.sessionTimeout else { return }
-        self.session = nil
-        emit(.event(.sessionClosed(sessionID: session.id, reason: .timedOut)))
+        if let session, let deadline = sessionDeadline, now >= deadline {
+            self.session = nil
+            emit(.event(.sessionClosed(sessionID: session.id, reason: .timedOut)))
+            if !session.usesUDP { emit(.event(.connectionIdle)) }
+            return
+        }
+        if session == nil, parked == nil, now - lastActivity >= configuration.idleTimeout {
+            lastActivity = .distantFuture   // asked once
+            emit(.event(.connectionIdle))
+        }
     }
 
     /// The connection is gone: ends the session.
@@ -153,8 +179,17 @@ public struct RTSPServerSession: Sendable {
 
     public mutating func poll() -> RTSPServerOutput {
         if let output = outputs.popFirst() { return output }
-        guard let session, session.usesUDP else { return .timeout(.distantFuture) }
-        return .timeout(session.lastActivity + configuration.sessionTimeout)
+        if let sessionDeadline { return .timeout(sessionDeadline) }
+        guard parked == nil, lastActivity != .distantFuture else { return .timeout(.distantFuture) }
+        return .timeout(lastActivity + configuration.idleTimeout)
+    }
+
+    /// When the session ends unless something arrives: UDP sessions count requests naming them and
+    /// client RTCP, TCP sessions anything on their connection.
+    private var sessionDeadline: Instant? {
+        guard let session else { return nil }
+        let last = session.usesUDP ? session.lastActivity : max(session.lastActivity, lastActivity)
+        return last + configuration.sessionTimeout
     }
 
     // MARK: - Plumbing
@@ -206,6 +241,7 @@ public struct RTSPServerSession: Sendable {
 
     /// Checks authentication once per connection, path and access; answers 401 when it fails.
     mutating func authorize(_ request: RTSPRequest, key: PathKey, info: RTSPPathInfo, now: Instant) -> Bool {
+        // Checked before anything the request may start (an on-demand source, ports, a reader).
         guard let policy = info.authentication, !authorized.contains(key) else { return true }
         switch verifier.verify(request, policy: policy, now: now) {
         case .authorized:

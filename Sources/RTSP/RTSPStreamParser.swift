@@ -10,12 +10,23 @@ public struct RTSPStreamParser: Sendable {
     private var buffer: [UInt8] = []
     private var readIndex = 0
     private var state: State = .idle
-    /// Where the search for the next LF resumes (avoids rescanning on byte-wise feeds).
+    /// Where the search for the next LF resumes (avoids rescanning on byte-wise feeds). While
+    /// looking for a start line, every byte in `readIndex..<scanIndex` is known to be printable and
+    /// not LF, whichever candidate start scanned it, so skipping a candidate never rescans them.
     private var scanIndex = 0
+    /// The last space seen by the start-line scan (absolute index; stale values are before
+    /// `readIndex` and harmless): an endless URL is refused without rescanning it for a space.
+    private var lastSpaceIndex = -1
+    /// How far the method token of the candidate at `start` was scanned when more bytes were
+    /// needed, so byte-wise input does not rescan it.
+    private var methodScan = (start: -1, end: -1)
     private var failed: RTSPParseError?
 
     /// Garbage bytes skipped while resynchronizing.
     public private(set) var skippedBytes = 0
+    /// Bytes examined while looking for a start line: the work resynchronizing costs, which must stay
+    /// linear in the input whatever it holds (crafted garbage arrives before any authentication).
+    public private(set) var startLineScanSteps = 0
 
     private enum StartLineResult {
         case needMore, skipped, line(StartLine)
@@ -128,11 +139,13 @@ public struct RTSPStreamParser: Sendable {
 
     private mutating func consume(_ count: Int) {
         readIndex += count
-        scanIndex = readIndex
+        scanIndex = max(scanIndex, readIndex)
         if readIndex == buffer.count {
             buffer.removeAll(keepingCapacity: buffer.capacity <= 2 * limits.maxBufferedBytes)
             readIndex = 0
             scanIndex = 0
+            lastSpaceIndex = -1
+            methodScan = (-1, -1)
         }
     }
 
@@ -140,6 +153,8 @@ public struct RTSPStreamParser: Sendable {
         guard readIndex > 0, readIndex >= 4096 || readIndex * 2 >= buffer.count else { return }
         buffer.removeSubrange(0..<readIndex)
         scanIndex -= readIndex
+        lastSpaceIndex -= readIndex
+        methodScan = (methodScan.start - readIndex, methodScan.end - readIndex)
         readIndex = 0
     }
 
@@ -189,9 +204,15 @@ public struct RTSPStreamParser: Sendable {
         }
         if !isResponse {
             guard Self.isMethodByte(first), first >= 0x41, first <= 0x5A else { skip(1); return .skipped }
-            var index = readIndex
-            while index < buffer.count, index - readIndex <= 32, Self.isMethodByte(buffer[index]) { index += 1 }
-            if index == buffer.count, index - readIndex <= 32 { return .needMore }
+            var index = methodScan.start == readIndex ? methodScan.end : readIndex
+            while index < buffer.count, index - readIndex <= 32, Self.isMethodByte(buffer[index]) {
+                index += 1
+                startLineScanSteps += 1
+            }
+            if index == buffer.count, index - readIndex <= 32 {
+                methodScan = (readIndex, index)
+                return .needMore
+            }
             guard index < buffer.count, buffer[index] == 0x20, index - readIndex >= 3, index - readIndex <= 32 else {
                 skip(1); return .skipped
             }
@@ -201,15 +222,23 @@ public struct RTSPStreamParser: Sendable {
         var index = max(scanIndex, readIndex)
         let cap = limits.maxStartLineBytes
         while index < buffer.count {
+            startLineScanSteps += 1
             let byte = buffer[index]
             if byte == 0x0A { break }
+            if byte == 0x0D, index + 1 == buffer.count { break }   // CR LF or garbage: the next byte tells
             let printable = (byte >= 0x20 && byte < 0x7F) || byte == 0x09
-                || (byte == 0x0D && index + 1 < buffer.count && buffer[index + 1] == 0x0A)
-                || (byte == 0x0D && index + 1 == buffer.count)
-            guard printable else { skip(1); return .skipped }
+                || (byte == 0x0D && buffer[index + 1] == 0x0A)
+            guard printable else {
+                // Every candidate starting before this byte has it in its line: they are all garbage,
+                // and the scan of the next one resumes here (linear work, whatever the input).
+                scanIndex = index
+                skip(1)
+                return .skipped
+            }
+            if byte == 0x20 { lastSpaceIndex = index }
             index += 1
             if !isResponse, index - readIndex - methodLength - 1 > limits.maxURLBytes,
-               !buffer[(readIndex + methodLength + 1)..<index].contains(0x20) {
+               lastSpaceIndex < readIndex + methodLength + 1 {
                 throw fail(.urlTooLong, "request URL longer than \(limits.maxURLBytes) bytes")
             }
             if index - readIndex > cap + 1 {
@@ -217,7 +246,7 @@ public struct RTSPStreamParser: Sendable {
             }
         }
         scanIndex = index
-        guard index < buffer.count else { return .needMore }
+        guard index < buffer.count, buffer[index] == 0x0A else { return .needMore }
         var end = index
         if end > readIndex, buffer[end - 1] == 0x0D { end -= 1 }
         guard end - readIndex <= cap else { throw fail(.startLineTooLong, "start line longer than \(cap) bytes") }

@@ -202,8 +202,10 @@ extension Gateway {
     func startRTSPServer(_ settings: RTSPServerSettings) async throws {
         let publishable = Set(configuration.paths.compactMap { $0.source == .publisher ? $0.name : nil })
         let server = RTSPServer(settings: settings, router: router, publishablePaths: publishable,
-                                eventLoop: group.next(), logger: logger)
+                                group: group, logger: logger)
         try await server.start()
+        // What the listener exposes to whom; never a secret.
+        logger.info("RTSP \(settings.host):\(server.port) — \(settings.accessSummary(paths: configuration.paths.map(\.name), publishable: publishable.sorted()))")
         stoppers.append { await server.stop() }
     }
 

@@ -4,11 +4,14 @@ import NIOPosix
 import RTCBase
 import RTSP
 import Routing
+import Synchronization
 
 /// The RTSP server (RFC 2326): a TCP listener whose connections each drive an
 /// `RTSPServerSession` (`RTSPServerConnection`), and the shared UDP server port pair (RTP, RTCP)
 /// that every UDP session sends from and receives on, demultiplexed by the client's address and
-/// port. Everything runs on one event loop; the class is confined to it after `start()`.
+/// port. Connections are spread over the group's event loops, each confined to its own; the
+/// listener and the UDP ports live on one of them. At most `maxConnections` are open at once, and
+/// `maxConnectionsPerClient` from one IP address.
 public final class RTSPServer: @unchecked Sendable {
     /// Where a datagram from a client address belongs.
     struct UDPRoute {
@@ -16,48 +19,67 @@ public final class RTSPServer: @unchecked Sendable {
         var mediaIndex: Int
     }
 
+    /// What every loop's connections share, behind one lock.
+    struct Shared {
+        var connections: [ObjectIdentifier: RTSPServerConnection] = [:]
+        /// Admitted connections (including the ones being set up) in all and per client IP.
+        var admitted = 0
+        var admittedPerClient: [String: Int] = [:]
+        var udpRoutes: [TransportAddress: UDPRoute] = [:]
+        var refusedConnections = 0
+        var unroutedDatagrams = 0
+        var stopped = false
+    }
+
     public let settings: RTSPServerSettings
     let router: Router
     /// Paths configured as `publisher`: ANNOUNCE/RECORD may publish into them.
     let publishablePaths: Set<String>
+    let group: any EventLoopGroup
+    /// The listener's and the UDP ports' loop.
     let eventLoop: any EventLoop
     let logger: Logger
     /// One Digest nonce secret for every connection.
-    let nonces = RTSPNonceIssuer()
+    let nonces: RTSPNonceIssuer
     public private(set) var port = 0
     public private(set) var udpPorts: (rtp: Int, rtcp: Int)?
-    // Touched only on eventLoop.
+    private let shared = Mutex(Shared())
+    // Set in start(), read-only afterwards.
     private var listener: (any Channel)?
     private(set) var udpChannels: (rtp: any Channel, rtcp: any Channel)?
-    private var connections: [ObjectIdentifier: RTSPServerConnection] = [:]
-    private var udpRoutes: [TransportAddress: UDPRoute] = [:]
-    private(set) var unroutedDatagrams = 0
-    private var stopped = false
 
     public init(settings: RTSPServerSettings, router: Router, publishablePaths: Set<String>,
-                eventLoop: any EventLoop, logger: Logger) {
+                group: any EventLoopGroup, logger: Logger) {
         self.settings = settings
         self.router = router
         self.publishablePaths = publishablePaths
-        self.eventLoop = eventLoop
+        self.group = group
+        self.eventLoop = group.next()
         self.logger = logger
+        self.nonces = RTSPNonceIssuer(lifetime: settings.nonceLifetime)
     }
 
     /// Binds the UDP server ports (when UDP is on) and the TCP listener.
     public func start() async throws {
         let udp = try await bindUDPPair()
+        // Before any connection can ask for them.
+        if let udp {
+            udpChannels = (udp.0, udp.1)
+            udpPorts = (udp.0.localAddress?.port ?? 0, udp.1.localAddress?.port ?? 0)
+        }
         let tcp: any Channel
+        let high = max(settings.maxQueuedWriteBytes, 2)
         do {
-            tcp = try await ServerBootstrap(group: eventLoop)
+            tcp = try await ServerBootstrap(group: eventLoop, childGroup: group)
                 .serverChannelOption(.backlog, value: 256)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-                .childChannelOption(.writeBufferWaterMark, value: .init(low: 128 << 10, high: 512 << 10))
+                .childChannelOption(.writeBufferWaterMark, value: .init(low: high / 2, high: high))
                 .childChannelInitializer { [self] channel in
                     channel.eventLoop.makeCompletedFuture {
-                        let connection = RTSPServerConnection(channel: channel, server: self)
+                        // Over the cap: NIO closes the accepted channel.
+                        guard let connection = admit(channel) else { throw ConnectionRefused() }
                         try channel.pipeline.syncOperations.addHandler(RTSPServerChannelHandler(connection))
-                        connections[ObjectIdentifier(connection)] = connection
                     }
                 }
                 .bind(host: settings.host, port: settings.port).get()
@@ -66,67 +88,142 @@ public final class RTSPServer: @unchecked Sendable {
             throw SourceError.unusable("cannot listen for RTSP on \(settings.host):\(settings.port): \(error)")
         }
         port = tcp.localAddress?.port ?? settings.port
-        if let udp { udpPorts = (udp.0.localAddress?.port ?? 0, udp.1.localAddress?.port ?? 0) }
-        try await eventLoop.submit { [self] in
-            listener = tcp
-            if let udp { udpChannels = (udp.0, udp.1) }
-        }.get()
+        listener = tcp
         logger.info("RTSP server listening", metadata: [
             "address": "\(settings.host):\(port)",
             "udp": "\(udpPorts.map { "\($0.rtp)/\($0.rtcp)" } ?? "off")",
+            "maxConnections": "\(settings.maxConnections)",
         ])
     }
 
     /// Closes the listener, every connection (their sessions end) and the UDP ports.
     public func stop() async {
-        let channels: [any Channel] = (try? await eventLoop.submit { [self] in
-            stopped = true
-            var all: [any Channel] = listener.map { [$0] } ?? []
-            all += connections.values.map(\.channel)
-            if let udpChannels { all += [udpChannels.rtp, udpChannels.rtcp] }
-            listener = nil
-            return all
-        }.get()) ?? []
+        let channels: [any Channel] = shared.withLock { state in
+            state.stopped = true
+            return state.connections.values.map(\.channel)
+        }
+        if let listener { try? await listener.close() }
         for channel in channels { try? await channel.close() }
+        if let udpChannels { try? await udpChannels.rtp.close(); try? await udpChannels.rtcp.close() }
     }
 
-    /// Number of open RTSP connections (tests).
-    public func connectionCount() async throws -> Int {
-        try await eventLoop.submit { self.connections.count }.get()
+    /// Number of open RTSP connections.
+    public func connectionCount() -> Int { shared.withLock { $0.connections.count } }
+
+    /// The open connections' channels (tests).
+    func connectionChannels() -> [any Channel] { shared.withLock { $0.connections.values.map(\.channel) } }
+
+    /// How many event loops the open connections run on.
+    func eventLoopsInUse() -> Int {
+        shared.withLock { Set($0.connections.values.map { ObjectIdentifier($0.channel.eventLoop) }).count }
     }
 
-    // MARK: On eventLoop
+    /// Connections closed on arrival because `maxConnections` were open.
+    public func refusedConnectionCount() -> Int { shared.withLock { $0.refusedConnections } }
+
+    /// A connection for a new channel, or nil when the server is stopped or full (on the channel's loop).
+    private func admit(_ channel: any Channel) -> RTSPServerConnection? {
+        let client = Self.clientKey(channel)
+        let refused = shared.withLock { state -> Int? in
+            guard !state.stopped, state.admitted < settings.maxConnections,
+                  state.admittedPerClient[client, default: 0] < settings.maxConnectionsPerClient else {
+                state.refusedConnections += 1
+                return state.refusedConnections
+            }
+            state.admitted += 1
+            state.admittedPerClient[client, default: 0] += 1
+            return nil
+        }
+        if let refused {
+            if refused == 1 || refused % 1000 == 0 {   // not one line per refused connection
+                logger.warning("RTSP connection cap reached: refusing new connections", metadata: [
+                    "maxConnections": "\(settings.maxConnections)", "maxConnectionsPerClient": "\(settings.maxConnectionsPerClient)",
+                    "refused": "\(refused)",
+                ])
+            }
+            return nil
+        }
+        let connection = RTSPServerConnection(channel: channel, server: self)
+        shared.withLock { $0.connections[ObjectIdentifier(connection)] = connection }
+        return connection
+    }
+
+    /// Whose connection this is, for `maxConnectionsPerClient`.
+    static func clientKey(_ channel: any Channel) -> String { channel.remoteAddress?.ipAddress ?? "?" }
+
+    // MARK: From any connection's loop
 
     func connectionClosed(_ connection: RTSPServerConnection) {
-        connections[ObjectIdentifier(connection)] = nil
-        removeRoutes(of: connection)
+        shared.withLock { state in
+            guard state.connections.removeValue(forKey: ObjectIdentifier(connection)) != nil else { return }
+            state.admitted -= 1
+            let left = state.admittedPerClient[connection.clientKey, default: 1] - 1
+            state.admittedPerClient[connection.clientKey] = left > 0 ? left : nil
+            state.udpRoutes = state.udpRoutes.filter { $0.value.connection !== connection }
+        }
     }
 
     /// Datagrams from `address` go to `connection`'s track.
     func addRoute(_ address: TransportAddress, connection: RTSPServerConnection, mediaIndex: Int) {
-        udpRoutes[address] = UDPRoute(connection: connection, mediaIndex: mediaIndex)
+        shared.withLock { $0.udpRoutes[address] = UDPRoute(connection: connection, mediaIndex: mediaIndex) }
     }
 
     func removeRoutes(of connection: RTSPServerConnection) {
-        udpRoutes = udpRoutes.filter { $0.value.connection !== connection }
+        shared.withLock { state in
+            guard state.udpRoutes.contains(where: { $0.value.connection === connection }) else { return }
+            state.udpRoutes = state.udpRoutes.filter { $0.value.connection !== connection }
+        }
+    }
+
+    /// Datagrams to send from the server ports: bytes, destination, from the RTCP (else RTP) port.
+    typealias DatagramBatch = [(bytes: [UInt8], to: SocketAddress, isRTCP: Bool)]
+
+    /// Whether the RTP or RTCP server port takes more datagrams now.
+    func datagramsWritable(isRTCP: Bool) -> Bool {
+        guard let udpChannels else { return false }
+        return (isRTCP ? udpChannels.rtcp : udpChannels.rtp).isWritable
     }
 
     /// Sends one datagram from the RTP or RTCP server port; false when the socket is full.
     func sendDatagram(_ bytes: [UInt8], to address: SocketAddress, isRTCP: Bool) -> Bool {
-        guard let udpChannels else { return false }
-        let channel = isRTCP ? udpChannels.rtcp : udpChannels.rtp
-        guard channel.isWritable else { return false }
-        channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: channel.allocator.buffer(bytes: bytes)),
-                              promise: nil)
+        guard datagramsWritable(isRTCP: isRTCP) else { return false }
+        send([(bytes, address, isRTCP)])
         return true
     }
 
-    private func receiveDatagram(_ bytes: [UInt8], from address: SocketAddress, isRTCP: Bool) {
-        guard !stopped, let source = TransportAddress(address), let route = udpRoutes[source] else {
-            unroutedDatagrams += 1
-            return
+    /// Writes a batch on the server ports' loop (one hop from a connection's loop) and flushes once.
+    func send(_ batch: DatagramBatch) {
+        guard !batch.isEmpty, let udpChannels else { return }
+        let write: @Sendable () -> Void = {
+            for datagram in batch {
+                let channel = datagram.isRTCP ? udpChannels.rtcp : udpChannels.rtp
+                channel.write(AddressedEnvelope(remoteAddress: datagram.to, data: channel.allocator.buffer(bytes: datagram.bytes)),
+                              promise: nil)
+            }
+            if batch.contains(where: { !$0.isRTCP }) { udpChannels.rtp.flush() }
+            if batch.contains(where: \.isRTCP) { udpChannels.rtcp.flush() }
         }
-        route.connection.receiveDatagram(bytes, mediaIndex: route.mediaIndex, isRTCP: isRTCP)
+        if eventLoop.inEventLoop { write() } else { eventLoop.execute(write) }
+    }
+
+    /// On the UDP ports' loop: hands a datagram to its connection on that connection's loop.
+    private func receiveDatagram(_ bytes: [UInt8], from address: SocketAddress, isRTCP: Bool) {
+        let route = shared.withLock { state -> UDPRoute? in
+            guard !state.stopped, let source = TransportAddress(address), let route = state.udpRoutes[source] else {
+                state.unroutedDatagrams += 1
+                return nil
+            }
+            return route
+        }
+        guard let route else { return }
+        let connection = route.connection
+        if connection.channel.eventLoop.inEventLoop {
+            connection.receiveDatagram(bytes, mediaIndex: route.mediaIndex, isRTCP: isRTCP)
+        } else {
+            connection.channel.eventLoop.execute {
+                connection.receiveDatagram(bytes, mediaIndex: route.mediaIndex, isRTCP: isRTCP)
+            }
+        }
     }
 
     /// The RTP and RTCP server ports, or nil when UDP is off.
@@ -160,6 +257,9 @@ public final class RTSPServer: @unchecked Sendable {
         }
     }
 }
+
+/// Why an accepted connection was closed at once: `maxConnections` are open.
+struct ConnectionRefused: Error {}
 
 /// Feeds a connection's bytes to its `RTSPServerConnection` and tells it when the peer is gone.
 final class RTSPServerChannelHandler: ChannelInboundHandler, @unchecked Sendable {

@@ -78,7 +78,12 @@ extension RTSPServerConnection {
     /// for a keyframe), so a slow reader never holds up the path or grows without bound.
     func processPlayback() {
         var wrote = false
-        defer { if wrote { channel.flush() } }
+        // UDP media leaves through the server ports' loop: one hop per drain, not per packet.
+        var datagrams = RTSPServer.DatagramBatch()
+        defer {
+            if wrote { channel.flush() }
+            server.send(datagrams)
+        }
         let deadline = driver.drain({ playback?.poll() }, deadline: { output in
             if case .timeout(let deadline) = output { deadline } else { nil }
         }) { output in
@@ -92,7 +97,9 @@ extension RTSPServerConnection {
                 }
             case .datagram(let bytes, let mediaIndex, let isRTCP):
                 guard let ports = clientPorts[mediaIndex] else { return }
-                if !server.sendDatagram(bytes, to: isRTCP ? ports.rtcp : ports.rtp, isRTCP: isRTCP) {
+                if server.datagramsWritable(isRTCP: isRTCP) {
+                    datagrams.append((bytes, isRTCP ? ports.rtcp : ports.rtp, isRTCP))
+                } else {
                     playback?.noteDropped()
                 }
             case .keyframeRequested:

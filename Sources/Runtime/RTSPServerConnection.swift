@@ -9,16 +9,24 @@ import Routing
 /// One RTSP TCP connection: parses the stream (`RTSPStreamParser`), drives its
 /// `RTSPServerSession`, answers the session's questions from the router, and runs the media of
 /// the session: a path reader feeding an `RTSPServerPlayback` (PLAY) or an
-/// `RTSPServerRecording` publishing into the path (RECORD). Confined to the server's event loop.
+/// `RTSPServerRecording` publishing into the path (RECORD). Confined to its channel's event loop.
+///
+/// Backpressure: while the channel is not writable (the peer does not read what we send), parsed
+/// requests wait and reading from the socket pauses, so answers never queue without bound; media
+/// for a reader is dropped meanwhile (`processPlayback`).
 final class RTSPServerConnection: @unchecked Sendable {
     let channel: any Channel
     let server: RTSPServer
     /// The client's address: UDP media goes to this IP (RFC 2326 §12.39 `destination` is ignored).
     let peer: TransportAddress?
+    /// The client's IP, as counted for `maxConnectionsPerClient`.
+    let clientKey: String
     var logger: Logger
     var parser = RTSPStreamParser()
     var session: RTSPServerSession
     var isClosed = false
+    /// Reading paused until the peer reads our answers.
+    var readingPaused = false
     /// One timer for the session and the playback engines: the earlier of their deadlines.
     let driver: EngineDriver
     var sessionDeadline = Instant.distantFuture
@@ -45,14 +53,17 @@ final class RTSPServerConnection: @unchecked Sendable {
         self.channel = channel
         self.server = server
         self.peer = channel.remoteAddress.flatMap { TransportAddress($0) }
-        var configuration = RTSPServerConfiguration(sessionTimeout: server.settings.sessionTimeout, nonces: server.nonces)
-        configuration.serverName = "RTCBridge"
-        self.session = RTSPServerSession(configuration: configuration)
+        self.clientKey = RTSPServer.clientKey(channel)
+        var configuration = RTSPServerConfiguration(sessionTimeout: server.settings.sessionTimeout,
+                                                    idleTimeout: server.settings.idleTimeout, nonces: server.nonces)
+        configuration.maxNoncesPerConnection = server.settings.maxNoncesPerConnection
+        self.session = RTSPServerSession(configuration: configuration, now: RuntimeClock.now())
         var logger = server.logger
         logger[metadataKey: "rtspClient"] = "\(peer?.description ?? "?")"
         self.logger = logger
         self.driver = EngineDriver(eventLoop: channel.eventLoop)
         driver.onTimeout { [weak self] now in self?.timerFired(now: now) }
+        processSession()   // arms the idle timeout
     }
 
     // MARK: Input
@@ -61,7 +72,23 @@ final class RTSPServerConnection: @unchecked Sendable {
         guard !isClosed else { return }
         do {
             try parser.feed(bytes)
-            while !isClosed, let item = try parser.next() {
+        } catch {
+            logger.info("RTSP connection closed: \(error)")
+            close()
+            return
+        }
+        handleInput()
+    }
+
+    /// Handles the buffered messages while the peer takes our answers.
+    private func handleInput() {
+        do {
+            while !isClosed {
+                guard channel.isWritable else {
+                    pauseReading()
+                    return
+                }
+                guard let item = try parser.next() else { return }
                 let now = RuntimeClock.now()
                 switch item {
                 case .request(let request):
@@ -99,7 +126,20 @@ final class RTSPServerConnection: @unchecked Sendable {
     }
 
     func writabilityChanged() {
-        if channel.isWritable, reader != nil { scheduleDrain() }
+        guard channel.isWritable, !isClosed else { return }
+        if readingPaused {
+            readingPaused = false
+            channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+            handleInput()
+        }
+        if reader != nil { scheduleDrain() }
+    }
+
+    /// Stops reading from the socket until the channel is writable again.
+    private func pauseReading() {
+        guard !readingPaused else { return }
+        readingPaused = true
+        channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
     }
 
     /// The TCP connection is gone.
@@ -113,9 +153,10 @@ final class RTSPServerConnection: @unchecked Sendable {
         server.connectionClosed(self)
     }
 
+    /// Closes the connection; its slot is free before the peer can see the close.
     func close() {
-        channel.close(promise: nil)
         closed()
+        channel.close(promise: nil)
     }
 
     // MARK: Session outputs
@@ -147,22 +188,25 @@ final class RTSPServerConnection: @unchecked Sendable {
         let now = RuntimeClock.now()
         switch event {
         case .lookup(let id, let name, let access):
-            if access == .read, let path = server.router.path(named: name), path.tracks == nil {
-                // An on-demand source starts now; DESCRIBE is answered once it publishes (or gives up).
-                let loop = channel.eventLoop
-                let connection = NIOLoopBound(self, eventLoop: loop)
-                Task {
-                    await path.demandPublisher()
-                    loop.execute {
-                        let this = connection.value
-                        guard !this.isClosed else { return }
-                        this.session.resolve(id, with: this.pathInfo(name, access: access), now: RuntimeClock.now())
-                        this.processSession()
-                    }
-                }
+            session.resolve(id, with: pathInfo(name, access: access), now: now)
+        case .wake(let id, let name):
+            // The reader is authorized: an on-demand source starts now; DESCRIBE is answered once it
+            // publishes (or gives up).
+            guard let path = server.router.path(named: name) else {
+                session.resolve(id, with: nil, now: now)
                 return
             }
-            session.resolve(id, with: pathInfo(name, access: access), now: now)
+            let loop = channel.eventLoop
+            let connection = NIOLoopBound(self, eventLoop: loop)
+            Task {
+                await path.demandPublisher()
+                loop.execute {
+                    let this = connection.value
+                    guard !this.isClosed else { return }
+                    this.session.resolve(id, with: this.pathInfo(name, access: .read), now: RuntimeClock.now())
+                    this.processSession()
+                }
+            }
         case .needServerPorts(let id, _, let mediaIndex, let clientRTP, let clientRTCP):
             guard let ports = server.udpPorts, let peer, let rtpPort = UInt16(exactly: ports.rtp),
                   let rtcpPort = UInt16(exactly: ports.rtcp),
@@ -189,6 +233,9 @@ final class RTSPServerConnection: @unchecked Sendable {
         case .authenticationFailed(let path, let username):
             // Never the password or the Authorization header.
             logger.warning("RTSP authentication failed", metadata: ["path": "\(path)", "user": "\(username ?? "-")"])
+        case .connectionIdle:
+            logger.debug("RTSP connection idle: closing")
+            close()
         }
     }
 
@@ -202,7 +249,7 @@ final class RTSPServerConnection: @unchecked Sendable {
                 RTSPServerDescription.make(pathName: name, tracks: $0, cachedGOP: path.cachedGOP(),
                                            sessionID: UInt64(SecureRandom.uint32()))
             }
-            return RTSPPathInfo(description: description, authentication: authentication)
+            return RTSPPathInfo(description: description, authentication: authentication, startsOnDemand: description == nil)
         case .publish:
             // A path that is not a publisher path, or already has a publisher, refuses ANNOUNCE (403).
             let allowed = server.publishablePaths.contains(name) && !path.isReady

@@ -8,6 +8,7 @@ import Yams
 /// ```yaml
 /// http: { address: "0.0.0.0:8889", corsOrigins: ["https://app.example"], token: "s3cret", iceServers: ["stun:stun.example.org"] }
 /// webrtc: { udpPort: 8189, iceHosts: ["192.168.1.10"] }
+/// rtsp: { address: "0.0.0.0:8554", maxConnections: 512, maxConnectionsPerClient: 64, idleTimeout: "20s", nonceLifetime: "30s", allowBasic: false }
 /// paths:
 ///   cam: { source: cam.sdp }
 ///   demo: { source: demo }
@@ -35,6 +36,22 @@ public struct ConfigFile: Decodable, Sendable {
     public struct RTSP: Decodable, Sendable {
         /// "HOST:PORT" of the RTSP server, or "off".
         public var address: String?
+        /// Accept Basic credentials (the password in clear text): only over TLS or trusted networks.
+        public var allowBasic: Bool?
+        /// How long a Digest nonce stays usable, e.g. "30s".
+        public var nonceLifetime: String?
+        /// Digest nonces one connection may have in use at once.
+        public var maxNoncesPerConnection: Int?
+        /// TCP connections open at once; more are closed on arrival.
+        public var maxConnections: Int?
+        /// TCP connections open at once from one IP address.
+        public var maxConnectionsPerClient: Int?
+        /// Connections without a session are closed after this long without a request, e.g. "20s".
+        public var idleTimeout: String?
+        /// Sessions end after this long without a request or RTCP (TCP: anything), e.g. "60s".
+        public var sessionTimeout: String?
+        /// Bytes queued for one connection before the server waits for it to read.
+        public var maxQueuedWriteBytes: Int?
     }
     public struct PathEntry: Decodable, Sendable {
         public var source: String
@@ -54,7 +71,8 @@ public struct ConfigFile: Decodable, Sendable {
         public var onDemand: Bool?
         /// With `onDemand`: disconnect this long after the last reader left (e.g. "10s").
         public var onDemandCloseAfter: String?
-        /// RTSP server: "user:password" entries allowed to read / publish this path.
+        /// RTSP server: "user:password" entries allowed to read / publish this path (the tokens,
+        /// when set, are accepted as the password of any user name too).
         public var readUsers: [String]?
         public var publishUsers: [String]?
     }

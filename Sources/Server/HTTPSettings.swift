@@ -1,4 +1,5 @@
 import Foundation
+import RTCBase
 
 /// Settings of the HTTP side (WHEP, pages, API).
 public struct HTTPSettings: Sendable {
@@ -20,6 +21,15 @@ public struct HTTPSettings: Sendable {
     /// An HTTP connection with no request in flight for this long is closed.
     public var idleTimeoutSeconds = 30
     public init() {}
+}
+
+extension HTTPSettings {
+    /// Who may read (WHEP) and publish (WHIP) which paths, for the startup log; never a secret.
+    public func accessSummary(paths: [String], publishable: [String]) -> String {
+        func requirement(_ token: String?) -> String { token == nil ? "open" : "requires token" }
+        return AccessSummary.line("read (WHEP)", paths: paths) { requirement(pathTokens[$0]?.read ?? bearerToken) } + "; "
+            + AccessSummary.line("publish (WHIP)", paths: publishable) { requirement(pathTokens[$0]?.publish ?? bearerToken) }
+    }
 }
 
 /// Bearer tokens of one path.

@@ -1,5 +1,6 @@
 import Egress
 import Foundation
+import RTCBase
 import Recording
 import RTSP
 import Runtime
@@ -29,6 +30,7 @@ public struct ServeOptions: Sendable {
         var http = HTTPSettings()
         var pathList: [(String, String)] = []
         var rtspOptions: [String: ConfigFile.PathEntry] = [:]
+        var rtspServerOptions: (file: String, options: ConfigFile.RTSP)?
         if let configFile {
             let file = try ConfigFile.load(from: configFile)
             if let address = file.http?.address { (http.host, http.port) = try parseHostPort(address) }
@@ -54,6 +56,7 @@ public struct ServeOptions: Sendable {
             if let bind = file.webrtc?.bindHost { gateway.webRTCBindHost = bind }
             if let hosts = file.webrtc?.iceHosts { gateway.iceHostAddresses = hosts }
             if let address = file.rtsp?.address { gateway.rtspServer = try Self.rtspServer(address) }
+            if let options = file.rtsp { rtspServerOptions = (configFile, options) }
             // Relative source files in a config file are relative to the file's folder.
             let folder = URL(fileURLWithPath: configFile).deletingLastPathComponent()
             for (name, entry) in (file.paths ?? [:]).sorted(by: { $0.key < $1.key }) {
@@ -80,6 +83,10 @@ public struct ServeOptions: Sendable {
         }
         if pathList.isEmpty { pathList = [("demo", "demo")] }
         if let rtsp { gateway.rtspServer = try Self.rtspServer(rtsp) }
+        if var settings = gateway.rtspServer, let (file, options) = rtspServerOptions {
+            try Self.apply(options, to: &settings, file: file)
+            gateway.rtspServer = settings
+        }
         for (name, entry) in rtspOptions where entry.readUsers != nil || entry.publishUsers != nil {
             guard gateway.rtspServer != nil else { throw ConfigError("path '\(name)': readUsers/publishUsers need the RTSP server on") }
             try gateway.rtspServer?.setUsers(path: name, read: entry.readUsers ?? [], publish: entry.publishUsers ?? [])
@@ -112,6 +119,14 @@ public struct ServeOptions: Sendable {
         if !iceHosts.isEmpty { gateway.iceHostAddresses = iceHosts }
         if let token { http.bearerToken = token }
         if !corsOrigins.isEmpty { http.corsOrigins = corsOrigins }
+        // The tokens protect RTSP too: presented as the Digest password, with any user name.
+        if var settings = gateway.rtspServer {
+            settings.token = http.bearerToken
+            for (name, tokens) in http.pathTokens {
+                settings.setTokens(path: name, .init(read: tokens.read, publish: tokens.publish))
+            }
+            gateway.rtspServer = settings
+        }
         for f in forwards {
             guard let (name, target) = f.splitOnceAtEquals() else { throw ConfigError("--forward '\(f)' is not NAME=rtp://HOST:PORT") }
             gateway.forwards.append((name, try ForwardSpec(parsing: target)))
@@ -131,6 +146,30 @@ extension ServeOptions {
         var settings = RTSPServerSettings()
         (settings.host, settings.port) = try parseHostPort(text)
         return settings
+    }
+
+    /// The `rtsp:` section's limits and authentication options.
+    static func apply(_ options: ConfigFile.RTSP, to settings: inout RTSPServerSettings, file: String) throws {
+        func duration(_ text: String?, _ key: String) throws -> Duration? {
+            guard let text else { return nil }
+            guard let value = Duration(configText: text), value > .zero else {
+                throw ConfigError("\(file): rtsp.\(key) '\(text)' is not a positive duration like \"20s\"")
+            }
+            return value
+        }
+        func positive(_ value: Int?, _ key: String) throws -> Int? {
+            guard let value else { return nil }
+            guard value > 0 else { throw ConfigError("\(file): rtsp.\(key) must be positive") }
+            return value
+        }
+        if let allow = options.allowBasic { settings.allowsBasic = allow }
+        if let value = try duration(options.nonceLifetime, "nonceLifetime") { settings.nonceLifetime = value }
+        if let value = try duration(options.idleTimeout, "idleTimeout") { settings.idleTimeout = value }
+        if let value = try duration(options.sessionTimeout, "sessionTimeout") { settings.sessionTimeout = value }
+        if let value = try positive(options.maxConnections, "maxConnections") { settings.maxConnections = value }
+        if let value = try positive(options.maxConnectionsPerClient, "maxConnectionsPerClient") { settings.maxConnectionsPerClient = value }
+        if let value = try positive(options.maxNoncesPerConnection, "maxNoncesPerConnection") { settings.maxNoncesPerConnection = value }
+        if let value = try positive(options.maxQueuedWriteBytes, "maxQueuedWriteBytes") { settings.maxQueuedWriteBytes = value }
     }
 }
 

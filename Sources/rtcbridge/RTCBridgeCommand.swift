@@ -90,6 +90,9 @@ struct Serve: AsyncParsableCommand {
         let http = try GatewayHTTP(gateway: gateway, settings: httpSettings, logger: logger)
         let udpPort = gateway.udpPort
         let pathNames = gatewayConfig.paths.map(\.name)
+        let exposure = httpSettings.accessSummary(paths: pathNames,
+                                                  publishable: gatewayConfig.paths.filter { $0.source == .publisher }.map(\.name))
+        let httpLogger = logger
         let app = Application(
             router: http.makeRouter(),
             server: .http1(configuration: .init(additionalChannelHandlers: [http.makeConnectionCapHandler()],
@@ -97,6 +100,8 @@ struct Serve: AsyncParsableCommand {
             configuration: .init(address: .hostname(httpSettings.host, port: httpSettings.port), serverName: "rtcbridge"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? httpSettings.port
+                // What the listener exposes to whom; never a secret.
+                httpLogger.info("HTTP \(httpSettings.host):\(port) — \(exposure)")
                 let shownHost = httpSettings.host == "0.0.0.0" ? "127.0.0.1" : httpSettings.host
                 var lines = pathNames.map { "rtcbridge: open http://\(shownHost):\(port)/\($0)/ to watch '\($0)'" }
                 lines.append("rtcbridge ready http=http://\(shownHost):\(port) webrtc-udp=\(udpPort)")

@@ -73,21 +73,9 @@ extension InteropSuite {
         func authentication() async throws {
             let scope = try InteropScope()
             defer { scope.tearDown() }
-            let configFile = scope.file("rtcbridge.yml")
-            try "paths:\n  demo: {source: demo, readUsers: [\"viewer:s3cret\"]}\n"
-                .write(toFile: configFile, atomically: true, encoding: .utf8)
-            let gateway = try await scope.startGateway(["--config", configFile])
-            try await scope.waitUntilReady(gateway, path: "demo")
+            let gateway = try await scope.startDemoGateway(config: "paths:\n  demo: {source: demo, readUsers: [\"viewer:s3cret\"]}\n")
 
-            let anonymous = try await scope.ffprobe("\(Self.base)/demo", transport: "tcp")
-            #expect(anonymous.status != 0, "\(anonymous.log)")
-            #expect(anonymous.log.contains("401"), "\(anonymous.log)")
-            let wrong = try await scope.ffprobe("rtsp://viewer:nope@127.0.0.1:8554/demo", transport: "tcp")
-            #expect(wrong.status != 0, "\(wrong.log)")
-
-            let allowed = try await scope.ffprobe("rtsp://viewer:s3cret@127.0.0.1:8554/demo", transport: "tcp")
-            #expect(allowed.status == 0, "\(allowed.log)")
-            #expect(allowed.streams.contains("codec_name=h264|codec_type=video|width=640|height=360"), "\(allowed.log)")
+            try await scope.expectRTSPReadNeedsCredentials(path: "demo", wrong: "viewer:nope", right: "viewer:s3cret")
             let log = gateway.process.text(.stdout) + gateway.process.text(.stderr)
             #expect(log.contains("RTSP authentication failed"), "no failed-auth log line")
             #expect(!log.contains("s3cret") && !log.contains("nope"), "a password reached the log")
@@ -101,13 +89,8 @@ extension InteropSuite {
             defer { scope.tearDown() }
             let gateway = try await scope.startGateway(["--path", "demo=demo"])
             try await scope.waitUntilReady(gateway, path: "demo")
-            let script = scope.file("bad-rtsp.py")
-            try Self.badClientScript.write(toFile: script, atomically: true, encoding: .utf8)
-            let client = try scope.start("bad-rtsp-client", ["/usr/bin/python3", script, "127.0.0.1", "8554"])
-            let status = try await client.waitForExit(timeout: .seconds(40))
-            let report = client.text(.stdout)
+            let (client, report) = try await scope.runPython("bad-rtsp", Self.badClientScript, ["127.0.0.1", "8554"])
             print("RTSP bad input:\n\(report)")
-            #expect(status == 0, "\(client.logTail())")
             for case_ in ["truncated", "negative-length", "huge-length", "interleaved-garbage", "many-headers"] {
                 #expect(report.contains("\(case_): ok"), "\(case_): \(client.logTail())")
             }
@@ -116,10 +99,9 @@ extension InteropSuite {
             #expect(gateway.process.isRunning)
         }
 
-        /// Each case: a good client (OPTIONS answered 200) stays usable while a bad one sends its
-        /// bytes; the bad connection must be closed by the server, or (garbage between interleaved
-        /// frames) still answer a request after resyncing.
-        static let badClientScript = #"""
+        /// Python for the scripts: `host`, `port` from argv[1], argv[2]; `connect()`; `request(s, text)`
+        /// → the status line, or None when the server closed the connection.
+        static let pythonClient = #"""
         import socket, sys, time
         host, port = sys.argv[1], int(sys.argv[2])
 
@@ -136,6 +118,13 @@ extension InteropSuite {
                     return None
                 data += chunk
             return data.split(b"\r\n", 1)[0].decode()
+
+        """#
+
+        /// Each case: a good client (OPTIONS answered 200) stays usable while a bad one sends its
+        /// bytes; the bad connection must be closed by the server, or (garbage between interleaved
+        /// frames) still answer a request after resyncing.
+        static let badClientScript = pythonClient + #"""
 
         def closed_by_server(s, timeout=10):
             s.settimeout(timeout)
@@ -207,6 +196,39 @@ extension InteropScope {
     }
 
     /// `ffprobe` of an RTSP URL over `transport` (`tcp` or `udp`), with the stream fields RTSP tests check.
+    /// Starts the gateway with `config` as its YAML file and waits until the demo path is ready.
+    func startDemoGateway(config: String) async throws -> GatewayProcess {
+        let configFile = file("rtcbridge.yml")
+        try config.write(toFile: configFile, atomically: true, encoding: .utf8)
+        let gateway = try await startGateway(["--config", configFile])
+        try await waitUntilReady(gateway, path: "demo")
+        return gateway
+    }
+
+    /// Runs a Python script (Debian's python3) with `arguments`, expects exit status 0 within 40 s,
+    /// and returns the process and what it printed.
+    func runPython(_ name: String, _ text: String, _ arguments: [String]) async throws -> (ManagedProcess, String) {
+        let script = file("\(name).py")
+        try text.write(toFile: script, atomically: true, encoding: .utf8)
+        let process = try start(name, ["/usr/bin/python3", script] + arguments)
+        let status = try await process.waitForExit(timeout: .seconds(40))
+        #expect(status == 0, "\(process.logTail())")
+        return (process, process.text(.stdout))
+    }
+
+    /// ffprobe of the demo stream at `path` over TCP: refused (401) without credentials and with
+    /// `wrong`, read with `right` (each "user:password").
+    func expectRTSPReadNeedsCredentials(path: String, wrong: String, right: String) async throws {
+        let anonymous = try await ffprobe("rtsp://127.0.0.1:8554/\(path)", transport: "tcp")
+        #expect(anonymous.status != 0, "\(anonymous.log)")
+        #expect(anonymous.log.contains("401"), "\(anonymous.log)")
+        let refused = try await ffprobe("rtsp://\(wrong)@127.0.0.1:8554/\(path)", transport: "tcp")
+        #expect(refused.status != 0, "\(refused.log)")
+        let allowed = try await ffprobe("rtsp://\(right)@127.0.0.1:8554/\(path)", transport: "tcp")
+        #expect(allowed.status == 0, "\(allowed.log)")
+        #expect(allowed.streams.contains("codec_name=h264|codec_type=video|width=640|height=360"), "\(allowed.log)")
+    }
+
     func ffprobe(_ url: String, transport: String) async throws -> ProbeResult {
         let ffmpeg = try #require(environment.ffmpeg)
         let ffprobe = URL(fileURLWithPath: ffmpeg).deletingLastPathComponent().appendingPathComponent("ffprobe").path

@@ -17,7 +17,7 @@ import Testing
         #expect(h.last.method == .describe)
         #expect(h.last.headers["Accept"] == "application/sdp")
         #expect(h.last.headers["Authorization"] == nil)
-        let verifier = RTSPAuthVerifier(nonces: RTSPNonceIssuer(secret: [UInt8](repeating: 9, count: 32)))
+        var verifier = RTSPAuthVerifier(nonces: RTSPNonceIssuer(secret: [UInt8](repeating: 9, count: 32)))
         let policy = RTSPAuthPolicy(realm: "IP Camera(C2035)", users: [RTSPCredentials(username: "admin", password: "secret")],
                                     digestAlgorithms: [algorithm])
         h.reply(401, verifier.challenges(for: policy, now: h.now).map { ("WWW-Authenticate", $0) })

@@ -250,4 +250,48 @@ import TestSupport
             #expect(parser.bufferedByteCount <= bytes.count)
         }
     }
+
+    /// Crafted garbage: plausible request starts ("AAA " or a 31-letter method and a space) that a
+    /// NUL before the line end makes invalid. Resynchronizing must cost work linear in the input
+    /// (a rescan per skipped byte was ~2 million steps for 4 KiB), whole or fed byte by byte, at the
+    /// start-line cap and one past it.
+    @Test(arguments: [4, 32], [false, true])
+    func resyncOverCraftedGarbageIsLinear(period: Int, bytewise: Bool) throws {
+        let limits = RTSPLimits()
+        let word = Array((String(repeating: "A", count: period - 1) + " ").utf8)
+        let options = Array("OPTIONS * RTSP/1.0\r\nCSeq: 1\r\n\r\n".utf8)
+        for length in [limits.maxStartLineBytes, limits.maxStartLineBytes + 1] {
+            var garbage = (0..<(length - 1)).map { word[$0 % word.count] }
+            garbage += [0x00, 0x0D, 0x0A]
+            var parser = RTSPStreamParser(limits: limits)
+            var items: [RTSPStreamItem] = []
+            for chunk in bytewise ? (garbage + options).map({ [$0] }) : [garbage + options] {
+                try parser.feed(chunk)
+                items += try Self.drain(&parser)
+            }
+            #expect(items.count == 1)
+            #expect(parser.skippedBytes == garbage.count)
+            let fed = garbage.count + options.count
+            #expect(parser.startLineScanSteps <= 34 * fed, "\(parser.startLineScanSteps) steps for \(fed) bytes")
+        }
+        // A printable line at the cap is parsed (unknown method: the session answers it), one past it
+        // is refused, each in linear work.
+        var lineLimits = limits
+        lineLimits.maxURLBytes = limits.maxStartLineBytes
+        for (length, refused) in [(limits.maxStartLineBytes, false), (limits.maxStartLineBytes + 1, true)] {
+            let uri = String(repeating: "u", count: length - 4 - 9)
+            let line = Array(("AAA " + uri + " RTSP/1.0").utf8)
+            #expect(line.count == length)
+            var parser = RTSPStreamParser(limits: lineLimits)
+            var error: RTSPParseError?
+            do {
+                for chunk in bytewise ? (line + [0x0D, 0x0A, 0x0D, 0x0A]).map({ [$0] }) : [line + [0x0D, 0x0A, 0x0D, 0x0A]] {
+                    try parser.feed(chunk)
+                    _ = try Self.drain(&parser)
+                }
+            } catch let e { error = e }
+            #expect((error != nil) == refused, "\(String(describing: error))")
+            #expect(parser.startLineScanSteps <= 34 * (line.count + 4))
+        }
+    }
 }

@@ -15,7 +15,7 @@ struct ServerHarness {
 
     init(configuration: RTSPServerConfiguration = RTSPServerConfiguration(
         nonces: RTSPNonceIssuer(secret: [UInt8](repeating: 3, count: 32)))) {
-        session = RTSPServerSession(configuration: configuration)
+        session = RTSPServerSession(configuration: configuration, now: clock.now)
     }
 
     var now: Instant { clock.now }
@@ -47,10 +47,21 @@ struct ServerHarness {
 
     var lastEvent: RTSPServerEvent? { events.last }
 
-    /// Answers the pending `.lookup`.
+    /// Moves the clock to `instant` and feeds the session its timeout.
+    mutating func timeout(at instant: Instant) {
+        clock.set(to: instant)
+        session.handleTimeout(now: now)
+        drain()
+    }
+
+    /// Answers the pending `.lookup` or `.wake`.
     @discardableResult
     mutating func resolve(_ info: RTSPPathInfo?) -> RTSPResponse? {
-        guard case .lookup(let id, _, _) = lastEvent else { return nil }
+        let id: RTSPQueryID
+        switch lastEvent {
+        case .lookup(let query, _, _), .wake(let query, _): id = query
+        default: return nil
+        }
         let before = responses.count
         session.resolve(id, with: info, now: now)
         drain()

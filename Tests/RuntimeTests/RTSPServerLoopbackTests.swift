@@ -10,7 +10,8 @@ import RTSP
 import Testing
 
 /// The RTSP server over real loopback TCP (ephemeral ports) with a tiny scripted client: DESCRIBE,
-/// SETUP interleaved, PLAY and TEARDOWN on the demo path; ANNOUNCE/RECORD publishing; Basic auth.
+/// SETUP interleaved, PLAY and TEARDOWN on the demo path; ANNOUNCE/RECORD publishing; Digest auth
+/// with users and tokens.
 @Suite(.timeLimit(.minutes(1)), .serialized) struct RTSPServerLoopbackTests {
     /// A minimal RTSP client: writes requests, reads answers and interleaved frames.
     final class Client {
@@ -73,8 +74,9 @@ import Testing
                     var fields: [String: String] = [:]
                     for line in head.dropFirst() {
                         guard let colon = line.firstIndex(of: ":") else { continue }
-                        fields[line[..<colon].lowercased(), default: ""] += line[line.index(after: colon)...]
-                            .trimmingCharacters(in: .whitespaces)
+                        let name = line[..<colon].lowercased()
+                        let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                        fields[name] = fields[name].map { $0 + ", " + value } ?? value
                     }
                     let length = Int(fields["content-length"] ?? "0") ?? 0
                     let headBytes = text[..<end.upperBound].utf8.count
@@ -118,7 +120,7 @@ import Testing
         for await _ in wakes where reader.drain(max: 1000).contains(where: matches) { return }
     }
 
-    static func startServer(users: [String]? = nil) async throws -> (RTSPServer, Router, FileSource) {
+    static func startServer(users: [String]? = nil, token: String? = nil) async throws -> (RTSPServer, Router, FileSource) {
         let logger = Logger(label: "rtsp-test")
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let router = Router(limits: RoutingLimits(), clock: { RuntimeClock.now() })
@@ -132,7 +134,9 @@ import Testing
         settings.udpRTPPort = 0
         settings.udpRTCPPort = 0
         if let users { try settings.setUsers(path: "demo", read: users, publish: []) }
-        let server = RTSPServer(settings: settings, router: router, publishablePaths: ["push"], eventLoop: loop, logger: logger)
+        settings.token = token
+        let server = RTSPServer(settings: settings, router: router, publishablePaths: ["push"],
+                                group: MultiThreadedEventLoopGroup.singleton, logger: logger)
         try await server.start()
         return (server, router, source)
     }
@@ -213,11 +217,14 @@ import Testing
         await client.close()
     }
 
+    /// What a publisher announces: one H.264 track.
+    static let announcedSDP = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=x\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+        + "m=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=fmtp:96 packetization-mode=1\r\na=control:streamid=0\r\n"
+
     @Test func announceRecordPublishesIntoAPublisherPathOnly() async throws {
         let (server, router, source) = try await Self.startServer()
         defer { Task { await server.stop(); await source.stop() } }
-        let sdp = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=x\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-            + "m=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=fmtp:96 packetization-mode=1\r\na=control:streamid=0\r\n"
+        let sdp = Self.announcedSDP
         let refused = try await Client(port: server.port, path: "demo")
         #expect(try await refused.request("ANNOUNCE", headers: ["Content-Type": "application/sdp"], body: sdp).status == 403)
         await refused.close()
@@ -264,15 +271,40 @@ import Testing
     @Test func readUsersRequireCredentials() async throws {
         let (server, _, source) = try await Self.startServer(users: ["viewer:s3cret"])
         defer { Task { await server.stop(); await source.stop() } }
-        let client = try await Client(port: server.port, path: "demo")
+        try await Self.expectDigestDESCRIBE(port: server.port, user: "viewer", password: "s3cret", wrongPassword: "x")
+    }
+
+    /// DESCRIBE of the demo path: 401 offering Digest only; the wrong password and Basic (even with
+    /// the right one) 401; Digest with the right password 200.
+    static func expectDigestDESCRIBE(port: Int, user: String, password: String, wrongPassword: String) async throws {
+        let client = try await Client(port: port, path: "demo")
         let challenged = try await client.request("DESCRIBE")
         #expect(challenged.status == 401)
-        #expect(challenged.headers["www-authenticate"]?.contains("Digest realm=\"RTCBridge\"") == true)
-        let wrong = try await client.request("DESCRIBE", headers: ["Authorization": "Basic " + Data("viewer:x".utf8).base64EncodedString()])
-        #expect(wrong.status == 401)
-        let allowed = try await client.request("DESCRIBE", headers: ["Authorization": "Basic " + Data("viewer:s3cret".utf8).base64EncodedString()])
+        let offered = challenged.headers["www-authenticate"] ?? ""
+        #expect(offered.contains("Digest realm=\"RTCBridge\""))
+        #expect(!offered.contains("Basic"))
+        let challenge = try #require(RTSPAuthChallenge.preferred(RTSPAuthChallenge.parse([offered])))
+        func digest(_ password: String) -> [String: String] {
+            var authenticator = RTSPClientAuthenticator(credentials: RTSPCredentials(username: user, password: password), challenge: challenge)
+            return ["Authorization": authenticator.authorization(method: .describe, uri: client.base)]
+        }
+        #expect(try await client.request("DESCRIBE", headers: digest(wrongPassword)).status == 401)
+        let basic = try await client.request("DESCRIBE", headers: ["Authorization": "Basic " + Data("\(user):\(password)".utf8).base64EncodedString()])
+        #expect(basic.status == 401)
+        let allowed = try await client.request("DESCRIBE", headers: digest(password))
         #expect(allowed.status == 200)
         await client.close()
+    }
+
+    /// `--token`: reading and publishing over RTSP need it (the Digest password, any user name).
+    @Test func tokenProtectsReadingAndPublishing() async throws {
+        let (server, _, source) = try await Self.startServer(token: "s3cret")
+        defer { Task { await server.stop(); await source.stop() } }
+        let publisher = try await Client(port: server.port, path: "push")
+        #expect(try await publisher.request("ANNOUNCE", headers: ["Content-Type": "application/sdp"], body: Self.announcedSDP).status == 401)
+        await publisher.close()
+
+        try await Self.expectDigestDESCRIBE(port: server.port, user: "any", password: "s3cret", wrongPassword: "s3cre")
     }
 
     @Test func malformedUserEntriesAreRejectedWithoutEchoingThem() {

@@ -61,6 +61,12 @@ import Testing
         ("paths: { cam: { nosource: x } }", "source"),
         ("paths: { cam: { source: ftp://x } }", "unknown source"),
         ("paths: { cam: { source: missing.sdp } }", "does not exist"),
+        ("rtsp: { idleTimeout: \"soon\" }", "rtsp.idleTimeout"),
+        ("rtsp: { nonceLifetime: \"0s\" }", "rtsp.nonceLifetime"),
+        ("rtsp: { maxConnections: 0 }", "rtsp.maxConnections"),
+        ("rtsp: { maxConnectionsPerClient: 0 }", "rtsp.maxConnectionsPerClient"),
+        ("rtsp: { maxNoncesPerConnection: 0 }", "rtsp.maxNoncesPerConnection"),
+        ("rtsp: { maxQueuedWriteBytes: -1 }", "rtsp.maxQueuedWriteBytes"),
     ])
     func badFilesNameTheProblem(text: String, expected: String) throws {
         var options = ServeOptions()
