@@ -86,7 +86,8 @@ public struct RTSPStreamParser: Sendable {
                     guard last.value.utf8.count + more.utf8.count < limits.maxHeaderLineBytes else {
                         throw fail(.headerLineTooLong, "folded header line longer than \(limits.maxHeaderLineBytes) bytes")
                     }
-                    headers.appendToLastValue(" " + more)
+                    // The fold is one space between words: none before the first or after the last.
+                    if !more.isEmpty { headers.appendToLastValue(last.value.isEmpty ? String(more) : " " + more) }
                     state = .headers(start, headers)
                     continue
                 }
@@ -203,9 +204,9 @@ public struct RTSPStreamParser: Sendable {
         while index < buffer.count {
             let byte = buffer[index]
             if byte == 0x0A { break }
+            if byte == 0x0D, index + 1 == buffer.count { break }   // CR LF or garbage: the next byte tells
             let printable = (byte >= 0x20 && byte < 0x7F) || byte == 0x09
-                || (byte == 0x0D && index + 1 < buffer.count && buffer[index + 1] == 0x0A)
-                || (byte == 0x0D && index + 1 == buffer.count)
+                || (byte == 0x0D && buffer[index + 1] == 0x0A)
             guard printable else { skip(1); return .skipped }
             index += 1
             if !isResponse, index - readIndex - methodLength - 1 > limits.maxURLBytes,
@@ -217,7 +218,7 @@ public struct RTSPStreamParser: Sendable {
             }
         }
         scanIndex = index
-        guard index < buffer.count else { return .needMore }
+        guard index < buffer.count, buffer[index] == 0x0A else { return .needMore }
         var end = index
         if end > readIndex, buffer[end - 1] == 0x0D { end -= 1 }
         guard end - readIndex <= cap else { throw fail(.startLineTooLong, "start line longer than \(cap) bytes") }
