@@ -136,13 +136,8 @@ enum CodecsFuzzHarness {
         guard unit.payloads.allSatisfy({ (1...23).contains(H264.nalType($0[0])) }) else { return }
         var packetizer = H264Packetizer()
         var depacketizer = H264Depacketizer()
-        var output: [AccessUnit] = []
-        for (offset, packet) in packetizer.packetize(unit, maxPayloadSize: maxPayloadSize).enumerated() {
-            guard packet.payload.count <= maxPayloadSize else { fatalError("H.264 payload over the MTU") }
-            output += depacketizer.push(payload: packet.payload[...], sequenceNumber: UInt16(truncatingIfNeeded: offset),
-                                        rtpTimestamp: unit.rtpTimestamp, marker: packet.marker)
-        }
-        output += depacketizer.flush()
+        let output = roundTrip(unit, packetizer: &packetizer, depacketizer: &depacketizer, maxPayloadSize: maxPayloadSize,
+                               flush: { $0.flush() }) ?? []
         guard output.count == 1, output[0].payloads == unit.payloads, output[0].isKeyframe == unit.isKeyframe else {
             fatalError("H.264 access unit changes when packetized at \(maxPayloadSize) and depacketized: "
                        + "\(unit.payloads.map(\.count)) became \(output.map { $0.payloads.map(\.count) })")
@@ -156,19 +151,14 @@ enum CodecsFuzzHarness {
         }
         var packetizer = VP8Packetizer()
         var depacketizer = VP8Depacketizer()
-        var output: [AccessUnit] = []
-        for (offset, packet) in packetizer.packetize(unit, maxPayloadSize: maxPayloadSize).enumerated() {
-            guard packet.payload.count <= maxPayloadSize else { fatalError("VP8 payload over the MTU") }
-            output += depacketizer.push(payload: packet.payload[...], sequenceNumber: UInt16(truncatingIfNeeded: offset),
-                                        rtpTimestamp: unit.rtpTimestamp, marker: packet.marker)
-        }
-        output += depacketizer.flush()
+        let output = roundTrip(unit, packetizer: &packetizer, depacketizer: &depacketizer, maxPayloadSize: maxPayloadSize,
+                               flush: { $0.flush() }) ?? []
         guard output == [unit] else {
             fatalError("VP8 frame of \(frame.count) bytes changes when packetized at \(maxPayloadSize) and depacketized")
         }
     }
 
-    /// Feeds `units` packetized by `packetizer` at `maxPayloadSize` to `depacketizer` with
+    /// Feeds `unit` packetized by `packetizer` at `maxPayloadSize` to `depacketizer` with
     /// consecutive sequence numbers; returns what it delivers, or nil when the packetizer gave
     /// no payloads (MTU too small for this unit).
     static func roundTrip<P: RTPPacketizer, D: RTPDepacketizer>(
