@@ -47,7 +47,8 @@ let package = Package(
 
         // protocols
         .target(name: "WebRTC", dependencies: ["RTCBase", "STUN", "RTP", "ICE", "DTLS", "SRTP"], swiftSettings: strict),
-        .target(name: "RTSP", dependencies: ["RTCBase", "SDP", "COpenSSL"], swiftSettings: strict),
+        .target(name: "RTSP", dependencies: ["RTCBase", "SDP", "COpenSSL"], swiftSettings: strict,
+                linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))]),   // NPT rounding without Foundation
         .target(name: "WHIP", dependencies: ["SDP", "ICE"], swiftSettings: strict),
 
         // routing
@@ -108,6 +109,8 @@ let package = Package(
         .executableTarget(name: "FuzzCodecs", dependencies: ["Codecs"], path: "Fuzz/FuzzCodecs", swiftSettings: strict),
         .executableTarget(name: "FuzzContainers", dependencies: ["Codecs", "Containers"], path: "Fuzz/FuzzContainers",
                           swiftSettings: strict),
+        .executableTarget(name: "FuzzRTSP", dependencies: ["RTCBase", "RTSP"], path: "Fuzz/FuzzRTSP", swiftSettings: strict),
+        .executableTarget(name: "FuzzDTLS", dependencies: ["DTLS"], path: "Fuzz/FuzzDTLS", swiftSettings: strict),
 
         // tests
         .testTarget(name: "RTCBaseTests", dependencies: ["RTCBase"], swiftSettings: strict),

@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Builds and runs the libFuzzer targets (see Fuzz/README.md).
 #
-#   Fuzz/run.sh [TARGET|all] [SECONDS]      e.g. Fuzz/run.sh FuzzSDP 120, Fuzz/run.sh all
+#   Fuzz/run.sh [--no-build] [TARGET|all] [SECONDS]   e.g. Fuzz/run.sh FuzzSDP 120, Fuzz/run.sh all 30
 #
-# Each target is built with the house command (ARCHITECTURE §6)
+# First every selected target is built, one after the other into the same scratch directory with
+# the house command (ARCHITECTURE §6)
 #   swift build -c release --product TARGET --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address
-# and run for SECONDS (default 60) on the committed seeds in Fuzz/corpus/TARGET plus a growing
-# work corpus in Fuzz/work/TARGET (new inputs go there, never into the seeds). The run fails when
-# the libFuzzer banner shows no instrumented counters or when the fuzzer finds a crash, leak or
-# timeout; the reproducer is left in Fuzz/crashes/ (replay: .build/release/TARGET FILE).
+# so the modules they share are compiled once (one sanitizer build). `--no-build` skips this and
+# runs what is already built. Then each target runs for SECONDS (default 60) on the committed seeds
+# in Fuzz/corpus/TARGET plus a growing work corpus in Fuzz/work/TARGET (new inputs go there, never
+# into the seeds). A target fails when the libFuzzer banner shows no instrumented counters or when
+# the fuzzer finds a crash, leak or timeout; the reproducer is left in Fuzz/crashes/ (replay:
+# .build/release/TARGET FILE). Every target runs even when an earlier one failed; the exit status
+# is 1 when any failed. `.ci/run` runs `Fuzz/run.sh all 30` after the test suite.
 #
 # Environment: FUZZ_PACKAGE_PATH (package to build, default the repository root),
 # FUZZ_SCRATCH_PATH (SwiftPM --scratch-path, default SwiftPM's .build), FUZZ_ARGS (extra
@@ -17,8 +21,13 @@ set -euo pipefail
 
 FUZZ_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 PACKAGE_PATH="${FUZZ_PACKAGE_PATH:-$(dirname "$FUZZ_DIR")}"
-ALL_TARGETS=(FuzzSDP FuzzSTUN FuzzRTP FuzzCodecs FuzzContainers)
+ALL_TARGETS=(FuzzSDP FuzzSTUN FuzzRTP FuzzCodecs FuzzContainers FuzzRTSP FuzzDTLS)
 
+build=1
+if [[ "${1:-}" == "--no-build" ]]; then
+    build=0
+    shift
+fi
 target="${1:-all}"
 seconds="${2:-60}"
 if [[ "$target" == "all" ]]; then
@@ -26,7 +35,7 @@ if [[ "$target" == "all" ]]; then
 elif [[ " ${ALL_TARGETS[*]} " == *" $target "* ]]; then
     targets=("$target")
 else
-    echo "usage: $0 [${ALL_TARGETS[*]// /|}|all] [SECONDS]" >&2
+    echo "usage: $0 [--no-build] [${ALL_TARGETS[*]// /|}|all] [SECONDS]" >&2
     exit 2
 fi
 if ! [[ "$seconds" =~ ^[0-9]+$ ]] || (( seconds < 1 )); then
@@ -36,7 +45,18 @@ fi
 
 build_args=(--package-path "$PACKAGE_PATH" -c release)
 if [[ -n "${FUZZ_SCRATCH_PATH:-}" ]]; then build_args+=(--scratch-path "$FUZZ_SCRATCH_PATH"); fi
+sanitize=(--sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address)
 mkdir -p "$FUZZ_DIR/crashes"
+
+started=$SECONDS
+if (( build )); then
+    for name in "${targets[@]}"; do
+        echo "=== $name: building"
+        swift build "${build_args[@]}" --product "$name" "${sanitize[@]}"
+    done
+    echo "=== built ${#targets[@]} target(s) in $((SECONDS - started))s"
+fi
+bin_path="$(swift build "${build_args[@]}" "${sanitize[@]}" --show-bin-path)"
 
 # The Swift runtime's backtracer would catch the trap first and keep libFuzzer from writing
 # the crash file; libFuzzer prints its own stack.
@@ -44,9 +64,12 @@ export SWIFT_BACKTRACE=enable=no
 
 failed=()
 for name in "${targets[@]}"; do
-    echo "=== $name: building"
-    swift build "${build_args[@]}" --product "$name" --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address
-    binary="$(swift build "${build_args[@]}" --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address --show-bin-path)/$name"
+    binary="$bin_path/$name"
+    if [[ ! -x "$binary" ]]; then
+        echo "!!! $name: $binary is not built" >&2
+        failed+=("$name")
+        continue
+    fi
 
     work="$FUZZ_DIR/work/$name"
     log="$FUZZ_DIR/work/$name.log"
@@ -76,7 +99,7 @@ for name in "${targets[@]}"; do
 done
 
 if (( ${#failed[@]} > 0 )); then
-    echo "FAILED: ${failed[*]} (reproducers in $FUZZ_DIR/crashes/, logs in $FUZZ_DIR/work/)" >&2
+    echo "FAILED: ${failed[*]} (reproducers in $FUZZ_DIR/crashes/, logs in $FUZZ_DIR/work/; $((SECONDS - started))s)" >&2
     exit 1
 fi
-echo "OK: ${targets[*]} ran ${seconds}s each without a crash"
+echo "OK: ${targets[*]} ran ${seconds}s each without a crash ($((SECONDS - started))s in all)"

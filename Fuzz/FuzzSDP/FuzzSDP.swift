@@ -1,4 +1,5 @@
-// libFuzzer target for the SDP parser and answerer (RFC 8866, RFC 8829 §5.3).
+// libFuzzer target for the SDP parser and answerer (RFC 8866, RFC 8829 §5.3) and for trickle-ICE
+// SDP fragments (RFC 8840 §9, as in WHIP/WHEP PATCH bodies).
 //
 // Single source file on purpose: a plain `swift build` compiles it as the executable's main file
 // (an empty program), while `--sanitize=fuzzer` builds it as a library whose entry point is
@@ -31,7 +32,18 @@ enum SDPFuzzHarness {
                               "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"],
         sessionID: 42)
 
+    /// Small caps for fragments, so the fuzzer reaches them.
+    static let fragmentLimits: SDPLimits = {
+        var limits = SDPLimits()
+        limits.maxLines = 64
+        limits.maxLineLength = 512
+        limits.maxMediaSections = 4
+        limits.maxCandidatesPerMedia = 4
+        return limits
+    }()
+
     static func run(_ bytes: [UInt8]) {
+        checkTrickleFragment(String(decoding: bytes, as: UTF8.self))
         guard let offer = try? SessionDescription(parsing: bytes) else { return }
         checkRoundTrip(offer, what: "offer")
 
@@ -70,6 +82,27 @@ enum SDPFuzzHarness {
                   before.attributes == after.attributes else {
                 fatalError("\(what) media section '\(before.lineValue)' changes in a round trip:\n\(text)")
             }
+        }
+    }
+
+    /// A fragment that parses stays within the caps, re-parses from `serialized()` to the same
+    /// fragment, and serializing again gives the same text.
+    static func checkTrickleFragment(_ text: String) {
+        guard let fragment = try? TrickleFragment(parsing: text, limits: fragmentLimits) else { return }
+        guard fragment.sections.count <= fragmentLimits.maxMediaSections,
+              fragment.sections.allSatisfy({ $0.candidates.count <= fragmentLimits.maxCandidatesPerMedia }),
+              fragment.candidateCount == fragment.sections.reduce(0, { $0 + $1.candidates.count }) else {
+            fatalError("fragment over the caps: \(fragment.sections.map(\.candidates.count)) candidates")
+        }
+        let written = fragment.serialized()
+        let reparsed: TrickleFragment
+        do {
+            reparsed = try TrickleFragment(parsing: written)
+        } catch {
+            fatalError("serialized fragment does not re-parse: \(error)\n\(written)")
+        }
+        guard reparsed == fragment, reparsed.serialized() == written else {
+            fatalError("fragment changes in a round trip:\n\(fragment)\n---\n\(reparsed)\n\(written)")
         }
     }
 }

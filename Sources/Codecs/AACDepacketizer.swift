@@ -144,10 +144,11 @@ public struct AACDepacketizer: RTPDepacketizer, Sendable {
             throw .truncated(field: "fragmented AU (marker before AU-size bytes)")
         }
         fragment += data
-        fragmentPackets += 1
         let done = complete ?? (fragment.count == fragmentSize)
+        // Thrown before this packet joins the fragment: `push` counts it once as dropped.
+        guard !done || !fragment.isEmpty else { throw .truncated(field: "AU data") }
+        fragmentPackets += 1
         guard done else { return [] }
-        guard !fragment.isEmpty else { throw .truncated(field: "AU data") }
         let unit = AccessUnit(payloads: [fragment], rtpTimestamp: fragmentTimestamp &+ (headers.first?.offset ?? 0),
                               isKeyframe: true)
         fragment = []

@@ -37,7 +37,7 @@ public struct RTSPDigestChallenge: Sendable, Equatable {
         var parts = ["realm=\"\(RTSPAuthParameters.escape(realm))\"", "nonce=\"\(RTSPAuthParameters.escape(nonce))\""]
         if let opaque { parts.append("opaque=\"\(RTSPAuthParameters.escape(opaque))\"") }
         parts.append("algorithm=\(algorithm.rawValue)")
-        if !qop.isEmpty { parts.append("qop=\"\(qop.joined(separator: ","))\"") }
+        if !qop.isEmpty { parts.append("qop=\"\(RTSPAuthParameters.escape(qop.joined(separator: ",")))\"") }
         if stale { parts.append("stale=TRUE") }
         return "Digest " + parts.joined(separator: ", ")
     }

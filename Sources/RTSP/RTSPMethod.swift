@@ -33,11 +33,12 @@ public struct RTSPMethod: RawRepresentable, Hashable, Sendable, CustomStringConv
 }
 
 extension StringProtocol {
-    /// The text without leading and trailing spaces and tabs.
+    /// The text without leading and trailing spaces and tabs. Compares Unicode scalars, not
+    /// characters: a space followed by a combining mark is still a space on the wire.
     var trimmingSpaces: Substring {
-        var sub = Substring(self)
-        while let c = sub.first, c == " " || c == "\t" { sub = sub.dropFirst() }
-        while let c = sub.last, c == " " || c == "\t" { sub = sub.dropLast() }
-        return sub
+        var scalars = Substring(self).unicodeScalars[...]
+        while let c = scalars.first, c == " " || c == "\t" { scalars = scalars.dropFirst() }
+        while let c = scalars.last, c == " " || c == "\t" { scalars = scalars.dropLast() }
+        return Substring(scalars)
     }
 }

@@ -97,7 +97,8 @@ public struct RTSPStreamParser: Sendable {
                     guard last.value.utf8.count + more.utf8.count < limits.maxHeaderLineBytes else {
                         throw fail(.headerLineTooLong, "folded header line longer than \(limits.maxHeaderLineBytes) bytes")
                     }
-                    headers.appendToLastValue(" " + more)
+                    // The fold is one space between words: none before the first or after the last.
+                    if !more.isEmpty { headers.appendToLastValue(last.value.isEmpty ? String(more) : " " + more) }
                     state = .headers(start, headers)
                     continue
                 }

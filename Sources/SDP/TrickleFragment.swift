@@ -35,12 +35,17 @@ public struct TrickleFragment: Sendable, Equatable {
             throw SDPError(.tooLarge, "fragment is larger than \(limits.maxBytes) bytes")
         }
         var lineNumber = 0
-        for raw in text.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
+        // Lines as `SessionDescription` reads them: split at LF, trailing CR, spaces and tabs dropped.
+        for var raw in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
+            while let last = raw.last, last == UInt8(ascii: "\r") || last == UInt8(ascii: " ") || last == UInt8(ascii: "\t") {
+                raw = raw.dropLast()
+            }
+            if raw.isEmpty { continue }
             lineNumber += 1
             guard lineNumber <= limits.maxLines else {
                 throw SDPError(.tooManyLines, line: lineNumber, "more than \(limits.maxLines) lines")
             }
-            let line = raw.hasSuffix("\r") ? raw.dropLast() : Substring(raw)
+            let line = Substring(raw)
             guard line.utf8.count <= limits.maxLineLength else {
                 throw SDPError(.lineTooLong, line: lineNumber, "line longer than \(limits.maxLineLength) bytes")
             }
