@@ -13,11 +13,23 @@ import Synchronization
 /// waiting for the disk are bounded, and what does not fit is dropped and counted instead of
 /// holding up the path. Writes go straight to the kernel with write(2) (no fsync), so a file is
 /// readable up to its last fragment while it is being written.
+///
+/// A failed write (ENOSPC, EIO) truncates the file back to where that write began, so it ends on
+/// a whole fragment and stays playable, and closes it; the segment's remaining writes are skipped
+/// until the next segment opens. A file whose header could not be written is removed.
+/// `prune(policy:)` deletes finished segments as `RecorderRetention` decides, only by name inside
+/// the opened (never symbolic-link) path directory.
 final class RecorderFileSink: @unchecked Sendable {
     struct FileState {
         var descriptor: Int32 = -1
         var path = ""
+        var name = ""
+        /// Bytes written so far (where the next write begins).
+        var length = 0
     }
+
+    /// Directory entries looked at per retention pass at most.
+    static let maxListedEntries = 100_000
 
     let root: String
     let components: [String]
@@ -59,8 +71,11 @@ final class RecorderFileSink: @unchecked Sendable {
                 }
                 let path = ([root] + components + [name]).joined(separator: "/")
                 guard descriptor >= 0 else { throw .system(operation: "create", path: path, errno: errno) }
-                file.withLock { $0 = FileState(descriptor: descriptor, path: path) }
-                if let error = writeAll(header) { return .failed(error) }
+                file.withLock { $0 = FileState(descriptor: descriptor, path: path, name: name) }
+                if let error = writeAll(header) {
+                    unlinkat(directory, name, 0)   // a file without its header plays nowhere
+                    return .failed(error)
+                }
                 return .opened(path)
             } catch {
                 return .failed(error)
@@ -84,18 +99,27 @@ final class RecorderFileSink: @unchecked Sendable {
         enqueue(bytes: 0) { [self] in closeFile(patch: patch) }
     }
 
+    /// Deletes finished segments of the path directory as `policy` decides at the wall clock
+    /// (after the jobs before it, so the open file is the segment being written).
+    func prune(policy: RecorderRetention.Policy) {
+        enqueueEvents(bytes: 0) { [self] in pruneNow(policy: policy, nowSeconds: Int64(time(nil))) }
+    }
+
     /// Completes when every job submitted so far has run.
     func drained() -> EventLoopFuture<Void> { tail }
 
     private func enqueue(bytes: Int, _ job: @escaping @Sendable () -> RecorderFileEvent?) {
+        enqueueEvents(bytes: bytes) { job().map { [$0] } ?? [] }
+    }
+
+    private func enqueueEvents(bytes: Int, _ job: @escaping @Sendable () -> [RecorderFileEvent]) {
         pendingBytes += bytes
         let pool = threadPool, loop = eventLoop
         let next = tail.flatMap { pool.runIfActive(eventLoop: loop, job) }
         next.whenComplete { [self] result in
             pendingBytes -= bytes
             switch result {
-            case .success(let event?): onEvent(event)
-            case .success(nil): break
+            case .success(let events): for event in events { onEvent(event) }
             case .failure(let error): onEvent(.failed(.system(operation: "schedule write (\(error))", path: root, errno: ECANCELED)))
             }
         }
@@ -104,8 +128,9 @@ final class RecorderFileSink: @unchecked Sendable {
 
     // MARK: - Pool side
 
-    /// Writes all of `bytes` to the open file; on failure the file is closed and the segment's
-    /// remaining writes are skipped. No file open (a failed segment): nothing to do.
+    /// Writes all of `bytes` to the open file; on failure the file is cut back to where these
+    /// bytes began (a whole fragment), closed, and the segment's remaining writes are skipped.
+    /// No file open (a failed segment): nothing to do.
     private func writeAll(_ bytes: [UInt8]) -> RecordingError? {
         file.withLock { state -> RecordingError? in
             guard state.descriptor >= 0 else { return nil }
@@ -117,14 +142,64 @@ final class RecorderFileSink: @unchecked Sendable {
                 if written < 0 {
                     if errno == EINTR { continue }
                     let error = RecordingError.system(operation: "write", path: state.path, errno: errno)
+                    _ = ftruncate(state.descriptor, off_t(state.length))
                     close(state.descriptor)
                     state.descriptor = -1
                     return error
                 }
                 offset += written
             }
+            state.length += bytes.count
             return nil
         }
+    }
+
+    /// Lists the path directory, lets `RecorderRetention` decide, and unlinks what it names
+    /// (relative to the directory opened under the root; names never hold a "/").
+    private func pruneNow(policy: RecorderRetention.Policy, nowSeconds: Int64) -> [RecorderFileEvent] {
+        let directory: Int32
+        do throws(RecordingError) {
+            directory = try RecorderDirectory.openDirectory(root: root, components: components)
+        } catch {
+            return [.failed(error)]
+        }
+        defer { close(directory) }
+        let current = file.withLock { $0.descriptor >= 0 ? $0.name : nil }
+        let entries = Self.list(directory)
+        let decision = RecorderRetention.decide(entries: entries, current: current, nowSeconds: nowSeconds, policy: policy)
+        var events: [RecorderFileEvent] = []
+        for deletion in decision.deletions {
+            let path = ([root] + components + [deletion.name]).joined(separator: "/")
+            if unlinkat(directory, deletion.name, 0) == 0 {
+                events.append(.deleted(path, bytes: deletion.bytes, reason: deletion.reason))
+            } else if errno != ENOENT {
+                events.append(.failed(.system(operation: "delete", path: path, errno: errno)))
+            }
+        }
+        return events
+    }
+
+    /// The directory's entries (links not followed), at most `maxListedEntries`.
+    static func list(_ directory: Int32) -> [RecorderRetention.Entry] {
+        let stream = dup(directory)
+        guard stream >= 0 else { return [] }
+        guard let handle = fdopendir(stream) else {
+            close(stream)
+            return []
+        }
+        defer { closedir(handle) }
+        var entries: [RecorderRetention.Entry] = []
+        while entries.count < maxListedEntries, let entry = readdir(handle) {
+            let name = withUnsafePointer(to: &entry.pointee.d_name) {
+                String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
+            }
+            guard name != ".", name != ".." else { continue }
+            var info = stat()
+            guard fstatat(directory, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
+            entries.append(RecorderRetention.Entry(name: name, isRegularFile: info.st_mode & S_IFMT == S_IFREG,
+                                                   bytes: Int64(info.st_size), modifiedSeconds: Int64(info.st_mtim.tv_sec)))
+        }
+        return entries
     }
 
     private func closeFile(patch: RecorderPatch?) -> RecorderFileEvent? {
