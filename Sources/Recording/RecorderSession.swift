@@ -8,6 +8,8 @@ public enum RecorderFileEvent: Sendable, Equatable {
     case failed(RecordingError)
     /// A finished segment was deleted by the retention policy.
     case deleted(String, bytes: Int64, reason: RecorderRetention.Reason)
+    /// A retention pass left the directory over `maxBytes`: the segment being written alone is larger.
+    case overQuota(bytes: Int64, maxBytes: Int64)
 }
 
 /// One path's recording, sans-IO: reader events go to the `RecorderMuxer`, whose segments become
@@ -58,6 +60,8 @@ public struct RecorderSession {
         /// segment is tried `retryIn` later.
         case writeFailed(String, firstReport: Bool, retryIn: Duration)
         case segmentDeleted(file: String, bytes: Int64, reason: RecorderRetention.Reason)
+        /// The segment being written alone exceeds `maxBytes` (reported once per recorder).
+        case overQuota(bytes: Int64, maxBytes: Int64)
     }
 
     public enum Output: Sendable {
@@ -80,6 +84,7 @@ public struct RecorderSession {
     /// The back-off before the next retry (grows while retries fail, reset by an opened segment).
     var retryDelay: Duration
     var reportedIgnoredTracks: [String] = []
+    var reportedOverQuota = false
     var finished = false
     var outputs = OutputQueue<Output>()
 
@@ -128,6 +133,10 @@ public struct RecorderSession {
             counters.filesDeleted += 1
             counters.bytesDeleted += bytes
             outputs.append(.event(.segmentDeleted(file: file, bytes: bytes, reason: reason)))
+        case .overQuota(let bytes, let maxBytes):
+            guard !reportedOverQuota else { return }
+            reportedOverQuota = true
+            outputs.append(.event(.overQuota(bytes: bytes, maxBytes: maxBytes)))
         case .failed(let error):
             counters.writeErrors += 1
             counters.lastError = error.description

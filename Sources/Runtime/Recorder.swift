@@ -194,6 +194,9 @@ public final class Recorder: @unchecked Sendable {
             guard firstReport else { return }
             logger.error("recording paused: \(message); the stream and other recordings go on, retrying with a new segment",
                          metadata: ["path": "\(path.name)", "retryIn": "\(retryIn)"])
+        case .event(.overQuota(let bytes, let maxBytes)):
+            logger.warning("recording segment alone is larger than maxBytes; raise maxBytes or shorten segment=",
+                           metadata: ["path": "\(path.name)", "bytes": "\(bytes)", "maxBytes": "\(maxBytes)"])
         case .event(.segmentDeleted(let file, let bytes, let reason)):
             let why = reason == .age ? "older than retain" : "over maxBytes"
             logger.info("recording segment deleted (\(why))",

@@ -176,6 +176,9 @@ final class RecorderFileSink: @unchecked Sendable {
                 events.append(.failed(.system(operation: "delete", path: path, errno: errno)))
             }
         }
+        if decision.overQuota, let maxBytes = policy.maxBytes {
+            events.append(.overQuota(bytes: decision.remainingBytes, maxBytes: maxBytes))
+        }
         return events
     }
 

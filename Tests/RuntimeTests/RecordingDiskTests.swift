@@ -15,10 +15,9 @@ import TestSupport
 
 /// Recording against a real disk: retention deletes only the recorder's finished segments inside
 /// the path directory, and a full disk (a 256 KiB tmpfs, mounted by the test as root) stops that
-/// path's recording cleanly while the other path's recording and the viewers carry on.
-@Suite(.serialized, .timeLimit(.minutes(1))) struct RecordingDiskTests {
-    let group = MultiThreadedEventLoopGroup.singleton
-
+/// path's recording cleanly while the other path's recording and the viewers carry on. Part of
+/// the serialized `RecordingTests` suite, so real-time recordings do not compete for the CPU.
+extension RecordingTests {
     /// Log lines at warning and above, kept for assertions.
     final class CapturedLog: @unchecked Sendable {
         let lines = Mutex<[String]>([])
@@ -91,6 +90,38 @@ import TestSupport
         #expect(stats.filesDeleted == 3 && stats.bytesDeleted == 1_200_000)
         #expect(log.count(containing: "deleted (older than retain)") == 2)
         #expect(log.count(containing: "deleted (over maxBytes)") == 1)
+    }
+
+    @Test func theSegmentBeingWrittenSurvivesEveryPass() async throws {
+        let root = try TemporaryDirectory.make(prefix: "rtcbridge-rec")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let cam = root.appendingPathComponent("cam")
+        try FileManager.default.createDirectory(at: cam, withIntermediateDirectories: true)
+        try Self.makeFile(cam, "2026-01-01_00-00-00-1.mp4", bytes: 50, age: 7200)
+        try Self.makeFile(cam, "2026-01-01_00-00-00-2.mp4", bytes: 50, age: 3600)
+        let loop = group.next()
+        let sink = RecorderFileSink(root: root.path, components: ["cam"], maxPendingBytes: 1 << 20,
+                                    threadPool: .singleton, eventLoop: loop)
+        let events = Mutex<[RecorderFileEvent]>([])
+        // The open segment is older (by name and mtime) than nothing, larger than the quota, and kept.
+        try await loop.submit {
+            sink.onEvent = { event in events.withLock { $0.append(event) } }
+            sink.open(fileName: { "2026-01-01_00-00-00-\(3 + $0).mp4" }, header: [UInt8](repeating: 1, count: 100))
+            sink.append([UInt8](repeating: 2, count: 100))
+            sink.prune(policy: .init(maxBytes: 10, retainSeconds: 60))
+            return sink.drained()
+        }.get().get()
+        let current = root.path + "/cam/2026-01-01_00-00-00-3.mp4"
+        #expect(events.withLock { $0 } == [.opened(current),
+                                           .deleted(root.path + "/cam/2026-01-01_00-00-00-1.mp4", bytes: 50, reason: .age),
+                                           .deleted(root.path + "/cam/2026-01-01_00-00-00-2.mp4", bytes: 50, reason: .age),
+                                           .overQuota(bytes: 200, maxBytes: 10)])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: cam.path) == ["2026-01-01_00-00-00-3.mp4"])
+        try await loop.submit {
+            sink.finish(patch: nil)
+            return sink.drained()
+        }.get().get()
+        #expect(try Data(contentsOf: URL(fileURLWithPath: current)).count == 200)
     }
 
     /// Mounts a tmpfs of `bytes` on `directory` (root only).
