@@ -28,7 +28,8 @@ final class RecorderFileSink: @unchecked Sendable {
         var length = 0
     }
 
-    /// Directory entries looked at per retention pass at most.
+    /// Directory entries looked at per retention pass at most (in a fuller directory a pass sees
+    /// only that many, in the kernel's order, and deletes among those).
     static let maxListedEntries = 100_000
 
     let root: String
@@ -182,8 +183,8 @@ final class RecorderFileSink: @unchecked Sendable {
         return events
     }
 
-    /// The directory's entries (links not followed), at most `maxListedEntries`.
-    static func list(_ directory: Int32) -> [RecorderRetention.Entry] {
+    /// The directory's entries (links not followed, "." and ".." left out), at most `maxEntries`.
+    static func list(_ directory: Int32, maxEntries: Int = maxListedEntries) -> [RecorderRetention.Entry] {
         let stream = dup(directory)
         guard stream >= 0 else { return [] }
         guard let handle = fdopendir(stream) else {
@@ -191,8 +192,9 @@ final class RecorderFileSink: @unchecked Sendable {
             return []
         }
         defer { closedir(handle) }
+        rewinddir(handle)   // the duplicate shares the directory's read offset
         var entries: [RecorderRetention.Entry] = []
-        while entries.count < maxListedEntries, let entry = readdir(handle) {
+        while entries.count < maxEntries, let entry = readdir(handle) {
             let name = withUnsafePointer(to: &entry.pointee.d_name) {
                 String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
             }

@@ -124,6 +124,20 @@ extension RecordingTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: current)).count == 200)
     }
 
+    @Test func listingStopsAtItsCap() throws {
+        let root = try TemporaryDirectory.make(prefix: "rtcbridge-rec")
+        defer { try? FileManager.default.removeItem(at: root) }
+        for n in 1...4 { try Self.makeFile(root, "2026-01-01_00-00-00-\(n).mp4", bytes: n, age: 60 * n) }
+        let fd = open(root.path, O_RDONLY | O_DIRECTORY)
+        defer { close(fd) }
+        #expect(RecorderFileSink.list(fd, maxEntries: 4).count == 4)   // at the cap: everything
+        #expect(RecorderFileSink.list(fd, maxEntries: 3).count == 3)   // one past it: the cap
+        let all = RecorderFileSink.list(fd).sorted { $0.name < $1.name }
+        #expect(all.map(\.bytes) == [1, 2, 3, 4] && all.allSatisfy(\.isRegularFile))
+        let now = Int64(time(nil))
+        #expect(all.allSatisfy { abs(now - $0.modifiedSeconds - Int64($0.bytes) * 60) <= 5 })
+    }
+
     /// Mounts a tmpfs of `bytes` on `directory` (root only).
     static func mountTmpfs(_ directory: URL, bytes: Int) throws {
         _ = try FFprobe.run("/bin/mount", ["-t", "tmpfs", "-o", "size=\(bytes)", "tmpfs", directory.path])
