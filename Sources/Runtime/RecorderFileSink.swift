@@ -14,18 +14,34 @@ import Synchronization
 /// holding up the path. Writes go straight to the kernel with write(2) (no fsync), so a file is
 /// readable up to its last fragment while it is being written.
 ///
-/// A failed write (ENOSPC, EIO) truncates the file back to where that write began, so it ends on
-/// a whole fragment and stays playable, and closes it; the segment's remaining writes are skipped
-/// until the next segment opens. A file whose header could not be written is removed.
+/// A segment counts as opened (`.opened`) once its first media after the header is on disk; a
+/// file that ends before that (its header or first fragment failed, or it finished empty) holds
+/// nothing to play and is removed. A failed write (ENOSPC, EIO) truncates the file back to where
+/// that write began, so it ends on a whole fragment and stays playable, and closes it; the
+/// segment's remaining writes are skipped until the next segment opens. So a full disk leaves
+/// one playable file per episode, and retries that fail again leave nothing behind.
 /// `prune(policy:)` deletes finished segments as `RecorderRetention` decides, only by name inside
 /// the opened (never symbolic-link) path directory.
 final class RecorderFileSink: @unchecked Sendable {
     struct FileState {
         var descriptor: Int32 = -1
+        /// The path directory the file was created in (kept open to remove the file by name).
+        var directory: Int32 = -1
         var path = ""
         var name = ""
         /// Bytes written so far (where the next write begins).
         var length = 0
+        /// Media after the header reached the disk (and `.opened` was reported).
+        var hasMedia = false
+
+        /// Closes the file (removing it when it holds no media) and its directory.
+        mutating func release() {
+            guard descriptor >= 0 else { return }
+            close(descriptor)
+            if !hasMedia { unlinkat(directory, name, 0) }
+            close(directory)
+            self = FileState()
+        }
     }
 
     /// Directory entries looked at per retention pass at most (in a fuller directory a pass sees
@@ -62,7 +78,6 @@ final class RecorderFileSink: @unchecked Sendable {
             _ = closeFile(patch: nil)
             do throws(RecordingError) {
                 let directory = try RecorderDirectory.openDirectory(root: root, components: components)
-                defer { close(directory) }
                 var descriptor: Int32 = -1
                 var name = ""
                 for attempt in 0..<100 {
@@ -71,13 +86,13 @@ final class RecorderFileSink: @unchecked Sendable {
                     if descriptor >= 0 || errno != EEXIST { break }
                 }
                 let path = ([root] + components + [name]).joined(separator: "/")
-                guard descriptor >= 0 else { throw .system(operation: "create", path: path, errno: errno) }
-                file.withLock { $0 = FileState(descriptor: descriptor, path: path, name: name) }
-                if let error = writeAll(header) {
-                    unlinkat(directory, name, 0)   // a file without its header plays nowhere
-                    return .failed(error)
+                guard descriptor >= 0 else {
+                    let code = errno
+                    close(directory)
+                    throw .system(operation: "create", path: path, errno: code)
                 }
-                return .opened(path)
+                file.withLock { $0 = FileState(descriptor: descriptor, directory: directory, path: path, name: name) }
+                return writeAll(header, isMedia: false)
             } catch {
                 return .failed(error)
             }
@@ -91,7 +106,7 @@ final class RecorderFileSink: @unchecked Sendable {
             droppedBytes += bytes.count
             return false
         }
-        enqueue(bytes: bytes.count) { [self] () -> RecorderFileEvent? in writeAll(bytes).map { .failed($0) } }
+        enqueue(bytes: bytes.count) { [self] in writeAll(bytes, isMedia: true) }
         return true
     }
 
@@ -129,11 +144,12 @@ final class RecorderFileSink: @unchecked Sendable {
 
     // MARK: - Pool side
 
-    /// Writes all of `bytes` to the open file; on failure the file is cut back to where these
-    /// bytes began (a whole fragment), closed, and the segment's remaining writes are skipped.
-    /// No file open (a failed segment): nothing to do.
-    private func writeAll(_ bytes: [UInt8]) -> RecordingError? {
-        file.withLock { state -> RecordingError? in
+    /// Writes all of `bytes` to the open file: `.opened` when they are the segment's first media,
+    /// `.failed` when the write fails (the file is cut back to where these bytes began, a whole
+    /// fragment, and closed; the segment's remaining writes are skipped). No file open (a failed
+    /// segment): nothing to do.
+    private func writeAll(_ bytes: [UInt8], isMedia: Bool) -> RecorderFileEvent? {
+        file.withLock { state -> RecorderFileEvent? in
             guard state.descriptor >= 0 else { return nil }
             var offset = 0
             while offset < bytes.count {
@@ -144,14 +160,15 @@ final class RecorderFileSink: @unchecked Sendable {
                     if errno == EINTR { continue }
                     let error = RecordingError.system(operation: "write", path: state.path, errno: errno)
                     _ = ftruncate(state.descriptor, off_t(state.length))
-                    close(state.descriptor)
-                    state.descriptor = -1
-                    return error
+                    state.release()
+                    return .failed(error)
                 }
                 offset += written
             }
             state.length += bytes.count
-            return nil
+            guard isMedia, !state.hasMedia else { return nil }
+            state.hasMedia = true
+            return .opened(state.path)
         }
     }
 
@@ -210,6 +227,10 @@ final class RecorderFileSink: @unchecked Sendable {
     private func closeFile(patch: RecorderPatch?) -> RecorderFileEvent? {
         file.withLock { state -> RecorderFileEvent? in
             guard state.descriptor >= 0 else { return nil }
+            guard state.hasMedia else {
+                state.release()   // nothing to play: removed, and never reported opened
+                return nil
+            }
             var event = RecorderFileEvent.finished(state.path)
             if let patch {
                 let written = patch.bytes.withUnsafeBytes { pwrite(state.descriptor, $0.baseAddress, patch.bytes.count, off_t(patch.offset)) }
@@ -217,8 +238,7 @@ final class RecorderFileSink: @unchecked Sendable {
                     event = .failed(.system(operation: "patch header of", path: state.path, errno: errno))
                 }
             }
-            close(state.descriptor)
-            state.descriptor = -1
+            state.release()
             return event
         }
     }

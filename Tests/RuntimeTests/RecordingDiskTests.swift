@@ -117,11 +117,16 @@ extension RecordingTests {
                                            .deleted(root.path + "/cam/2026-01-01_00-00-00-2.mp4", bytes: 50, reason: .age),
                                            .overQuota(bytes: 200, maxBytes: 10)])
         #expect(try FileManager.default.contentsOfDirectory(atPath: cam.path) == ["2026-01-01_00-00-00-3.mp4"])
+        // A segment that ends before any media reached the disk holds nothing to play: removed.
         try await loop.submit {
+            sink.finish(patch: nil)
+            sink.open(fileName: { "2026-01-01_00-00-00-\(4 + $0).mp4" }, header: [1, 2, 3])
             sink.finish(patch: nil)
             return sink.drained()
         }.get().get()
         #expect(try Data(contentsOf: URL(fileURLWithPath: current)).count == 200)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: cam.path) == ["2026-01-01_00-00-00-3.mp4"])
+        #expect(events.withLock { $0.count } == 5 && events.withLock { $0.last } == .finished(current))
     }
 
     @Test func listingStopsAtItsCap() throws {
