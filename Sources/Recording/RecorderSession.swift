@@ -6,19 +6,26 @@ public enum RecorderFileEvent: Sendable, Equatable {
     case opened(String)
     case finished(String)
     case failed(RecordingError)
+    /// A finished segment was deleted by the retention policy.
+    case deleted(String, bytes: Int64, reason: RecorderRetention.Reason)
+    /// A retention pass left the directory over `maxBytes`: the segment being written alone is larger.
+    case overQuota(bytes: Int64, maxBytes: Int64)
 }
 
 /// One path's recording, sans-IO: reader events go to the `RecorderMuxer`, whose segments become
 /// file jobs for the runtime (open a named file with a header, append, finish); a fragment is
-/// flushed every `flushInterval`; a write error is counted, reported once per distinct message,
-/// and answered with a new segment `retryInterval` later. The runtime reads the path and the
-/// clocks, writes the files and feeds back what happened to them.
+/// flushed every `flushInterval`; a write error is counted, reported once per kind (the operation
+/// and errno, whichever file it hit) until a segment opens again, and answered with a new segment
+/// after a back-off: `retryInterval`, doubled after each failed retry up to `maxRetryInterval`.
+/// The runtime reads the path and the clocks, writes the files and feeds back what happened to them.
 public struct RecorderSession {
     public struct Configuration: Sendable, Equatable {
         public var format: RecordingFormat
         public var segmentDuration: Duration
         public var flushInterval: Duration = .seconds(1)
         public var retryInterval: Duration = .seconds(5)
+        /// The back-off after repeated failures grows up to this.
+        public var maxRetryInterval: Duration = .seconds(60)
         public init(format: RecordingFormat, segmentDuration: Duration) {
             self.format = format
             self.segmentDuration = segmentDuration
@@ -32,6 +39,9 @@ public struct RecorderSession {
         public var filesFinished = 0
         public var writeErrors = 0
         public var lastError: String?
+        /// Finished segments the retention policy deleted, and their bytes.
+        public var filesDeleted = 0
+        public var bytesDeleted: Int64 = 0
         /// Bytes dropped because the disk could not keep up (counted by the runtime's sink).
         public var droppedBytes = 0
         /// Units received before a segment could start (waiting for a keyframe) or not recordable.
@@ -46,8 +56,12 @@ public struct RecorderSession {
         /// The tracks the format cannot carry changed (reported when the publisher's tracks arrive).
         case tracksIgnored([String])
         case segmentOpened(file: String, resumed: Bool)
-        /// A write failed; `firstReport` is false while the same message repeats.
-        case writeFailed(String, firstReport: Bool)
+        /// A write failed; `firstReport` is false while the same kind of error repeats; the next
+        /// segment is tried `retryIn` later.
+        case writeFailed(String, firstReport: Bool, retryIn: Duration)
+        case segmentDeleted(file: String, bytes: Int64, reason: RecorderRetention.Reason)
+        /// The segment being written alone exceeds `maxBytes` (reported once per recorder).
+        case overQuota(bytes: Int64, maxBytes: Int64)
     }
 
     public enum Output: Sendable {
@@ -67,13 +81,17 @@ public struct RecorderSession {
     var nextFlush: Instant?
     var retryAt: Instant?
     var reportedError: String?
+    /// The back-off before the next retry (grows while retries fail, reset by an opened segment).
+    var retryDelay: Duration
     var reportedIgnoredTracks: [String] = []
+    var reportedOverQuota = false
     var finished = false
     var outputs = OutputQueue<Output>()
 
     public init(configuration: Configuration) {
         self.configuration = configuration
         self.muxer = RecorderMuxer(format: configuration.format, segmentDuration: configuration.segmentDuration)
+        self.retryDelay = configuration.retryInterval
     }
 
     public var stats: Stats {
@@ -108,15 +126,28 @@ public struct RecorderSession {
             if counters.files.count > maxListedFiles { counters.files.removeFirst(counters.files.count - maxListedFiles) }
             outputs.append(.event(.segmentOpened(file: file, resumed: reportedError != nil)))
             reportedError = nil
+            retryDelay = configuration.retryInterval
         case .finished:
             counters.filesFinished += 1
+        case .deleted(let file, let bytes, let reason):
+            counters.filesDeleted += 1
+            counters.bytesDeleted += bytes
+            outputs.append(.event(.segmentDeleted(file: file, bytes: bytes, reason: reason)))
+        case .overQuota(let bytes, let maxBytes):
+            guard !reportedOverQuota else { return }
+            reportedOverQuota = true
+            outputs.append(.event(.overQuota(bytes: bytes, maxBytes: maxBytes)))
         case .failed(let error):
             counters.writeErrors += 1
-            let message = error.description
-            counters.lastError = message
-            outputs.append(.event(.writeFailed(message, firstReport: message != reportedError)))
-            reportedError = message
-            if retryAt == nil, !finished { retryAt = now + configuration.retryInterval }
+            counters.lastError = error.description
+            if retryAt == nil, !finished {
+                retryAt = now + retryDelay
+                retryDelay = min(retryDelay * 2, max(configuration.maxRetryInterval, configuration.retryInterval))
+            }
+            let kind = Self.kind(of: error)
+            let retryIn = retryAt.map { $0 < now ? .zero : $0 - now } ?? .zero
+            outputs.append(.event(.writeFailed(error.description, firstReport: kind != reportedError, retryIn: retryIn)))
+            reportedError = kind
         }
     }
 
@@ -149,6 +180,13 @@ public struct RecorderSession {
         nextFlush = nil
         retryAt = nil
         apply(muxer.finishSegment())
+    }
+
+    /// What makes two errors "the same" for reporting: the operation and errno of a system call
+    /// (each retry names a new file), the whole message otherwise.
+    static func kind(of error: RecordingError) -> String {
+        if case .system(let operation, _, let code) = error { return "\(operation) errno \(code)" }
+        return error.description
     }
 
     public mutating func poll() -> Output {

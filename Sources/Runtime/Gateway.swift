@@ -82,6 +82,9 @@ public struct GatewayConfiguration: Sendable {
     /// WebRTC sessions at once, and per client address (WHIP and WHEP together).
     public var maxWebRTCSessions = 1000
     public var maxWebRTCSessionsPerClient = 100
+    /// Send buffer asked for on each WebRTC UDP socket (SO_SNDBUF), 64 KiB ... 256 MiB.
+    public var webRTCSendBufferBytes = WebRTCTransport.defaultSendBufferBytes
+    public static let webRTCSendBufferRange = (64 << 10)...(256 << 20)
     /// The RTSP server (`--rtsp HOST:PORT`); nil turns it off.
     public var rtspServer: RTSPServerSettings? = RTSPServerSettings()
     public init() {}
@@ -114,7 +117,8 @@ public final class Gateway: @unchecked Sendable {
 
     /// Binds sockets and starts every configured source. Errors name the path and the reason.
     public func start() async throws {
-        udpPort = try await transport.bind(host: configuration.webRTCBindHost, port: configuration.webRTCUDPPort)
+        udpPort = try await transport.bind(host: configuration.webRTCBindHost, port: configuration.webRTCUDPPort,
+                                           sendBufferBytes: configuration.webRTCSendBufferBytes)
         let hosts = configuration.iceHostAddresses.isEmpty ? Self.interfaceAddresses() : configuration.iceHostAddresses
         let certificate = try DTLSCertificate.generate(commonName: "rtcbridge")
         var endpointConfiguration = WebRTCEndpoint.Configuration(hostAddresses: hosts, udpPort: udpPort)

@@ -13,8 +13,11 @@ import Routing
 /// each wake), so a slow disk costs the recorder units, never the path or other readers.
 /// `RecorderSession` (the muxer and its flush and retry schedule) decides; `RecorderFileSink` writes on a thread
 /// pool. A fragment is flushed at least every `flushInterval`, so files play while written.
-/// Write errors (disk full, unwritable or missing directory) are logged once per distinct error,
-/// counted, and retried with a new segment after `retryInterval`.
+/// Write errors (disk full, unwritable or missing directory) are logged once per kind of error,
+/// counted, and retried with a new segment after a back-off (`retryInterval` doubling up to
+/// `maxRetryInterval`); the file that failed is cut back to its last whole fragment. With a
+/// `retention` policy, finished segments are deleted at start and after each segment (see
+/// `RecorderRetention`), each deletion logged at info with its reason.
 public final class Recorder: @unchecked Sendable {
     public struct Configuration: Sendable {
         public var root: String
@@ -22,6 +25,9 @@ public final class Recorder: @unchecked Sendable {
         public var segmentDuration: Duration
         public var flushInterval: Duration = .seconds(1)
         public var retryInterval: Duration = .seconds(5)
+        public var maxRetryInterval: Duration = .seconds(60)
+        /// What is deleted after each segment (`maxBytes=`, `retain=`); nil keeps everything.
+        public var retention: RecorderRetention.Policy?
         /// Bytes allowed to wait for the disk before fragments are dropped.
         public var maxPendingBytes = 64 << 20
 
@@ -33,6 +39,7 @@ public final class Recorder: @unchecked Sendable {
 
         public init(spec: RecordSpec) {
             self.init(root: spec.directory, format: spec.format, segmentDuration: spec.segmentDuration)
+            retention = spec.retentionPolicy
         }
     }
 
@@ -67,6 +74,7 @@ public final class Recorder: @unchecked Sendable {
         var sessionConfiguration = RecorderSession.Configuration(format: configuration.format, segmentDuration: configuration.segmentDuration)
         sessionConfiguration.flushInterval = configuration.flushInterval
         sessionConfiguration.retryInterval = configuration.retryInterval
+        sessionConfiguration.maxRetryInterval = configuration.maxRetryInterval
         self.session = RecorderSession(configuration: sessionConfiguration)
         self.clock = clock
         self.driver = EngineDriver(eventLoop: eventLoop, clock: clock)
@@ -95,11 +103,15 @@ public final class Recorder: @unchecked Sendable {
                 loop.execute { recorder?.drain() }
             }
             session.start(now: clock.now())
+            if let retention = configuration.retention { sink.prune(policy: retention) }
             pump()
         }.get()
-        logger.info("recording", metadata: ["path": "\(path.name)", "root": "\(configuration.root)",
-                                            "format": "\(configuration.format.rawValue)",
-                                            "segment": "\(configuration.segmentDuration)"])
+        var metadata: Logger.Metadata = ["path": "\(path.name)", "root": "\(configuration.root)",
+                                         "format": "\(configuration.format.rawValue)",
+                                         "segment": "\(configuration.segmentDuration)"]
+        if let maxBytes = configuration.retention?.maxBytes { metadata["maxBytes"] = "\(maxBytes)" }
+        if let retain = configuration.retention?.retainSeconds { metadata["retainSeconds"] = "\(retain)" }
+        logger.info("recording", metadata: metadata)
     }
 
     /// Stops reading, finishes the open segment and waits until it is on disk.
@@ -169,6 +181,7 @@ public final class Recorder: @unchecked Sendable {
             sink.append(bytes)
         case .finishSegment(let patch):
             sink.finish(patch: patch)
+            if let retention = configuration.retention { sink.prune(policy: retention) }
         case .event(.tracksIgnored(let tracks)):
             logger.warning("tracks not recorded in \(configuration.format.rawValue)", metadata: ["path": "\(path.name)", "tracks": "\(tracks)"])
         case .event(.segmentOpened(let file, let resumed)):
@@ -177,10 +190,17 @@ public final class Recorder: @unchecked Sendable {
             } else {
                 logger.debug("recording segment", metadata: ["path": "\(path.name)", "file": "\(file)"])
             }
-        case .event(.writeFailed(let message, let firstReport)):
+        case .event(.writeFailed(let message, let firstReport, let retryIn)):
             guard firstReport else { return }
-            logger.error("recording failed: \(message); the stream goes on, retrying with a new segment",
-                         metadata: ["path": "\(path.name)", "retry": "\(configuration.retryInterval)"])
+            logger.error("recording paused: \(message); the stream and other recordings go on, retrying with a new segment",
+                         metadata: ["path": "\(path.name)", "retryIn": "\(retryIn)"])
+        case .event(.overQuota(let bytes, let maxBytes)):
+            logger.warning("recording segment alone is larger than maxBytes; raise maxBytes or shorten segment=",
+                           metadata: ["path": "\(path.name)", "bytes": "\(bytes)", "maxBytes": "\(maxBytes)"])
+        case .event(.segmentDeleted(let file, let bytes, let reason)):
+            let why = reason == .age ? "older than retain" : "over maxBytes"
+            logger.info("recording segment deleted (\(why))",
+                        metadata: ["path": "\(path.name)", "file": "\(file)", "bytes": "\(bytes)", "reason": "\(reason.rawValue)"])
         case .timeout:
             break
         }

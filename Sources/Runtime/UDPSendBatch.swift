@@ -44,6 +44,11 @@ struct UDPDestination: Equatable {
 /// kernel splits into datagrams late, so they cross the network stack once. A datagram of another
 /// size ends such a run (the last segment may be shorter). If the kernel refuses a segmented
 /// message, segmentation is switched off for good and that message goes out datagram by datagram.
+///
+/// A full socket buffer (EAGAIN, ENOBUFS) ends the flush at once: the rest of the batch is dropped
+/// and counted in one step (`sendErrors` and `bufferFullDrops`), since every further call would
+/// fail the same way. Other refusals skip one message each; after `maxFailedCalls` failed calls
+/// the rest is dropped too, so a flush makes at most its messages plus `maxFailedCalls` calls.
 /// Confined to its event loop.
 final class UDPSendBatch: @unchecked Sendable {
     /// Most messages per `sendmmsg` (the kernel's UIO_MAXIOV).
@@ -52,6 +57,8 @@ final class UDPSendBatch: @unchecked Sendable {
     /// Most segments and bytes per segmented message (the kernel allows 64 segments, 64 KiB).
     static let maxSegments = 64
     static let maxSegmentedBytes = 60_000
+    /// Failed send calls per flush before the rest of the batch is dropped.
+    static let maxFailedCalls = 8
     /// cmsghdr (16 bytes) + a 16-bit segment size, padded to 8: CMSG_SPACE(2).
     private static let controlBytes = 24
 
@@ -83,6 +90,14 @@ final class UDPSendBatch: @unchecked Sendable {
     private(set) var datagramsSent = 0
     private(set) var systemCalls = 0
     private(set) var sendErrors = 0
+    /// Datagrams dropped because the socket buffer was full (also counted in `sendErrors`).
+    private(set) var bufferFullDrops = 0
+
+    /// The `sendmmsg(2)` call: (fd, headers, count) → messages sent, or -1 with errno set. Tests
+    /// replace it to play a full socket buffer, which loopback sockets never report.
+    var sendMessages: (CInt, UnsafeMutablePointer<rtc_mmsghdr>, UInt32) -> Int32 = { fd, headers, count in
+        rtc_sendmmsg(fd, headers, count, Int32(MSG_DONTWAIT))
+    }
 
     /// - Parameter segmentation: use UDP GSO when the socket supports it.
     init(fd: CInt, eventLoop: any EventLoop, segmentation: Bool = true) {
@@ -150,7 +165,8 @@ final class UDPSendBatch: @unchecked Sendable {
         }
     }
 
-    /// Hands everything queued to the kernel. A datagram the kernel refuses is counted and skipped.
+    /// Hands everything queued to the kernel. A datagram the kernel refuses is counted and skipped;
+    /// a full buffer drops and counts the rest of the batch.
     func flush() {
         guard !messages.isEmpty else { return }
         defer {
@@ -161,27 +177,55 @@ final class UDPSendBatch: @unchecked Sendable {
         guard !isClosed else { return }
         for index in messages.indices { prepareHeader(index) }
         var offset = 0
-        var attempts = 0
-        while offset < messages.count, attempts < messages.count + 8 {
-            attempts += 1
-            let sent = rtc_sendmmsg(fd, headers + offset, UInt32(messages.count - offset), Int32(MSG_DONTWAIT))
+        var failedCalls = 0
+        while offset < messages.count {
+            let sent = sendMessages(fd, headers + offset, UInt32(messages.count - offset))
+            let code = errno
             systemCalls += 1
             if sent > 0 {
-                for index in offset..<(offset + Int(sent)) { datagramsSent += messages[index].segments }
-                offset += Int(sent)
-            } else if sent < 0, errno == EINTR {
+                let end = min(messages.count, offset + Int(sent))
+                for index in offset..<end { datagramsSent += messages[index].segments }
+                offset = end
                 continue
-            } else if sent < 0, messages[offset].segments > 1, errno == EIO || errno == EINVAL || errno == EOPNOTSUPP {
+            }
+            failedCalls += 1
+            if Self.isBufferFull(code) {
+                dropRemaining(from: offset, bufferFull: true)
+                return
+            }
+            if sent < 0, code == EINTR {
+                // Interrupted before anything was sent: try again (counted against the budget).
+            } else if sent < 0, messages[offset].segments > 1, code == EIO || code == EINVAL || code == EOPNOTSUPP {
                 // The path cannot segment (no checksum offload, old kernel): stop asking for it and
                 // send this message's datagrams one by one.
                 segmentationEnabled = false
-                sendSegmentsSeparately(messages[offset], index: offset)
+                let bufferFull = sendSegmentsSeparately(messages[offset], index: offset)
                 offset += 1
+                if bufferFull {
+                    if offset < messages.count { dropRemaining(from: offset, bufferFull: true) }
+                    return
+                }
             } else {
-                sendErrors += messages[offset].segments   // EAGAIN (buffer full), EPERM, unreachable…: drop
+                sendErrors += messages[offset].segments   // EPERM, EACCES, unreachable…: drop this one
                 offset += 1
             }
+            if failedCalls >= Self.maxFailedCalls, offset < messages.count {
+                dropRemaining(from: offset, bufferFull: false)
+                return
+            }
         }
+    }
+
+    /// EAGAIN/EWOULDBLOCK or ENOBUFS: the socket (or device) queue is full.
+    static func isBufferFull(_ code: Int32) -> Bool {
+        code == EAGAIN || code == EWOULDBLOCK || code == ENOBUFS
+    }
+
+    /// Counts every datagram of the messages from `offset` on as dropped.
+    private func dropRemaining(from offset: Int, bufferFull: Bool) {
+        let dropped = messages[offset...].reduce(0) { $0 + $1.segments }
+        sendErrors += dropped
+        if bufferFull { bufferFullDrops += dropped }
     }
 
     /// The socket is closing: nothing more is sent.
@@ -214,7 +258,9 @@ final class UDPSendBatch: @unchecked Sendable {
         headers[index] = rtc_mmsghdr(msg_hdr: header, msg_len: 0)
     }
 
-    private func sendSegmentsSeparately(_ message: Message, index: Int) {
+    /// Sends `message`'s datagrams one by one; returns true when the buffer filled up (the
+    /// message's remaining datagrams are then counted as dropped).
+    private func sendSegmentsSeparately(_ message: Message, index: Int) -> Bool {
         var start = message.offset
         let end = message.offset + message.length
         while start < end {
@@ -223,13 +269,25 @@ final class UDPSendBatch: @unchecked Sendable {
             var header = msghdr()
             header.msg_name = UnsafeMutableRawPointer(names + index)
             header.msg_namelen = destinations[index].length
-            withUnsafeMutablePointer(to: &vector) { vectorPointer in
+            let failure: Int32? = withUnsafeMutablePointer(to: &vector) { vectorPointer in
                 header.msg_iov = vectorPointer
                 header.msg_iovlen = 1
                 systemCalls += 1
-                if sendmsg(fd, &header, Int32(MSG_DONTWAIT)) >= 0 { datagramsSent += 1 } else { sendErrors += 1 }
+                return sendmsg(fd, &header, Int32(MSG_DONTWAIT)) >= 0 ? nil : errno
             }
             start += length
+            guard let failure else {
+                datagramsSent += 1
+                continue
+            }
+            sendErrors += 1
+            if Self.isBufferFull(failure) {
+                let remaining = (end - start + message.segmentSize - 1) / message.segmentSize
+                sendErrors += remaining
+                bufferFullDrops += 1 + remaining
+                return true
+            }
         }
+        return false
     }
 }

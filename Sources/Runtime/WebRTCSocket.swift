@@ -29,8 +29,10 @@ final class WebRTCSocket: @unchecked Sendable {
     }
 
     /// Creates, configures and binds the socket, then hands it to NIO for reading. Returns the
-    /// bound port (the first socket may bind port 0; the others then bind the port it got).
-    func bind(host: String, port: Int, transport: WebRTCTransport) async throws -> Int {
+    /// bound port (the first socket may bind port 0; the others then bind the port it got) and the
+    /// send buffer the kernel granted for `sendBufferBytes` (SO_SNDBUF, raised past the system's
+    /// `net.core.wmem_max` with SO_SNDBUFFORCE when the process may).
+    func bind(host: String, port: Int, sendBufferBytes: Int, transport: WebRTCTransport) async throws -> (port: Int, sendBufferBytes: Int) {
         let address = try SocketAddress(ipAddress: host, port: port)
         let family = address.protocol == .inet6 ? AF_INET6 : AF_INET
         let fd = socket(family, Int32(RTC_SOCK_DGRAM) | Int32(RTC_SOCK_NONBLOCK) | Int32(RTC_SOCK_CLOEXEC), 0)
@@ -42,7 +44,7 @@ final class WebRTCSocket: @unchecked Sendable {
         set(SO_REUSEADDR, 1)
         set(SO_REUSEPORT, 1)
         set(SO_RCVBUF, 4 << 20)
-        set(SO_SNDBUF, 4 << 20)
+        let granted = Self.setSendBuffer(fd, bytes: sendBufferBytes)
         let bound = address.withSockAddr { Glibc.bind(fd, $0, socklen_t($1)) }
         guard bound == 0 else {
             let error = errno
@@ -63,7 +65,23 @@ final class WebRTCSocket: @unchecked Sendable {
             self.channel = channel
             self.batch = batch
         }.get()
-        return channel.localAddress?.port ?? port
+        return (channel.localAddress?.port ?? port, granted)
+    }
+
+    /// Asks for a send buffer of `bytes` and returns what the kernel granted (Linux reports twice
+    /// the usable size, its bookkeeping included; that is what is returned).
+    static func setSendBuffer(_ fd: CInt, bytes: Int) -> Int {
+        func granted() -> Int {
+            var value: Int32 = 0
+            var length = socklen_t(MemoryLayout<Int32>.size)
+            return getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &value, &length) == 0 ? Int(value) : 0
+        }
+        var value = Int32(clamping: bytes)
+        _ = setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &value, socklen_t(MemoryLayout<Int32>.size))
+        if granted() < bytes {
+            _ = setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &value, socklen_t(MemoryLayout<Int32>.size))
+        }
+        return granted()
     }
 
     /// Called from any thread when `viewer`'s reader went from empty to non-empty.

@@ -34,11 +34,24 @@ public final class WebRTCTransport: @unchecked Sendable {
         self.logger = logger
     }
 
-    /// Binds one socket per loop on the same port. Returns the bound port.
-    public func bind(host: String, port: Int) async throws -> Int {
+    /// Bytes asked for as each socket's send buffer by default (SO_SNDBUF).
+    public static let defaultSendBufferBytes = 4 << 20
+
+    /// Binds one socket per loop on the same port, each with a send buffer of `sendBufferBytes`
+    /// (logs what the kernel granted). Returns the bound port.
+    public func bind(host: String, port: Int, sendBufferBytes: Int = defaultSendBufferBytes) async throws -> Int {
         var bound = port
+        var granted = Int.max
         for socket in sockets {
-            bound = try await socket.bind(host: host, port: bound, transport: self)
+            let result = try await socket.bind(host: host, port: bound, sendBufferBytes: sendBufferBytes, transport: self)
+            bound = result.port
+            granted = min(granted, result.sendBufferBytes)
+        }
+        let metadata: Logger.Metadata = ["requested": "\(sendBufferBytes)", "granted": "\(granted)"]
+        if granted < sendBufferBytes {
+            logger.warning("WebRTC UDP send buffer smaller than asked for (raise net.core.wmem_max)", metadata: metadata)
+        } else {
+            logger.info("WebRTC UDP send buffer", metadata: metadata)
         }
         return bound
     }
@@ -108,22 +121,33 @@ public final class WebRTCTransport: @unchecked Sendable {
     /// Addresses routed to sessions (for tests and stats).
     var routedAddressCount: Int { routes.withLock { $0.byAddress.count } }
 
+    /// What `counters()` sums over the sockets.
+    public struct Totals: Sendable {
+        public var sessions = 0
+        public var counters = WebRTCCounters()
+        public var unrouted = 0
+        /// Datagrams the kernel refused to send, and of those the ones dropped on a full buffer.
+        public var sendErrors = 0
+        public var bufferFullDrops = 0
+    }
+
     /// Sums the counters of live and ended sessions (for /api/stats), loop by loop, and the
-    /// datagrams the kernel refused to send (`sendErrors`).
-    public func counters() async -> (sessions: Int, counters: WebRTCCounters, unrouted: Int, sendErrors: Int) {
-        var total = WebRTCCounters()
-        var sessions = 0, sendErrors = 0
+    /// datagrams the kernel refused to send (`sendErrors`, `bufferFullDrops`).
+    public func counters() async -> Totals {
+        var totals = Totals()
         for socket in sockets {
-            let (count, sum, refused) = (try? await socket.eventLoop.submit { () -> (Int, WebRTCCounters, Int) in
+            let (count, sum, refused, full) = (try? await socket.eventLoop.submit { () -> (Int, WebRTCCounters, Int, Int) in
                 var sum = socket.closedCounters
                 for peer in socket.peers.values { sum.add(peer.session.counters) }
-                return (socket.peers.count, sum, socket.batch?.sendErrors ?? 0)
-            }.get()) ?? (0, WebRTCCounters(), 0)
-            sessions += count
-            sendErrors += refused
-            total.add(sum)
+                return (socket.peers.count, sum, socket.batch?.sendErrors ?? 0, socket.batch?.bufferFullDrops ?? 0)
+            }.get()) ?? (0, WebRTCCounters(), 0, 0)
+            totals.sessions += count
+            totals.sendErrors += refused
+            totals.bufferFullDrops += full
+            totals.counters.add(sum)
         }
-        return (sessions, total, unroutedDatagrams, sendErrors)
+        totals.unrouted = unroutedDatagrams
+        return totals
     }
 
     // MARK: IO

@@ -32,6 +32,8 @@ public struct ConfigFile: Decodable, Sendable {
         /// WebRTC sessions at once (default 1000) and per client address (default 100).
         public var maxSessions: Int?
         public var maxSessionsPerClient: Int?
+        /// Send buffer per WebRTC UDP socket in bytes (default 4194304, 65536 ... 268435456).
+        public var sendBufferBytes: Int?
     }
     public struct RTSP: Decodable, Sendable {
         /// "HOST:PORT" of the RTSP server, or "off".

@@ -65,7 +65,8 @@ public struct GatewayHTTP: Sendable {
     }
 
     private func stats() async throws -> Response {
-        let (sessions, counters, unrouted, sendErrors) = await gateway.transport.counters()
+        let totals = await gateway.transport.counters()
+        let (sessions, counters, unrouted) = (totals.sessions, totals.counters, totals.unrouted)
         var paths: [[String: Any]] = []
         for path in gateway.router.paths.sorted(by: { $0.name < $1.name }) {
             let s = path.stats
@@ -88,7 +89,7 @@ public struct GatewayHTTP: Sendable {
                        "nacksReceived": counters.nacksReceived, "retransmissions": counters.retransmissions,
                        "retransmissionsRefused": counters.retransmissionsRefused,
                        "keyframeRequestsReceived": counters.keyframeRequestsReceived,
-                       "sendErrors": sendErrors],
+                       "sendErrors": totals.sendErrors, "bufferFullDrops": totals.bufferFullDrops],
         ]
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         return Response(status: .ok, headers: [.contentType: "application/json"],

@@ -49,6 +49,13 @@ public struct ServeOptions: Sendable {
             try positive(file.webrtc?.maxSessions, "webrtc.maxSessions", into: &gateway.maxWebRTCSessions)
             try positive(file.webrtc?.maxSessionsPerClient, "webrtc.maxSessionsPerClient",
                          into: &gateway.maxWebRTCSessionsPerClient)
+            if let bytes = file.webrtc?.sendBufferBytes {
+                let range = GatewayConfiguration.webRTCSendBufferRange
+                guard range.contains(bytes) else {
+                    throw ConfigError("\(configFile): webrtc.sendBufferBytes must be from \(range.lowerBound) to \(range.upperBound)")
+                }
+                gateway.webRTCSendBufferBytes = bytes
+            }
             if let port = file.webrtc?.udpPort {
                 guard (0...65535).contains(port) else { throw ConfigError("\(configFile): webrtc.udpPort \(port) is not a port") }
                 gateway.webRTCUDPPort = port

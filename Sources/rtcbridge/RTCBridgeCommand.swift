@@ -42,7 +42,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("forward"), help: ArgumentHelp("Send a path as plain RTP and write an SDP file for receivers.", valueName: "NAME=rtp://HOST:PORT"))
     var forwards: [String] = []
 
-    @Option(name: .customLong("record"), help: ArgumentHelp("Record a path into a directory.", valueName: "NAME=DIR"))
+    @Option(name: .customLong("record"), help: ArgumentHelp("Record a path into DIR/NAME/. Options: format=mp4|ivf|ogg, segment=60s (1s-24h), maxBytes=10G (per path directory, K/M/G/T = powers of 1024, 1M-1024T: oldest finished segments are deleted beyond it), retain=7d (s/m/h/d, 1m-3650d: finished segments older than this are deleted).", valueName: "NAME=DIR[,format=mp4][,segment=60s][,maxBytes=10G][,retain=7d]"))
     var records: [String] = []
 
     @Option(name: .customLong("rtsp"), help: ArgumentHelp("RTSP server address (default 0.0.0.0:8554), or 'off'.", valueName: "HOST:PORT"))

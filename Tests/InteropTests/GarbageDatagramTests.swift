@@ -52,6 +52,7 @@ extension InteropSuite {
             print("garbage: webrtc stats before \(before), after \(after)")
             #expect(after.droppedDatagrams + after.stunRejected > before.droppedDatagrams + before.stunRejected)
             #expect(after.sendErrors == 0, "the kernel refused datagrams to a browser on loopback")
+            #expect(after.bufferFullDrops == 0, "the send buffer filled up on loopback")
         }
     }
 }

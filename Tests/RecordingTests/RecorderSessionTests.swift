@@ -61,8 +61,8 @@ import Testing
         session.handle(.failed(error), now: Self.t0 + .milliseconds(100))
         session.handle(.failed(error), now: Self.t0 + .milliseconds(200))
         let (outputs, deadline) = Self.drain(&session)
-        #expect(outputs == ["writeFailed(\"\(error.description)\", firstReport: true)",
-                            "writeFailed(\"\(error.description)\", firstReport: false)"])
+        #expect(outputs == ["writeFailed(\"\(error.description)\", firstReport: true, retryIn: \(Duration.seconds(5)))",
+                            "writeFailed(\"\(error.description)\", firstReport: false, retryIn: \(Duration.milliseconds(4900)))"])
         #expect(session.stats.writeErrors == 2 && session.stats.lastError == error.description && session.stats.filesOpened == 0)
         // Flushes go on every second; the retry is due 5 s after the first failure (one retry for both).
         #expect(deadline == Self.t0 + .seconds(1))
@@ -79,8 +79,63 @@ import Testing
         session.handle(.opened("/r/cam/y-2.mp4"), now: Self.t0 + .seconds(6))
         #expect(Self.drain(&session).outputs == ["segmentOpened(file: \"/r/cam/y-2.mp4\", resumed: true)"])
         session.handle(.failed(error), now: Self.t0 + .seconds(7))
-        #expect(Self.drain(&session).outputs.first?.hasSuffix("firstReport: true)") == true)   // reported again after a recovery
+        #expect(Self.drain(&session).outputs.first?.contains("firstReport: true,") == true)   // reported again after a recovery
         #expect(session.stats.filesOpened == 1 && session.stats.files == ["/r/cam/y-2.mp4"])
+    }
+
+    /// The events `poll()` hands out until its deadline.
+    static func events(_ session: inout RecorderSession) -> [RecorderSession.Event] {
+        var events: [RecorderSession.Event] = []
+        while case .event(let event) = session.poll() { events.append(event) }
+        return events
+    }
+
+    /// Disk full: each retry fails on a new file with the same errno. That is one report until a
+    /// segment opens again, and the back-off doubles up to `maxRetryInterval`, then holds.
+    @Test func repeatedFailuresBackOffAndAreReportedOncePerKind() throws {
+        var configuration = RecorderSession.Configuration(format: .mp4, segmentDuration: .seconds(60))
+        configuration.retryInterval = .seconds(5)
+        configuration.maxRetryInterval = .seconds(30)
+        var session = RecorderSession(configuration: configuration)
+        session.start(now: Self.t0)
+        var now = Self.t0
+        var delays: [Duration] = [], reports = 0
+        for attempt in 0..<7 {
+            let error = RecordingError.system(operation: "write", path: "/r/cam/\(attempt).mp4", errno: 28)   // ENOSPC
+            session.handle(.failed(error), now: now)
+            for case .writeFailed(_, let first, let retryIn) in Self.events(&session) {
+                delays.append(retryIn)
+                if first { reports += 1 }
+            }
+            now = now + (delays.last ?? .zero)
+            session.handleTimeout(now: now)   // the retry is due: a new segment is asked for
+        }
+        #expect(reports == 1)
+        #expect(delays == [5, 10, 20, 30, 30, 30, 30].map { Duration.seconds($0) })
+        // Another kind of error is reported; an opened segment resets the report and the back-off.
+        let denied = RecordingError.system(operation: "create", path: "/r/cam/x.mp4", errno: 13)
+        session.handle(.failed(denied), now: now)
+        session.handleTimeout(now: now + .seconds(30))
+        session.handle(.opened("/r/cam/y.mp4"), now: now + .seconds(30))
+        let full = RecordingError.system(operation: "write", path: "/r/cam/y.mp4", errno: 28)
+        session.handle(.failed(full), now: now + .seconds(100))
+        #expect(Self.events(&session) == [.writeFailed(denied.description, firstReport: true, retryIn: .seconds(30)),
+                                          .segmentOpened(file: "/r/cam/y.mp4", resumed: true),
+                                          .writeFailed(full.description, firstReport: true, retryIn: .seconds(5))])
+        #expect(session.stats.writeErrors == 9)
+    }
+
+    @Test func deletionsAreCountedAndReported() {
+        var session = Self.session()
+        session.handle(.deleted("/r/cam/a-1.mp4", bytes: 1000, reason: .quota), now: Self.t0)
+        session.handle(.deleted("/r/cam/a-2.mp4", bytes: 24, reason: .age), now: Self.t0)
+        #expect(Self.events(&session) == [.segmentDeleted(file: "/r/cam/a-1.mp4", bytes: 1000, reason: .quota),
+                                          .segmentDeleted(file: "/r/cam/a-2.mp4", bytes: 24, reason: .age)])
+        #expect(session.stats.filesDeleted == 2 && session.stats.bytesDeleted == 1024)
+        // A segment larger than the quota by itself is reported once, however often it recurs.
+        session.handle(.overQuota(bytes: 3 << 20, maxBytes: 1 << 20), now: Self.t0)
+        session.handle(.overQuota(bytes: 4 << 20, maxBytes: 1 << 20), now: Self.t0)
+        #expect(Self.events(&session) == [.overQuota(bytes: 3 << 20, maxBytes: 1 << 20)])
     }
 
     @Test func finishingClosesTheSegmentAndStopsTheSchedule() throws {

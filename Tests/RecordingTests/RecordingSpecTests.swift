@@ -19,6 +19,43 @@ import Testing
         }
     }
 
+    @Test func parsesMaxBytesAndRetainAtTheirCaps() throws {
+        let spec = try RecordSpec(parsing: "rec,maxBytes=500M,retain=7d")
+        #expect(spec.maxBytes == 500 << 20 && spec.retain == .seconds(7 * 86_400))
+        #expect(spec.retentionPolicy == RecorderRetention.Policy(maxBytes: 500 << 20, retainSeconds: 7 * 86_400))
+        #expect(try RecordSpec(parsing: "rec").retentionPolicy == nil)
+        #expect(try RecordSpec(parsing: "rec,MAXBYTES=10g").maxBytes == 10 << 30)
+        #expect(try RecordSpec(parsing: "rec,retain=24h").retain == .seconds(86_400))
+        #expect(try RecordSpec(parsing: "rec,retain=90m").retain == .seconds(5400))
+        // maxBytes: 1 MiB ... 1 PiB, in bytes or with a suffix; one past either end is refused.
+        #expect(try RecordSpec(parsing: "rec,maxBytes=1048576").maxBytes == 1 << 20)
+        #expect(try RecordSpec(parsing: "rec,maxBytes=1M").maxBytes == 1 << 20)
+        #expect(try RecordSpec(parsing: "rec,maxBytes=1125899906842624").maxBytes == 1 << 50)
+        #expect(try RecordSpec(parsing: "rec,maxBytes=1024T").maxBytes == 1 << 50)
+        // retain: 60 s ... 3650 days.
+        #expect(try RecordSpec(parsing: "rec,retain=60").retain == .seconds(60))
+        #expect(try RecordSpec(parsing: "rec,retain=3650d").retain == .seconds(3650 * 86_400))
+        #expect(try RecordSpec(parsing: "rec,retain=315360000s").retain == .seconds(315_360_000))
+        for bad in ["rec,maxBytes=1048575", "rec,maxBytes=1125899906842625", "rec,maxBytes=1025T", "rec,maxBytes=1023K",
+                    "rec,maxBytes=0", "rec,maxBytes=-5M", "rec,maxBytes=+5M", "rec,maxBytes=5X", "rec,maxBytes=M",
+                    "rec,maxBytes=99999999999999999T", "rec,maxBytes=", "rec,maxBytes=1M,maxBytes=2M",
+                    "rec,retain=59", "rec,retain=315360001", "rec,retain=3651d", "rec,retain=7w", "rec,retain=0d",
+                    "rec,retain=1.5d", "rec,retain=d"] {
+            #expect(throws: SourceError.self, "\(bad.debugDescription)") { try RecordSpec(parsing: bad) }
+        }
+        // The message names the option, the value and what is accepted.
+        #expect {
+            try RecordSpec(parsing: "rec,maxBytes=5X")
+        } throws: { error in
+            "\(error)".contains("maxBytes '5x' must be a size from 1M to 1024T")
+        }
+        #expect {
+            try RecordSpec(parsing: "rec,retain=7w")
+        } throws: { error in
+            "\(error)".contains("retain '7w' must be a duration from 1m to 3650d")
+        }
+    }
+
     @Test func pathNamesMapToComponentsOrAreRefused() throws {
         #expect(try RecorderDirectory.components(forPathName: "live") == ["live"])
         #expect(try RecorderDirectory.components(forPathName: "cams/door-1_a.b") == ["cams", "door-1_a.b"])

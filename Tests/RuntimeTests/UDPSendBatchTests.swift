@@ -43,12 +43,30 @@ import Testing
         return received
     }
 
-    @Test func datagramsArriveInOrderInFewSystemCalls() throws {
-        let sender = try Self.socketOnLoopback(), receiver = try Self.socketOnLoopback()
-        defer { close(sender.fd); close(receiver.fd) }
+    /// A sender and a receiver on loopback, a batch on the sender's socket driven by an embedded
+    /// loop, and the receiver as its destination; the sockets close with the fixture.
+    final class Loopback {
+        let sender: (fd: CInt, port: UInt16), receiver: (fd: CInt, port: UInt16)
         let loop = EmbeddedEventLoop()
-        let batch = UDPSendBatch(fd: sender.fd, eventLoop: loop)
-        let destination = try #require(TransportAddress(host: "127.0.0.1", port: receiver.port).flatMap(UDPDestination.init))
+        let batch: UDPSendBatch
+        let destination: UDPDestination
+
+        init(segmentation: Bool = true) throws {
+            sender = try UDPSendBatchTests.socketOnLoopback()
+            receiver = try UDPSendBatchTests.socketOnLoopback()
+            batch = UDPSendBatch(fd: sender.fd, eventLoop: loop, segmentation: segmentation)
+            destination = try #require(TransportAddress(host: "127.0.0.1", port: receiver.port).flatMap(UDPDestination.init))
+        }
+
+        deinit {
+            close(sender.fd)
+            close(receiver.fd)
+        }
+    }
+
+    @Test func datagramsArriveInOrderInFewSystemCalls() throws {
+        let net = try UDPSendBatchTests.Loopback()
+        let (loop, batch, destination, receiver) = (net.loop, net.batch, net.destination, net.receiver)
         let count = 2_500   // more than two full batches of 1,024
         for i in 0..<count {
             let length = 20 + i % 1200
@@ -69,11 +87,8 @@ import Testing
     }
 
     @Test func contentAndOrderSurviveTheBatch() throws {
-        let sender = try Self.socketOnLoopback(), receiver = try Self.socketOnLoopback()
-        defer { close(sender.fd); close(receiver.fd) }
-        let loop = EmbeddedEventLoop()
-        let batch = UDPSendBatch(fd: sender.fd, eventLoop: loop)
-        let destination = try #require(TransportAddress(host: "127.0.0.1", port: receiver.port).flatMap(UDPDestination.init))
+        let net = try UDPSendBatchTests.Loopback()
+        let (loop, batch, destination, receiver) = (net.loop, net.batch, net.destination, net.receiver)
         let payloads = (0..<300).map { i in (0..<(1 + i * 4)).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ i) } }
         for payload in payloads { batch.append(payload, to: destination) }
         // A writer that declines (the session is not connected yet) queues nothing.
@@ -100,17 +115,100 @@ import Testing
     }
 
     @Test func aClosedBatchSendsNothing() throws {
-        let sender = try Self.socketOnLoopback(), receiver = try Self.socketOnLoopback()
-        defer { close(sender.fd); close(receiver.fd) }
-        let loop = EmbeddedEventLoop()
-        let batch = UDPSendBatch(fd: sender.fd, eventLoop: loop)
-        let destination = try #require(TransportAddress(host: "127.0.0.1", port: receiver.port).flatMap(UDPDestination.init))
+        let net = try UDPSendBatchTests.Loopback()
+        let (loop, batch, destination, receiver) = (net.loop, net.batch, net.destination, net.receiver)
         batch.append([1, 2, 3], to: destination)
         batch.close()
         batch.append([4, 5, 6], to: destination)
         loop.run()
         #expect(Self.drain(receiver.fd).isEmpty)
         #expect(batch.systemCalls == 0)
+    }
+}
+
+/// A full socket buffer (EAGAIN/ENOBUFS, played through the batch's send seam: loopback sockets
+/// never report it) ends the flush after one failing call, with every remaining datagram counted;
+/// other refusals are bounded to `maxFailedCalls` failing calls per flush.
+@Suite(.timeLimit(.minutes(1))) struct UDPSendBatchBufferFullTests {
+    @Test func aFullBufferEndsTheFlushAndCountsTheRestInOneStep() throws {
+        let net = try UDPSendBatchTests.Loopback(segmentation: false)
+        let (loop, batch, destination, receiver) = (net.loop, net.batch, net.destination, net.receiver)
+        var calls = 0
+        batch.sendMessages = { fd, headers, count in
+            calls += 1
+            if calls == 1 { return rtc_sendmmsg(fd, headers, min(count, 3), Int32(MSG_DONTWAIT)) }   // the kernel took 3
+            errno = calls == 2 ? EAGAIN : ENOBUFS
+            return -1
+        }
+        let payloads = (0..<1000).map { [UInt8(truncatingIfNeeded: $0), UInt8(truncatingIfNeeded: $0 >> 8)] }
+        for payload in payloads { batch.append(payload, to: destination) }
+        loop.run()
+        #expect(calls == 2 && batch.systemCalls == 2)   // not one call per remaining datagram
+        #expect(batch.datagramsSent == 3)
+        #expect(batch.sendErrors == 997 && batch.bufferFullDrops == 997)
+        #expect(UDPSendBatchTests.drain(receiver.fd) == Array(payloads[0..<3]))
+        // ENOBUFS on the first call of the next flush: the whole batch, one call.
+        for payload in payloads.prefix(10) { batch.append(payload, to: destination) }
+        loop.run()
+        #expect(calls == 3 && batch.sendErrors == 1007 && batch.bufferFullDrops == 1007)
+        // The buffer drains: the next flush sends again.
+        batch.sendMessages = { fd, headers, count in rtc_sendmmsg(fd, headers, count, Int32(MSG_DONTWAIT)) }
+        for payload in payloads.prefix(5) { batch.append(payload, to: destination) }
+        loop.run()
+        #expect(batch.datagramsSent == 8 && batch.sendErrors == 1007)
+        #expect(UDPSendBatchTests.drain(receiver.fd) == Array(payloads.prefix(5)))
+    }
+
+    @Test func segmentedMessagesCountEveryDatagramTheyCarry() throws {
+        let net = try UDPSendBatchTests.Loopback()
+        try #require(UDPSendBatch.supportsSegmentation(net.sender.fd), "this kernel has no UDP_SEGMENT")
+        let (loop, batch, destination) = (net.loop, net.batch, net.destination)
+        batch.sendMessages = { _, _, _ in errno = EAGAIN; return -1 }
+        for i in 0..<5 { batch.append([UInt8](repeating: UInt8(i), count: 100), to: destination) }   // one GSO message
+        batch.append([9], to: destination)                                                          // and one more
+        loop.run()
+        #expect(batch.systemCalls == 1 && batch.sendErrors == 6 && batch.bufferFullDrops == 6)
+    }
+
+    @Test func theSendBufferIsRaisedAndWhatTheKernelGrantedIsReported() throws {
+        let socket = try UDPSendBatchTests.socketOnLoopback()
+        defer { close(socket.fd) }
+        let granted = WebRTCSocket.setSendBuffer(socket.fd, bytes: 4 << 20)
+        var value: Int32 = 0
+        var length = socklen_t(4)
+        #expect(getsockopt(socket.fd, SOL_SOCKET, SO_SNDBUF, &value, &length) == 0 && Int(value) == granted)
+        // As root SO_SNDBUFFORCE passes net.core.wmem_max (CI runs as root); otherwise the kernel's cap holds.
+        if getuid() == 0 { #expect(granted >= 4 << 20, "\(granted)") } else { #expect(granted > 0) }
+    }
+
+    @Test func otherRefusalsStopAfterTheFailedCallBudget() throws {
+        let net = try UDPSendBatchTests.Loopback(segmentation: false)
+        let (loop, batch, destination, receiver) = (net.loop, net.batch, net.destination, net.receiver)
+        batch.sendMessages = { _, _, _ in errno = EPERM; return -1 }
+        // At the budget: every message gets its own try.
+        for i in 0..<UDPSendBatch.maxFailedCalls { batch.append([UInt8(i)], to: destination) }
+        loop.run()
+        #expect(batch.systemCalls == UDPSendBatch.maxFailedCalls && batch.sendErrors == UDPSendBatch.maxFailedCalls)
+        // One past it, and far past it: still at most the budget of calls; the rest is counted.
+        for count in [UDPSendBatch.maxFailedCalls + 1, 500] {
+            let calls = batch.systemCalls, errors = batch.sendErrors
+            for i in 0..<count { batch.append([UInt8(truncatingIfNeeded: i)], to: destination) }
+            loop.run()
+            #expect(batch.systemCalls - calls == UDPSendBatch.maxFailedCalls)
+            #expect(batch.sendErrors - errors == count)
+        }
+        #expect(batch.bufferFullDrops == 0 && batch.datagramsSent == 0)
+        // EINTR is retried, within the same budget.
+        var calls = 0
+        batch.sendMessages = { fd, headers, count in
+            calls += 1
+            if calls == 1 { errno = EINTR; return -1 }
+            return rtc_sendmmsg(fd, headers, count, Int32(MSG_DONTWAIT))
+        }
+        batch.append([1, 2], to: destination)
+        loop.run()
+        #expect(batch.datagramsSent == 1 && calls == 2)
+        #expect(UDPSendBatchTests.drain(receiver.fd) == [[1, 2]])
     }
 }
 
@@ -162,12 +260,9 @@ import Testing
     }
 
     @Test func runsStopAtTheSegmentCap() throws {
-        let sender = try UDPSendBatchTests.socketOnLoopback(), receiver = try UDPSendBatchTests.socketOnLoopback()
-        defer { close(sender.fd); close(receiver.fd) }
-        try #require(UDPSendBatch.supportsSegmentation(sender.fd), "this kernel has no UDP_SEGMENT")
-        let loop = EmbeddedEventLoop()
-        let batch = UDPSendBatch(fd: sender.fd, eventLoop: loop)
-        let destination = try #require(TransportAddress(host: "127.0.0.1", port: receiver.port).flatMap(UDPDestination.init))
+        let net = try UDPSendBatchTests.Loopback()
+        try #require(UDPSendBatch.supportsSegmentation(net.sender.fd), "this kernel has no UDP_SEGMENT")
+        let (loop, batch, destination, receiver) = (net.loop, net.batch, net.destination, net.receiver)
         // 64 segments of 900 bytes (the cap), then one more: 65 datagrams, all delivered.
         let datagrams = (0..<(UDPSendBatch.maxSegments + 1)).map { [UInt8](repeating: UInt8($0), count: 900) }
         for datagram in datagrams { batch.append(datagram, to: destination) }

@@ -152,6 +152,36 @@ import Testing
         }
     }
 
+    @Test func sendBufferFromFileWithinItsCaps() throws {
+        #expect(try ServeOptions().resolve().0.webRTCSendBufferBytes == 4 << 20)
+        for good in [65_536, 268_435_456] {
+            var options = ServeOptions()
+            options.configFile = try writeConfig("webrtc: { sendBufferBytes: \(good) }\n")
+            #expect(try options.resolve().0.webRTCSendBufferBytes == good)
+        }
+        for bad in [65_535, 268_435_457, 0] {
+            var options = ServeOptions()
+            options.configFile = try writeConfig("webrtc: { sendBufferBytes: \(bad) }\n")
+            #expect {
+                try options.resolve()
+            } throws: { error in
+                "\(error)".contains("webrtc.sendBufferBytes must be from 65536 to 268435456")
+            }
+        }
+    }
+
+    @Test func recordOptionsFromFlagAndFile() throws {
+        var options = ServeOptions()
+        options.configFile = try writeConfig("paths:\n  cam: { source: publisher, record: \"/rec,maxBytes=50G,retain=14d\" }\n")
+        options.records = ["live=/other,retain=24h"]
+        let recordings = try options.resolve().0.recordings
+        #expect(recordings.map(\.path) == ["cam", "live"])
+        #expect(recordings[0].spec.maxBytes == 50 << 30 && recordings[0].spec.retain == .seconds(14 * 86_400))
+        #expect(recordings[1].spec.maxBytes == nil && recordings[1].spec.retain == .seconds(86_400))
+        options.records = ["live=/other,retain=24x"]
+        #expect(throws: (any Error).self) { try options.resolve() }
+    }
+
     @Test func takeoverFromFlagAndFile() throws {
         let file = try writeConfig("paths:\n  studio: { source: publisher, allowTakeover: true }\n  booth: { source: publisher }\n")
         var options = ServeOptions()

@@ -1,6 +1,6 @@
 /// The JSON of the gateway's `GET /api/stats`:
 /// `{"paths":[{"name","ready","readers","unitsIn","bytesIn"}],
-///   "webrtc":{"sessions","droppedDatagrams","srtpAuthFailures","stunRejected","sendErrors"}}`.
+///   "webrtc":{"sessions","droppedDatagrams","srtpAuthFailures","stunRejected","sendErrors","bufferFullDrops"}}`.
 struct GatewayStats: Decodable, Sendable {
     struct Path: Decodable, Sendable {
         let name: String
@@ -15,8 +15,9 @@ struct GatewayStats: Decodable, Sendable {
         let droppedDatagrams: Int
         let srtpAuthFailures: Int
         let stunRejected: Int
-        /// Datagrams the kernel refused to send.
+        /// Datagrams the kernel refused to send, and of those the ones a full send buffer dropped.
         let sendErrors: Int
+        let bufferFullDrops: Int
     }
 
     let paths: [Path]
