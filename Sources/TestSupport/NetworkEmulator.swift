@@ -103,6 +103,12 @@ public struct NetworkEmulator: Sendable {
         generator = SeededGenerator(seed: seed)
     }
 
+    /// Restarts the randomness from `seed`: a scenario that sets its conditions after a handshake
+    /// (whose datagram count depends on OpenSSL's real-time retransmit clock) repeats exactly.
+    public mutating func reseed(_ seed: UInt64) {
+        generator = SeededGenerator(seed: seed)
+    }
+
     // MARK: Topology
 
     /// A host listening at `address` (its own, inside address when it is behind a NAT).
