@@ -134,3 +134,79 @@ extension FaultScenarioTests {
         #expect(reception.received == sent && sent == 2 * Self.packetsPerSecond)
     }
 }
+
+extension FaultScenarioTests {
+    /// A plaintext DTLS alert record (RFC 6347 §4.1: type 21, DTLS 1.2, `epoch`, sequence 1000).
+    static func plaintextAlert(level: UInt8, description: UInt8, epoch: UInt16) -> [UInt8] {
+        [21, 0xFE, 0xFD, UInt8(epoch >> 8), UInt8(epoch & 0xFF), 0, 0, 0, 0, 0x03, 0xE8, 0, 2, level, description]
+    }
+
+    /// Forged, unencrypted alerts (fatal handshake_failure, close_notify) with the browser's own
+    /// address as their source, as an off-path attacker who knows the 5-tuple can send them, in
+    /// the epoch of the handshake and in the current one, and random 64-byte records in the
+    /// current epoch. Criterion: the session stays connected and every media packet arrives.
+    /// (Before the fix a 15-byte record in epoch 1 ended the session: "DTLS failed: read failed".)
+    @Test func forgedPlaintextAlertsDoNotEndTheSession() throws {
+        var pair = try Self.connectedPair(seed: 10)
+        var generator = SeededGenerator(seed: 10)
+        var forged = [(UInt8(2), UInt8(40)), (UInt8(1), UInt8(0))].flatMap { level, description in
+            [UInt16(0), 1].map { Self.plaintextAlert(level: level, description: description, epoch: $0) }
+        }
+        for type in [UInt8(21), 23] {
+            forged.append([type, 0xFE, 0xFD, 0, 1, 0, 0, 0, 0, 0x03, 0xF0, 0, 64] + generator.bytes(64))
+        }
+        let sent = Self.stream(&pair, 0..<Self.packetsPerSecond) { pair, index in
+            if index % 50 == 10, index / 50 < forged.count {
+                pair.inject(forged[index / 50], from: Self.browserAddress, to: pair.gatewayAddress)
+            }
+        }
+        pair.advance(to: pair.now + .milliseconds(100))
+        let reception = try #require(pair.browser.receptions[Self.ssrc])
+        let closed = pair.gatewayEvents.filter(Self.isClosed)
+        print("forged plaintext alerts: \(forged.count) injected, closed events \(closed), browser got \(reception.received)/\(sent)")
+        #expect(closed.isEmpty)
+        #expect(pair.gateway.isConnected)
+        #expect(reception.received == sent && sent == Self.packetsPerSecond)
+    }
+
+    /// 100,000 garbage datagrams per second for one second (random bytes; a third shaped like RTP,
+    /// a fifth like STUN, some like DTLS; half from strangers, half forged with the browser's own
+    /// address) while media flows. Criterion: the legitimate viewer keeps ≥ 99 % delivery, every
+    /// garbage datagram is dropped and counted, the session stays connected.
+    @Test func aGarbageFloodLeavesTheViewerAlone() throws {
+        var pair = try Self.connectedPair(seed: 11)
+        let stranger = try #require(TransportAddress(host: "192.0.2.200", port: 7_000))
+        var generator = SeededGenerator(seed: 11)
+        let perSecond = 100_000
+        var garbage = 0
+        let before = pair.gateway.counters
+        let sent = Self.stream(&pair, 0..<Self.packetsPerSecond) { pair, index in
+            // 333 or 334 before each media packet: 100,000 in the second.
+            let burst = (index + 1) * perSecond / Self.packetsPerSecond - index * perSecond / Self.packetsPerSecond
+            for _ in 0..<burst {
+                var bytes = generator.bytes(1 + Int(generator.next() % 300))
+                switch garbage % 15 {
+                case 0, 5, 10: bytes[0] = 0x80 | (bytes[0] & 0x3F)   // RTP/RTCP-looking
+                case 3, 6: bytes[0] = bytes[0] & 0x03                // STUN-looking
+                case 1: bytes[0] = 20 + bytes[0] % 44                // DTLS-looking
+                default: break
+                }
+                pair.inject(bytes, from: garbage % 2 == 0 ? stranger : Self.browserAddress, to: pair.gatewayAddress)
+                garbage += 1
+            }
+        }
+        pair.advance(to: pair.now + .milliseconds(100))
+        let after = pair.gateway.counters
+        let rejected = (after.droppedDatagrams - before.droppedDatagrams) + (after.stunRejected - before.stunRejected)
+            + (after.srtpAuthFailures - before.srtpAuthFailures) + (after.rtcpMalformed - before.rtcpMalformed)
+        let reception = try #require(pair.browser.receptions[Self.ssrc])
+        let delivered = Self.percent(reception.received, of: sent)
+        print("garbage flood: \(garbage) datagrams in 1 s, \(rejected) counted as dropped/rejected;",
+              "viewer got \(reception.received)/\(sent) = \(delivered) %")
+        #expect(delivered >= 99)
+        #expect(pair.gateway.isConnected)
+        #expect(pair.gatewayEvents.filter { if case .rtp = $0 { true } else { false } }.isEmpty)
+        #expect(garbage == perSecond)
+        #expect(rejected == garbage)
+    }
+}
