@@ -1,5 +1,6 @@
 import ICE
 import RTCBase
+import RTP
 import Testing
 import TestSupport
 import WebRTC
@@ -79,5 +80,63 @@ extension FaultScenarioTests {
         #expect(pair.gateway.remoteAddress == Self.browserAddress)
         #expect(reception.received == sent)
         #expect(probes <= forged * ICELiteConfiguration().addressProbeAttempts)
+    }
+}
+
+extension FaultScenarioTests {
+    /// A rebinding outage seen by a NACKing browser: once media follows the new address the
+    /// browser asks for the whole gap (about 1.6 s, ~480 packets) at once, again every RTT.
+    /// Criterion: the gateway never resends more than its budget allows (in any window of 100 ms,
+    /// 300 ms or 1 s at most burst + rate × window; the rest is refused and counted), and once the
+    /// browser's retries are served ≥ 99 % of the stream has arrived.
+    @Test func aRebindingOutageIsRepairedWithinTheRetransmissionBudget() throws {
+        var pair = try Self.connectedPair(seed: 12)
+        var nack = NACKGenerator.Configuration()
+        nack.initialDelay = .milliseconds(15)
+        nack.initialRoundTripTime = .milliseconds(60)
+        pair.browser.nack = nack
+        let link = NetworkEmulator.LinkConditions(delay: .milliseconds(10))
+        pair.network.setConditions(link, from: pair.gatewayAddress)
+        pair.network.setConditions(link, from: Self.browserAddress)
+        let newAddress = try #require(TransportAddress(host: "198.51.100.21", port: 61_001))
+        let began = pair.now
+        pair.network.rebind(Self.browserAddress, to: newAddress, at: pair.now + .seconds(1))
+        let sent = Self.stream(&pair, 0..<(5 * Self.packetsPerSecond))
+        pair.advance(to: pair.now + .seconds(1))
+        let elapsed = pair.now - began
+
+        let limits = WebRTCLimits()
+        let budget = limits.maxRetransmitBurst + Int(Double(limits.maxRetransmitsPerSecond) * elapsed.secondsDouble)
+        let counters = pair.gateway.counters
+        let reception = try #require(pair.browser.receptions[Self.ssrc])
+        let lostToOld = (pair.network.log ?? []).filter { $0.isRTPMedia && $0.fate == .unreachable }.count
+        let delivered = Self.percent(reception.received, of: sent)
+        // Resends in the log: media with a sequence number sent before. The most in any 100 ms.
+        var seen = Set<Int>()
+        let resent = (pair.network.log ?? []).filter {
+            $0.datagram.source == pair.gatewayAddress && $0.isRTPMedia && !seen.insert($0.rtpSequenceNumber).inserted
+        }.map(\.sentAt)
+        // In any window of w ms the bucket allows at most burst + rate × w.
+        var busiest: [Int: Int] = [:]
+        for milliseconds in [100, 300, 1_000] {
+            var first = 0
+            for last in resent.indices {
+                while resent[last] - resent[first] >= .milliseconds(milliseconds) { first += 1 }
+                busiest[milliseconds] = max(busiest[milliseconds] ?? 0, last - first + 1)
+            }
+        }
+        let overBudget = busiest.filter { milliseconds, count in
+            count > limits.maxRetransmitBurst + limits.maxRetransmitsPerSecond * milliseconds / 1_000
+        }
+        print("rebinding outage with NACK: \(lostToOld) packets to the old address; NACKed \(reception.nackedPackets),",
+              "retransmissions \(counters.retransmissions) (budget \(budget)), refused \(counters.retransmissionsRefused),",
+              "most per window (ms: packets) \(busiest.sorted { $0.key < $1.key }); delivered \(reception.received)/\(sent) = \(delivered) %")
+        #expect(resent.count == counters.retransmissions)
+        #expect(overBudget.isEmpty, "\(overBudget)")
+        #expect(counters.retransmissionsRefused > 0)
+        #expect(pair.gateway.remoteAddress == newAddress)
+        #expect(lostToOld > limits.maxRetransmitBurst)
+        #expect(counters.retransmissions <= budget)
+        #expect(delivered >= 99, "delivered \(delivered) %")
     }
 }
