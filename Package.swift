@@ -87,7 +87,7 @@ let package = Package(
 
         // test support and benchmarks
         .target(name: "TestSupport", dependencies: ["RTCBase"], swiftSettings: strict),
-        .target(name: "WebRTCTestSupport", dependencies: ["RTCBase", "STUN", "RTP", "ICE", "DTLS", "SRTP", "WebRTC"],
+        .target(name: "WebRTCTestSupport", dependencies: ["RTCBase", "STUN", "RTP", "ICE", "DTLS", "SRTP", "WebRTC", "TestSupport"],
                 swiftSettings: strict),
         .target(name: "CHeapStats", path: "Benchmarks/CHeapStats"),   // mallinfo2 for memory benchmarks
         .executableTarget(name: "RTCBridgeBenchmarks", dependencies: [

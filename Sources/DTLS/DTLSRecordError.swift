@@ -7,6 +7,8 @@ public enum DTLSRecordError: Error, Sendable, Equatable, CustomStringConvertible
     case recordTooLarge(length: Int, limit: Int)
     case truncatedRecord(length: Int, available: Int)
     case tooManyRecords(limit: Int)
+    /// A record past epoch 0 shorter than any the negotiated cipher can produce.
+    case protectedRecordTooShort(length: Int, minimum: Int)
 
     public var description: String {
         switch self {
@@ -18,6 +20,8 @@ public enum DTLSRecordError: Error, Sendable, Equatable, CustomStringConvertible
         case .truncatedRecord(let length, let available):
             "DTLS record claims \(length) bytes, \(available) left in datagram"
         case .tooManyRecords(let limit): "more than \(limit) DTLS records in one datagram"
+        case .protectedRecordTooShort(let length, let minimum):
+            "protected DTLS record of \(length) bytes, shorter than the cipher's \(minimum)"
         }
     }
 }

@@ -7,9 +7,10 @@ public enum DTLSRecordScanner {
     public static let headerLength = 13
 
     /// Returns the number of records. Accepts content types 20...23 (RFC 5246 §6.2.1) and
-    /// versions 0xFEFF (DTLS 1.0, seen in first ClientHellos) and 0xFEFD (DTLS 1.2).
+    /// versions 0xFEFF (DTLS 1.0, seen in first ClientHellos) and 0xFEFD (DTLS 1.2). Records past
+    /// epoch 0 (protected) must be at least `minimumProtectedLength` bytes long.
     public static func validate(
-        _ datagram: [UInt8], maxRecordSize: Int, maxRecords: Int
+        _ datagram: [UInt8], maxRecordSize: Int, maxRecords: Int, minimumProtectedLength: Int = 0
     ) throws(DTLSRecordError) -> Int {
         guard !datagram.isEmpty else { throw .empty }
         var reader = ByteReader(datagram)
@@ -17,7 +18,7 @@ public enum DTLSRecordScanner {
         while !reader.isAtEnd {
             guard records < maxRecords else { throw .tooManyRecords(limit: maxRecords) }
             let offset = reader.offset
-            let header: (contentType: UInt8, version: UInt16, length: Int)
+            let header: (contentType: UInt8, version: UInt16, epoch: UInt16, length: Int)
             do { header = try readHeader(&reader) } catch { throw .truncatedHeader(offset: offset) }
             guard (20...23).contains(header.contentType) else { throw .unknownContentType(header.contentType) }
             guard header.version == 0xFEFF || header.version == 0xFEFD else {
@@ -25,6 +26,9 @@ public enum DTLSRecordScanner {
             }
             guard header.length <= maxRecordSize else {
                 throw .recordTooLarge(length: header.length, limit: maxRecordSize)
+            }
+            guard header.epoch == 0 || header.length >= minimumProtectedLength else {
+                throw .protectedRecordTooShort(length: header.length, minimum: minimumProtectedLength)
             }
             do { try reader.skip(header.length) } catch {
                 throw .truncatedRecord(length: header.length, available: reader.remaining)
@@ -36,11 +40,12 @@ public enum DTLSRecordScanner {
 
     private static func readHeader(
         _ reader: inout ByteReader
-    ) throws(TruncatedInput) -> (contentType: UInt8, version: UInt16, length: Int) {
+    ) throws(TruncatedInput) -> (contentType: UInt8, version: UInt16, epoch: UInt16, length: Int) {
         let contentType = try reader.readUInt8()
         let version = try reader.readUInt16()
-        try reader.skip(8)  // epoch(2) and sequence_number(6)
+        let epoch = try reader.readUInt16()
+        try reader.skip(6)  // sequence_number(6)
         let length = Int(try reader.readUInt16())
-        return (contentType, version, length)
+        return (contentType, version, epoch, length)
     }
 }

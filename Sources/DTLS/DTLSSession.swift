@@ -90,7 +90,7 @@ public final class DTLSSession {
         do {
             _ = try DTLSRecordScanner.validate(
                 datagram, maxRecordSize: configuration.maxRecordSize,
-                maxRecords: configuration.maxRecordsPerDatagram)
+                maxRecords: configuration.maxRecordsPerDatagram, minimumProtectedLength: minimumProtectedRecordLength)
         } catch {
             droppedDatagrams += 1
             return
@@ -103,6 +103,16 @@ public final class DTLSSession {
         }
         releaseRecordBuffers()
         refreshRetransmitDeadline(now: now)
+    }
+
+    /// The shortest record the negotiated AEAD cipher can produce: its 16-byte tag, plus the 8-byte
+    /// explicit nonce for AES-GCM (RFC 5288 §3); 24 until a cipher is known (the only protected
+    /// record of a handshake, Finished, is longer). OpenSSL takes a shorter record in the current
+    /// epoch for a fatal error instead of a bad record to discard (RFC 6347 §4.1.2.7), so anyone
+    /// who can forge the peer's address could end the session with one datagram; it never sees one.
+    var minimumProtectedRecordLength: Int {
+        guard let cipher = SSL_get_current_cipher(ssl) ?? SSL_get_pending_cipher(ssl) else { return 24 }
+        return SSL_CIPHER_get_cipher_nid(cipher) == NID_chacha20_poly1305 ? 16 : 24
     }
 
     /// Call at the deadline from `poll()`: fails an overdue handshake, or lets OpenSSL retransmit.

@@ -7,6 +7,8 @@ import STUN
 
 /// A test-only stand-in for a browser's side of a WHEP session (sans-IO): a controlling ICE
 /// agent that nominates one pair, a DTLS client, and SRTP that decrypts what the gateway sends.
+/// Like a browser it answers the gateway's own connectivity checks (the ICE-lite agent probes a
+/// newly nominated address), and with `nack` set it asks for missing packets with generic NACKs.
 /// Used by engine tests and benchmarks; never by the gateway itself.
 public final class BrowserPeer {
     public enum Output: Equatable {
@@ -25,6 +27,14 @@ public final class BrowserPeer {
     public private(set) var receivedRTP: [RTPPacket] = []
     public private(set) var receivedRTCP: [RTCPPacket] = []
     public private(set) var undecryptable = 0
+    /// Authenticated Binding requests from the gateway that were answered.
+    public private(set) var answeredChecks = 0
+    /// Loss tracking for generic NACKs on every SSRC received from now on; nil (the default): no NACKs.
+    public var nack: NACKGenerator.Configuration?
+    /// SSRC the feedback (NACK, PLI) is sent as.
+    public var feedbackSSRC: UInt32 = 1
+    /// Per SSRC received: packets decrypted, sequence span, NACKs sent.
+    public private(set) var receptions: [UInt32: BrowserReception] = [:]
     private var outputs = OutputQueue<Output>()
     private var checkTransaction: STUNTransactionID?
     private var nextCheck: Instant
@@ -44,11 +54,22 @@ public final class BrowserPeer {
 
     public var isConnected: Bool { srtp != nil }
 
+    /// A datagram from the gateway (`remoteAddress`).
     public func handle(datagram: [UInt8], now: Instant) {
+        handle(datagram: datagram, from: remoteAddress, now: now)
+    }
+
+    /// A datagram from `source`; STUN Binding requests are answered there.
+    public func handle(datagram: [UInt8], from source: TransportAddress, now: Instant) {
         guard let first = datagram.first else { return }
         switch first {
         case 0...3:
-            guard let message = try? STUNMessage(parsing: datagram), message.type == .bindingSuccess,
+            guard let message = try? STUNMessage(parsing: datagram) else { return }
+            if message.type == .bindingRequest {
+                answerCheck(message, datagram, from: source)
+                return
+            }
+            guard message.type == .bindingSuccess,
                   message.transactionID == checkTransaction,
                   STUNMessage.verifyMessageIntegrity(datagram[...], key: STUNMessage.shortTermKey(password: remoteCredentials.password))
             else { return }
@@ -75,6 +96,9 @@ public final class BrowserPeer {
                     return
                 }
                 receivedRTP.append(rtp)
+                receptions[rtp.ssrc, default: BrowserReception(ssrc: rtp.ssrc, nack: nack)]
+                    .record(sequenceNumber: rtp.sequenceNumber, at: now)
+                sendDueFeedback(now: now)
             }
         default:
             undecryptable += 1
@@ -89,12 +113,14 @@ public final class BrowserPeer {
         }
         dtls.handleTimeout(now: now)
         drainDTLS()
+        sendDueFeedback(now: now)
     }
 
     public func poll() -> Output {
         if let output = outputs.popFirst() { return output }
         var deadline = nextCheck
         if case .timeout(let d) = dtls.poll() { deadline = min(deadline, d) }
+        for reception in receptions.values { deadline = min(deadline, reception.nextDeadline ?? .distantFuture) }
         return .timeout(deadline)
     }
 
@@ -124,6 +150,28 @@ public final class BrowserPeer {
         guard let check = ICECheckRequest.make(local: credentials, remote: remoteCredentials, tieBreaker: tieBreaker) else { return }
         checkTransaction = check.transaction
         outputs.append(.transmit(check.bytes, to: remoteAddress))
+    }
+
+    /// Answers an authenticated Binding request from the gateway (USERNAME "ours:theirs",
+    /// MESSAGE-INTEGRITY with our password), as a full ICE agent answers any check (RFC 8445 §7.3).
+    private func answerCheck(_ request: STUNMessage, _ datagram: [UInt8], from source: TransportAddress) {
+        let key = STUNMessage.shortTermKey(password: credentials.password)
+        guard request.username == "\(credentials.ufrag):\(remoteCredentials.ufrag)",
+              STUNMessage.verifyMessageIntegrity(datagram[...], key: key) else { return }
+        let response = STUNMessage(type: .bindingSuccess, transactionID: request.transactionID,
+                                   attributes: [.xorMappedAddress(source)])
+        guard let bytes = try? response.encoded(integrityKey: key, addFingerprint: true) else { return }
+        answeredChecks += 1
+        outputs.append(.transmit(bytes, to: source))
+    }
+
+    /// NACKs (and PLIs) the loss trackers want sent by `now`.
+    private func sendDueFeedback(now: Instant) {
+        guard nack != nil else { return }
+        for ssrc in receptions.keys.sorted() {
+            guard let feedback = receptions[ssrc]?.dueFeedback(now: now, feedbackSSRC: feedbackSSRC) else { continue }
+            for packet in feedback { sendRTCP([packet]) }
+        }
     }
 
     private func drainDTLS() {

@@ -32,6 +32,24 @@ struct DTLSRecordScannerTests {
         }
     }
 
+    /// Records past epoch 0 must be as long as the cipher's overhead (at the minimum and one
+    /// below); epoch-0 records are not affected.
+    @Test func protectedRecordsShorterThanTheCipherOverheadAreRejected() throws {
+        func epochOne(length: Int) -> [UInt8] {
+            var bytes = Self.record(type: 21, length: length)
+            bytes[4] = 1
+            return bytes
+        }
+        #expect(try DTLSRecordScanner.validate(epochOne(length: 24), maxRecordSize: 100, maxRecords: 8,
+                                               minimumProtectedLength: 24) == 1)
+        #expect(throws: DTLSRecordError.protectedRecordTooShort(length: 23, minimum: 24)) {
+            try DTLSRecordScanner.validate(Self.record(length: 30) + epochOne(length: 23), maxRecordSize: 100, maxRecords: 8,
+                                           minimumProtectedLength: 24)
+        }
+        #expect(try DTLSRecordScanner.validate(Self.record(type: 21, length: 2), maxRecordSize: 100, maxRecords: 8,
+                                               minimumProtectedLength: 24) == 1)
+    }
+
     @Test func rejectsMalformedFraming() {
         let cases: [([UInt8], DTLSRecordError)] = [
             ([], .empty),
