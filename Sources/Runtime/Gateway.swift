@@ -148,30 +148,41 @@ public final class Gateway: @unchecked Sendable {
         case .rtsp(let rtsp):
             try await startRTSPSource(name: name, spec: rtsp)
         case .demo:
-            let source = try FileSource.demo(pathName: name, router: router, eventLoop: group.next(), logger: logger)
-            try await source.start()
-            stoppers.append { await source.stop() }
+            try await startFileSource(FileSource.demo(pathName: name, router: router, eventLoop: group.next(), logger: logger))
         case .files(let videoFile, let audioFile):
-            func read(_ file: String?) throws -> [UInt8] {
-                guard let file else { return [] }
-                do { return try [UInt8](Data(contentsOf: URL(fileURLWithPath: file))) } catch {
-                    throw SourceError.unusable("cannot read \(file): \(error.localizedDescription)")
-                }
-            }
-            let source = try FileSource(pathName: name, video: try read(videoFile), frameRate: 30, audio: try read(audioFile),
-                                        router: router, eventLoop: group.next(), logger: logger)
-            try await source.start()
-            stoppers.append { await source.stop() }
+            try await startFileSource(FileSource(pathName: name, video: Self.read(videoFile), frameRate: 30,
+                                                 audio: Self.read(audioFile), router: router, eventLoop: group.next(),
+                                                 logger: logger))
         case .rtpSDPFile(let file):
-            let text: String
-            do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
-                throw SourceError.unusable("cannot read SDP file \(file): \(error.localizedDescription)")
-            }
-            let source = try RTPIngestSource(pathName: name, sdpText: text, router: router, eventLoop: group.next(), logger: logger)
-            try await source.start()
-            rtpIngestSources[name] = source
-            stoppers.append { await source.stop() }
+            try await startRTPIngestSource(name: name, sdpFile: file)
         }
+    }
+
+    /// The bytes of a media file (empty when there is none), or an error naming the file.
+    private static func read(_ file: String?) throws -> [UInt8] {
+        guard let file else { return [] }
+        do { return try [UInt8](Data(contentsOf: URL(fileURLWithPath: file))) } catch {
+            throw SourceError.unusable("cannot read \(file): \(error.localizedDescription)")
+        }
+    }
+
+    private func startFileSource(_ source: FileSource) async throws {
+        try await source.start()
+        stoppers.append { await source.stop() }
+    }
+
+    /// Start-up only, so not optimized: with -O, Swift 6.3's LLVM crashes (signal 11) while
+    /// splitting this coroutine once `RTPIngestSource.start` is inlined into it.
+    @_optimize(none)
+    private func startRTPIngestSource(name: String, sdpFile file: String) async throws {
+        let text: String
+        do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
+            throw SourceError.unusable("cannot read SDP file \(file): \(error.localizedDescription)")
+        }
+        let source = try RTPIngestSource(pathName: name, sdpText: text, router: router, eventLoop: group.next(), logger: logger)
+        try await source.start()
+        rtpIngestSources[name] = source
+        stoppers.append { await source.stop() }
     }
 
     public func stop() async {
