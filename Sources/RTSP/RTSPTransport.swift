@@ -75,8 +75,11 @@ public struct RTSPTransport: Sendable, Equatable {
     public init(parsing text: some StringProtocol) throws(RTSPHeaderError) {
         let parts = text.split(separator: ";").map { $0.trimmingSpaces }
         guard let spec = parts.first, !spec.isEmpty else { throw RTSPHeaderError("empty transport specification") }
-        let specParts = spec.split(separator: "/")
-        guard specParts.count >= 2, specParts.count <= 3 else {
+        // Each of protocol, profile and lower transport is a token (RFC 2326 §12.39): no empty
+        // component and no white space, so what is written back parses to the same profile.
+        let specParts = spec.split(separator: "/", omittingEmptySubsequences: false)
+        guard specParts.count >= 2, specParts.count <= 3,
+              specParts.allSatisfy({ part in !part.isEmpty && !part.contains { $0 == " " || $0 == "\t" } }) else {
             throw RTSPHeaderError("transport '\(String(spec.prefix(40)))' is not <protocol>/<profile>[/<lower>]")
         }
         self.init(profile: "\(specParts[0].uppercased())/\(specParts[1].uppercased())", delivery: nil)
