@@ -142,7 +142,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         .testTarget(name: "WHIPTests", dependencies: ["WHIP", "SDP", "ICE"], swiftSettings: strict),
-        .testTarget(name: "ServerTests", dependencies: ["RTSP", "Runtime", "Server"], swiftSettings: strict),
+        .testTarget(name: "ServerTests", dependencies: ["RTCBase", "RTSP", "Runtime", "Server"], swiftSettings: strict),
         .testTarget(name: "InteropTests", dependencies: [], exclude: ["Scripts"], swiftSettings: strict),
     ]
 )

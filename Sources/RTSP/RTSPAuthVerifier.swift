@@ -112,7 +112,7 @@ public struct RTSPAuthVerifier: Sendable {
     /// Whether any candidate equals `presented`, comparing every candidate in constant time.
     private static func anyEqual(_ candidates: [String], _ presented: String) -> Bool {
         var found = false
-        for candidate in candidates where DigestComputation.constantTimeEqual(candidate, presented) { found = true }
+        for candidate in candidates where constantTimeEquals(candidate, presented) { found = true }
         return found
     }
 }

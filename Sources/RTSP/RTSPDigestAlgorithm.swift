@@ -55,15 +55,4 @@ enum DigestComputation {
         return algorithm.hashHex("\(ha1):\(nonce):\(ha2)")
     }
 
-    /// Compares two strings in time independent of where they differ.
-    static func constantTimeEqual(_ lhs: String, _ rhs: String) -> Bool {
-        let a = Array(lhs.utf8), b = Array(rhs.utf8)
-        var difference = UInt8(truncatingIfNeeded: a.count ^ b.count)
-        for i in 0..<max(a.count, b.count) {
-            let x = i < a.count ? a[i] : 0
-            let y = i < b.count ? b[i] : 0
-            difference |= x ^ y
-        }
-        return difference == 0 && a.count == b.count
-    }
 }

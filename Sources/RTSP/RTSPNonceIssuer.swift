@@ -38,7 +38,7 @@ public struct RTSPNonceIssuer: Sendable {
         var stamp: [UInt8] = []
         stamp.appendUInt64(issuedValue)
         stamp.appendUInt64(bindingValue)
-        guard DigestComputation.constantTimeEqual(String(decoding: bytes[32...], as: UTF8.self), tag(stamp)) else {
+        guard constantTimeEquals(String(decoding: bytes[32...], as: UTF8.self), tag(stamp)) else {
             return .invalid
         }
         guard bindingValue == binding else { return .stale }

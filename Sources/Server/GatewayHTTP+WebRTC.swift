@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import RTCBase
 import Runtime
 
 /// WHIP (RFC 9725) and WHEP resources: POST an offer, PATCH trickle/restart fragments, DELETE.

@@ -39,20 +39,6 @@ public struct PathTokens: Sendable, Equatable {
     public init(publish: String? = nil, read: String? = nil) { self.publish = publish; self.read = read }
 }
 
-/// Constant-time comparison for secrets (tokens), so timing does not reveal a prefix match.
-/// The whole length difference takes part (not only its low bits); the time depends only on the
-/// longer input's length.
-public func constantTimeEquals(_ a: String, _ b: String) -> Bool {
-    let x = Array(a.utf8), y = Array(b.utf8)
-    var difference = x.count ^ y.count
-    for i in 0..<max(x.count, y.count) {
-        let p = i < x.count ? x[i] : 0
-        let q = i < y.count ? y[i] : 0
-        difference |= Int(p ^ q)
-    }
-    return difference == 0
-}
-
 /// The token of an `Authorization: Bearer <token>` header (RFC 6750 §2.1): the scheme is
 /// case-insensitive (RFC 9110 §11.1) and spaces around the token are ignored; nil for any other
 /// scheme or an empty token.

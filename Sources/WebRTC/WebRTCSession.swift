@@ -88,8 +88,6 @@ public final class WebRTCSession {
     var retransmitBudget: TokenBucket
     /// When an unconnected session gives up (`Configuration.setupTimeout` after creation).
     let setupDeadline: Instant
-    /// Set when DTLS first connects; the setup deadline no longer applies.
-    var hasConnectedOnce = false
 
     public init(configuration: Configuration, now: Instant) throws {
         self.configuration = configuration
@@ -153,7 +151,8 @@ public final class WebRTCSession {
     public func handleTimeout(now: Instant) {
         guard !isClosed else { return }
         defer { refreshRemoteAddress() }
-        if !hasConnectedOnce, now >= setupDeadline {
+        // Only an open session gets here, and one that connected stays `.connected` until it closes.
+        if state != .connected, now >= setupDeadline {
             finish("not connected within \(configuration.setupTimeout) (ICE and DTLS setup)")
             return
         }
@@ -171,7 +170,7 @@ public final class WebRTCSession {
         if let output = outputs.popFirst() { return output }
         if isClosed { return .timeout(.distantFuture) }
         var deadline = min(nextReportDeadline, nextNACKDeadline)
-        if !hasConnectedOnce { deadline = min(deadline, setupDeadline) }
+        if state != .connected { deadline = min(deadline, setupDeadline) }
         if case .timeout(let iceDeadline) = ice.poll() { deadline = min(deadline, iceDeadline) }
         if case .timeout(let dtlsDeadline) = dtls.poll() { deadline = min(deadline, dtlsDeadline) }
         return .timeout(deadline)
@@ -231,7 +230,6 @@ public final class WebRTCSession {
                 do {
                     srtp = try SRTPSession(keying: keying, replayWindowSize: UInt(configuration.limits.srtpReplayWindow))
                     state = .connected
-                    hasConnectedOnce = true
                     outputs.append(.event(.connected(keying.profile)))
                     nextReportDeadline = now + configuration.senderReportInterval
                 } catch {

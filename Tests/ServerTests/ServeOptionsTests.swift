@@ -1,4 +1,5 @@
 import Foundation
+import RTCBase
 import Runtime
 @testable import Server
 import Testing
