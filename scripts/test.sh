@@ -16,6 +16,13 @@ fi
 ./scripts/install-deps.sh --test
 ./scripts/check-imports.py   # Package.swift declares exactly what each target imports; fails fast
 swift build --build-tests
+# Release builds of the gateway and the load generator: the README's first command runs the
+# release gateway, and the interop tests that measure delivery under load (garbage floods,
+# stalled viewers) and scripts/soak.sh use them (RTCBRIDGE_RELEASE_BIN_DIR).
+swift build -c release --product rtcbridge
+swift build -c release --product RTCBridgeLoad
+RTCBRIDGE_RELEASE_BIN_DIR=$(swift build -c release --show-bin-path)
+export RTCBRIDGE_RELEASE_BIN_DIR
 
 log=$(mktemp "${TMPDIR:-/tmp}/rtcbridge-test.XXXXXX")
 trap 'rm -f "$log"' EXIT
