@@ -111,6 +111,7 @@ enum Soak {
         let jobs = Mutex<[Job]>([])
         let answers = Mutex<[(Int, Result<WHEPAnswer, LoadError>, Instant)]>([])
         let inFlight = Atomic<Int>(0)
+        let slowestPost = Mutex<Double>(0)   // ms, POST sent → answer read
         let stop = Atomic<Bool>(false)
         for _ in 0..<options.posters {
             Thread.detachNewThread {
@@ -130,6 +131,8 @@ enum Soak {
                         } catch {
                             result = .failure(LoadError("\(error)"))
                         }
+                        let milliseconds = (now() - began).secondsDouble * 1000
+                        slowestPost.withLock { $0 = max($0, milliseconds) }
                         answers.withLock { $0.append((id, result, began)) }
                     case .delete(let target, let location):
                         WHEPPost.delete(target, location: location)
@@ -282,11 +285,11 @@ enum Soak {
                 if !sample.alive { gatewayDied = true; break }
                 if warm != nil { fdsRange = (min(fdsRange.0, sample.fds), max(fdsRange.1, sample.fds)) }
                 let connected = members.values.filter { $0.viewer.firstMedia != nil }.count
-                say(String(format: "t=%.0fs viewers=%d connected=%d joins=%d leaves=%d errors=%lld (post %d, connect %d, stall %d, other %d) rss=%.1fMiB fds=%d",
+                say(String(format: "t=%.0fs viewers=%d connected=%d joins=%d leaves=%d errors=%lld (post %d, connect %d, stall %d, other %d) rss=%.1fMiB fds=%d slowest-post=%.0fms",
                              (current - start).secondsDouble, members.count, connected, joins, leaves,
                              errors.total + members.values.reduce(0) { $0 + $1.viewer.verifyFailures },
                              errors.postFailures, errors.connectTimeouts, errors.mediaStalls, errors.otherFailures,
-                             Double(sample.rssKiB) / 1024, sample.fds))
+                             Double(sample.rssKiB) / 1024, sample.fds, slowestPost.withLock { $0 }))
             }
         }
         let final = gatewaySample()
