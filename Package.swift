@@ -112,6 +112,7 @@ let package = Package(
         .executableTarget(name: "FuzzContainers", dependencies: ["Codecs", "Containers"], path: "Fuzz/FuzzContainers",
                           swiftSettings: strict),
         .executableTarget(name: "FuzzRTSP", dependencies: ["RTCBase", "RTSP"], path: "Fuzz/FuzzRTSP", swiftSettings: strict),
+        .executableTarget(name: "FuzzDCEP", dependencies: ["RTCBase", "SCTP"], path: "Fuzz/FuzzDCEP", swiftSettings: strict),
         .executableTarget(name: "FuzzDTLS", dependencies: ["DTLS"], path: "Fuzz/FuzzDTLS", swiftSettings: strict),
 
         // tests
