@@ -104,6 +104,11 @@ public final class Gateway: @unchecked Sendable {
     /// Plain RTP ingest sources by path name (their counters go to `/api/stats`).
     public private(set) var rtpIngestSources: [String: RTPIngestSource] = [:]
     public private(set) var udpPort = 0
+    /// Plain RTP egresses and recorders, in start order (their counters go to `/metrics`).
+    public private(set) var rtpForwarders: [RTPForwarder] = []
+    public private(set) var recorders: [Recorder] = []
+    /// The event loops sessions, sources and outputs run on (metrics measure their lag).
+    public var eventLoops: [any EventLoop] { Array(group.makeIterator()) }
 
     public init(configuration: GatewayConfiguration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
                 logger: Logger) {
@@ -235,6 +240,7 @@ extension Gateway {
         } catch {
             throw SourceError.unusable("--forward \(path)=\(spec): \(error)")
         }
+        rtpForwarders.append(forwarder)
         stoppers.append { await forwarder.stop() }
     }
 
@@ -249,6 +255,7 @@ extension Gateway {
             throw SourceError.unusable("--record \(path)=\(spec.directory): \(error)")
         }
         try await recorder.start()
+        recorders.append(recorder)
         stoppers.append { await recorder.stop() }
     }
 }

@@ -8,6 +8,7 @@ import Yams
 /// ```yaml
 /// http: { address: "0.0.0.0:8889", corsOrigins: ["https://app.example"], token: "s3cret", iceServers: ["stun:stun.example.org"] }
 /// webrtc: { udpPort: 8189, iceHosts: ["192.168.1.10"] }
+/// metrics: { maxSessionSeries: 1000 }
 /// rtsp: { address: "0.0.0.0:8554", maxConnections: 512, maxConnectionsPerClient: 64, idleTimeout: "20s", nonceLifetime: "30s", allowBasic: false }
 /// paths:
 ///   cam: { source: cam.sdp }
@@ -79,7 +80,13 @@ public struct ConfigFile: Decodable, Sendable {
         public var publishUsers: [String]?
     }
 
+    public struct Metrics: Decodable, Sendable {
+        /// WebRTC sessions with their own `/metrics` series at most (default 1000; 0: none).
+        public var maxSessionSeries: Int?
+    }
+
     public var http: HTTP?
+    public var metrics: Metrics?
     public var webrtc: WebRTC?
     public var rtsp: RTSP?
     public var paths: [String: PathEntry]?

@@ -46,6 +46,12 @@ public struct ServeOptions: Sendable {
             try positive(file.http?.maxOfferBytes, "http.maxOfferBytes", into: &http.maxOfferBytes)
             try positive(file.http?.maxConnections, "http.maxConnections", into: &http.maxConnections)
             try positive(file.http?.idleTimeout, "http.idleTimeout", into: &http.idleTimeoutSeconds)
+            if let series = file.metrics?.maxSessionSeries {
+                guard (0...1_000_000).contains(series) else {
+                    throw ConfigError("\(configFile): metrics.maxSessionSeries must be from 0 to 1000000")
+                }
+                http.maxSessionSeries = series
+            }
             try positive(file.webrtc?.maxSessions, "webrtc.maxSessions", into: &gateway.maxWebRTCSessions)
             try positive(file.webrtc?.maxSessionsPerClient, "webrtc.maxSessionsPerClient",
                          into: &gateway.maxWebRTCSessionsPerClient)

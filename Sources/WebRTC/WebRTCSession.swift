@@ -71,6 +71,9 @@ public final class WebRTCSession {
 
     public internal(set) var state: State = .new
     public internal(set) var counters = WebRTCCounters()
+    /// What the peer last reported about each SSRC we send (RTCP RR/SR report blocks), keyed by
+    /// SSRC; only SSRCs declared with `addOutboundStream` are kept.
+    public internal(set) var remoteReceptions: [UInt32: RemoteReception] = [:]
     public let configuration: Configuration
 
     var ice: ICELiteAgent
