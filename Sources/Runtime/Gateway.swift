@@ -69,8 +69,9 @@ public enum SourceSpec: Sendable, Equatable, CustomStringConvertible {
 public struct GatewayConfiguration: Sendable {
     public var webRTCBindHost = "0.0.0.0"
     public var webRTCUDPPort = 8189
-    /// Addresses advertised as ICE host candidates; empty = every interface's IPv4 address.
-    public var iceHostAddresses: [String] = []
+    /// Addresses advertised as ICE host candidates (with the bound UDP port unless they carry
+    /// their own); empty = every interface's IPv4 address.
+    public var iceHostAddresses: [ICEAdvertisedAddress] = []
     public var paths: [(name: String, source: SourceSpec)] = []
     /// Plain RTP/UDP egress per path (`--forward NAME=rtp://HOST:PORT`).
     public var forwards: [(path: String, spec: ForwardSpec)] = []
@@ -124,7 +125,8 @@ public final class Gateway: @unchecked Sendable {
     public func start() async throws {
         udpPort = try await transport.bind(host: configuration.webRTCBindHost, port: configuration.webRTCUDPPort,
                                            sendBufferBytes: configuration.webRTCSendBufferBytes)
-        let hosts = configuration.iceHostAddresses.isEmpty ? Self.interfaceAddresses() : configuration.iceHostAddresses
+        let hosts = configuration.iceHostAddresses.isEmpty
+            ? Self.interfaceAddresses().compactMap { ICEAdvertisedAddress(ip: $0) } : configuration.iceHostAddresses
         let certificate = try DTLSCertificate.generate(commonName: "rtcbridge")
         var endpointConfiguration = WebRTCEndpoint.Configuration(hostAddresses: hosts, udpPort: udpPort)
         endpointConfiguration.takeoverPaths = configuration.takeoverPaths
@@ -132,7 +134,7 @@ public final class Gateway: @unchecked Sendable {
         endpointConfiguration.maxSessionsPerClient = configuration.maxWebRTCSessionsPerClient
         webrtc = WebRTCEndpoint(router: router, transport: transport, certificate: certificate,
                                 configuration: endpointConfiguration, logger: logger)
-        logger.info("WebRTC UDP listening", metadata: ["port": "\(udpPort)", "candidates": "\(hosts)",
+        logger.info("WebRTC UDP listening", metadata: ["port": "\(udpPort)", "candidates": "\(hosts.map(\.description))",
                                                        "fingerprint": "\(certificate.fingerprint.value)"])
         for (name, spec) in configuration.paths {
             do {

@@ -195,5 +195,9 @@ extension WebRTCCounters {
         retransmissions += o.retransmissions
         retransmissionsRefused += o.retransmissionsRefused
         keyframeRequestsReceived += o.keyframeRequestsReceived
+        iceAddressChanges += o.iceAddressChanges
+        iceProbesSent += o.iceProbesSent
+        iceMovesRefused += o.iceMovesRefused
+        iceProbesSuppressed += o.iceProbesSuppressed
     }
 }

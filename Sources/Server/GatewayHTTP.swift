@@ -93,6 +93,8 @@ public struct GatewayHTTP: Sendable {
                        "nacksReceived": counters.nacksReceived, "retransmissions": counters.retransmissions,
                        "retransmissionsRefused": counters.retransmissionsRefused,
                        "keyframeRequestsReceived": counters.keyframeRequestsReceived,
+                       "iceAddressChanges": counters.iceAddressChanges, "iceProbesSent": counters.iceProbesSent,
+                       "iceMovesRefused": counters.iceMovesRefused, "iceProbesSuppressed": counters.iceProbesSuppressed,
                        "sendErrors": totals.sendErrors, "bufferFullDrops": totals.bufferFullDrops],
         ]
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])

@@ -219,6 +219,10 @@ public final class WebRTCSession {
             case .event:
                 continue
             case .timeout:
+                counters.iceAddressChanges = ice.addressChanges
+                counters.iceProbesSent = ice.probesSent
+                counters.iceMovesRefused = ice.movesRefused
+                counters.iceProbesSuppressed = ice.probesSuppressed
                 return
             }
         }
@@ -269,6 +273,12 @@ public struct WebRTCCounters: Sendable, Equatable {
     /// Packets a NACK asked for that were not resent because the retransmission budget was spent.
     public var retransmissionsRefused = 0
     public var keyframeRequestsReceived = 0
+    /// ICE: moves of the media to a new peer address (after it answered our probe), probes sent,
+    /// nominations of a new address refused (probe unanswered) or not probed (cooldown, budget).
+    public var iceAddressChanges = 0
+    public var iceProbesSent = 0
+    public var iceMovesRefused = 0
+    public var iceProbesSuppressed = 0
     public init() {}
 }
 
