@@ -1,0 +1,106 @@
+import Foundation
+import Testing
+
+extension InteropSuite {
+    /// MPEG-TS over UDP as ffmpeg sends it (`-f mpegts udp://…`, 7 packets per datagram) into a
+    /// `udp+mpegts://` path: Chromium decodes it over WHEP (H.264 + Opus), and RTSP readers get
+    /// what the PMT announced (H.264 + AAC, H.265 + AAC). Each test runs in its own namespace.
+    @Suite("MPEG-TS over UDP ingest")
+    struct MPEGTSIngestTests {
+        /// ffmpeg sending test pictures and a tone as MPEG-TS to `host:port` for `seconds`.
+        private func startSender(_ scope: InteropScope, host: String = "127.0.0.1", port: Int, seconds: Int,
+                                 video: [String], audio: [String], size: String = "640x360", options: String = "") throws -> ManagedProcess {
+            let ffmpeg = try #require(scope.environment.ffmpeg)
+            return try scope.start("ffmpeg-mpegts-\(port)", [
+                ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "warning", "-re",
+                "-f", "lavfi", "-i", "testsrc2=size=\(size):rate=30:duration=\(seconds)",
+                "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=\(seconds)",
+            ] + video + ["-g", "30", "-keyint_min", "30", "-bf", "0", "-pix_fmt", "yuv420p"] + audio + [
+                "-f", "mpegts", "udp://\(host):\(port)?pkt_size=1316\(options)",
+            ])
+        }
+
+        static let h264 = ["-c:v", "libx264", "-profile:v", "baseline", "-preset", "ultrafast", "-tune", "zerolatency",
+                           "-sc_threshold", "0", "-b:v", "1M"]
+        static let h265 = ["-c:v", "libx265", "-preset", "ultrafast", "-tune", "zerolatency",
+                           "-x265-params", "keyint=30:min-keyint=30:scenecut=0:log-level=error"]
+        static let opus = ["-c:a", "libopus", "-b:a", "64k", "-ar", "48000"]
+        static let aac = ["-c:a", "aac", "-b:a", "96k", "-ac", "2", "-ar", "48000"]
+
+        @Test("ffmpeg H.264 + Opus in MPEG-TS over UDP → rtcbridge → Chromium WHEP",
+              .requires(InteropTool.browserAgainstGateway + [.ffmpeg, .curl]), .timeLimit(.minutes(2)))
+        func mpegTSToChromium() async throws {
+            let scope = try InteropScope()
+            defer { scope.tearDown() }
+            let gateway = try await scope.startGateway(["--path", "tv=udp+mpegts://127.0.0.1:1234"])
+            let sender = try startSender(scope, port: 1234, seconds: 25, video: Self.h264, audio: Self.opus)
+            try await scope.waitUntilReady(gateway, path: "tv", timeout: .seconds(20))
+
+            let report = try await scope.runBrowser(["whep", gateway.url("/tv/whep"), "--seconds", "3"])
+            print("MPEG-TS → WHEP: firstFrameMs=\(report.firstFrameMs.map(String.init) ?? "nil") "
+                + "framesDecoded=\(report.framesDecoded ?? 0) audioPackets=\(report.audioPackets ?? 0)")
+            #expect(report.ok, "\(report.json)")
+            #expect((report.framesDecoded ?? 0) > 0)
+            #expect((report.audioPackets ?? 0) > 0)
+            #expect(report.codec == "video/H264")
+            #expect(report.audioCodec == "audio/opus")
+            #expect(report.width == 640 && report.height == 360, "\(report.json)")
+            #expect(sender.isRunning, "ffmpeg ended before the viewer finished: \(sender.logTail())")
+            let log = gateway.process.text(.stdout) + gateway.process.text(.stderr)
+            #expect(log.contains("MPEG-TS source ready"), "\(gateway.process.logTail())")
+            #expect(gateway.process.isRunning)
+        }
+
+        @Test("ffprobe over RTSP reads H.264 + AAC and H.265 + AAC from MPEG-TS paths",
+              .requires(.root, .ip, .ffmpeg, .gateway, .curl), .timeLimit(.minutes(2)))
+        func mpegTSToRTSP() async throws {
+            let scope = try InteropScope()
+            defer { scope.tearDown() }
+            let gateway = try await scope.startGateway([
+                "--path", "tv=udp+mpegts://127.0.0.1:1234", "--path", "hevc=udp+mpegts://0.0.0.0:1236",
+            ])
+            let avc = try startSender(scope, port: 1234, seconds: 25, video: Self.h264, audio: Self.aac)
+            let hevc = try startSender(scope, port: 1236, seconds: 25, video: Self.h265, audio: Self.aac, size: "320x240")
+            try await scope.waitUntilReady(gateway, path: "tv", timeout: .seconds(20))
+            try await scope.waitUntilReady(gateway, path: "hevc", timeout: .seconds(20))
+
+            let probe = try await scope.ffprobe("rtsp://127.0.0.1:8554/tv", transport: "tcp")
+            print("MPEG-TS H.264 + AAC → RTSP: \(probe.streams)")
+            #expect(probe.status == 0, "\(probe.log)")
+            #expect(probe.streams.contains("codec_name=h264|codec_type=video|width=640|height=360"), "\(probe.streams) \(probe.log)")
+            #expect(probe.streams.contains { $0.hasPrefix("codec_name=aac|codec_type=audio") }, "\(probe.streams) \(probe.log)")
+
+            let probeHEVC = try await scope.ffprobe("rtsp://127.0.0.1:8554/hevc", transport: "tcp")
+            print("MPEG-TS H.265 + AAC → RTSP: \(probeHEVC.streams)")
+            #expect(probeHEVC.status == 0, "\(probeHEVC.log)")
+            #expect(probeHEVC.streams.contains("codec_name=hevc|codec_type=video|width=320|height=240"),
+                    "\(probeHEVC.streams) \(probeHEVC.log)")
+            #expect(probeHEVC.streams.contains { $0.hasPrefix("codec_name=aac|codec_type=audio") }, "\(probeHEVC.streams)")
+            #expect(avc.isRunning && hevc.isRunning, "\(avc.logTail()) \(hevc.logTail())")
+            #expect(gateway.process.isRunning)
+        }
+
+        @Test("A multicast group is joined on the interface ?interface= names",
+              .requires(.root, .ip, .ffmpeg, .gateway, .curl), .timeLimit(.minutes(1)))
+        func multicastGroup() async throws {
+            let scope = try InteropScope()
+            defer { scope.tearDown() }
+            let ip = try #require(scope.environment.ip)
+            // The namespace's loopback carries multicast: the group is routed there.
+            for argv in [["link", "set", "lo", "multicast", "on"], ["route", "add", "239.0.0.0/8", "dev", "lo"]] {
+                let setup = try scope.start("ip-\(argv[0])", [ip] + argv)
+                #expect(try await setup.waitForExit(timeout: .seconds(10)) == 0, "\(setup.logTail())")
+            }
+            let gateway = try await scope.startGateway(["--path", "mc=udp+mpegts://239.1.2.3:1234?interface=lo"])
+            let sender = try startSender(scope, host: "239.1.2.3", port: 1234, seconds: 20, video: Self.h264, audio: Self.opus,
+                                         options: "&localaddr=127.0.0.1&ttl=1")
+            try await scope.waitUntilReady(gateway, path: "mc", timeout: .seconds(20))
+            let probe = try await scope.ffprobe("rtsp://127.0.0.1:8554/mc", transport: "tcp")
+            print("MPEG-TS multicast → RTSP: \(probe.streams)")
+            #expect(probe.streams.contains("codec_name=h264|codec_type=video|width=640|height=360"), "\(probe.streams) \(probe.log)")
+            #expect(probe.streams.contains { $0.hasPrefix("codec_name=opus|codec_type=audio") }, "\(probe.streams)")
+            #expect(sender.isRunning, "\(sender.logTail())")
+            #expect(gateway.process.isRunning)
+        }
+    }
+}
