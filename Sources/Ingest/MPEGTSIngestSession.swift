@@ -21,6 +21,9 @@ public struct MPEGTSIngestSession {
         public var maxPayloadSize = 1188
         /// Streams not ready this long after the first unit are left out of the path.
         public var readyTimeout: Duration = .seconds(3)
+        /// A PTS that strays this far from the arrival clock means the sender restarted (a new
+        /// timeline): the publisher attaches again, so viewers continue across the gap.
+        public var maxTimelineJump: Duration = .seconds(5)
         public init() {}
     }
 
@@ -31,6 +34,8 @@ public struct MPEGTSIngestSession {
         public var published = 0
         /// Units dropped before the publisher attached (waiting for a keyframe or a stream's configuration).
         public var beforeReady = 0
+        /// Sender restarts seen as PTS jumps (the publisher attached again).
+        public var restarts = 0
         public init() {}
     }
 
@@ -38,6 +43,8 @@ public struct MPEGTSIngestSession {
         /// The PMT's streams, described ("pid 0x100 H264", "pid 0x102 stream type 0x81 (skipped)").
         case program([String])
         case ready([TrackInfo])
+        /// The PTS jumped by `jump` against the arrival clock: a new timeline.
+        case restarted(jump: Duration)
     }
 
     public enum Output: Sendable {
@@ -64,6 +71,8 @@ public struct MPEGTSIngestSession {
     var attachedTracks: Set<Int>?
     var firstUnit: Instant?
     var heldVideo: [MPEGTSDemuxer.Unit] = []
+    /// The last PTS (90 kHz, unwrapped) and when it arrived.
+    var timeline: (pts: Int64, arrival: Instant)?
     var stopped = false
     let ssrcBase: UInt32
     let sequenceBase: UInt16
@@ -136,6 +145,7 @@ public struct MPEGTSIngestSession {
             describe(stream)
         case .unit(let unit):
             guard let index = tracks.firstIndex(where: { $0.pid == unit.pid }) else { return }
+            followTimeline(unit, now: now)
             let isVideo = tracks[index].codec.kind == .video
             if attachedTracks == nil {
                 if isVideo { hold(unit) } else { stats.beforeReady += 1 }
@@ -155,6 +165,24 @@ public struct MPEGTSIngestSession {
             }
             publish(unit, track: index, now: now)
         }
+    }
+
+    /// Compares the unit's PTS with the arrival clock; a jump past `maxTimelineJump` (the
+    /// sender restarted, or its clock stepped) detaches the publisher to attach it again.
+    mutating func followTimeline(_ unit: MPEGTSDemuxer.Unit, now: Instant) {
+        guard let pts = unit.pts else { return }
+        defer { timeline = (pts, now) }
+        guard let last = timeline else { return }
+        let elapsed = (now - last.arrival).nanosecondsClamped / 1_000_000 * 90   // 90 kHz ticks (ms resolution)
+        let stray = (pts &- last.pts) &- elapsed
+        let limit = configuration.maxTimelineJump.nanosecondsClamped / 1_000_000 * 90
+        guard stray > limit || stray < -limit else { return }
+        stats.restarts += 1
+        outputs.append(.event(.restarted(jump: .milliseconds(stray / 90))))
+        if attachedTracks != nil { outputs.append(.detach) }
+        attachedTracks = nil
+        heldVideo = []
+        firstUnit = nil
     }
 
     /// Before the publisher attaches, video units since the last keyframe are held (at most

@@ -137,6 +137,8 @@ public final class MPEGTSSource: @unchecked Sendable {
             logger.info("MPEG-TS program", metadata: ["streams": "\(streams)"])
         case .event(.ready(let tracks)):
             logger.info("MPEG-TS source ready", metadata: ["tracks": "\(tracks.map { "\($0.encodingName)/\($0.clockRate)" })"])
+        case .event(.restarted(let jump)):
+            logger.info("MPEG-TS sender restarted (PTS jumped \(jump)); the path continues on the new timeline")
         case .timeout:
             break
         }

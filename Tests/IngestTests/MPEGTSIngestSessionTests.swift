@@ -83,6 +83,37 @@ import Routing
         #expect(waiting.session.stats.published == 0)
     }
 
+    @Test func aSenderRestartAttachesAgain() throws {
+        let bytes = try Self.fixture("tiny-h264-aac.ts")
+        var session = MPEGTSIngestSession(ssrcBase: 1, sequenceBase: 1)
+        var outputs: [MPEGTSIngestSession.Output] = []
+        // The same 0.5 s clip twice, the second 10 s later: its PTS go back while time went on.
+        for start in [Instant.zero, Instant.zero + .seconds(10)] {
+            var now = start
+            for offset in stride(from: 0, to: bytes.count, by: 1316) {
+                session.receive(Array(bytes[offset..<min(offset + 1316, bytes.count)]), now: now)
+                now = now + .milliseconds(10)
+                while true {
+                    let output = session.poll()
+                    if case .timeout = output { break }
+                    outputs.append(output)
+                }
+            }
+        }
+        let sequence = outputs.compactMap { output -> String? in
+            switch output {
+            case .attach: "attach"
+            case .detach: "detach"
+            case .event(.restarted): "restarted"
+            default: nil
+            }
+        }
+        #expect(sequence == ["attach", "restarted", "detach", "attach"])
+        #expect(session.stats.restarts == 1)
+        // Played at its own pace, the clip is no restart.
+        #expect(Self.run(bytes).session.stats.restarts == 0)
+    }
+
     @Test func sourceSpecs() throws {
         let unicast = try MPEGTSSourceSpec(parsing: "udp+mpegts://0.0.0.0:1234")
         #expect(unicast.host == "0.0.0.0" && unicast.port == 1234 && !unicast.isMulticast && unicast.interface == nil)
