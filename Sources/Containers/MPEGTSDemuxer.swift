@@ -139,6 +139,20 @@ public struct MPEGTSDemuxer: Sendable {
         return events
     }
 
+    /// Feeds one UDP datagram, which holds whole packets (RTP-less MPEG-TS over UDP: usually 7):
+    /// nothing is carried from or to other datagrams, so a stray datagram from another sender
+    /// cannot shift the packet grid of the next. Bytes that are not whole packets are skipped and
+    /// counted.
+    public mutating func pushDatagram(_ bytes: some Collection<UInt8>) -> [Event] {
+        stats.skippedBytes += carry.count
+        carry = []
+        readPackets(Array(bytes), final: true)
+        stats.skippedBytes += carry.count
+        carry = []
+        defer { events = [] }
+        return events
+    }
+
     /// Ends the input: reads a last packet held back, completes every PES packet still open.
     public mutating func flush() -> [Event] {
         let held = carry

@@ -95,7 +95,7 @@ public struct MPEGTSIngestSession {
     public mutating func receive(_ datagram: [UInt8], now: Instant) {
         guard !stopped else { return }
         stats.datagrams += 1
-        let events = demuxer.push(datagram)
+        let events = demuxer.pushDatagram(datagram)
         for event in events { handle(event, now: now) }
         stats.demuxer = demuxer.stats
     }

@@ -156,6 +156,24 @@ struct TSBuilder {
         #expect(demuxer.stats.skippedBytes == insertions * 5)
     }
 
+    @Test func strayDatagramsDoNotShiftTheNextOnes() throws {
+        let bytes = try Fixtures.fixture("tiny-h264-aac.ts")
+        var clean = MPEGTSDemuxer(), hostile = MPEGTSDemuxer()
+        var expected: [MPEGTSDemuxer.Event] = [], events: [MPEGTSDemuxer.Event] = []
+        var generator = SystemRandomNumberGenerator()
+        for offset in stride(from: 0, to: bytes.count, by: 1316) {
+            let datagram = bytes[offset..<min(offset + 1316, bytes.count)]
+            expected += clean.pushDatagram(datagram)
+            // Another sender's datagram of odd size, without a sync byte, in between.
+            let stray = (0..<(100 + offset % 300)).map { _ in UInt8.random(in: 0...0x46, using: &generator) }
+            events += hostile.pushDatagram(stray)
+            events += hostile.pushDatagram(datagram)
+        }
+        #expect(events == expected)
+        #expect(Self.units(events, pid: 0x100).count == 4)
+        #expect(hostile.stats.skippedBytes > 0 && hostile.stats.units == clean.stats.units)
+    }
+
     @Test func continityGapDropsTheDamagedUnit() throws {
         let bytes = try Fixtures.fixture("tiny-h264-aac.ts")
         let clean = Self.demux(bytes)

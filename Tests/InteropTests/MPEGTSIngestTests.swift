@@ -102,5 +102,33 @@ extension InteropSuite {
             #expect(sender.isRunning, "\(sender.logTail())")
             #expect(gateway.process.isRunning)
         }
+
+        @Test("1000 random datagrams at the MPEG-TS port: dropped, counted and logged; the path plays on",
+              .requires(.root, .ip, .ffmpeg, .gateway, .curl), .timeLimit(.minutes(1)))
+        func garbageDatagrams() async throws {
+            let scope = try InteropScope()
+            defer { scope.tearDown() }
+            let gateway = try await scope.startGateway(["--path", "tv=udp+mpegts://127.0.0.1:1234", "--path", "demo=demo"])
+            let sender = try startSender(scope, port: 1234, seconds: 25, video: Self.h264, audio: Self.opus)
+            try await scope.waitUntilReady(gateway, path: "tv", timeout: .seconds(20))
+            let before = try #require(try await scope.stats(of: gateway).path("tv")).unitsIn
+
+            let blaster = try scope.start("udp-garbage", [
+                scope.environment.python, scope.environment.script("udp-garbage.py"),
+                "127.0.0.1", "1234", "--random", "1000", "--stun", "0", "--rtp", "0", "--dtls", "0",
+            ])
+            #expect(try await blaster.waitForExit(timeout: .seconds(30)) == 0, "\(blaster.logTail())")
+
+            let probe = try await scope.ffprobe("rtsp://127.0.0.1:8554/tv", transport: "tcp")
+            #expect(probe.streams.contains("codec_name=h264|codec_type=video|width=640|height=360"), "\(probe.streams) \(probe.log)")
+            let demo = try await scope.ffprobe("rtsp://127.0.0.1:8554/demo", transport: "tcp")
+            #expect(demo.status == 0 && demo.streams.contains { $0.hasPrefix("codec_name=h264") }, "\(demo.streams)")
+            let after = try #require(try await scope.stats(of: gateway).path("tv")).unitsIn
+            print("MPEG-TS garbage: units in \(before) before the blast, \(after) after")
+            #expect(after > before + 30)
+            let log = gateway.process.text(.stdout) + gateway.process.text(.stderr)
+            #expect(log.contains("MPEG-TS input damaged"), "\(gateway.process.logTail())")
+            #expect(sender.isRunning && gateway.process.isRunning, "\(sender.logTail()) \(gateway.process.logTail())")
+        }
     }
 }
