@@ -51,13 +51,16 @@ extension InteropSuite {
             #expect(gateway.process.isRunning)
         }
 
-        @Test("ffprobe over RTSP reads H.264 + AAC and H.265 + AAC from MPEG-TS paths",
+        @Test("ffprobe over RTSP reads H.264 + AAC and H.265 + AAC from MPEG-TS paths; the recording holds H.264 + AAC",
               .requires(.root, .ip, .ffmpeg, .gateway, .curl), .timeLimit(.minutes(2)))
         func mpegTSToRTSP() async throws {
             let scope = try InteropScope()
             defer { scope.tearDown() }
+            let recordings = scope.file("recordings")
+            try FileManager.default.createDirectory(atPath: recordings, withIntermediateDirectories: true)
             let gateway = try await scope.startGateway([
                 "--path", "tv=udp+mpegts://127.0.0.1:1234", "--path", "hevc=udp+mpegts://0.0.0.0:1236",
+                "--record", "tv=\(recordings)",
             ])
             let avc = try startSender(scope, port: 1234, seconds: 25, video: Self.h264, audio: Self.aac)
             let hevc = try startSender(scope, port: 1236, seconds: 25, video: Self.h265, audio: Self.aac, size: "320x240")
@@ -77,6 +80,26 @@ extension InteropSuite {
                     "\(probeHEVC.streams) \(probeHEVC.log)")
             #expect(probeHEVC.streams.contains { $0.hasPrefix("codec_name=aac|codec_type=audio") }, "\(probeHEVC.streams)")
             #expect(avc.isRunning && hevc.isRunning, "\(avc.logTail()) \(hevc.logTail())")
+
+            // The recording (fragmented MP4, readable while it grows) holds both streams.
+            let ffmpeg = try #require(scope.environment.ffmpeg)
+            let ffprobe = URL(fileURLWithPath: ffmpeg).deletingLastPathComponent().appendingPathComponent("ffprobe").path
+            let deadline = ContinuousClock.now + .seconds(15)
+            var codecs: [String] = []
+            while codecs != ["h264", "aac"], ContinuousClock.now < deadline {
+                let files = (FileManager.default.enumerator(atPath: recordings)?.allObjects as? [String] ?? [])
+                    .filter { $0.hasSuffix(".mp4") }.map { recordings + "/" + $0 }
+                if let file = files.first {
+                    let probe = try scope.start("ffprobe-recording", [
+                        ffprobe, "-v", "error", "-show_entries", "stream=codec_name", "-of", "csv=p=0", file,
+                    ])
+                    _ = try await probe.waitForExit(timeout: .seconds(20))
+                    codecs = probe.text(.stdout).split(separator: "\n").map(String.init)
+                }
+                if codecs != ["h264", "aac"] { try await Task.sleep(for: ManagedProcess.pollInterval) }
+            }
+            print("MPEG-TS recording: \(codecs)")
+            #expect(codecs == ["h264", "aac"], "\(gateway.process.logTail())")
             #expect(gateway.process.isRunning)
         }
 
