@@ -31,18 +31,25 @@ enum ContainersFuzzHarness {
         checkMPEGTS(bytes)
     }
 
-    /// The demuxer, fed the input in 1316-byte datagrams: units within the limits, no empty NAL
-    /// unit or frame, streams within the cap, and every unit of a stream the PMT announced.
+    /// The demuxer, fed the input in 1316-byte chunks as a stream and as UDP datagrams: units
+    /// within the limits, no empty NAL unit or frame, streams within the cap, and every unit of a
+    /// stream the PMT announced.
     static func checkMPEGTS(_ bytes: [UInt8]) {
-        var demuxer = MPEGTSDemuxer(limits: tsLimits)
-        var events: [MPEGTSDemuxer.Event] = []
-        var offset = 0
-        while offset < bytes.count {
-            let end = min(offset + 1316, bytes.count)
-            events += demuxer.push(bytes[offset..<end])
-            offset = end
+        for datagrams in [false, true] {
+            var demuxer = MPEGTSDemuxer(limits: tsLimits)
+            var events: [MPEGTSDemuxer.Event] = []
+            var offset = 0
+            while offset < bytes.count {
+                let end = min(offset + 1316, bytes.count)
+                events += datagrams ? demuxer.pushDatagram(bytes[offset..<end]) : demuxer.push(bytes[offset..<end])
+                offset = end
+            }
+            events += demuxer.flush()
+            checkMPEGTSEvents(events, demuxer: demuxer)
         }
-        events += demuxer.flush()
+    }
+
+    static func checkMPEGTSEvents(_ events: [MPEGTSDemuxer.Event], demuxer: MPEGTSDemuxer) {
         guard demuxer.streams.count <= tsLimits.maxStreams else { fatalError("MPEG-TS streams over the cap") }
         for event in events {
             guard case .unit(let unit) = event else { continue }

@@ -276,11 +276,11 @@ public struct MPEGTSDemuxer: Sendable {
         return last &+ delta
     }
 
-    /// 90 kHz time in a clock rate, as an RTP timestamp (wrapping). Times are clamped to
-    /// 0...2^62 so the full-width product's quotient always fits (clock rates up to 96 kHz).
+    /// 90 kHz time in a clock rate, as an RTP timestamp (wrapping). For other clock rates, times
+    /// are clamped to 0...2^62 so the full-width product's quotient always fits (rates up to 96 kHz).
     static func rtpTimestamp(_ time90kHz: Int64, clockRate: Int) -> UInt32 {
+        guard clockRate != 90_000 else { return UInt32(truncatingIfNeeded: time90kHz) }
         let time = UInt64(min(max(time90kHz, 0), 1 << 62))
-        guard clockRate != 90_000 else { return UInt32(truncatingIfNeeded: time) }
         let rate = UInt64(min(max(clockRate, 1), 96_000))
         let product = time.multipliedFullWidth(by: rate)
         let (quotient, _) = UInt64(90_000).dividingFullWidth(product)

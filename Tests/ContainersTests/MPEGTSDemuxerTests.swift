@@ -285,5 +285,7 @@ struct TSBuilder {
         let audioAfter = MPEGTSDemuxer.rtpTimestamp(Int64(1 << 33) + 100, clockRate: 48_000)
         #expect(audioAfter &- audioBefore == 533 || audioAfter &- audioBefore == 534)
         #expect(MPEGTSDemuxer.rtpTimestamp(90_000, clockRate: 48_000) == 48_000)
+        // A stream that steps back before its first PTS keeps wrapping at 90 kHz.
+        #expect(MPEGTSDemuxer.rtpTimestamp(-10, clockRate: 90_000) == UInt32.max - 9)
     }
 }
