@@ -5,7 +5,8 @@ import RTCBase
 /// H.265, VP-ISOBMFF, AV1-ISOBMFF, Opus-in-ISOBMFF, ISO/IEC 14496-14 for AAC) held in memory:
 /// the `moov` box's tracks and their sample tables (`stts`, `ctts`, `stsc`, `stsz`, `stco`/`co64`,
 /// `stss`), expanded into one `Sample` per coded frame. Samples stay in the file's bytes until
-/// `accessUnit(_:of:)` copies one out. Fragmented MP4 (`moof`, `mvex`) is refused.
+/// `accessUnit(_:of:)` copies one out. Fragmented MP4 (`moof`: `tfhd`, `tfdt`, `trun` with `trex`
+/// defaults) adds each fragment's samples after the `moov`'s.
 /// Every size and count taken from the file is checked against `Limits`.
 public struct MP4Reader: Sendable {
     public struct Limits: Sendable, Equatable {
@@ -72,10 +73,11 @@ public struct MP4Reader: Sendable {
         self.bytes = bytes
         self.limits = limits
         var moov: Box?
+        var fragments: [Box] = []
         for box in try Self.boxes(in: bytes[...], depth: 1, limits: limits, context: "file") {
             switch box.type {
-            case "moof", "mfra":
-                throw .unsupported("fragmented MP4 not supported yet (\(box.type) box at offset \(box.offset))")
+            case "moof":
+                fragments.append(box)
             case "moov":
                 guard box.body.count <= limits.maxMetadataBytes else {
                     throw .limitExceeded(field: "MP4 moov box size", value: box.body.count, limit: limits.maxMetadataBytes)
@@ -87,9 +89,6 @@ public struct MP4Reader: Sendable {
         }
         guard let moov else { throw .invalid("MP4: no moov box (not an MP4 file, or cut short)") }
         let children = try Self.boxes(in: moov.body, depth: 2, limits: limits, context: "moov")
-        if children.contains(where: { $0.type == "mvex" }) {
-            throw .unsupported("fragmented MP4 not supported yet (moov has an mvex box)")
-        }
         let traks = children.filter { $0.type == "trak" }
         guard traks.count <= limits.maxTracks else {
             throw .limitExceeded(field: "MP4 tracks", value: traks.count, limit: limits.maxTracks)
@@ -100,6 +99,15 @@ public struct MP4Reader: Sendable {
             switch try Self.track(trak, fileSize: bytes.count, limits: limits) {
             case .track(let track): tracks.append(track)
             case .skipped(let entry): skipped.append(entry)
+            }
+        }
+        if !fragments.isEmpty {
+            let defaults = try children.first { $0.type == "mvex" }.map { mvex throws(ContainerError) in
+                try Self.trackDefaults(mvex, limits: limits)
+            } ?? [:]
+            for moof in fragments {
+                try Self.appendFragment(moof, moofStart: moof.offset, to: &tracks, defaults: defaults, fileSize: bytes.count,
+                                        limits: limits)
             }
         }
         self.tracks = tracks

@@ -50,13 +50,21 @@ import Testing
         #expect(audio.samples.allSatisfy { $0.duration == 1024 || $0 == audio.samples.last })
     }
 
-    @Test func fragmentedMP4IsAClearError() throws {
-        #expect(throws: ContainerError.self) { try MP4Reader(try Fixtures.fixture("tiny-fragmented.mp4")) }
-        do {
-            _ = try MP4Reader(try Fixtures.fixture("tiny-fragmented.mp4"))
-        } catch {
-            #expect("\(error)".contains("fragmented MP4 not supported yet"))
-        }
+    /// ffmpeg `-movflags frag_keyframe+empty_moov`: empty sample tables, samples in moof/trun.
+    @Test func fragmentedMP4() throws {
+        let bytes = try Fixtures.fixture("tiny-fragmented.mp4")
+        let reader = try MP4Reader(bytes)
+        #expect(reader.tracks.map(\.codec) == [.h264])
+        let video = reader.tracks[0]
+        #expect(video.samples.count == 4)
+        #expect(video.samples.map(\.decodeTime) == video.samples.indices.map { Int64($0) * video.samples[0].duration })
+        #expect(video.samples.first?.isSync == true && video.samples.first?.duration ?? 0 > 0)
+        let key = try reader.accessUnit(video.samples[0], of: video)
+        #expect(key.isKeyframe && key.payloads.contains { H264.nalType($0[0]) == H264.NALType.idrSlice })
+        for sample in video.samples.dropFirst() { #expect(try reader.accessUnit(sample, of: video).payloads.isEmpty == false) }
+        #expect(throws: Never.self) { try MP4Reader(bytes, limits: .init(maxSamplesPerTrack: 4)) }
+        #expect(throws: ContainerError.self) { try MP4Reader(bytes, limits: .init(maxSamplesPerTrack: 3)) }
+        for length in stride(from: 0, to: bytes.count, by: 3) { check(Array(bytes.prefix(length))) }
     }
 
     @Test func notAnMP4() {

@@ -117,14 +117,14 @@ import Testing
         configuration.iceHostAddresses = ["127.0.0.1"]
         configuration.rtspServer = nil
         let files = ["mp4": "tiny-bframes.mp4", "hevc": "tiny-hevc-aac.mp4", "vp8": "tiny.ivf", "vp9": "tiny-vp9.ivf",
-                     "av1": "tiny-av1.ivf", "h265": "tiny.h265"]
+                     "av1": "tiny-av1.ivf", "h265": "tiny.h265", "frag": "tiny-fragmented.mp4"]
         configuration.paths = try files.sorted { $0.key < $1.key }.map { name, file in
             (name, try SourceSpec(parsing: Self.fixtures.appendingPathComponent(file).path))
         }
         let gateway = Gateway(configuration: configuration, logger: Logger(label: "test"))
         try await gateway.start()
         let expected = ["mp4": ["H264", "opus"], "hevc": ["H265", "mpeg4-generic"], "vp8": ["VP8"], "vp9": ["VP9"],
-                        "av1": ["AV1"], "h265": ["H265"]]
+                        "av1": ["AV1"], "h265": ["H265"], "frag": ["H264"]]
         for (name, encodings) in expected {
             #expect(gateway.router.path(named: name)?.tracks?.map(\.encodingName) == encodings, "\(name)")
         }
@@ -151,27 +151,29 @@ import Testing
     }
 
     @Test func brokenMediaFilesAreClearErrorsNamingTheFile() async throws {
-        for (file, problem) in [("tiny-fragmented.mp4", "fragmented MP4 not supported yet"), ("tiny.opus", "")] {
+        for (file, problem) in [("tiny-bframes.mp4", "truncated input: MP4 mdat box"), ("tiny.opus", "")] {
             var configuration = GatewayConfiguration()
             configuration.webRTCUDPPort = 0
             configuration.rtspServer = nil
             let path = Self.fixtures.appendingPathComponent(file).path
-            // An Ogg file renamed to .ivf is not IVF.
-            let named = file.hasSuffix(".opus") ? try Self.copy(path, as: "not-really.ivf") : path
+            // An Ogg file renamed to .ivf is not IVF; an MP4 cut before its moov box.
+            let named = file.hasSuffix(".opus") ? try Self.copy(path, as: "not-really.ivf")
+                : try Self.copy(path, as: "cut.mp4", keeping: 2000)
             configuration.paths = [("clip", try SourceSpec(parsing: named))]
             let gateway = Gateway(configuration: configuration, logger: Logger(label: "test"))
             await #expect { try await gateway.start() } throws: { error in
                 "\(error)".contains(named) && "\(error)".contains(problem.isEmpty ? "DKIF" : problem)
             }
             await gateway.stop()
+            try? FileManager.default.removeItem(at: URL(fileURLWithPath: named).deletingLastPathComponent())
         }
     }
 
-    static func copy(_ path: String, as name: String) throws -> String {
+    static func copy(_ path: String, as name: String, keeping length: Int = .max) throws -> String {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("filesource-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let target = directory.appendingPathComponent(name)
-        try FileManager.default.copyItem(at: URL(fileURLWithPath: path), to: target)
+        try Data(try Data(contentsOf: URL(fileURLWithPath: path)).prefix(length)).write(to: target)
         return target.path
     }
 }
