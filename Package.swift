@@ -142,7 +142,7 @@ let package = Package(
             "RTCBase", "RTP", "Codecs", "Containers", "Routing", "Recording", "TestSupport",
         ], swiftSettings: strict),
         .testTarget(name: "RuntimeTests", dependencies: [
-            "RTCBase", "RTP", "Codecs", "RTSP", "Routing", "Ingest", "Egress", "Recording", "Runtime", "TestSupport", "CUDPBatch",
+            "RTCBase", "RTP", "Codecs", "Containers", "RTSP", "Routing", "Ingest", "Egress", "Recording", "Runtime", "TestSupport", "CUDPBatch",
             "ICE", "WebRTCTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),

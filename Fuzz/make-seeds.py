@@ -144,7 +144,9 @@ def codecs_seeds():
 
 
 def containers_seeds():
-    for fixture in ("tiny-aud.h264", "tiny.ivf", "tiny.opus", "tiny-h264-aac.ts", "tiny-h265-opus.ts"):
+    for fixture in ("tiny-aud.h264", "tiny.ivf", "tiny.opus", "tiny-bframes.mp4", "tiny-hevc-aac.mp4",
+                    "tiny-fragmented.mp4", "tiny.h265", "tiny-vp9.ivf", "tiny-av1.ivf",
+                    "tiny-h264-aac.ts", "tiny-h265-opus.ts"):
         shutil.copyfile(FIXTURES / fixture, CORPUS / "FuzzContainers" / fixture)
 
 

@@ -1,5 +1,6 @@
-// libFuzzer target for the file readers: H.264 Annex-B (ITU-T H.264 Annex B), Ogg Opus
-// (RFC 3533, RFC 7845), IVF, and the MPEG-TS demuxer (ISO/IEC 13818-1).
+// libFuzzer target for the file readers: H.264/H.265 Annex-B (ITU-T H.264/H.265 Annex B), Ogg
+// Opus (RFC 3533, RFC 7845), IVF and MP4 (ISO/IEC 14496-12), the media file reader over them, and
+// the MPEG-TS demuxer (ISO/IEC 13818-1).
 //
 // Single source file on purpose: a plain `swift build` compiles it as the executable's main file
 // (an empty program), while `--sanitize=fuzzer` builds it as a library whose entry point is
@@ -13,7 +14,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     return 0
 }
 
-/// Reads the input with all three readers (each rejects the others' signatures quickly). Ogg
+/// Reads the input with every reader (each rejects the others' signatures quickly). Ogg
 /// input is read a second time with every page CRC recomputed, so mutations get past the checksum.
 /// Small limits make the caps reachable. Traps when a reader's output breaks an invariant.
 enum ContainersFuzzHarness {
@@ -22,6 +23,8 @@ enum ContainersFuzzHarness {
     static let oggLimits = OggReader.Limits(maxPacketBytes: 4096)
     static let ivfLimits = IVFReader.Limits(maxFrameBytes: 4096)
     static let tsLimits = MPEGTSDemuxer.Limits(maxPESBytes: 8192, maxUnitsPerPES: 16, maxPrograms: 4, maxStreams: 4)
+    static let mp4Limits = MP4Reader.Limits(maxBoxDepth: 10, maxMetadataBytes: 1 << 16, maxTracks: 4,
+                                            maxSamplesPerTrack: 512, maxSampleBytes: 8192, maxNALUnitsPerSample: 16)
 
     static func run(_ bytes: [UInt8]) {
         checkAnnexB(bytes)
@@ -29,6 +32,8 @@ enum ContainersFuzzHarness {
         if bytes.starts(with: "OggS".utf8) { checkOggOpus(withFixedChecksums(bytes)) }
         checkIVF(bytes)
         checkMPEGTS(bytes)
+        checkMP4(bytes)
+        checkH265AnnexB(bytes)
     }
 
     /// The demuxer, fed the input in 1316-byte chunks as a stream and as UDP datagrams: units
@@ -61,6 +66,43 @@ enum ContainersFuzzHarness {
             guard demuxer.streams.contains(where: { $0.pid == unit.pid }) || events.contains(where: {
                 if case .program(let streams) = $0 { streams.contains { $0.pid == unit.pid } } else { false }
             }) else { fatalError("MPEG-TS unit of an unannounced PID \(unit.pid)") }
+        }
+    }
+
+    /// Samples lie inside the input and within the limits; access units keep to the NAL unit
+    /// cap (plus the sample entry's parameter sets); the media file reader agrees with the reader.
+    static func checkMP4(_ bytes: [UInt8]) {
+        guard let reader = try? MP4Reader(bytes, limits: mp4Limits) else { return }
+        guard reader.tracks.count <= mp4Limits.maxTracks else { fatalError("MP4 tracks over the limit") }
+        for track in reader.tracks {
+            guard track.samples.count <= mp4Limits.maxSamplesPerTrack, [1, 2, 4].contains(track.nalLengthSize) else {
+                fatalError("MP4 track over the limits: \(track.samples.count) samples, length size \(track.nalLengthSize)")
+            }
+            for sample in track.samples {
+                guard sample.offset >= 0, sample.size <= mp4Limits.maxSampleBytes, sample.offset <= bytes.count - sample.size else {
+                    fatalError("MP4 sample outside the file: \(sample)")
+                }
+                guard let unit = try? reader.accessUnit(sample, of: track) else { continue }
+                guard unit.payloads.count <= mp4Limits.maxNALUnitsPerSample + track.parameterSets.count else {
+                    fatalError("MP4 sample with \(unit.payloads.count) NAL units")
+                }
+            }
+        }
+        if let tracks = try? MediaFileReader.read(bytes, kind: .mp4, limits: MediaFileLimits(mp4: mp4Limits)),
+           tracks.map(\.samples.count) != reader.tracks.map(\.samples.count) {
+            fatalError("media file reader disagrees with the MP4 reader")
+        }
+    }
+
+    /// H.265 access units stay within the limits and hold no empty NAL unit.
+    static func checkH265AnnexB(_ bytes: [UInt8]) {
+        var reader = AnnexBReader(bytes, syntax: .h265, limits: annexBLimits)
+        guard let units = try? reader.readAll() else { return }
+        for unit in units {
+            guard !unit.payloads.isEmpty, unit.payloads.count <= annexBLimits.maxNALUnitsPerAccessUnit,
+                  unit.byteCount <= annexBLimits.maxAccessUnitBytes, unit.payloads.allSatisfy({ !$0.isEmpty }) else {
+                fatalError("H.265 Annex-B access unit over the limits: \(unit.payloads.map(\.count))")
+            }
         }
     }
 

@@ -1,11 +1,20 @@
 import Codecs
 
-/// Reads an H.264 Annex-B byte stream (ITU-T H.264 Annex B): NAL units separated by 3- or 4-byte
-/// start codes, grouped into access units (§7.4.1.2.3). A new access unit begins at an access
-/// unit delimiter, at an SPS/PPS/SEI (or types 14...18) following a coded slice, or at a coded
-/// slice with first_mb_in_slice == 0 following a coded slice. The whole stream is in memory;
-/// NAL units are copied out one access unit at a time.
+/// Reads an H.264 or H.265 Annex-B byte stream (ITU-T H.264 Annex B, H.265 Annex B): NAL units
+/// separated by 3- or 4-byte start codes, grouped into access units. H.264 (§7.4.1.2.3): a new
+/// access unit begins at an access unit delimiter, at an SPS/PPS/SEI (or types 14...18)
+/// following a coded slice, or at a coded slice with first_mb_in_slice == 0 following a coded
+/// slice. H.265 (§7.4.2.4.4): at an access unit delimiter, at a VPS/SPS/PPS/prefix SEI (or types
+/// 41...44, 48...55) following a coded slice segment, or at a slice segment with
+/// first_slice_segment_in_pic_flag set following one. Parameter sets stay in the access unit
+/// they precede. The whole stream is in memory; NAL units are copied out one access unit at a time.
 public struct AnnexBReader: Sendable {
+    /// Which NAL unit syntax the stream uses.
+    public enum Syntax: Sendable, Equatable {
+        case h264
+        case h265
+    }
+
     /// Caps on what one file may make the reader allocate.
     public struct Limits: Sendable, Equatable {
         public var maxNALUnitBytes: Int
@@ -21,6 +30,7 @@ public struct AnnexBReader: Sendable {
     }
 
     public let limits: Limits
+    public let syntax: Syntax
     /// RTP timestamp step between access units (90 kHz clock: 3000 = 30 fps).
     public let timestampIncrement: UInt32
     private let bytes: [UInt8]
@@ -29,8 +39,9 @@ public struct AnnexBReader: Sendable {
     private var pending: Range<Int>?
     private var unitIndex: UInt32 = 0
 
-    public init(_ bytes: [UInt8], timestampIncrement: UInt32 = 3000, limits: Limits = Limits()) {
+    public init(_ bytes: [UInt8], syntax: Syntax = .h264, timestampIncrement: UInt32 = 3000, limits: Limits = Limits()) {
         self.bytes = bytes
+        self.syntax = syntax
         self.timestampIncrement = timestampIncrement
         self.limits = limits
     }
@@ -47,7 +58,8 @@ public struct AnnexBReader: Sendable {
     }
 
     /// The next access unit, or nil at the end of the stream. `rtpTimestamp` is the access unit's
-    /// index times `timestampIncrement`; `isKeyframe` is true when it holds an IDR slice.
+    /// index times `timestampIncrement`; `isKeyframe` is true when it holds an IDR slice (H.265: an
+    /// IRAP slice segment).
     public mutating func nextAccessUnit() throws(ContainerError) -> AccessUnit? {
         var nalUnits: [[UInt8]] = []
         var unitBytes = 0
@@ -64,8 +76,10 @@ public struct AnnexBReader: Sendable {
                 break
             }
             let nal = bytes[range]
-            let type = H264.nalType(nal[nal.startIndex])
-            if !nalUnits.isEmpty && Self.startsAccessUnit(nal, type: type, afterVCL: hasVCL) {
+            let type = syntax == .h264 ? H264.nalType(nal[nal.startIndex]) : H265.nalType(nal[nal.startIndex])
+            let startsUnit = syntax == .h264 ? Self.startsAccessUnit(nal, type: type, afterVCL: hasVCL)
+                : Self.startsH265AccessUnit(nal, type: type, afterVCL: hasVCL)
+            if !nalUnits.isEmpty && startsUnit {
                 pending = range
                 break
             }
@@ -77,8 +91,14 @@ public struct AnnexBReader: Sendable {
                 throw .limitExceeded(field: "bytes in access unit \(unitIndex)", value: unitBytes + nal.count,
                                      limit: limits.maxAccessUnitBytes)
             }
-            hasVCL = hasVCL || H264.isVCL(type)
-            hasIDR = hasIDR || type == H264.NALType.idrSlice
+            switch syntax {
+            case .h264:
+                hasVCL = hasVCL || H264.isVCL(type)
+                hasIDR = hasIDR || type == H264.NALType.idrSlice
+            case .h265:
+                hasVCL = hasVCL || H265.isVCL(type)
+                hasIDR = hasIDR || H265.isIRAP(type)
+            }
             unitBytes += nal.count
             nalUnits.append(Array(nal))
         }
@@ -103,6 +123,19 @@ public struct AnnexBReader: Sendable {
             return afterVCL
         case 1...5:
             return afterVCL && H264.firstMBInSlice(nal) == 0
+        default:
+            return false
+        }
+    }
+
+    static func startsH265AccessUnit(_ nal: ArraySlice<UInt8>, type: UInt8, afterVCL: Bool) -> Bool {
+        switch type {
+        case H265.accessUnitDelimiter:
+            return true
+        case H265.vps, H265.sps, H265.pps, H265.prefixSEI, 41...44, 48...55:
+            return afterVCL
+        case 0...31:
+            return afterVCL && H265.isFirstSliceSegment(nal) == true
         default:
             return false
         }

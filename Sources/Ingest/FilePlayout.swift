@@ -10,16 +10,22 @@ import Routing
 public struct FilePlayout {
     /// One access unit of the file, timed from the start of a loop.
     public struct Unit: Sendable {
+        /// When it is sent: its decode time from the start of the loop.
         public var offset: Duration
         /// In clock units.
         public var duration: Int
+        /// Presentation minus decode time in clock units (B-frames): added to the RTP timestamp,
+        /// which is the presentation time, while units go out in decode order.
+        public var compositionOffset: Int64
         public var payloads: [(payload: [UInt8], marker: Bool)]
         public var isKeyframe: Bool
         public var trackID: Int
 
-        public init(offset: Duration, duration: Int, payloads: [(payload: [UInt8], marker: Bool)], isKeyframe: Bool, trackID: Int) {
+        public init(offset: Duration, duration: Int, compositionOffset: Int64 = 0, payloads: [(payload: [UInt8], marker: Bool)],
+                    isKeyframe: Bool, trackID: Int) {
             self.offset = offset
             self.duration = duration
+            self.compositionOffset = compositionOffset
             self.payloads = payloads
             self.isKeyframe = isKeyframe
             self.trackID = trackID
@@ -97,9 +103,10 @@ public struct FilePlayout {
         let t = unit.trackID
         guard var stream = streams[t], let track = tracks.first(where: { $0.id == t }) else { return }
         let clockRate = Int64(track.clockRate)
-        let loopTicks = Int64(loopDuration.nanosecondsClamped / 1000) * clockRate / 1_000_000
-        let offsetTicks = Int64(unit.offset.nanosecondsClamped / 1000) * clockRate / 1_000_000
-        let timestamp = stream.timestampBase &+ UInt32(truncatingIfNeeded: loopTicks &* Int64(loopIndex) &+ offsetTicks)
+        let loopTicks = Self.ticks(loopDuration, clockRate: clockRate)
+        let offsetTicks = Self.ticks(unit.offset, clockRate: clockRate)
+        let timestamp = stream.timestampBase
+            &+ UInt32(truncatingIfNeeded: loopTicks &* Int64(loopIndex) &+ offsetTicks &+ unit.compositionOffset)
         var packets: [RTPPacket] = []
         packets.reserveCapacity(unit.payloads.count)
         for (payload, marker) in unit.payloads {
@@ -110,5 +117,12 @@ public struct FilePlayout {
         streams[t] = stream
         outputs.append(.publish(MediaUnit(trackID: t, packets: packets, rtpTimestamp: timestamp, isKeyframe: unit.isKeyframe,
                                           arrival: arrival, sourceEpoch: 0, codec: track.codec)))
+    }
+
+    /// A duration in clock ticks, rounded to the nearest tick (so frames of 1/30 s are 3000 ticks
+    /// at 90 kHz apart, not 2999 or 3000 as truncated nanoseconds would give).
+    static func ticks(_ duration: Duration, clockRate: Int64) -> Int64 {
+        let (seconds, nanoseconds) = Int64(duration.nanosecondsClamped).quotientAndRemainder(dividingBy: 1_000_000_000)
+        return seconds &* clockRate &+ (nanoseconds * clockRate + 500_000_000) / 1_000_000_000
     }
 }

@@ -8,11 +8,25 @@ import RTCBase
 import RTP
 import Routing
 
-/// A looping file source paced in real time: Annex-B H.264 video at a fixed frame rate plus
-/// Ogg/Opus audio. The embedded demo clip plays through this. Frames are packetized once at
-/// load; each loop continues timestamps and sequence numbers so viewers never see a jump.
+/// A looping file source paced in real time: the video and audio tracks of media files (Annex-B
+/// H.264/H.265 at a fixed frame rate, IVF VP8/VP9/AV1, MP4, Ogg/Opus), read with the Containers
+/// readers. The embedded demo clip plays through this. Frames are packetized once at load and go
+/// out in decode order at their decode time, stamped with their presentation time; each loop
+/// continues timestamps and sequence numbers so viewers never see a jump.
 public final class FileSource: @unchecked Sendable {
     typealias TimedUnit = FilePlayout.Unit
+
+    /// One file to play: its name (for errors), kind and bytes.
+    public struct File: Sendable {
+        public var name: String
+        public var kind: MediaFileKind
+        public var bytes: [UInt8]
+        public init(name: String, kind: MediaFileKind, bytes: [UInt8]) {
+            self.name = name
+            self.kind = kind
+            self.bytes = bytes
+        }
+    }
 
     public let pathName: String
     let path: Path
@@ -28,56 +42,56 @@ public final class FileSource: @unchecked Sendable {
     private var driver: EngineDriver?
 
     /// - Parameters: `video` Annex-B H.264 bytes, `audio` Ogg/Opus bytes (either may be empty).
-    public init(pathName: String, video: [UInt8], frameRate: Int, audio: [UInt8], router: Router,
-                eventLoop: any EventLoop, logger: Logger, maxPayloadSize: Int = 1188) throws {
+    public convenience init(pathName: String, video: [UInt8], frameRate: Int, audio: [UInt8], router: Router,
+                            eventLoop: any EventLoop, logger: Logger, maxPayloadSize: Int = 1188) throws {
+        var files: [File] = []
+        if !video.isEmpty { files.append(File(name: "video", kind: .annexBH264, bytes: video)) }
+        if !audio.isEmpty { files.append(File(name: "audio", kind: .oggOpus, bytes: audio)) }
+        try self.init(pathName: pathName, files: files, frameRate: frameRate, router: router, eventLoop: eventLoop,
+                      logger: logger, maxPayloadSize: maxPayloadSize)
+    }
+
+    /// Plays the first video track and the first audio track found in `files` (more than one of
+    /// either across files is an error; extra tracks inside one MP4 are left out). `frameRate`
+    /// times Annex-B files. Errors name the file and the problem.
+    public init(pathName: String, files: [File], frameRate: Int = 30, router: Router, eventLoop: any EventLoop,
+                logger: Logger, maxPayloadSize: Int = 1188, limits: MediaFileLimits = MediaFileLimits()) throws {
+        var chosen: [CodecKind: (file: String, track: MediaFileTrack)] = [:]
+        for file in files {
+            let fileTracks: [MediaFileTrack]
+            do { fileTracks = try MediaFileReader.read(file.bytes, kind: file.kind, frameRate: frameRate, limits: limits) } catch {
+                throw SourceError.unusable("\(file.name): \(error)")
+            }
+            var taken: Set<CodecKind> = []
+            for track in fileTracks {
+                guard let kind = CodecRegistry.descriptor(for: track.codec)?.kind, !taken.contains(kind) else { continue }
+                if let other = chosen[kind] {
+                    throw SourceError.unusable("\(file.name): a second \(kind) track (\(other.file) has one)")
+                }
+                taken.insert(kind)
+                chosen[kind] = (file.name, track)
+            }
+        }
+        var tracks: [TrackInfo] = []
+        var units: [TimedUnit] = []
+        var loopDuration = Duration.zero
+        for (id, kind) in [CodecKind.video, .audio].enumerated() {
+            guard let (file, track) = chosen[kind] else { continue }
+            do {
+                let played = try Self.play(track, id: id, maxPayloadSize: maxPayloadSize)
+                tracks.append(played.info)
+                units += played.units
+                loopDuration = max(loopDuration, played.duration)
+            } catch {
+                throw SourceError.unusable("\(file): \(error)")
+            }
+        }
+        guard !tracks.isEmpty else { throw SourceError.unusable("file source has no media") }
         self.pathName = pathName
         self.path = try router.path(named: pathName) ?? router.createPath(named: pathName)
         self.eventLoop = eventLoop
         self.logger = logger
-        var tracks: [TrackInfo] = []
-        var units: [TimedUnit] = []
-        var videoDuration = Duration.zero, audioDuration = Duration.zero
-        if !video.isEmpty {
-            guard frameRate > 0 else { throw SourceError.unusable("frame rate must be positive") }
-            let codec = try Self.codec(of: .annexBH264)
-            var annexB = AnnexBReader(video, timestampIncrement: UInt32(codec.clockRate / frameRate))
-            let accessUnits = try annexB.readAll()
-            guard let firstKey = accessUnits.firstIndex(where: \.isKeyframe) else {
-                throw SourceError.unusable("video file has no keyframe")
-            }
-            guard var packetizer = codec.makePacketizer() else { throw SourceError.unusable("no \(codec.name) packetizer") }
-            let fmtp = codec.receiverFmtp([:], parameterSets: nil).merging(
-                codec.learnedFmtp(fromKeyframe: accessUnits[firstKey].payloads.lazy.map { $0[...] }, fmtp: [:])) { $1 }
-            tracks.append(TrackInfo(id: 0, kind: .video, encodingName: codec.name, clockRate: codec.clockRate,
-                                    channels: codec.channels, fmtp: fmtp, payloadType: 96))
-            let frameTicks = codec.clockRate / frameRate
-            for (n, au) in accessUnits[firstKey...].enumerated() {
-                units.append(TimedUnit(offset: .nanoseconds(Int64(n) * 1_000_000_000 / Int64(frameRate)),
-                                       duration: frameTicks,
-                                       payloads: packetizer.packetize(au, maxPayloadSize: maxPayloadSize),
-                                       isKeyframe: au.isKeyframe, trackID: 0))
-            }
-            videoDuration = .nanoseconds(Int64(accessUnits.count - firstKey) * 1_000_000_000 / Int64(frameRate))
-        }
-        if !audio.isEmpty {
-            var ogg = try OggOpusReader(audio)
-            let packets = try ogg.readAll()
-            let codec = try Self.codec(of: .oggOpus)
-            tracks.append(TrackInfo(id: 1, kind: .audio, encodingName: codec.name, clockRate: codec.clockRate,
-                                    channels: codec.channels, fmtp: codec.defaultFmtp, payloadType: 111))
-            let clockRate = Int64(codec.clockRate)
-            var samples = 0
-            for packet in packets {
-                units.append(TimedUnit(offset: .nanoseconds(Int64(samples) * 1_000_000_000 / clockRate),
-                                       duration: packet.sampleCount, payloads: [(packet.data, true)],
-                                       isKeyframe: true, trackID: 1))
-                samples += packet.sampleCount
-            }
-            audioDuration = .nanoseconds(Int64(samples) * 1_000_000_000 / clockRate)
-        }
-        guard !tracks.isEmpty else { throw SourceError.unusable("file source has no media") }
         self.tracks = tracks
-        let loopDuration = max(videoDuration, audioDuration)
         self.loopDuration = loopDuration
         let streams = Dictionary(uniqueKeysWithValues: tracks.map { track in
             (track.id, FilePlayout.Stream(ssrc: SecureRandom.uint32(), sequenceNumber: SecureRandom.uint16(),
@@ -86,10 +100,60 @@ public final class FileSource: @unchecked Sendable {
         self.playout = FilePlayout(tracks: tracks, units: units, loopDuration: loopDuration, streams: streams)
     }
 
-    /// The registry's entry for the codec of a file kind.
-    static func codec(of kind: MediaFileKind) throws -> CodecDescriptor {
-        guard let codec = CodecRegistry.descriptor(for: kind.codec) else { throw SourceError.unusable("no codec for \(kind)") }
-        return codec
+    /// A file track as the path's track `id` (video 0, audio 1): its `TrackInfo`, its units
+    /// packetized and timed from its first keyframe (decode order, presentation time in the RTP
+    /// timestamp), and its length.
+    static func play(_ track: MediaFileTrack, id: Int, maxPayloadSize: Int) throws -> (info: TrackInfo, units: [TimedUnit], duration: Duration) {
+        guard let codec = CodecRegistry.descriptor(for: track.codec) else { throw SourceError.unusable("no codec for \(track.codec)") }
+        guard let first = track.samples.firstIndex(where: \.unit.isKeyframe) else {
+            throw SourceError.unusable("\(codec.kind) track has no keyframe")
+        }
+        guard var packetizer = codec.makePacketizer() else { throw SourceError.unusable("no \(codec.name) packetizer") }
+        let clockRate = track.codec == .aac ? (track.sampleRate ?? track.timescale) : codec.clockRate
+        guard clockRate > 0 else { throw SourceError.unusable("\(codec.name) clock rate 0") }
+        var fmtp = codec.defaultFmtp
+        switch track.codec {
+        case .h264:
+            fmtp = codec.receiverFmtp([:], parameterSets: nil).merging(
+                codec.learnedFmtp(fromKeyframe: track.samples[first].unit.payloads.lazy.map { $0[...] }, fmtp: [:])) { $1 }
+        case .aac:
+            guard let config = track.audioSpecificConfig else { throw SourceError.unusable("AAC track without AudioSpecificConfig") }
+            fmtp["config"] = config.hexString
+            fmtp["streamtype"] = "5"
+        default:
+            break
+        }
+        let payloadType: UInt8 = switch track.codec {
+        case .opus: 111
+        case .aac: 97
+        default: codec.staticPayloadType ?? 96
+        }
+        let channels = codec.kind == .audio ? (track.codec == .opus ? codec.channels : track.channels ?? codec.channels) : nil
+        let info = TrackInfo(id: id, kind: codec.kind == .video ? .video : .audio, encodingName: codec.name, clockRate: clockRate, channels: channels,
+                             fmtp: fmtp, payloadType: payloadType)
+        let start = track.samples[first].decodeTime
+        var units: [TimedUnit] = []
+        units.reserveCapacity(track.samples.count - first)
+        var end: Int64 = 0
+        for sample in track.samples[first...] {
+            let time = sample.decodeTime - start
+            units.append(TimedUnit(offset: .nanoseconds(try scale(time, track.timescale, 1_000_000_000)),
+                                   duration: Int(try scale(sample.duration, track.timescale, Int64(clockRate))),
+                                   compositionOffset: try scale(sample.compositionOffset, track.timescale, Int64(clockRate)),
+                                   payloads: packetizer.packetize(sample.unit, maxPayloadSize: maxPayloadSize),
+                                   isKeyframe: sample.unit.isKeyframe || codec.kind == .audio, trackID: id))
+            end = max(end, time + sample.duration)
+        }
+        return (info, units, .nanoseconds(try scale(end, track.timescale, 1_000_000_000)))
+    }
+
+    /// `ticks` of `timescale` in units of `rate` per second, or an error when it does not fit.
+    static func scale(_ ticks: Int64, _ timescale: Int, _ rate: Int64) throws -> Int64 {
+        let (quotient, remainder) = ticks.quotientAndRemainder(dividingBy: Int64(max(timescale, 1)))
+        let (whole, overflow) = quotient.multipliedReportingOverflow(by: rate)
+        let (sum, sumOverflow) = whole.addingReportingOverflow(remainder * rate / Int64(max(timescale, 1)))
+        guard !overflow, !sumOverflow else { throw SourceError.unusable("time \(ticks)/\(timescale) s is too large") }
+        return sum
     }
 
     /// The embedded demo clip (10 s, 640x360 H.264 at 30 fps + Opus), looping.

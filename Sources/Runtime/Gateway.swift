@@ -21,8 +21,9 @@ public enum SourceSpec: Sendable, Equatable, CustomStringConvertible {
     /// No source of its own: WHIP publishers (`POST /{path}/whip`) or RTSP publishers
     /// (ANNOUNCE/RECORD) publish into it.
     case publisher
-    /// Looping files paced in real time: Annex-B H.264 (30 fps) and/or Ogg/Opus
-    /// (`clip.h264`, `clip.opus`, or `clip.h264+clip.opus`).
+    /// Looping files paced in real time: a video file (Annex-B H.264/H.265 at 30 fps, IVF, or an
+    /// MP4 with video and/or audio) and/or Ogg/Opus (`clip.mp4`, `clip.ivf`, `clip.h265`,
+    /// `clip.opus`, or `clip.h264+clip.opus`).
     case files(video: String?, audio: String?)
     /// An RTSP camera or server, pulled (`rtsp://[user:pass@]host[:port]/path`).
     case rtsp(RTSPSourceSpec)
@@ -44,15 +45,16 @@ public enum SourceSpec: Sendable, Equatable, CustomStringConvertible {
         } else if text.hasSuffix(".sdp") {
             self = .rtpSDPFile(text)
         } else {
-            throw SourceError.unusable("unknown source '\(text)': use 'demo', 'publisher', an rtsp:// URL, udp+mpegts://HOST:PORT, an .sdp file, or files (clip.h264+clip.opus)")
+            throw SourceError.unusable("unknown source '\(text)': use 'demo', 'publisher', an rtsp:// URL, udp+mpegts://HOST:PORT, an .sdp file, or files (clip.mp4, clip.ivf, clip.h265, clip.h264+clip.opus)")
         }
     }
 
-    /// `X.h264`, `X.opus` or `X.h264+Y.opus` (either order); nil for anything else.
+    /// `X.h264`, `X.opus` or `X.h264+Y.opus` (either order; any `MediaFileKind` in the first
+    /// place, an MP4 too); nil for anything else.
     public static func files(_ text: String) -> SourceSpec? {
         let parts = text.split(separator: "+", omittingEmptySubsequences: false).map(String.init)
         guard (1...2).contains(parts.count) else { return nil }
-        let video = parts.filter { MediaFileKind(path: $0)?.kind == .video }
+        let video = parts.filter { MediaFileKind(path: $0).map { $0.kind != .audio } == true }
         let audio = parts.filter { MediaFileKind(path: $0)?.kind == .audio }
         guard video.count <= 1, audio.count <= 1, video.count + audio.count == parts.count else { return nil }
         return .files(video: video.first, audio: audio.first)
@@ -162,8 +164,10 @@ public final class Gateway: @unchecked Sendable {
         case .demo:
             try await startFileSource(FileSource.demo(pathName: name, router: router, eventLoop: group.next(), logger: logger))
         case .files(let videoFile, let audioFile):
-            try await startFileSource(FileSource(pathName: name, video: Self.read(videoFile), frameRate: 30,
-                                                 audio: Self.read(audioFile), router: router, eventLoop: group.next(),
+            let files = try [videoFile, audioFile].compactMap { $0 }.compactMap { file in
+                try MediaFileKind(path: file).map { FileSource.File(name: file, kind: $0, bytes: try Self.read(file)) }
+            }
+            try await startFileSource(FileSource(pathName: name, files: files, router: router, eventLoop: group.next(),
                                                  logger: logger))
         case .rtpSDPFile(let file):
             try await startRTPIngestSource(name: name, sdpFile: file)

@@ -96,4 +96,27 @@ import Testing
         (units, deadline) = Self.drain(&playout)
         #expect(units.count == 4)
     }
+
+    /// B-frames: units go out in decode order at their decode time, stamped with their
+    /// presentation time (decode time + composition offset), in every loop.
+    @Test func compositionOffsetsStampPresentationTimes() {
+        // Decode order I P B B at 100 ms steps; presentation order I B B P (offsets in 90 kHz ticks).
+        let offsets: [Int64] = [9000, 36000, 0, 0]
+        let units = offsets.enumerated().map { n, offset in
+            FilePlayout.Unit(offset: .milliseconds(100 * n), duration: 9000, compositionOffset: offset,
+                             payloads: [([UInt8(n)], true)], isKeyframe: n == 0, trackID: 0)
+        }
+        var playout = FilePlayout(tracks: [Self.video], units: units, loopDuration: .milliseconds(400),
+                                  streams: [0: .init(ssrc: 1, sequenceNumber: 0, timestampBase: 100)])
+        playout.start(now: Self.t0)
+        var published: [MediaUnit] = []
+        for step in 1...8 {
+            published += Self.drain(&playout).units
+            playout.handleTimeout(now: Self.t0 + .milliseconds(100 * step))
+        }
+        published += Self.drain(&playout).units
+        #expect(published.map { $0.packets.first?.payload.first } == [0, 1, 2, 3, 0, 1, 2, 3, 0])
+        #expect(published.map { $0.rtpTimestamp - 100 } == [9000, 45000, 18000, 27000, 45000, 81000, 54000, 63000, 81000])
+        #expect(published.allSatisfy { unit in unit.packets.allSatisfy { $0.timestamp == unit.rtpTimestamp } })
+    }
 }

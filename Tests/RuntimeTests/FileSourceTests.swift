@@ -1,4 +1,6 @@
+import Containers
 import Foundation
+import Ingest
 import Logging
 import NIOEmbedded
 import RTCBase
@@ -95,5 +97,83 @@ import Testing
         read()
         #expect(video.count == 31)
         try loop.syncShutdownGracefully()
+    }
+
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("ContainersTests/Fixtures")
+
+    @Test func mediaFileNamesAreFileSources() throws {
+        #expect(try SourceSpec(parsing: "movie.mp4") == .files(video: "movie.mp4", audio: nil))
+        #expect(try SourceSpec(parsing: "clip.ivf") == .files(video: "clip.ivf", audio: nil))
+        #expect(try SourceSpec(parsing: "clip.h265") == .files(video: "clip.h265", audio: nil))
+        #expect(try SourceSpec(parsing: "a.opus+clip.hevc") == .files(video: "clip.hevc", audio: "a.opus"))
+        #expect(throws: SourceError.self) { try SourceSpec(parsing: "a.mp4+b.ivf") }
+    }
+
+    @Test func gatewayPlaysMP4IVFAndH265Files() async throws {
+        var configuration = GatewayConfiguration()
+        configuration.webRTCBindHost = "127.0.0.1"
+        configuration.webRTCUDPPort = 0
+        configuration.iceHostAddresses = [try ICEAdvertisedAddress(parsing: "127.0.0.1")]
+        configuration.rtspServer = nil
+        let files = ["mp4": "tiny-bframes.mp4", "hevc": "tiny-hevc-aac.mp4", "vp8": "tiny.ivf", "vp9": "tiny-vp9.ivf",
+                     "av1": "tiny-av1.ivf", "h265": "tiny.h265", "frag": "tiny-fragmented.mp4"]
+        configuration.paths = try files.sorted { $0.key < $1.key }.map { name, file in
+            (name, try SourceSpec(parsing: Self.fixtures.appendingPathComponent(file).path))
+        }
+        let gateway = Gateway(configuration: configuration, logger: Logger(label: "test"))
+        try await gateway.start()
+        let expected = ["mp4": ["H264", "opus"], "hevc": ["H265", "mpeg4-generic"], "vp8": ["VP8"], "vp9": ["VP9"],
+                        "av1": ["AV1"], "h265": ["H265"], "frag": ["H264"]]
+        for (name, encodings) in expected {
+            #expect(gateway.router.path(named: name)?.tracks?.map(\.encodingName) == encodings, "\(name)")
+        }
+        let aac = try #require(gateway.router.path(named: "hevc")?.tracks?.last)
+        #expect(aac.clockRate == 48000 && aac.fmtp["config"] != nil && aac.payloadType == 97)
+        await gateway.stop()
+    }
+
+    /// B-frames in an MP4: units in decode order every 100 ms, composition offsets in 90 kHz
+    /// ticks, so the RTP timestamps are the presentation times.
+    @Test func mp4BFramesBecomeCompositionOffsets() throws {
+        let bytes = [UInt8](try Data(contentsOf: Self.fixtures.appendingPathComponent("tiny-bframes.mp4")))
+        let tracks = try MediaFileReader.read(bytes, kind: .mp4)
+        let played = try FileSource.play(tracks[0], id: 0, maxPayloadSize: 1188)
+        #expect(played.info.encodingName == "H264" && played.info.clockRate == 90000 && played.info.payloadType == 96)
+        #expect(played.info.fmtp["profile-level-id"]?.hasPrefix("4d") == true)
+        #expect(played.units.map(\.offset) == (0..<10).map { Duration.milliseconds(100 * $0) })
+        #expect(played.units.map(\.compositionOffset) == tracks[0].samples.map { $0.compositionOffset * 90000 / 10240 })
+        let presentation = played.units.map { $0.compositionOffset + Int64($0.offset / .milliseconds(100)) * 9000 }
+        #expect(presentation != presentation.sorted() && Set(presentation).count == 10)
+        #expect(played.duration == .seconds(1))
+        let audio = try FileSource.play(tracks[1], id: 1, maxPayloadSize: 1188)
+        #expect(audio.info.encodingName == "opus" && audio.info.payloadType == 111 && audio.units.allSatisfy(\.isKeyframe))
+    }
+
+    @Test func brokenMediaFilesAreClearErrorsNamingTheFile() async throws {
+        for (file, problem) in [("tiny-bframes.mp4", "truncated input: MP4 mdat box"), ("tiny.opus", "")] {
+            var configuration = GatewayConfiguration()
+            configuration.webRTCUDPPort = 0
+            configuration.rtspServer = nil
+            let path = Self.fixtures.appendingPathComponent(file).path
+            // An Ogg file renamed to .ivf is not IVF; an MP4 cut before its moov box.
+            let named = file.hasSuffix(".opus") ? try Self.copy(path, as: "not-really.ivf")
+                : try Self.copy(path, as: "cut.mp4", keeping: 2000)
+            configuration.paths = [("clip", try SourceSpec(parsing: named))]
+            let gateway = Gateway(configuration: configuration, logger: Logger(label: "test"))
+            await #expect { try await gateway.start() } throws: { error in
+                "\(error)".contains(named) && "\(error)".contains(problem.isEmpty ? "DKIF" : problem)
+            }
+            await gateway.stop()
+            try? FileManager.default.removeItem(at: URL(fileURLWithPath: named).deletingLastPathComponent())
+        }
+    }
+
+    static func copy(_ path: String, as name: String, keeping length: Int = .max) throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("filesource-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let target = directory.appendingPathComponent(name)
+        try Data(try Data(contentsOf: URL(fileURLWithPath: path)).prefix(length)).write(to: target)
+        return target.path
     }
 }
