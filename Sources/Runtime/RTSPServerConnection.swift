@@ -22,7 +22,7 @@ final class RTSPServerConnection: @unchecked Sendable {
     /// The client's IP, as counted for `maxConnectionsPerClient`.
     let clientKey: String
     var logger: Logger
-    var parser = RTSPStreamParser()
+    var parser: RTSPStreamParser
     var session: RTSPServerSession
     var isClosed = false
     /// Reading paused until the peer reads our answers.
@@ -57,6 +57,8 @@ final class RTSPServerConnection: @unchecked Sendable {
         var configuration = RTSPServerConfiguration(sessionTimeout: server.settings.sessionTimeout,
                                                     idleTimeout: server.settings.idleTimeout, nonces: server.nonces)
         configuration.maxNoncesPerConnection = server.settings.maxNoncesPerConnection
+        configuration.maxQueuedRequests = server.settings.maxQueuedRequests
+        self.parser = RTSPStreamParser(limits: server.settings.limits)
         self.session = RTSPServerSession(configuration: configuration, now: RuntimeClock.now())
         var logger = server.logger
         logger[metadataKey: "rtspClient"] = "\(peer?.description ?? "?")"
