@@ -24,6 +24,8 @@ struct RTSPUDPIngestBenchmark {
 
     struct Result {
         var nanosecondsPerPacket: Double
+        /// CPU time of the whole process (server loops, sender, the waiting main thread) per packet.
+        var cpuNanosecondsPerPacket: Double
         var packetsPerSecond: Double { 1e9 / nanosecondsPerPacket }
         var delivered: Int
     }
@@ -79,6 +81,7 @@ struct RTSPUDPIngestBenchmark {
         let before = path.stats.packetsIn
         var sent = 0
         var stalls = 0
+        let cpuBefore = Self.processCPUNanoseconds()
         let elapsed = ContinuousClock().measure {
             while sent < packets {
                 let end = min(sent + window, packets)
@@ -91,11 +94,21 @@ struct RTSPUDPIngestBenchmark {
                 stalls += waitFor(path, count: before + sent - (sent == packets ? 0 : window))
             }
         }
+        let cpu = Self.processCPUNanoseconds() - cpuBefore
         let delivered = path.stats.packetsIn - before
         guard delivered == packets else {
             throw BenchmarkError("the path counted \(delivered) of \(packets) packets (\(stalls) windows lost datagrams)")
         }
-        return Result(nanosecondsPerPacket: Double(elapsed.nanosecondsClamped) / Double(packets), delivered: delivered)
+        return Result(nanosecondsPerPacket: Double(elapsed.nanosecondsClamped) / Double(packets),
+                      cpuNanosecondsPerPacket: Double(cpu) / Double(packets), delivered: delivered)
+    }
+
+    /// User plus system CPU time of this process so far.
+    static func processCPUNanoseconds() -> Int {
+        var usage = rusage()
+        guard getrusage(Int32(truncatingIfNeeded: RUSAGE_SELF.rawValue), &usage) == 0 else { return 0 }
+        func nanoseconds(_ time: timeval) -> Int { time.tv_sec * 1_000_000_000 + time.tv_usec * 1000 }
+        return nanoseconds(usage.ru_utime) + nanoseconds(usage.ru_stime)
     }
 
     /// Waits (polling every 20 µs, at most 2 s) until the path has counted `count` packets; 1 when
