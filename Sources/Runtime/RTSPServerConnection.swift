@@ -109,12 +109,21 @@ final class RTSPServerConnection: @unchecked Sendable {
         }
     }
 
-    /// A datagram routed to this connection by the server's UDP ports.
-    func receiveDatagram(_ bytes: [UInt8], mediaIndex: Int, isRTCP: Bool) {
-        guard !isClosed else { return }
+    /// A datagram the server's UDP ports routed here, and the track it belongs to.
+    struct RoutedDatagram: Sendable {
+        var bytes: [UInt8]
+        var mediaIndex: Int
+    }
+
+    /// The datagrams of one read burst on the server's RTP (or RTCP) port routed to this
+    /// connection, in arrival order (one hop from the ports' loop per burst).
+    func receiveDatagrams(_ datagrams: [RoutedDatagram], isRTCP: Bool) {
+        guard !isClosed, !datagrams.isEmpty else { return }
         let now = RuntimeClock.now()
         session.noteActivity(now: now)
-        receiveMedia(bytes, mediaIndex: mediaIndex, isRTCP: isRTCP, now: now)
+        for datagram in datagrams where !isClosed {
+            receiveMedia(datagram.bytes, mediaIndex: datagram.mediaIndex, isRTCP: isRTCP, now: now)
+        }
     }
 
     private func receiveMedia(_ bytes: [UInt8], mediaIndex: Int, isRTCP: Bool, now: Instant) {
