@@ -99,8 +99,10 @@ let package = Package(
         .executableTarget(name: "RTCBridgeBenchmarks", dependencies: [
             "CHeapStats",
             "RTCBase", "SDP", "RTP", "Codecs", "ICE", "SRTP", "DTLS", "WebRTC", "Routing", "Ingest", "Egress",
-            "WebRTCTestSupport",
+            "WebRTCTestSupport", "RTSP", "Runtime",
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
         ], path: "Benchmarks/RTCBridgeBenchmarks", swiftSettings: strict),
 
         .executableTarget(name: "RTCBridgeLoad", dependencies: ["RTCBase", "SDP", "STUN", "ICE", "DTLS", "SRTP", "CUDPBatch"],

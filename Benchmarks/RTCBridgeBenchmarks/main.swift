@@ -12,7 +12,7 @@ let chromiumOffer: String? = {
 // Release-build benchmarks for RTCBridge's hot paths. Run:
 //   swift build -c release --product RTCBridgeBenchmarks && .build/release/RTCBridgeBenchmarks
 // Prints one line per case; numbers go into issue notes. BENCH_ONLY=memory (or a comma-separated
-// list of forwarding, relay, setup, memory, rtsp) runs only those sections.
+// list of forwarding, relay, setup, memory, rtsp, rtsp-udp) runs only those sections.
 
 let onlySections = ProcessInfo.processInfo.environment["BENCH_ONLY"].map { Set($0.split(separator: ",").map(String.init)) }
 func runs(_ section: String) -> Bool { onlySections?.contains(section) ?? true }
@@ -91,6 +91,20 @@ if runs("rtsp") {
                          result.gigabitsPerSecond))
         } catch {
             print("  readers=\(readers): failed: \(error)")
+        }
+    }
+}
+
+if runs("rtsp-udp") {
+    let packets = Int(ProcessInfo.processInfo.environment["BENCH_RTSP_UDP_PACKETS"] ?? "") ?? 200_000
+    print("RTSP-over-UDP ingest (publisher datagram → server UDP port → its connection's loop → path), 1000-byte payloads, loopback, 2 server loops")
+    for run in 1...3 {
+        do {
+            let result = try RTSPUDPIngestBenchmark(packets: packets).run()
+            print(String(format: "  run %d: %.0f ns/packet wall, %.0f ns/packet CPU (whole process), %.0f packets/s (%d delivered)",
+                         run, result.nanosecondsPerPacket, result.cpuNanosecondsPerPacket, result.packetsPerSecond, result.delivered))
+        } catch {
+            print("  run \(run): failed: \(error)")
         }
     }
 }

@@ -37,6 +37,12 @@ public struct RTSPServerSettings: Sendable, Equatable {
     /// Bytes of answers and media queued for one connection before the server stops reading its
     /// requests (and drops media) until the peer reads.
     public var maxQueuedWriteBytes = 512 * 1024
+    /// Caps on what one connection's requests may make the parser buffer (start line, header
+    /// count and size, URL, body, interleaved frames); past one, the connection is closed.
+    public var limits = RTSPLimits()
+    /// Requests one connection may queue while an earlier one waits (e.g. for an on-demand
+    /// source to describe itself); more are answered 503.
+    public var maxQueuedRequests = 8
     /// Realm of the Digest (and Basic) challenges.
     public var realm = "RTCBridge"
     /// Accept Basic credentials. Off by default: the password crosses the network in clear text.

@@ -206,25 +206,36 @@ public final class RTSPServer: @unchecked Sendable {
         if eventLoop.inEventLoop { write() } else { eventLoop.execute(write) }
     }
 
-    /// On the UDP ports' loop: hands a datagram to its connection on that connection's loop.
-    private func receiveDatagram(_ bytes: [UInt8], from address: SocketAddress, isRTCP: Bool) {
-        let route = shared.withLock { state -> UDPRoute? in
-            guard !state.stopped, let source = TransportAddress(address), let route = state.udpRoutes[source] else {
-                state.unroutedDatagrams += 1
-                return nil
+    /// On the UDP ports' loop: the datagrams of one read burst, routed under one lock and handed
+    /// to each connection in one hop to its loop (not one per datagram).
+    private func receiveBurst(_ burst: [DatagramBurstReceiver.Datagram], isRTCP: Bool) {
+        var deliveries: [(connection: RTSPServerConnection, datagrams: [RTSPServerConnection.RoutedDatagram])] = []
+        shared.withLock { state in
+            for datagram in burst {
+                guard !state.stopped, let source = TransportAddress(datagram.from), let route = state.udpRoutes[source] else {
+                    state.unroutedDatagrams += 1
+                    continue
+                }
+                let routed = RTSPServerConnection.RoutedDatagram(bytes: datagram.bytes, mediaIndex: route.mediaIndex)
+                // A burst rarely comes from more than one or two publishers: a short linear search.
+                if let index = deliveries.firstIndex(where: { $0.connection === route.connection }) {
+                    deliveries[index].datagrams.append(routed)
+                } else {
+                    deliveries.append((route.connection, [routed]))
+                }
             }
-            return route
         }
-        guard let route else { return }
-        let connection = route.connection
-        if connection.channel.eventLoop.inEventLoop {
-            connection.receiveDatagram(bytes, mediaIndex: route.mediaIndex, isRTCP: isRTCP)
-        } else {
-            connection.channel.eventLoop.execute {
-                connection.receiveDatagram(bytes, mediaIndex: route.mediaIndex, isRTCP: isRTCP)
+        for (connection, datagrams) in deliveries {
+            if connection.channel.eventLoop.inEventLoop {
+                connection.receiveDatagrams(datagrams, isRTCP: isRTCP)
+            } else {
+                connection.channel.eventLoop.execute { connection.receiveDatagrams(datagrams, isRTCP: isRTCP) }
             }
         }
     }
+
+    /// Datagrams the UDP ports received from no client address a SETUP registered (or after stop).
+    public func unroutedDatagramCount() -> Int { shared.withLock { $0.unroutedDatagrams } }
 
     /// The RTP and RTCP server ports, or nil when UDP is off.
     private func bindUDPPair() async throws -> (any Channel, any Channel)? {
@@ -244,10 +255,11 @@ public final class RTSPServer: @unchecked Sendable {
                 .channelOption(.socketOption(.so_reuseaddr), value: 1)
                 .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
                 .channelOption(.socketOption(.so_sndbuf), value: 4 << 20)
+                .channelOption(.maxMessagesPerRead, value: UInt(DatagramBurstReceiver.maxBurst))
                 .channelInitializer { [self] channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(DatagramReceiver { [self] bytes, from in
-                            receiveDatagram(bytes, from: from, isRTCP: isRTCP)
+                        try channel.pipeline.syncOperations.addHandler(DatagramBurstReceiver { [self] burst in
+                            receiveBurst(burst, isRTCP: isRTCP)
                         })
                     }
                 }

@@ -22,7 +22,7 @@ final class RTSPServerConnection: @unchecked Sendable {
     /// The client's IP, as counted for `maxConnectionsPerClient`.
     let clientKey: String
     var logger: Logger
-    var parser = RTSPStreamParser()
+    var parser: RTSPStreamParser
     var session: RTSPServerSession
     var isClosed = false
     /// Reading paused until the peer reads our answers.
@@ -57,6 +57,8 @@ final class RTSPServerConnection: @unchecked Sendable {
         var configuration = RTSPServerConfiguration(sessionTimeout: server.settings.sessionTimeout,
                                                     idleTimeout: server.settings.idleTimeout, nonces: server.nonces)
         configuration.maxNoncesPerConnection = server.settings.maxNoncesPerConnection
+        configuration.maxQueuedRequests = server.settings.maxQueuedRequests
+        self.parser = RTSPStreamParser(limits: server.settings.limits)
         self.session = RTSPServerSession(configuration: configuration, now: RuntimeClock.now())
         var logger = server.logger
         logger[metadataKey: "rtspClient"] = "\(peer?.description ?? "?")"
@@ -107,12 +109,21 @@ final class RTSPServerConnection: @unchecked Sendable {
         }
     }
 
-    /// A datagram routed to this connection by the server's UDP ports.
-    func receiveDatagram(_ bytes: [UInt8], mediaIndex: Int, isRTCP: Bool) {
-        guard !isClosed else { return }
+    /// A datagram the server's UDP ports routed here, and the track it belongs to.
+    struct RoutedDatagram: Sendable {
+        var bytes: [UInt8]
+        var mediaIndex: Int
+    }
+
+    /// The datagrams of one read burst on the server's RTP (or RTCP) port routed to this
+    /// connection, in arrival order (one hop from the ports' loop per burst).
+    func receiveDatagrams(_ datagrams: [RoutedDatagram], isRTCP: Bool) {
+        guard !isClosed, !datagrams.isEmpty else { return }
         let now = RuntimeClock.now()
         session.noteActivity(now: now)
-        receiveMedia(bytes, mediaIndex: mediaIndex, isRTCP: isRTCP, now: now)
+        for datagram in datagrams where !isClosed {
+            receiveMedia(datagram.bytes, mediaIndex: datagram.mediaIndex, isRTCP: isRTCP, now: now)
+        }
     }
 
     private func receiveMedia(_ bytes: [UInt8], mediaIndex: Int, isRTCP: Bool, now: Instant) {

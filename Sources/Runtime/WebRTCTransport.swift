@@ -188,6 +188,7 @@ extension WebRTCCounters {
         droppedDatagrams += o.droppedDatagrams
         stunRejected += o.stunRejected
         srtpAuthFailures += o.srtpAuthFailures
+        srtpReplays += o.srtpReplays
         rtcpMalformed += o.rtcpMalformed
         packetsSent += o.packetsSent
         bytesSent += o.bytesSent

@@ -10,6 +10,9 @@ import Yams
 /// webrtc: { udpPort: 8189, iceHosts: ["192.168.1.10", "203.0.113.7:9000"] }
 /// metrics: { maxSessionSeries: 1000 }
 /// rtsp: { address: "0.0.0.0:8554", maxConnections: 512, maxConnectionsPerClient: 64, idleTimeout: "20s", nonceLifetime: "30s", allowBasic: false }
+/// # RTSP parser caps and request queue, per connection (defaults shown):
+/// # rtsp: { maxHeaderLines: 64, maxHeaderLineBytes: 8192, maxStartLineBytes: 4352, maxURLBytes: 4096,
+/// #         maxBodyBytes: 65536, maxInterleavedFrameBytes: 65536, maxBufferedBytes: 262144, maxQueuedRequests: 8 }
 /// paths:
 ///   cam: { source: cam.sdp }
 ///   demo: { source: demo }
@@ -56,6 +59,16 @@ public struct ConfigFile: Decodable, Sendable {
         public var sessionTimeout: String?
         /// Bytes queued for one connection before the server waits for it to read.
         public var maxQueuedWriteBytes: Int?
+        /// Parser caps per connection (`RTSPLimits`); a request past one closes the connection.
+        public var maxHeaderLines: Int?
+        public var maxHeaderLineBytes: Int?
+        public var maxStartLineBytes: Int?
+        public var maxURLBytes: Int?
+        public var maxBodyBytes: Int?
+        public var maxInterleavedFrameBytes: Int?
+        public var maxBufferedBytes: Int?
+        /// Requests queued behind one that waits (e.g. for an on-demand camera); more get 503.
+        public var maxQueuedRequests: Int?
     }
     public struct PathEntry: Decodable, Sendable {
         public var source: String

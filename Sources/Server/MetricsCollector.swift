@@ -90,6 +90,7 @@ struct MetricsCollector: Sendable {
             "webrtc_unrouted": totals.unrouted,
             "stun_unauthenticated": counters.stunRejected,
             "srtp_auth_failure": counters.srtpAuthFailures,
+            "srtp_replay": counters.srtpReplays,
             "rtcp_malformed": counters.rtcpMalformed,
             "retransmission_budget": counters.retransmissionsRefused,
             "send_buffer_full": totals.bufferFullDrops,

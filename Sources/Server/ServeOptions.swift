@@ -193,6 +193,37 @@ extension ServeOptions {
         if let value = try positive(options.maxConnectionsPerClient, "maxConnectionsPerClient") { settings.maxConnectionsPerClient = value }
         if let value = try positive(options.maxNoncesPerConnection, "maxNoncesPerConnection") { settings.maxNoncesPerConnection = value }
         if let value = try positive(options.maxQueuedWriteBytes, "maxQueuedWriteBytes") { settings.maxQueuedWriteBytes = value }
+        try applyParserLimits(options, to: &settings, file: file)
+    }
+
+    /// The `rtsp:` section's parser caps and request queue, each within a range that keeps the
+    /// server usable (one socket read, 64 KiB, must fit the buffer; a body or frame at its cap too).
+    static func applyParserLimits(_ options: ConfigFile.RTSP, to settings: inout RTSPServerSettings, file: String) throws {
+        func ranged(_ value: Int?, _ key: String, _ range: ClosedRange<Int>, _ apply: (Int) -> Void) throws {
+            guard let value else { return }
+            guard range.contains(value) else {
+                throw ConfigError("\(file): rtsp.\(key) is \(value); it must be from \(range.lowerBound) to \(range.upperBound)")
+            }
+            apply(value)
+        }
+        let mebibyte = 1 << 20
+        try ranged(options.maxHeaderLines, "maxHeaderLines", 8...1024) { settings.limits.maxHeaderLines = $0 }
+        try ranged(options.maxHeaderLineBytes, "maxHeaderLineBytes", 256...mebibyte) { settings.limits.maxHeaderLineBytes = $0 }
+        try ranged(options.maxStartLineBytes, "maxStartLineBytes", 64...mebibyte) { settings.limits.maxStartLineBytes = $0 }
+        try ranged(options.maxURLBytes, "maxURLBytes", 32...mebibyte) { settings.limits.maxURLBytes = $0 }
+        try ranged(options.maxBodyBytes, "maxBodyBytes", 1024...(16 * mebibyte)) { settings.limits.maxBodyBytes = $0 }
+        try ranged(options.maxInterleavedFrameBytes, "maxInterleavedFrameBytes", 1500...65536) {
+            settings.limits.maxInterleavedFrameBytes = $0
+        }
+        try ranged(options.maxBufferedBytes, "maxBufferedBytes", 65536...(64 * mebibyte)) { settings.limits.maxBufferedBytes = $0 }
+        try ranged(options.maxQueuedRequests, "maxQueuedRequests", 1...1024) { settings.maxQueuedRequests = $0 }
+        let limits = settings.limits
+        let largest = max(limits.maxBodyBytes + limits.maxStartLineBytes, limits.maxInterleavedFrameBytes + 4)
+        guard limits.maxBufferedBytes >= largest else {
+            throw ConfigError("\(file): rtsp.maxBufferedBytes (\(limits.maxBufferedBytes)) must be at least \(largest): "
+                + "a request with a body of maxBodyBytes (\(limits.maxBodyBytes)) or an interleaved frame of "
+                + "maxInterleavedFrameBytes (\(limits.maxInterleavedFrameBytes)) has to fit")
+        }
     }
 }
 

@@ -132,7 +132,7 @@ extension WebRTCSession {
     func handleSRTP(_ datagram: [UInt8], srtp: SRTPSession, now: Instant) {
         var packet = datagram
         if RTPPacket.looksLikeRTCP(packet) {
-            do { try srtp.unprotectRTCP(&packet) } catch { counters.srtpAuthFailures += 1; return }
+            do { try srtp.unprotectRTCP(&packet) } catch { countUnprotectFailure(error); return }
             let compound: [RTCPPacket]
             do { compound = try RTCPCompound.parse(packet[...], limits: configuration.limits.rtcp) } catch {
                 counters.rtcpMalformed += 1
@@ -140,7 +140,7 @@ extension WebRTCSession {
             }
             for rtcp in compound { handleRTCP(rtcp, now: now) }
         } else {
-            do { try srtp.unprotectRTP(&packet) } catch { counters.srtpAuthFailures += 1; return }
+            do { try srtp.unprotectRTP(&packet) } catch { countUnprotectFailure(error); return }
             guard let rtp = try? RTPPacket(parsing: packet), recordInbound(rtp, now: now) else {
                 counters.droppedDatagrams += 1
                 return
@@ -148,6 +148,13 @@ extension WebRTCSession {
             counters.packetsReceived += 1
             outputs.append(.event(.rtp(rtp)))
         }
+    }
+
+    /// A packet SRTP refused: a replayed or too-old index (checked before authentication, as
+    /// RFC 3711 §3.3 orders it) is a replay; anything else (bad tag, too short to verify) an
+    /// authentication failure.
+    private func countUnprotectFailure(_ error: SRTPError) {
+        if error.isReplay { counters.srtpReplays += 1 } else { counters.srtpAuthFailures += 1 }
     }
 
     func handleRTCP(_ rtcp: RTCPPacket, now: Instant) {

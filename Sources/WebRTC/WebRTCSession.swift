@@ -262,7 +262,11 @@ public final class WebRTCSession {
 public struct WebRTCCounters: Sendable, Equatable {
     public var droppedDatagrams = 0
     public var stunRejected = 0
+    /// SRTP/SRTCP packets that failed authentication (forged, corrupted, too short to verify).
     public var srtpAuthFailures = 0
+    /// SRTP/SRTCP packets whose index the replay window had already seen or left behind
+    /// (duplicates on the path count here too).
+    public var srtpReplays = 0
     public var rtcpMalformed = 0
     public var packetsSent = 0
     public var bytesSent = 0

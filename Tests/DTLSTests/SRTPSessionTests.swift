@@ -147,6 +147,50 @@ struct SRTPSessionTests {
         #expect(error?.description == "SRTP unprotect RTP failed: replayed packet (9)")
     }
 
+    /// Replays (an index seen before, or one the window has left behind) are told apart from
+    /// authentication failures on every path: GCM on OpenSSL, GCM and AES-CM on libsrtp; RTP and RTCP.
+    @Test(arguments: [(SRTPProtectionProfile.aeadAES128GCM, true), (.aeadAES128GCM, false), (.aes128CMHMACSHA1_80, false)])
+    func replaysAreNotAuthenticationFailures(profile: SRTPProtectionProfile, openSSLForGCM: Bool) throws {
+        let key = [UInt8](repeating: 0x3C, count: profile.masterKeyLength)
+        let salt = [UInt8](repeating: 0xC3, count: profile.masterSaltLength)
+        let keying = SRTPKeyingMaterial(
+            profile: profile, localMasterKey: Array(repeating: 0x11, count: profile.masterKeyLength),
+            localMasterSalt: Array(repeating: 0x22, count: profile.masterSaltLength), remoteMasterKey: key, remoteMasterSalt: salt)
+        let sender = try SRTPSession(keying: keying.mirrored, openSSLForGCM: openSSLForGCM)
+        let receiver = try SRTPSession(keying: keying, replayWindowSize: 64, openSSLForGCM: openSSLForGCM)
+        var old = Self.rtpPacket(sequence: 1, payloadSize: 40)
+        try sender.protectRTP(&old)
+        var packet = Self.rtpPacket(sequence: 2, payloadSize: 40)
+        try sender.protectRTP(&packet)
+        var copy = packet
+        try receiver.unprotectRTP(&copy)
+        copy = packet
+        let replay = #expect(throws: SRTPError.self) { try receiver.unprotectRTP(&copy) }
+        #expect(replay?.isReplay == true && replay?.isAuthenticationFailure == false)
+        // 100 packets later, sequence 1 is behind the 64-packet window: too old, also a replay.
+        for sequence in UInt16(3)...102 {
+            var next = Self.rtpPacket(sequence: sequence, payloadSize: 40)
+            try sender.protectRTP(&next)
+            try receiver.unprotectRTP(&next)
+        }
+        let tooOld = #expect(throws: SRTPError.self) { try receiver.unprotectRTP(&old) }
+        #expect(tooOld?.isReplay == true)
+        var rtcp = Self.knownRTCP
+        try sender.protectRTCP(&rtcp)
+        copy = rtcp
+        try receiver.unprotectRTCP(&copy)
+        copy = rtcp
+        #expect(throws: SRTPError.self) { try receiver.unprotectRTCP(&copy) }
+        var forged = Self.rtpPacket(sequence: 200, payloadSize: 40)
+        try sender.protectRTP(&forged)
+        forged[20] ^= 0x01
+        let failure = #expect(throws: SRTPError.self) { try receiver.unprotectRTP(&forged) }
+        #expect(failure?.isAuthenticationFailure == true && failure?.isReplay == false)
+        #expect(receiver.counters.replayFailures == 3)
+        #expect(receiver.counters.authenticationFailures == 1)
+        #expect(receiver.counters.otherUnprotectFailures == 0)
+    }
+
     @Test func outboundAllowsRepeatedSequenceNumbersForRetransmission() throws {
         let keys = try DTLSPair.handshakeKeys()
         let client = try SRTPSession(keying: keys.client)

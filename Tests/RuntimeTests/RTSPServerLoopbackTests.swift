@@ -221,6 +221,15 @@ import Testing
     static let announcedSDP = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=x\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
         + "m=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=fmtp:96 packetization-mode=1\r\na=control:streamid=0\r\n"
 
+    /// ANNOUNCE `sdp`, SETUP its first track (control `streamid=0`) with `transport`, RECORD.
+    static func record(_ client: Client, sdp: String, transport: String) async throws {
+        #expect(try await client.request("ANNOUNCE", headers: ["Content-Type": "application/sdp"], body: sdp).status == 200)
+        let setup = try await client.request("SETUP", client.base + "/streamid=0", headers: ["Transport": transport])
+        #expect(setup.status == 200)
+        let session = try #require(setup.headers["session"]?.split(separator: ";").first.map(String.init))
+        #expect(try await client.request("RECORD", headers: ["Session": session]).status == 200)
+    }
+
     @Test func announceRecordPublishesIntoAPublisherPathOnly() async throws {
         let (server, router, source) = try await Self.startServer()
         defer { Task { await server.stop(); await source.stop() } }
@@ -230,12 +239,7 @@ import Testing
         await refused.close()
 
         let client = try await Client(port: server.port, path: "push")
-        #expect(try await client.request("ANNOUNCE", headers: ["Content-Type": "application/sdp"], body: sdp).status == 200)
-        let setup = try await client.request("SETUP", client.base + "/streamid=0",
-                                             headers: ["Transport": "RTP/AVP/TCP;unicast;interleaved=0-1;mode=record"])
-        #expect(setup.status == 200)
-        let session = try #require(setup.headers["session"]?.split(separator: ";").first.map(String.init))
-        #expect(try await client.request("RECORD", headers: ["Session": session]).status == 200)
+        try await Self.record(client, sdp: sdp, transport: "RTP/AVP/TCP;unicast;interleaved=0-1;mode=record")
         let path = try #require(router.path(named: "push"))
         let (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let reader = try path.addReader { wake.yield() }

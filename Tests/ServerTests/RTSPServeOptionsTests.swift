@@ -54,4 +54,60 @@ extension ServeOptionsTests {
             #expect(!"\(rtsp)".contains(secret), "\(rtsp)")
         }
     }
+
+    /// The parser caps and the request queue come from `rtsp:`; defaults when absent.
+    @Test func parserLimitsAndRequestQueueFromTheFile() throws {
+        let defaults = try #require(try ServeOptions().resolve().0.rtspServer)
+        #expect(defaults.limits == RTSPLimits() && defaults.maxQueuedRequests == 8)
+        var options = ServeOptions()
+        options.configFile = try writeConfig("""
+            rtsp: { maxHeaderLines: 8, maxHeaderLineBytes: 300, maxStartLineBytes: 200, maxURLBytes: 100, maxBodyBytes: 2048,
+                    maxInterleavedFrameBytes: 1500, maxBufferedBytes: 65536, maxQueuedRequests: 2 }
+            """)
+        let rtsp = try #require(try options.resolve().0.rtspServer)
+        var expected = RTSPLimits()
+        expected.maxHeaderLines = 8
+        expected.maxHeaderLineBytes = 300
+        expected.maxStartLineBytes = 200
+        expected.maxURLBytes = 100
+        expected.maxBodyBytes = 2048
+        expected.maxInterleavedFrameBytes = 1500
+        expected.maxBufferedBytes = 65536
+        #expect(rtsp.limits == expected && rtsp.maxQueuedRequests == 2)
+    }
+
+    /// Each cap is accepted at both ends of its range and refused one past, with the key, the
+    /// value and the range in the message.
+    @Test(arguments: [("maxHeaderLines", 8, 1024), ("maxHeaderLineBytes", 256, 1 << 20), ("maxStartLineBytes", 64, 1 << 20),
+                      ("maxURLBytes", 32, 1 << 20), ("maxBodyBytes", 1024, 128 * 1024), ("maxInterleavedFrameBytes", 1500, 65536),
+                      ("maxBufferedBytes", 65536 + 4352, 64 << 20), ("maxQueuedRequests", 1, 1024)])
+    func parserLimitsAreCheckedAtTheirRange(key: String, low: Int, high: Int) throws {
+        func resolve(_ value: Int) throws -> RTSPServerSettings? {
+            var options = ServeOptions()
+            let buffer = key == "maxBufferedBytes" ? "" : ", maxBufferedBytes: \(2 << 20)"
+            options.configFile = try writeConfig("rtsp: { \(key): \(value)\(buffer) }\n")
+            return try options.resolve().0.rtspServer
+        }
+        for good in [low, high] { #expect(try resolve(good) != nil, "\(key): \(good)") }
+        let below = key == "maxBufferedBytes" ? 65535 : low - 1
+        let above = key == "maxBodyBytes" ? (16 << 20) + 1 : high + 1
+        for bad in [below, above] {
+            let error = #expect(throws: ConfigError.self) { try resolve(bad) }
+            #expect(error?.description.contains("rtsp.\(key) is \(bad); it must be from") == true, "\(error?.description ?? "")")
+        }
+    }
+
+    /// A buffer too small for a body (or frame) at its cap is refused, naming both keys.
+    @Test func bufferMustHoldABodyAtItsCap() throws {
+        var options = ServeOptions()
+        options.configFile = try writeConfig("rtsp: { maxBodyBytes: 1048576, maxBufferedBytes: 1048576 }\n")
+        let error = #expect(throws: ConfigError.self) { try options.resolve() }
+        #expect(error?.description.contains("rtsp.maxBufferedBytes (1048576) must be at least 1052928") == true,
+                "\(error?.description ?? "")")
+        options.configFile = try writeConfig("rtsp: { maxBodyBytes: 1048576, maxBufferedBytes: 1052928 }\n")
+        #expect(try options.resolve().0.rtspServer?.limits.maxBodyBytes == 1 << 20)
+        options.configFile = try writeConfig("rtsp: { maxHeaderLines: \"many\" }\n")
+        let typeError = #expect(throws: ConfigError.self) { try options.resolve() }
+        #expect(typeError?.description.contains("'rtsp.maxHeaderLines' must be an integer") == true, "\(typeError?.description ?? "")")
+    }
 }
