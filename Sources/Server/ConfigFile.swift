@@ -9,6 +9,7 @@ import Yams
 /// http: { address: "0.0.0.0:8889", corsOrigins: ["https://app.example"], token: "s3cret", iceServers: ["stun:stun.example.org"] }
 /// webrtc: { udpPort: 8189, iceHosts: ["192.168.1.10"] }
 /// rtsp: { address: "0.0.0.0:8554", maxConnections: 512, maxConnectionsPerClient: 64, idleTimeout: "20s", nonceLifetime: "30s", allowBasic: false }
+/// shutdownTimeout: 5
 /// paths:
 ///   cam: { source: cam.sdp }
 ///   demo: { source: demo }
@@ -83,6 +84,8 @@ public struct ConfigFile: Decodable, Sendable {
     public var webrtc: WebRTC?
     public var rtsp: RTSP?
     public var paths: [String: PathEntry]?
+    /// Seconds the drain on SIGTERM/SIGINT may take (default 5, 0.1 ... 3600).
+    public var shutdownTimeout: Double?
 
     /// Reads and validates a file; errors name the file and what is wrong.
     public static func load(from file: String) throws -> ConfigFile {
@@ -98,6 +101,7 @@ public struct ConfigFile: Decodable, Sendable {
             let expected: String
             switch type {
             case is Int.Type: expected = "an integer"
+            case is Double.Type: expected = "a number"
             case is String.Type: expected = "a string"
             case is Bool.Type: expected = "true or false"
             case is [String].Type: expected = "a list of strings"
