@@ -99,7 +99,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
         ], path: "Benchmarks/RTCBridgeBenchmarks", swiftSettings: strict),
 
-        .executableTarget(name: "RTCBridgeLoad", dependencies: ["RTCBase", "SDP", "STUN", "ICE", "DTLS", "SRTP", "CUDPBatch"],
+        .executableTarget(name: "RTCBridgeLoad", dependencies: ["RTCBase", "SDP", "STUN", "RTP", "ICE", "DTLS", "SRTP", "CUDPBatch"],
                           path: "Benchmarks/RTCBridgeLoad", swiftSettings: strict),
 
         // fuzzing (Fuzz/README.md): single-file executables; a plain build links an empty main,

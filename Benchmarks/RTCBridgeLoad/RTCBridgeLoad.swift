@@ -22,6 +22,8 @@ struct RTCBridgeLoad {
         var verifyEvery = 1
         var posters = 2
         var connectTimeoutSeconds = 60.0
+        /// After warm-up, wait up to this long for the gateway to close every session (drain tests).
+        var untilClosedSeconds: Double?
 
         init(_ arguments: [String]) throws {
             var i = 0
@@ -40,6 +42,7 @@ struct RTCBridgeLoad {
                 case "--verify-every": verifyEvery = Int(try value()) ?? verifyEvery
                 case "--posters": posters = max(1, Int(try value()) ?? posters)
                 case "--connect-timeout": connectTimeoutSeconds = Double(try value()) ?? connectTimeoutSeconds
+                case "--until-closed": untilClosedSeconds = Double(try value())
                 default: throw LoadError("unknown argument \(arguments[i])")
                 }
                 i += 1
@@ -143,6 +146,16 @@ struct RTCBridgeLoad {
         }
         let connectedAt = now()
         pump(until: connectedAt + .seconds(options.warmupSeconds), stopWhenSettled: false)
+        if let wait = options.untilClosedSeconds {   // print "receiving", wait for the gateway to close all, report
+            print("receiving: viewers=\(viewers.filter { $0.firstMedia != nil }.count)")
+            fflush(nil)   // the test waits for this line
+            let waitStart = now()
+            while now() < waitStart + .seconds(wait), viewers.contains(where: \.awaitsClose) {
+                pump(until: now() + .milliseconds(50), stopWhenSettled: false)
+            }
+            print(LoadViewer.closedReport(viewers, waitedSeconds: (now() - waitStart).secondsDouble))
+            return
+        }
         let before = viewers.map { ($0.packets, $0.lost, $0.expected) }
         let gatewayBefore = options.gatewayPID.map(ProcessSample.init(pid:))
         let selfBefore = ProcessSample(pid: getpid())
