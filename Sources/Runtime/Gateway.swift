@@ -70,8 +70,9 @@ public enum SourceSpec: Sendable, Equatable, CustomStringConvertible {
 public struct GatewayConfiguration: Sendable {
     public var webRTCBindHost = "0.0.0.0"
     public var webRTCUDPPort = 8189
-    /// Addresses advertised as ICE host candidates; empty = every interface's IPv4 address.
-    public var iceHostAddresses: [String] = []
+    /// Addresses advertised as ICE host candidates (with the bound UDP port unless they carry
+    /// their own); empty = every interface's IPv4 address.
+    public var iceHostAddresses: [ICEAdvertisedAddress] = []
     public var paths: [(name: String, source: SourceSpec)] = []
     /// Plain RTP/UDP egress per path (`--forward NAME=rtp://HOST:PORT`).
     public var forwards: [(path: String, spec: ForwardSpec)] = []
@@ -112,6 +113,11 @@ public final class Gateway: @unchecked Sendable {
     /// Plain RTP ingest sources by path name (their counters go to `/api/stats`).
     public private(set) var rtpIngestSources: [String: RTPIngestSource] = [:]
     public private(set) var udpPort = 0
+    /// Plain RTP egresses and recorders, in start order (their counters go to `/metrics`).
+    public private(set) var rtpForwarders: [RTPForwarder] = []
+    public private(set) var recorders: [Recorder] = []
+    /// The event loops sessions, sources and outputs run on (metrics measure their lag).
+    public var eventLoops: [any EventLoop] { Array(group.makeIterator()) }
 
     public init(configuration: GatewayConfiguration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
                 logger: Logger) {
@@ -127,7 +133,8 @@ public final class Gateway: @unchecked Sendable {
     public func start() async throws {
         udpPort = try await transport.bind(host: configuration.webRTCBindHost, port: configuration.webRTCUDPPort,
                                            sendBufferBytes: configuration.webRTCSendBufferBytes)
-        let hosts = configuration.iceHostAddresses.isEmpty ? Self.interfaceAddresses() : configuration.iceHostAddresses
+        let hosts = configuration.iceHostAddresses.isEmpty
+            ? Self.interfaceAddresses().compactMap { ICEAdvertisedAddress(ip: $0) } : configuration.iceHostAddresses
         let certificate = try DTLSCertificate.generate(commonName: "rtcbridge")
         var endpointConfiguration = WebRTCEndpoint.Configuration(hostAddresses: hosts, udpPort: udpPort)
         endpointConfiguration.takeoverPaths = configuration.takeoverPaths
@@ -135,7 +142,7 @@ public final class Gateway: @unchecked Sendable {
         endpointConfiguration.maxSessionsPerClient = configuration.maxWebRTCSessionsPerClient
         webrtc = WebRTCEndpoint(router: router, transport: transport, certificate: certificate,
                                 configuration: endpointConfiguration, logger: logger)
-        logger.info("WebRTC UDP listening", metadata: ["port": "\(udpPort)", "candidates": "\(hosts)",
+        logger.info("WebRTC UDP listening", metadata: ["port": "\(udpPort)", "candidates": "\(hosts.map(\.description))",
                                                        "fingerprint": "\(certificate.fingerprint.value)"])
         for (name, spec) in configuration.paths {
             do {
@@ -312,6 +319,7 @@ extension Gateway {
         } catch {
             throw SourceError.unusable("--forward \(path)=\(spec): \(error)")
         }
+        rtpForwarders.append(forwarder)
         stoppers.append((.sources, { await forwarder.stop() }))
     }
 
@@ -326,6 +334,7 @@ extension Gateway {
             throw SourceError.unusable("--record \(path)=\(spec.directory): \(error)")
         }
         try await recorder.start()
+        recorders.append(recorder)
         stoppers.append((.recordings, { await recorder.stop() }))
     }
 }

@@ -61,7 +61,7 @@ import Testing
         var configuration = GatewayConfiguration()
         configuration.webRTCBindHost = "127.0.0.1"
         configuration.webRTCUDPPort = 0
-        configuration.iceHostAddresses = ["127.0.0.1"]
+        configuration.iceHostAddresses = [try ICEAdvertisedAddress(parsing: "127.0.0.1")]
         configuration.rtspServer = nil
         configuration.paths = [("demo", .demo)]
         let gateway = Gateway(configuration: configuration, logger: Logger(label: "test"))
