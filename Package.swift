@@ -60,7 +60,7 @@ let package = Package(
         .target(name: "Routing", dependencies: ["RTCBase", "RTP", "Codecs"], swiftSettings: strict),
 
         // adapters (sans-IO, on virtual time): ingest machines, pass-through egress machines, recording muxers
-        .target(name: "Ingest", dependencies: ["RTCBase", "SDP", "RTP", "Codecs", "RTSP", "Routing"], swiftSettings: strict),
+        .target(name: "Ingest", dependencies: ["RTCBase", "SDP", "RTP", "Codecs", "Containers", "RTSP", "Routing"], swiftSettings: strict),
         .target(name: "Egress", dependencies: ["RTCBase", "SDP", "RTP", "Codecs", "WebRTC", "RTSP", "Routing"],
                 swiftSettings: strict),
         .target(name: "Recording", dependencies: ["RTCBase", "Codecs", "Containers", "Routing"], swiftSettings: strict),
@@ -138,7 +138,7 @@ let package = Package(
         .testTarget(name: "SCTPTests", dependencies: ["RTCBase", "SCTP"], swiftSettings: strict),
         .testTarget(name: "RTSPTests", dependencies: ["RTCBase", "SDP", "RTSP", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "RoutingTests", dependencies: ["RTCBase", "RTP", "Routing", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "IngestTests", dependencies: ["RTCBase", "SDP", "RTP", "RTSP", "Routing", "Ingest"], swiftSettings: strict),
+        .testTarget(name: "IngestTests", dependencies: ["RTCBase", "SDP", "RTP", "Codecs", "Containers", "RTSP", "Routing", "Ingest"], swiftSettings: strict),
         .testTarget(name: "EgressTests", dependencies: ["RTCBase", "RTP", "Routing", "Egress"], swiftSettings: strict),
         .testTarget(name: "RecordingTests", dependencies: [
             "RTCBase", "RTP", "Codecs", "Containers", "Routing", "Recording", "TestSupport",

@@ -27,6 +27,8 @@ public enum SourceSpec: Sendable, Equatable, CustomStringConvertible {
     case files(video: String?, audio: String?)
     /// An RTSP camera or server, pulled (`rtsp://[user:pass@]host[:port]/path`).
     case rtsp(RTSPSourceSpec)
+    /// MPEG-TS over UDP (`udp+mpegts://HOST:PORT[?interface=NAME]`, unicast or a multicast group).
+    case mpegTS(MPEGTSSourceSpec)
 
     /// Parses the SOURCE part of `--path NAME=SOURCE` or a config `source:` value.
     public init(parsing text: String) throws {
@@ -36,12 +38,14 @@ public enum SourceSpec: Sendable, Equatable, CustomStringConvertible {
             self = .publisher
         } else if text.lowercased().hasPrefix("rtsp://") || text.lowercased().hasPrefix("rtsps://") {
             self = .rtsp(try RTSPSourceSpec(parsing: text))
+        } else if text.lowercased().hasPrefix(MPEGTSSourceSpec.scheme) {
+            self = .mpegTS(try MPEGTSSourceSpec(parsing: text))
         } else if let files = Self.files(text) {
             self = files
         } else if text.hasSuffix(".sdp") {
             self = .rtpSDPFile(text)
         } else {
-            throw SourceError.unusable("unknown source '\(text)': use 'demo', 'publisher', an rtsp:// URL, an .sdp file, or files (clip.h264+clip.opus)")
+            throw SourceError.unusable("unknown source '\(text)': use 'demo', 'publisher', an rtsp:// URL, udp+mpegts://HOST:PORT, an .sdp file, or files (clip.h264+clip.opus)")
         }
     }
 
@@ -62,6 +66,7 @@ public enum SourceSpec: Sendable, Equatable, CustomStringConvertible {
         case .publisher: return "publisher"
         case .files(let video, let audio): return "files(\([video, audio].compactMap { $0 }.joined(separator: "+")))"
         case .rtsp(let spec): return spec.description   // credentials redacted
+        case .mpegTS(let spec): return spec.description
         }
     }
 }
@@ -170,6 +175,8 @@ public final class Gateway: @unchecked Sendable {
                                                  logger: logger))
         case .rtpSDPFile(let file):
             try await startRTPIngestSource(name: name, sdpFile: file)
+        case .mpegTS(let spec):
+            try await startMPEGTSSource(name: name, spec: spec)
         }
     }
 
@@ -197,6 +204,14 @@ public final class Gateway: @unchecked Sendable {
         let source = try RTPIngestSource(pathName: name, sdpText: text, router: router, eventLoop: group.next(), logger: logger)
         try await source.start()
         rtpIngestSources[name] = source
+        stoppers.append((.sources, { await source.stop() }))
+    }
+
+    /// Start-up only, not optimized (like `startRTPIngestSource`).
+    @_optimize(none)
+    private func startMPEGTSSource(name: String, spec: MPEGTSSourceSpec) async throws {
+        let source = try MPEGTSSource(pathName: name, spec: spec, router: router, eventLoop: group.next(), logger: logger)
+        try await source.start()
         stoppers.append((.sources, { await source.stop() }))
     }
 
