@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
@@ -89,6 +90,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: strict),
 
         // test support and benchmarks
@@ -105,7 +107,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], path: "Benchmarks/RTCBridgeBenchmarks", swiftSettings: strict),
 
-        .executableTarget(name: "RTCBridgeLoad", dependencies: ["RTCBase", "SDP", "STUN", "ICE", "DTLS", "SRTP", "CUDPBatch"],
+        .executableTarget(name: "RTCBridgeLoad", dependencies: ["RTCBase", "SDP", "STUN", "RTP", "ICE", "DTLS", "SRTP", "CUDPBatch"],
                           path: "Benchmarks/RTCBridgeLoad", swiftSettings: strict),
 
         // fuzzing (Fuzz/README.md): single-file executables; a plain build links an empty main,

@@ -1,6 +1,7 @@
 import DTLS
 import ICE
 import RTCBase
+import RTP
 import SRTP
 import STUN
 
@@ -51,6 +52,11 @@ final class LoadViewer {
     var checkTransaction: STUNTransactionID?
     let tieBreaker = UInt64(SecureRandom.uint32()) << 32 | UInt64(SecureRandom.uint32())
     var outbox: [[UInt8]] = []
+    /// The gateway ended the session: DTLS close_notify received (after that the viewer is quiet).
+    var closeNotifyReceived = false
+    /// SSRCs named in authenticated RTCP BYE packets from the gateway.
+    var byeSSRCs: Set<UInt32> = []
+    var rtcpAuthFailures = 0
 
     init(localAddress: TransportAddress, now: Instant) {
         self.localAddress = localAddress
@@ -87,7 +93,10 @@ final class LoadViewer {
         case 128...191:
             guard let srtp, datagram.count >= 12 else { return }
             let payloadType = datagram[1] & 0x7F
-            if (72...76).contains(payloadType) { return }   // RTCP (RFC 5761 §4): not media
+            if (72...76).contains(payloadType) {   // RTCP (RFC 5761 §4): not media
+                receiveRTCP([UInt8](datagram), srtp: srtp)
+                return
+            }
             let sequenceNumber = UInt16(datagram[2]) << 8 | UInt16(datagram[3])
             let ssrc = UInt32(datagram[8]) << 24 | UInt32(datagram[9]) << 16 | UInt32(datagram[10]) << 8 | UInt32(datagram[11])
             packets += 1
@@ -131,8 +140,20 @@ final class LoadViewer {
         }
     }
 
+    /// SRTCP from the gateway (sender reports, BYE): authenticated, then BYE SSRCs are noted.
+    private func receiveRTCP(_ datagram: [UInt8], srtp: SRTPSession) {
+        var packet = datagram
+        guard (try? srtp.unprotectRTCP(&packet)) != nil, let compound = try? RTCPCompound.parse(packet[...]) else {
+            rtcpAuthFailures += 1
+            return
+        }
+        for case .bye(let bye) in compound { byeSSRCs.formUnion(bye.ssrcs) }
+    }
+
     /// Checks every 50 ms until ICE succeeds, then every 2.5 s as consent; DTLS retransmits.
+    /// Quiet once the gateway closed the session.
     func handleTimeout(now: Instant) {
+        guard !closeNotifyReceived else { return }
         guard phase == .checking || phase == .handshaking || phase == .connected else { return }
         if now >= nextCheck {
             sendCheck()
@@ -170,6 +191,8 @@ final class LoadViewer {
                 }
             case .event(.failed(let reason)):
                 fail("DTLS: \(reason)")
+            case .event(.closed):
+                closeNotifyReceived = true
             case .event:
                 continue
             case .timeout:
@@ -182,4 +205,20 @@ final class LoadViewer {
         streams.reduce(0) { $0 + max(0, $1.counter.expected - $1.counter.received) }
     }
     var expected: Int64 { streams.reduce(0) { $0 + $1.counter.expected } }
+
+    /// `--until-closed`: whether this viewer still waits for the gateway to close it.
+    var awaitsClose: Bool { phase == .connected && !closeNotifyReceived }
+
+    /// `--until-closed`'s report line: viewers that received media, how many of them got DTLS
+    /// close_notify, and how many got an RTCP BYE naming every SSRC they received media on.
+    static func closedReport(_ viewers: [LoadViewer], waitedSeconds: Double) -> String {
+        let receiving = viewers.filter { $0.phase == .connected && $0.firstMedia != nil }
+        let closeNotify = receiving.filter(\.closeNotifyReceived).count
+        let bye = receiving.filter { viewer in
+            !viewer.streams.isEmpty && viewer.streams.allSatisfy { viewer.byeSSRCs.contains($0.ssrc) }
+        }.count
+        let rtcpFailures = viewers.reduce(0) { $0 + $1.rtcpAuthFailures }
+        return "closed: viewers=\(receiving.count) closeNotify=\(closeNotify) bye=\(bye) rtcpAuthFailures=\(rtcpFailures) "
+            + "waitedMs=\(Int((waitedSeconds * 1000).rounded()))"
+    }
 }

@@ -22,6 +22,8 @@ struct RTCBridgeLoad {
         var verifyEvery = 1
         var posters = 2
         var connectTimeoutSeconds = 60.0
+        /// After warm-up, wait up to this long for the gateway to close every session (drain tests).
+        var untilClosedSeconds: Double?
 
         init(_ arguments: [String]) throws {
             var list = ArgumentList(arguments)
@@ -35,6 +37,7 @@ struct RTCBridgeLoad {
                 case "--verify-every": verifyEvery = Int(try list.number())
                 case "--posters": posters = max(1, Int(try list.number()))
                 case "--connect-timeout": connectTimeoutSeconds = try list.number()
+                case "--until-closed": untilClosedSeconds = try list.number()
                 default: throw LoadError("unknown argument \(flag)")
                 }
             }
@@ -142,6 +145,16 @@ struct RTCBridgeLoad {
         }
         let connectedAt = now()
         pump(until: connectedAt + .seconds(options.warmupSeconds), stopWhenSettled: false)
+        if let wait = options.untilClosedSeconds {   // print "receiving", wait for the gateway to close all, report
+            print("receiving: viewers=\(viewers.filter { $0.firstMedia != nil }.count)")
+            fflush(nil)   // the test waits for this line
+            let waitStart = now()
+            while now() < waitStart + .seconds(wait), viewers.contains(where: \.awaitsClose) {
+                pump(until: now() + .milliseconds(50), stopWhenSettled: false)
+            }
+            print(LoadViewer.closedReport(viewers, waitedSeconds: (now() - waitStart).secondsDouble))
+            return
+        }
         let before = viewers.map { ($0.packets, $0.lost, $0.expected) }
         let gatewayBefore = options.gatewayPID.map(ProcessSample.init(pid:))
         let selfBefore = ProcessSample(pid: getpid())

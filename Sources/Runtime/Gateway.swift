@@ -11,6 +11,7 @@ import Recording
 import Routing
 import RTCBase
 import RTSP
+import Synchronization
 
 /// Where a path's media comes from.
 public enum SourceSpec: Sendable, Equatable, CustomStringConvertible {
@@ -95,6 +96,8 @@ public struct GatewayConfiguration: Sendable {
     public static let webRTCSendBufferRange = (64 << 10)...(256 << 20)
     /// The RTSP server (`--rtsp HOST:PORT`); nil turns it off.
     public var rtspServer: RTSPServerSettings? = RTSPServerSettings()
+    /// How long the drain on SIGTERM/SIGINT may take (`--shutdown-timeout`, `shutdownTimeout:`).
+    public var shutdownTimeout: Duration = .seconds(5)
     public init() {}
 }
 
@@ -107,8 +110,13 @@ public final class Gateway: @unchecked Sendable {
     public let configuration: GatewayConfiguration
     let group: any EventLoopGroup
     let logger: Logger
-    /// Stops what `start()` started, in order (sources, outputs).
-    var stoppers: [@Sendable () async -> Void] = []
+    /// Stops what `start()` started: sources and forwards (drain stage `sources`) and
+    /// recordings (stage `recordings`), in start order within a stage.
+    var stoppers: [(stage: GatewayDrain.Stage, stop: @Sendable () async -> Void)] = []
+    /// The RTSP server, when on (it drains in two steps: listener first, then connections).
+    private(set) var rtspServer: RTSPServer?
+    /// The drain under way (read by the drain's own log lines).
+    private let drainProgress = Mutex<GatewayDrain?>(nil)
     /// Plain RTP ingest sources by path name (their counters go to `/api/stats`).
     public private(set) var rtpIngestSources: [String: RTPIngestSource] = [:]
     public private(set) var udpPort = 0
@@ -186,7 +194,7 @@ public final class Gateway: @unchecked Sendable {
 
     private func startFileSource(_ source: FileSource) async throws {
         try await source.start()
-        stoppers.append { await source.stop() }
+        stoppers.append((.sources, { await source.stop() }))
     }
 
     /// Start-up only, so not optimized: with -O, Swift 6.3's LLVM crashes (signal 11) while
@@ -200,7 +208,7 @@ public final class Gateway: @unchecked Sendable {
         let source = try RTPIngestSource(pathName: name, sdpText: text, router: router, eventLoop: group.next(), logger: logger)
         try await source.start()
         rtpIngestSources[name] = source
-        stoppers.append { await source.stop() }
+        stoppers.append((.sources, { await source.stop() }))
     }
 
     /// Start-up only, not optimized (like `startRTPIngestSource`).
@@ -208,13 +216,82 @@ public final class Gateway: @unchecked Sendable {
     private func startMPEGTSSource(name: String, spec: MPEGTSSourceSpec) async throws {
         let source = try MPEGTSSource(pathName: name, spec: spec, router: router, eventLoop: group.next(), logger: logger)
         try await source.start()
-        stoppers.append { await source.stop() }
+        stoppers.append((.sources, { await source.stop() }))
     }
 
+    /// Stops everything `start()` started (the drain without a deadline).
     public func stop() async {
-        await webrtc?.closeAll()
-        for stop in stoppers { await stop() }
-        await transport.close()
+        _ = await drain(timeout: nil)
+    }
+
+    /// The graceful drain (SIGTERM): runs the stages of `GatewayDrain` in order, logging one
+    /// info line as it begins (what is open) and one per stage. `stopAccepting` closes the
+    /// caller's listeners (HTTP) in the first stage. Returns true when every stage finished within
+    /// `timeout`; otherwise logs what is still pending and returns false at the deadline, leaving
+    /// the pending stages running (the caller exits).
+    public func drain(timeout: Duration?, stopAccepting: @escaping @Sendable () async -> Void = {}) async -> Bool {
+        let counts = GatewayDrain.Counts(webRTCSessions: await webrtc?.sessionCount ?? 0,
+                                         rtspConnections: rtspServer?.connectionCount() ?? 0,
+                                         sources: stoppers.filter { $0.stage == .sources }.count,
+                                         recordings: stoppers.filter { $0.stage == .recordings }.count)
+        let plan = GatewayDrain(counts: counts, timeout: timeout ?? .seconds(86_400 * 365), now: RuntimeClock.now())
+        drainProgress.withLock { $0 = plan }
+        logger.info("\(plan.startLine)")
+        let work = Task { [self] in
+            for stage in GatewayDrain.Stage.allCases {
+                drainProgress.withLock { $0?.begin(stage, now: RuntimeClock.now()) }
+                await run(stage, stopAccepting: stopAccepting)
+                if let line = drainProgress.withLock({ $0?.finishCurrent(now: RuntimeClock.now()) }) { logger.info("\(line)") }
+            }
+        }
+        let inTime: Bool
+        if let timeout {
+            inTime = await Self.race(work, timeout: timeout)
+        } else {
+            await work.value
+            inTime = true
+        }
+        let line = drainProgress.withLock { $0?.endLine(now: RuntimeClock.now()) } ?? ""
+        if inTime { logger.info("\(line)") } else { logger.error("\(line)") }
+        return inTime
+    }
+
+    /// Runs one drain stage.
+    private func run(_ stage: GatewayDrain.Stage, stopAccepting: @escaping @Sendable () async -> Void) async {
+        switch stage {
+        case .listeners:
+            async let http: Void = stopAccepting()
+            async let rtsp: Void? = rtspServer?.stopAccepting()
+            await webrtc?.stopAccepting()
+            _ = await (http, rtsp)
+        case .peers:
+            async let rtsp: Void? = rtspServer?.stop()
+            await webrtc?.closeAll()
+            _ = await rtsp
+        case .sources, .recordings:
+            await withTaskGroup(of: Void.self) { group in
+                for stopper in stoppers where stopper.stage == stage { group.addTask { await stopper.stop() } }
+            }
+        case .sockets:
+            await transport.close()
+        }
+    }
+
+    /// Whether `work` ends before `timeout` passes (it is not cancelled when it does not).
+    private static func race(_ work: Task<Void, Never>, timeout: Duration) async -> Bool {
+        let outcome = FirstOutcome()
+        return await withCheckedContinuation { continuation in
+            outcome.set(continuation)
+            let timer = Task {
+                try? await Task.sleep(for: timeout)
+                outcome.resume(false)
+            }
+            Task {
+                await work.value
+                timer.cancel()
+                outcome.resume(true)
+            }
+        }
     }
 
     /// IPv4 addresses of the machine's interfaces (non-loopback first; loopback when alone).
@@ -236,7 +313,7 @@ extension Gateway {
     func startRTSPSource(name: String, spec: RTSPSourceSpec) async throws {
         let source = try RTSPSource(pathName: name, spec: spec, router: router, eventLoop: group.next(), logger: logger)
         source.start()
-        stoppers.append { await source.stop() }
+        stoppers.append((.sources, { await source.stop() }))
     }
 
     /// Starts the RTSP server on its own event loop; `stop()` closes it.
@@ -247,7 +324,7 @@ extension Gateway {
         try await server.start()
         // What the listener exposes to whom; never a secret.
         logger.info("RTSP \(settings.host):\(server.port) — \(settings.accessSummary(paths: configuration.paths.map(\.name), publishable: publishable.sorted()))")
-        stoppers.append { await server.stop() }
+        rtspServer = server
     }
 
     /// Starts plain RTP egress of `path` to `spec` (the path is created if it does not exist yet,
@@ -262,7 +339,7 @@ extension Gateway {
             throw SourceError.unusable("--forward \(path)=\(spec): \(error)")
         }
         rtpForwarders.append(forwarder)
-        stoppers.append { await forwarder.stop() }
+        stoppers.append((.sources, { await forwarder.stop() }))
     }
 
     /// Records `path` as described by `spec`. The path is created if it does not exist yet (its
@@ -277,6 +354,13 @@ extension Gateway {
         }
         try await recorder.start()
         recorders.append(recorder)
-        stoppers.append { await recorder.stop() }
+        stoppers.append((.recordings, { await recorder.stop() }))
     }
+}
+
+/// Resumes a continuation once, with whichever outcome comes first.
+private final class FirstOutcome: Sendable {
+    private let continuation = Mutex<CheckedContinuation<Bool, Never>?>(nil)
+    func set(_ continuation: CheckedContinuation<Bool, Never>) { self.continuation.withLock { $0 = continuation } }
+    func resume(_ value: Bool) { continuation.withLock { $0.take() }?.resume(returning: value) }
 }

@@ -96,6 +96,12 @@ public final class RTSPServer: @unchecked Sendable {
         ])
     }
 
+    /// Closes the listener: new connections are refused; open ones carry on until `stop()`.
+    public func stopAccepting() async {
+        shared.withLock { $0.stopped = true }
+        if let listener { try? await listener.close() }
+    }
+
     /// Closes the listener, every connection (their sessions end) and the UDP ports.
     public func stop() async {
         let channels: [any Channel] = shared.withLock { state in

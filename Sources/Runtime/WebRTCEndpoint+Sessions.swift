@@ -161,6 +161,7 @@ extension WebRTCEndpoint {
         let controlLoop = transport.eventLoop
         // 1. Reserve a slot in the table (sessions still being built count against the cap).
         let reserved: Result<Void, WebRTCEndpointError> = (try? await controlLoop.submit { [self] in
+            guard !isDraining else { return .failure(.serviceUnavailable(Self.shutdownReason)) }
             do throws(WHIPCreateRefusal) { try resources.reserve(id: id, client: client) } catch {
                 if case .clientQuota = error { return .failure(.tooManySessions(error.description)) }
                 return .failure(.serviceUnavailable(error.description))
@@ -191,6 +192,12 @@ extension WebRTCEndpoint {
                 resources.cancelReservation(id: id)
                 return .failure(error)
             case .success(let session): endpointSession = session
+            }
+            // Shutdown began while the session was being built: `closeAll` did not see it.
+            guard !isDraining else {
+                resources.cancelReservation(id: id)
+                _ = endpointSession.close(Self.shutdownReason)
+                return .failure(.serviceUnavailable(Self.shutdownReason))
             }
             do throws(WHIPCreateRefusal) {
                 return .success(try resources.create(id: id, pathName: pathName, role: role, local: negotiated.local,

@@ -78,6 +78,8 @@ public final class WebRTCEndpoint: @unchecked Sendable {
     public let configuration: Configuration
     /// Session resources and their rules (WHIP target); touched only on the transport's event loop.
     var resources: WHIPResourceTable<EndpointSession>
+    /// Set by `stopAccepting()` (shutdown): new sessions are refused with 503. Transport's loop only.
+    var isDraining = false
 
     public init(router: Router, transport: WebRTCTransport, certificate: DTLSCertificate,
                 configuration: Configuration, logger: Logger) {
@@ -144,13 +146,25 @@ public final class WebRTCEndpoint: @unchecked Sendable {
         get async { (try? await transport.eventLoop.submit { [self] in resources.count }.get()) ?? 0 }
     }
 
-    /// Ends every session (shutdown).
-    public func closeAll() async {
+    /// Refuses every new WHIP/WHEP session from now on (503), including ones being negotiated.
+    public func stopAccepting() async {
+        try? await transport.eventLoop.submit { [self] in isDraining = true }.get()
+    }
+
+    /// Ends every session (shutdown): each sends RTCP BYE and DTLS close_notify. Refuses new
+    /// sessions from now on. Returns how many sessions were closed.
+    @discardableResult
+    public func closeAll() async -> Int {
         let closing = (try? await transport.eventLoop.submit { [self] () -> [EventLoopFuture<Void>] in
-            resources.removeAll().map { $0.payload.close("gateway shutting down") }
+            isDraining = true
+            return resources.removeAll().map { $0.payload.close(Self.shutdownReason) }
         }.get()) ?? []
         for future in closing { try? await future.get() }
+        return closing.count
     }
+
+    /// The reason a shutdown gives its sessions (in their log line and RTCP BYE).
+    static let shutdownReason = "gateway shutting down"
 
     func candidates() -> [SDPCandidate] {
         configuration.hostAddresses.enumerated().map { index, host in

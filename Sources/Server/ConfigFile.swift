@@ -13,6 +13,7 @@ import Yams
 /// # RTSP parser caps and request queue, per connection (defaults shown):
 /// # rtsp: { maxHeaderLines: 64, maxHeaderLineBytes: 8192, maxStartLineBytes: 4352, maxURLBytes: 4096,
 /// #         maxBodyBytes: 65536, maxInterleavedFrameBytes: 65536, maxBufferedBytes: 262144, maxQueuedRequests: 8 }
+/// shutdownTimeout: 5
 /// paths:
 ///   cam: { source: cam.sdp }
 ///   demo: { source: demo }
@@ -104,6 +105,8 @@ public struct ConfigFile: Decodable, Sendable {
     public var webrtc: WebRTC?
     public var rtsp: RTSP?
     public var paths: [String: PathEntry]?
+    /// Seconds the drain on SIGTERM/SIGINT may take (default 5, 0.1 ... 3600).
+    public var shutdownTimeout: Double?
 
     /// Reads and validates a file; errors name the file and what is wrong.
     public static func load(from file: String) throws -> ConfigFile {
@@ -119,6 +122,7 @@ public struct ConfigFile: Decodable, Sendable {
             let expected: String
             switch type {
             case is Int.Type: expected = "an integer"
+            case is Double.Type: expected = "a number"
             case is String.Type: expected = "a string"
             case is Bool.Type: expected = "true or false"
             case is [String].Type: expected = "a list of strings"

@@ -22,6 +22,8 @@ public struct ServeOptions: Sendable {
     public var records: [String] = []
     /// RTSP server address "HOST:PORT", or "off".
     public var rtsp: String?
+    /// Seconds the drain on SIGTERM/SIGINT may take (`--shutdown-timeout`).
+    public var shutdownTimeout: Double?
 
     public init() {}
 
@@ -67,6 +69,9 @@ public struct ServeOptions: Sendable {
                 gateway.webRTCUDPPort = port
             }
             if let bind = file.webrtc?.bindHost { gateway.webRTCBindHost = bind }
+            if let seconds = file.shutdownTimeout {
+                gateway.shutdownTimeout = try Self.shutdownTimeout(seconds, "\(configFile): shutdownTimeout")
+            }
             if let hosts = file.webrtc?.iceHosts {
                 gateway.iceHostAddresses = try hosts.map { host in
                     do { return try ICEAdvertisedAddress(parsing: host) } catch {
@@ -140,6 +145,7 @@ public struct ServeOptions: Sendable {
                 do { return try ICEAdvertisedAddress(parsing: host) } catch { throw ConfigError("--ice-host \(error)") }
             }
         }
+        if let shutdownTimeout { gateway.shutdownTimeout = try Self.shutdownTimeout(shutdownTimeout, "--shutdown-timeout") }
         if let token { http.bearerToken = token }
         if !corsOrigins.isEmpty { http.corsOrigins = corsOrigins }
         // The tokens protect RTSP too: presented as the Digest password, with any user name.
@@ -163,6 +169,15 @@ public struct ServeOptions: Sendable {
 }
 
 extension ServeOptions {
+    /// A drain timeout in seconds, within `GatewayDrain.timeoutRange`.
+    static func shutdownTimeout(_ seconds: Double, _ name: String) throws -> Duration {
+        let range = GatewayDrain.timeoutRange
+        guard seconds.isFinite, range.contains(seconds) else {
+            throw ConfigError("\(name) \(seconds) must be from \(range.lowerBound) to \(range.upperBound) seconds")
+        }
+        return .milliseconds(Int64((seconds * 1000).rounded()))
+    }
+
     /// "off" turns the RTSP server off; otherwise "HOST:PORT" (or ":PORT").
     static func rtspServer(_ text: String) throws -> RTSPServerSettings? {
         if text == "off" { return nil }

@@ -27,6 +27,26 @@ extension WebRTCSession {
         outputs.append(.transmit(bytes, to: to))
     }
 
+    /// The RTCP BYE compound a local close sends (RFC 3550 §6.6): an empty receiver report from
+    /// the first SSRC (a compound starts with SR/RR, §6.1), then one BYE naming every SSRC we
+    /// send, with `reason` (at most 255 bytes are written). A session that sends no media names
+    /// the SSRC of its feedback. Empty before the session is connected.
+    public func goodbye(reason: String) -> [RTCPPacket] {
+        guard state == .connected else { return [] }
+        var ssrcs = outbound.map(\.ssrc)
+        if ssrcs.isEmpty { ssrcs = [configuration.feedbackSSRC] }
+        return [.receiverReport(RTCPReceiverReport(ssrc: ssrcs[0], reports: [])),
+                .bye(RTCPBye(ssrcs: ssrcs, reason: reason))]
+    }
+
+    /// Sends `goodbye(reason:)`, protected (before the close tears down the keys).
+    func sendGoodbye(reason: String) {
+        let packets = goodbye(reason: reason)
+        guard !packets.isEmpty else { return }
+        counters.goodbyesSent += 1
+        sendRTCP(packets)
+    }
+
     /// Asks the peer for a keyframe on `mediaSSRC` (RFC 4585 §6.3.1 PLI).
     public func requestKeyframe(mediaSSRC: UInt32) {
         sendRTCP([.pictureLossIndication(RTCPPictureLossIndication(senderSSRC: configuration.feedbackSSRC, mediaSSRC: mediaSSRC))])

@@ -179,9 +179,12 @@ public final class WebRTCSession {
         return .timeout(deadline)
     }
 
-    /// Ends the session locally (DELETE on the WHEP resource): sends DTLS close_notify.
+    /// Ends the session locally (DELETE on the WHEP resource, gateway shutdown): sends RTCP BYE
+    /// for every SSRC we send (SRTCP, `goodbye(reason:)`), then DTLS close_notify, in that order
+    /// (the BYE needs the SRTP keys the close tears down).
     public func close(reason: String) {
         guard !isClosed else { return }
+        sendGoodbye(reason: reason)
         dtls.close()
         while case .transmit(let bytes) = dtls.poll() {
             if let to = remoteAddress { outputs.append(.transmit(bytes, to: to)) }
@@ -277,6 +280,8 @@ public struct WebRTCCounters: Sendable, Equatable {
     /// Packets a NACK asked for that were not resent because the retransmission budget was spent.
     public var retransmissionsRefused = 0
     public var keyframeRequestsReceived = 0
+    /// RTCP BYE compounds sent (one per local close of a connected session).
+    public var goodbyesSent = 0
     /// ICE: moves of the media to a new peer address (after it answered our probe), probes sent,
     /// nominations of a new address refused (probe unanswered) or not probed (cooldown, budget).
     public var iceAddressChanges = 0

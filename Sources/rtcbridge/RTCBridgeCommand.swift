@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import Runtime
 import Server
+import ServiceLifecycle
 
 @main
 struct RTCBridgeCommand: AsyncParsableCommand {
@@ -48,6 +49,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("rtsp"), help: ArgumentHelp("RTSP server address (default 0.0.0.0:8554), or 'off'.", valueName: "HOST:PORT"))
     var rtsp: String?
 
+    @Option(name: .customLong("shutdown-timeout"), help: ArgumentHelp("On SIGTERM/SIGINT, how long the drain may take before the process exits with status 1 (default 5, 0.1-3600).", valueName: "SECONDS"))
+    var shutdownTimeout: Double?
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -70,6 +74,7 @@ struct Serve: AsyncParsableCommand {
         options.forwards = forwards
         options.records = records
         options.rtsp = rtsp
+        options.shutdownTimeout = shutdownTimeout
         return options
     }
 
@@ -109,12 +114,26 @@ struct Serve: AsyncParsableCommand {
                 FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
             },
             logger: logger)
-        do {
-            try await app.runService()
-        } catch {
-            logger.error("HTTP server stopped: \(error)")
+        // SIGTERM/SIGINT start the drain (the HTTP server ending by itself does too); a second
+        // signal exits at once.
+        let signals = ShutdownSignals { number in
+            httpLogger.warning("\(ShutdownSignals.name(number)) again: exiting without finishing the drain")
+            Foundation.exit(2)
         }
-        logger.info("shutting down")
-        await gateway.stop()
+        let services = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        let server = Task { try await services.run() }
+        Task {
+            do { try await server.value } catch {
+                httpLogger.error("HTTP server stopped: \(error)")
+            }
+            signals.finish()
+        }
+        let reason = await signals.first().map(ShutdownSignals.name) ?? "HTTP server stopped"
+        logger.info("\(reason): shutting down")
+        let drained = await gateway.drain(timeout: gatewayConfig.shutdownTimeout) {
+            await services.triggerGracefulShutdown()   // the listener closes; requests under way finish
+            _ = await server.result
+        }
+        if !drained { throw ExitCode(1) }
     }
 }

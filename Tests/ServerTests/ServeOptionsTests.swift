@@ -210,3 +210,33 @@ import Testing
         #expect { try missing.resolve() } throws: { "\($0)".contains("/nonexistent/v.h264") }
     }
 }
+
+/// `--shutdown-timeout SECONDS` and `shutdownTimeout:` (the drain on SIGTERM), at its limits.
+@Suite struct ShutdownTimeoutOptionTests {
+    @Test func defaultFileAndFlag() throws {
+        #expect(try ServeOptions().resolve().0.shutdownTimeout == .seconds(5))
+        let file = try ServeOptionsTests().writeConfig("shutdownTimeout: 2.5\n")
+        var options = ServeOptions()
+        options.configFile = file
+        #expect(try options.resolve().0.shutdownTimeout == .milliseconds(2500))
+        options.shutdownTimeout = 0.1
+        #expect(try options.resolve().0.shutdownTimeout == .milliseconds(100))
+        options.shutdownTimeout = 3600
+        #expect(try options.resolve().0.shutdownTimeout == .seconds(3600))
+    }
+
+    @Test(arguments: [0.0, 0.09, 3600.5, -1, .infinity, .nan])
+    func outOfRangeIsRefused(seconds: Double) {
+        var options = ServeOptions()
+        options.shutdownTimeout = seconds
+        #expect { try options.resolve() } throws: { "\($0)".contains("--shutdown-timeout") }
+    }
+
+    @Test func fileValueOutOfRangeOrNotANumberIsRefused() throws {
+        var options = ServeOptions()
+        options.configFile = try ServeOptionsTests().writeConfig("shutdownTimeout: 3601\n")
+        #expect { try options.resolve() } throws: { "\($0)".contains("shutdownTimeout") }
+        options.configFile = try ServeOptionsTests().writeConfig("shutdownTimeout: soon\n")
+        #expect(throws: (any Error).self) { try options.resolve() }
+    }
+}

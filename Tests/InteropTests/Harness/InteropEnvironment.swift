@@ -4,6 +4,8 @@ import Foundation
 ///
 /// Everything is resolved once, from the environment and fixed Debian 12 paths:
 /// - `RTCBRIDGE_BIN`: the gateway (default `<package root>/.build/debug/rtcbridge`);
+/// - `RTCBRIDGE_LOAD_BIN`: the load generator, a WHEP client with its own DTLS/SRTP (default
+///   `<package root>/.build/debug/RTCBridgeLoad`);
 /// - `RTCBRIDGE_PYTHON`: a python with selenium (default `/root/.cache/rtcbridge-venv/bin/python`,
 ///   made by `scripts/install-deps.sh --test`);
 /// - `RTCBRIDGE_CHROMIUM`, `RTCBRIDGE_CHROMEDRIVER`: Debian's Chromium and its driver;
@@ -19,6 +21,7 @@ struct InteropEnvironment: Sendable {
     let packageRoot: String
     let scriptsDirectory: String
     let gatewayBinary: String
+    let loadGenerator: String
     let python: String
     let chromium: String
     let chromedriver: String
@@ -36,6 +39,7 @@ struct InteropEnvironment: Sendable {
         packageRoot = root
         scriptsDirectory = root + "/Tests/InteropTests/Scripts"
         gatewayBinary = environment["RTCBRIDGE_BIN"] ?? root + "/.build/debug/rtcbridge"
+        loadGenerator = environment["RTCBRIDGE_LOAD_BIN"] ?? root + "/.build/debug/RTCBridgeLoad"
         let python = environment["RTCBRIDGE_PYTHON"] ?? "/root/.cache/rtcbridge-venv/bin/python"
         self.python = python
         chromium = environment["RTCBRIDGE_CHROMIUM"] ?? "/usr/lib/chromium/chromium"
@@ -78,6 +82,9 @@ struct InteropEnvironment: Sendable {
             case .gateway where !files.isExecutableFile(atPath: gatewayBinary):
                 reasons.append("rtcbridge binary not found at \(gatewayBinary); build it with "
                     + "`swift build --product rtcbridge` or set RTCBRIDGE_BIN")
+            case .loadGenerator where !files.isExecutableFile(atPath: loadGenerator):
+                reasons.append("RTCBridgeLoad not found at \(loadGenerator); build it with "
+                    + "`swift build --product RTCBridgeLoad` or set RTCBRIDGE_LOAD_BIN")
             default:
                 break
             }

@@ -14,6 +14,8 @@ enum InteropTool: Sendable, CaseIterable {
     case python
     /// The `rtcbridge` binary under test.
     case gateway
+    /// `RTCBridgeLoad`, the WHEP load generator (it sees RTCP BYE and DTLS close_notify).
+    case loadGenerator
 
     /// Everything a test that drives Chromium against the gateway needs.
     static let browserAgainstGateway: [InteropTool] = [.root, .ip, .chromium, .chromedriver, .selenium, .gateway]
