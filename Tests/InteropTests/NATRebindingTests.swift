@@ -120,6 +120,8 @@ extension InteropSuite {
             let framesAtRebind = setup.framesDecoded()
             let rebound = ContinuousClock.now
             try await setup.command("rebind")
+            let ports = setup.relay.lines().last { $0.hasPrefix("rebound ") }?.split(separator: " ") ?? []
+            #expect(ports.count == 4 && ports[1] != ports[3], "the relay must forward from a new port: \(ports)")
             // The new port's first media datagram, as the relay saw it (ms since the rebinding).
             let (_, mediaLine) = try await setup.relay.waitForLine(timeout: .seconds(15), what: "media on the new port") {
                 $0.hasPrefix("after-rebind first-media-ms=")

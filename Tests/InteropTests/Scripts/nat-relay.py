@@ -111,8 +111,12 @@ while not done and time.monotonic() < deadline:
         if words[0] == "target" and len(words) == 3:
             target = (words[1], int(words[2]))
         elif words[0] == "rebind":
-            outbound.close()
+            # Open the new socket before closing the old one: the kernel may otherwise hand out
+            # the same ephemeral port again, and nothing would have changed for the gateway.
+            previous = outbound
             outbound = new_outbound()
+            out(f"rebound {previous.getsockname()[1]} -> {outbound.getsockname()[1]}")
+            previous.close()
             counters["rebinds"] += 1
             rebind_at = time.monotonic()
             noted.clear()
