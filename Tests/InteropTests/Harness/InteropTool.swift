@@ -14,9 +14,15 @@ enum InteropTool: Sendable, CaseIterable {
     case python
     /// The `rtcbridge` binary under test.
     case gateway
+    /// The release `rtcbridge` and load generator (`RTCBRIDGE_RELEASE_BIN_DIR`), for the tests
+    /// that measure delivery under load.
+    case releaseGateway
+    case releaseLoad
 
     /// Everything a test that drives Chromium against the gateway needs.
     static let browserAgainstGateway: [InteropTool] = [.root, .ip, .chromium, .chromedriver, .selenium, .gateway]
+    /// Everything a test that loads the release gateway with `RTCBridgeLoad` viewers needs.
+    static let loadAgainstReleaseGateway: [InteropTool] = [.root, .ip, .ffmpeg, .curl, .releaseGateway, .releaseLoad]
 }
 
 extension Trait where Self == ConditionTrait {
