@@ -165,7 +165,16 @@ struct RTCBridgeLoad {
         let gatewayBefore = options.gatewayPID.map(ProcessSample.init(pid:))
         let selfBefore = ProcessSample(pid: getpid())
         let pathName = target.path.split(separator: "/").first.map(String.init) ?? ""
-        let sourceBefore = WHEPPost.packetsIn(target, path: pathName)
+        // Each reading of the source's counter is dated at the middle of its request, and the
+        // source rate is taken over the window between those dates: on a busy machine a request
+        // can take a good part of a second, which would otherwise count as source packets.
+        func sourceReading() -> (packets: Int, at: Instant)? {
+            let asked = now()
+            guard let packets = WHEPPost.packetsIn(target, path: pathName) else { return nil }
+            let answered = now()
+            return (packets, asked + (answered - asked) / 2)
+        }
+        let sourceBefore = sourceReading()
         let holdStart = now()
         var blaster: GarbageBlaster?
         if options.garbageRate > 0 {
@@ -178,7 +187,7 @@ struct RTCBridgeLoad {
         pump(until: holdStart + .seconds(options.holdSeconds), stopWhenSettled: false)
         let garbage = blaster?.wait(timeoutSeconds: (options.garbageSeconds ?? 0) + 10)
         let holdSeconds = (now() - holdStart).secondsDouble
-        let sourceAfter = WHEPPost.packetsIn(target, path: pathName)
+        let sourceAfter = sourceReading()
         let gatewayAfter = options.gatewayPID.map(ProcessSample.init(pid:))
         let selfAfter = ProcessSample(pid: getpid())
         // Leave as a browser does: DELETE every session (a few threads at once).
@@ -227,8 +236,8 @@ struct RTCBridgeLoad {
         // Media the gateway drops before numbering (a reader queue that overflowed) leaves no
         // sequence gap, so delivery is also compared with what the source sent in the same window.
         var sourceRate: Double?
-        if let sourceBefore, let sourceAfter, sourceAfter > sourceBefore {
-            sourceRate = Double(sourceAfter - sourceBefore) / holdSeconds
+        if let sourceBefore, let sourceAfter, sourceAfter.packets > sourceBefore.packets, sourceAfter.at > sourceBefore.at {
+            sourceRate = Double(sourceAfter.packets - sourceBefore.packets) / (sourceAfter.at - sourceBefore.at).secondsDouble
         }
         if let sourceRate, sourceRate > 0 {
             shortfallPercent = max(0, 100 * (1 - perViewerRate / sourceRate))
