@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.1"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // C layer
@@ -28,6 +30,7 @@ let package = Package(
         .target(name: "CRTCShim", dependencies: ["COpenSSL"],
                 linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
         .target(name: "CUDPBatch"),   // sendmmsg/recvmmsg (need _GNU_SOURCE)
+        .target(name: "CSCTPShim", linkerSettings: [.linkedLibrary("usrsctp")]),   // usrsctp (libusrsctp-dev), AF_CONN only
 
         // shared value types (time, addresses, byte reading)
         .target(name: "RTCBase", swiftSettings: strict),
@@ -44,6 +47,7 @@ let package = Package(
         .target(name: "ICE", dependencies: ["RTCBase", "STUN"], swiftSettings: strict),
         .target(name: "SRTP", dependencies: ["COpenSSL", "CSRTP"], swiftSettings: strict),
         .target(name: "DTLS", dependencies: ["RTCBase", "COpenSSL", "CRTCShim", "SRTP"], swiftSettings: strict),
+        .target(name: "SCTP", dependencies: ["RTCBase", "CSCTPShim"], swiftSettings: strict),   // data channels (RFC 8831/8832)
 
         // protocols
         .target(name: "WebRTC", dependencies: ["RTCBase", "STUN", "RTP", "ICE", "DTLS", "SRTP"], swiftSettings: strict),
@@ -55,7 +59,7 @@ let package = Package(
         .target(name: "Routing", dependencies: ["RTCBase", "RTP", "Codecs"], swiftSettings: strict),
 
         // adapters (sans-IO, on virtual time): ingest machines, pass-through egress machines, recording muxers
-        .target(name: "Ingest", dependencies: ["RTCBase", "SDP", "RTP", "Codecs", "RTSP", "Routing"], swiftSettings: strict),
+        .target(name: "Ingest", dependencies: ["RTCBase", "SDP", "RTP", "Codecs", "Containers", "RTSP", "Routing"], swiftSettings: strict),
         .target(name: "Egress", dependencies: ["RTCBase", "SDP", "RTP", "Codecs", "WebRTC", "RTSP", "Routing"],
                 swiftSettings: strict),
         .target(name: "Recording", dependencies: ["RTCBase", "Codecs", "Containers", "Routing"], swiftSettings: strict),
@@ -75,6 +79,8 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ], resources: [.copy("Web")], swiftSettings: strict),
 
         // app
@@ -110,6 +116,7 @@ let package = Package(
         .executableTarget(name: "FuzzContainers", dependencies: ["Codecs", "Containers"], path: "Fuzz/FuzzContainers",
                           swiftSettings: strict),
         .executableTarget(name: "FuzzRTSP", dependencies: ["RTCBase", "RTSP"], path: "Fuzz/FuzzRTSP", swiftSettings: strict),
+        .executableTarget(name: "FuzzDCEP", dependencies: ["RTCBase", "SCTP"], path: "Fuzz/FuzzDCEP", swiftSettings: strict),
         .executableTarget(name: "FuzzDTLS", dependencies: ["DTLS"], path: "Fuzz/FuzzDTLS", swiftSettings: strict),
 
         // tests
@@ -126,9 +133,10 @@ let package = Package(
             "RTCBase", "RTP", "Codecs", "ICE", "SRTP", "DTLS", "WebRTC", "Routing", "Ingest", "Egress",
             "TestSupport", "WebRTCTestSupport",
         ], swiftSettings: strict),
+        .testTarget(name: "SCTPTests", dependencies: ["RTCBase", "SCTP"], swiftSettings: strict),
         .testTarget(name: "RTSPTests", dependencies: ["RTCBase", "SDP", "RTSP", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "RoutingTests", dependencies: ["RTCBase", "RTP", "Routing", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "IngestTests", dependencies: ["RTCBase", "SDP", "RTP", "RTSP", "Routing", "Ingest"], swiftSettings: strict),
+        .testTarget(name: "IngestTests", dependencies: ["RTCBase", "SDP", "RTP", "Codecs", "Containers", "RTSP", "Routing", "Ingest"], swiftSettings: strict),
         .testTarget(name: "EgressTests", dependencies: ["RTCBase", "RTP", "Routing", "Egress"], swiftSettings: strict),
         .testTarget(name: "RecordingTests", dependencies: [
             "RTCBase", "RTP", "Codecs", "Containers", "Routing", "Recording", "TestSupport",

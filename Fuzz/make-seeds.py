@@ -144,7 +144,7 @@ def codecs_seeds():
 
 
 def containers_seeds():
-    for fixture in ("tiny-aud.h264", "tiny.ivf", "tiny.opus"):
+    for fixture in ("tiny-aud.h264", "tiny.ivf", "tiny.opus", "tiny-h264-aac.ts", "tiny-h265-opus.ts"):
         shutil.copyfile(FIXTURES / fixture, CORPUS / "FuzzContainers" / fixture)
 
 

@@ -21,7 +21,7 @@ set -euo pipefail
 
 FUZZ_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 PACKAGE_PATH="${FUZZ_PACKAGE_PATH:-$(dirname "$FUZZ_DIR")}"
-ALL_TARGETS=(FuzzSDP FuzzSTUN FuzzRTP FuzzCodecs FuzzContainers FuzzRTSP FuzzDTLS)
+ALL_TARGETS=(FuzzSDP FuzzSTUN FuzzRTP FuzzCodecs FuzzContainers FuzzRTSP FuzzDTLS FuzzDCEP)
 
 build=1
 if [[ "${1:-}" == "--no-build" ]]; then

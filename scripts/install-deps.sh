@@ -6,7 +6,8 @@
 #                                    tshark iproute2 python3-venv curl, the GStreamer RTSP camera
 #                                    set (python3-gi python3-gst-1.0 gir1.2-gst-rtsp-server-1.0,
 #                                    gstreamer1.0-tools/-plugins-base/-good/-bad/-ugly/-libav/-x),
-#                                    and a python venv with selenium 4.51.0 at $RTCBRIDGE_VENV
+#                                    and a python venv with selenium 4.51.0 and prometheus_client
+#                                    0.26.0 (the /metrics test's parser) at $RTCBRIDGE_VENV
 #                                    (/root/.cache/rtcbridge-venv)
 #
 # Installs only what is missing (apt-get update runs only then), so a second run is a no-op.
@@ -21,6 +22,7 @@ TEST_PACKAGES=(ffmpeg chromium chromium-driver tshark iproute2 python3-venv curl
   gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-x)
 VENV=${RTCBRIDGE_VENV:-/root/.cache/rtcbridge-venv}
 SELENIUM_VERSION=4.51.0
+PROMETHEUS_CLIENT_VERSION=0.26.0
 
 with_test=0
 for arg in "$@"; do
@@ -64,5 +66,11 @@ if (( with_test )); then
     mkdir -p "$(dirname "$VENV")"
     /usr/bin/python3 -m venv "$VENV"
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check "selenium==$SELENIUM_VERSION"
+  fi
+  # prometheus_client's text parser checks GET /metrics (Tests/InteropTests/MetricsTests.swift).
+  if [[ $("$VENV/bin/python" -m pip show prometheus_client 2>/dev/null | sed -n 's/^Version: //p') == "$PROMETHEUS_CLIENT_VERSION" ]]; then
+    echo "install-deps.sh: prometheus_client $PROMETHEUS_CLIENT_VERSION present"
+  else
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check "prometheus_client==$PROMETHEUS_CLIENT_VERSION"
   fi
 fi

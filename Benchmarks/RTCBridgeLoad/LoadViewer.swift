@@ -92,14 +92,19 @@ final class LoadViewer {
             let ssrc = UInt32(datagram[8]) << 24 | UInt32(datagram[9]) << 16 | UInt32(datagram[10]) << 8 | UInt32(datagram[11])
             packets += 1
             if firstMedia == nil { firstMedia = now }
+            var streamPackets: Int64 = 1
             if let index = streams.firstIndex(where: { $0.ssrc == ssrc }) {
                 streams[index].counter.record(sequenceNumber)
+                streamPackets = streams[index].counter.received
             } else {
                 var counter = StreamCounter()
                 counter.record(sequenceNumber)
                 streams.append((ssrc, counter))
             }
-            if verifyEvery > 0, packets % Int64(verifyEvery) == 0 {
+            // A stream's first packets are always verified: SRTP's rollover counter starts at the
+            // first packet the receiver authenticates (RFC 3711 §3.3.1), so skipping the first ones
+            // of a stream that starts just before its sequence number wraps would desynchronize it.
+            if verifyEvery > 0, packets % Int64(verifyEvery) == 0 || streamPackets <= 8 {
                 if let cipher {
                     if cipher.open(in: datagram, length: datagram.count) != nil { verified += 1 } else { verifyFailures += 1 }
                 } else {

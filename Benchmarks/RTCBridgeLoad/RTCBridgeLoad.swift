@@ -33,36 +33,35 @@ struct RTCBridgeLoad {
         var garbageSeconds: Double?
 
         init(_ arguments: [String]) throws {
-            var i = 0
-            func value() throws -> String {
-                i += 1
-                guard i < arguments.count else { throw LoadError("\(arguments[i - 1]) needs a value") }
-                return arguments[i]
-            }
-            while i < arguments.count {
-                switch arguments[i] {
-                case "--url": url = try value()
-                case "--viewers": viewers = Int(try value()) ?? viewers
-                case "--hold": holdSeconds = Double(try value()) ?? holdSeconds
-                case "--warmup": warmupSeconds = Double(try value()) ?? warmupSeconds
-                case "--gateway-pid": gatewayPID = Int32(try value())
-                case "--verify-every": verifyEvery = Int(try value()) ?? verifyEvery
-                case "--posters": posters = max(1, Int(try value()) ?? posters)
-                case "--connect-timeout": connectTimeoutSeconds = Double(try value()) ?? connectTimeoutSeconds
-                case "--stall": stall = max(0, Int(try value()) ?? stall)
-                case "--garbage-rate": garbageRate = max(0, Int(try value()) ?? garbageRate)
-                case "--garbage-from": garbageFrom = try value()
-                case "--garbage-seconds": garbageSeconds = Double(try value())
-                default: throw LoadError("unknown argument \(arguments[i])")
+            var list = ArgumentList(arguments)
+            while let flag = list.next() {
+                switch flag {
+                case "--url": url = try list.value()
+                case "--viewers": viewers = Int(try list.number())
+                case "--hold": holdSeconds = try list.number()
+                case "--warmup": warmupSeconds = try list.number()
+                case "--gateway-pid": gatewayPID = Int32(try list.value())
+                case "--verify-every": verifyEvery = Int(try list.number())
+                case "--posters": posters = max(1, Int(try list.number()))
+                case "--connect-timeout": connectTimeoutSeconds = try list.number()
+                case "--stall": stall = Int(try list.number())
+                case "--garbage-rate": garbageRate = Int(try list.number())
+                case "--garbage-from": garbageFrom = try list.value()
+                case "--garbage-seconds": garbageSeconds = try list.number()
+                default: throw LoadError("unknown argument \(flag)")
                 }
-                i += 1
             }
         }
     }
 
     static func main() {
         do {
-            try run(Options(Array(CommandLine.arguments.dropFirst())))
+            let arguments = Array(CommandLine.arguments.dropFirst())
+            if arguments.first == "soak" {
+                try Soak.run(Soak.Options(Array(arguments.dropFirst())))
+            } else {
+                try run(Options(arguments))
+            }
         } catch {
             FileHandle.standardError.write(Data("RTCBridgeLoad: \(error)\n".utf8))
             exit(1)

@@ -124,13 +124,19 @@ enum WHEPPost {
         }
         var received: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 16384)
+        var readError: Int32 = 0
         while received.count < 1 << 20 {
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 { readError = errno }
             if n <= 0 { break }
             received.append(contentsOf: chunk[0..<n])
         }
         let text = String(decoding: received, as: UTF8.self)
-        guard let split = text.range(of: "\r\n\r\n") else { throw LoadError("no HTTP response") }
+        guard let split = text.range(of: "\r\n\r\n") else {
+            // EAGAIN: the 10 s receive timeout passed; 0: the gateway closed the connection.
+            throw LoadError("no HTTP response to \(method) (\(received.count) bytes, "
+                + (readError == 0 ? "connection closed)" : "read errno \(readError))"))
+        }
         let head = text[..<split.lowerBound]
         let payload = String(text[split.upperBound...])
         let statusLine = head.split(separator: "\r\n").first ?? ""

@@ -1,5 +1,5 @@
 // libFuzzer target for the file readers: H.264 Annex-B (ITU-T H.264 Annex B), Ogg Opus
-// (RFC 3533, RFC 7845) and IVF.
+// (RFC 3533, RFC 7845), IVF, and the MPEG-TS demuxer (ISO/IEC 13818-1).
 //
 // Single source file on purpose: a plain `swift build` compiles it as the executable's main file
 // (an empty program), while `--sanitize=fuzzer` builds it as a library whose entry point is
@@ -21,12 +21,47 @@ enum ContainersFuzzHarness {
                                                   maxAccessUnitBytes: 8192)
     static let oggLimits = OggReader.Limits(maxPacketBytes: 4096)
     static let ivfLimits = IVFReader.Limits(maxFrameBytes: 4096)
+    static let tsLimits = MPEGTSDemuxer.Limits(maxPESBytes: 8192, maxUnitsPerPES: 16, maxPrograms: 4, maxStreams: 4)
 
     static func run(_ bytes: [UInt8]) {
         checkAnnexB(bytes)
         checkOggOpus(bytes)
         if bytes.starts(with: "OggS".utf8) { checkOggOpus(withFixedChecksums(bytes)) }
         checkIVF(bytes)
+        checkMPEGTS(bytes)
+    }
+
+    /// The demuxer, fed the input in 1316-byte chunks as a stream and as UDP datagrams: units
+    /// within the limits, no empty NAL unit or frame, streams within the cap, and every unit of a
+    /// stream the PMT announced.
+    static func checkMPEGTS(_ bytes: [UInt8]) {
+        for datagrams in [false, true] {
+            var demuxer = MPEGTSDemuxer(limits: tsLimits)
+            var events: [MPEGTSDemuxer.Event] = []
+            var offset = 0
+            while offset < bytes.count {
+                let end = min(offset + 1316, bytes.count)
+                events += datagrams ? demuxer.pushDatagram(bytes[offset..<end]) : demuxer.push(bytes[offset..<end])
+                offset = end
+            }
+            events += demuxer.flush()
+            checkMPEGTSEvents(events, demuxer: demuxer)
+        }
+    }
+
+    static func checkMPEGTSEvents(_ events: [MPEGTSDemuxer.Event], demuxer: MPEGTSDemuxer) {
+        guard demuxer.streams.count <= tsLimits.maxStreams else { fatalError("MPEG-TS streams over the cap") }
+        for event in events {
+            guard case .unit(let unit) = event else { continue }
+            guard !unit.payloads.isEmpty, unit.payloads.count <= tsLimits.maxUnitsPerPES,
+                  unit.payloads.allSatisfy({ !$0.isEmpty }),
+                  unit.payloads.reduce(0, { $0 + $1.count }) <= tsLimits.maxPESBytes + 4 * 1024 else {
+                fatalError("MPEG-TS unit over the limits: \(unit.payloads.map(\.count))")
+            }
+            guard demuxer.streams.contains(where: { $0.pid == unit.pid }) || events.contains(where: {
+                if case .program(let streams) = $0 { streams.contains { $0.pid == unit.pid } } else { false }
+            }) else { fatalError("MPEG-TS unit of an unannounced PID \(unit.pid)") }
+        }
     }
 
     /// Access units stay within the limits, and writing them back with 4-byte start codes reads

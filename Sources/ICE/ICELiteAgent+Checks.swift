@@ -81,12 +81,29 @@ extension ICELiteAgent {
     }
 
     /// Sends a check of our own to `address` (ICE-CONTROLLED, the peer's credentials), repeated
-    /// from `handleTimeout` until answered or `addressProbeAttempts` are spent.
+    /// from `handleTimeout` until answered or `addressProbeAttempts` are spent. One round per
+    /// address per `addressProbeCooldown`, each probe paid from the session's budget: a nomination
+    /// is authenticated but its source address is not, so a replayed one must not turn us into a
+    /// reflector towards whatever address it claims.
     mutating func startProbe(_ address: TransportAddress, now: Instant) {
+        if let index = probeRounds.firstIndex(where: { $0.address == address }) {
+            guard now >= probeRounds[index].started + configuration.addressProbeCooldown else {
+                probesSuppressed += 1
+                return
+            }
+            probeRounds.remove(at: index)
+        }
         guard let remote, let check = ICECheckRequest.make(local: local, remote: remote, tieBreaker: tieBreaker,
                                                            controlling: false) else { return }
+        guard probeBudget.take(1, at: now) else {
+            probesSuppressed += 1
+            return
+        }
+        if probeRounds.count >= max(1, configuration.maxValidatedAddresses) { probeRounds.removeFirst() }
+        probeRounds.append((address, now))
         probe = AddressProbe(address: address, request: check.bytes, transaction: check.transaction, attempts: 1,
                              nextSend: now + configuration.addressProbeInterval)
+        probesSent += 1
         emit(.transmit(check.bytes, to: address))
     }
 
@@ -101,6 +118,7 @@ extension ICELiteAgent {
         else { return drop(.unexpectedResponse) }
         probe = nil
         selected = source
+        addressChanges += 1
         selectedLastCheck = now
         lastAuthenticatedCheck = now
         markValidated(source, now: now)

@@ -39,6 +39,13 @@ public struct ICELiteAgent: Sendable {
     public private(set) var isConsentExpired = false
     /// Nominations of a new address that never answered our check (media stayed where it was).
     public private(set) var movesRefused = 0
+    /// Times the selection moved to a new address that answered our check.
+    public internal(set) var addressChanges = 0
+    /// Checks of our own sent to nominated addresses (every attempt counts).
+    public internal(set) var probesSent = 0
+    /// Nominations of a new address not probed: the address was probed within
+    /// `addressProbeCooldown`, or the session's probe budget was spent.
+    public internal(set) var probesSuppressed = 0
 
     /// Where media goes now: the latest nominated address; nil before nomination or after expiry.
     public var selectedAddress: TransportAddress? { selected }
@@ -51,6 +58,11 @@ public struct ICELiteAgent: Sendable {
     var validated: [ValidatedAddress] = []
     var hasConnected = false
     var probe: AddressProbe?
+    /// When each recently claimed address was last probed (at most `maxValidatedAddresses`
+    /// entries, the oldest forgotten first), for `addressProbeCooldown`.
+    var probeRounds: [(address: TransportAddress, started: Instant)] = []
+    /// Probes this session may still send (`addressProbeBurst`, refilled per second).
+    var probeBudget: TokenBucket
     /// ICE-CONTROLLED tie-breaker of our probes (RFC 8445 §7.1.1).
     let tieBreaker = UInt64(SecureRandom.uint32()) << 32 | UInt64(SecureRandom.uint32())
     /// `local.password` as the MESSAGE-INTEGRITY key, kept to avoid converting per check.
@@ -63,6 +75,8 @@ public struct ICELiteAgent: Sendable {
         self.remote = remote
         self.configuration = configuration
         self.localKey = STUNMessage.shortTermKey(password: local.password)
+        self.probeBudget = TokenBucket(capacity: max(1, configuration.addressProbeBurst),
+                                       ratePerSecond: max(1, configuration.addressProbesPerSecond))
         self.selectedLastCheck = now
         self.lastAuthenticatedCheck = now
     }
@@ -112,12 +126,13 @@ public struct ICELiteAgent: Sendable {
         let timeout = configuration.consentTimeout
         validated.removeAll { $0.address != selected && now >= $0.lastCheck + timeout }
         if let current = probe, now >= current.nextSend {
-            if current.attempts >= configuration.addressProbeAttempts {
+            if current.attempts >= configuration.addressProbeAttempts || !probeBudget.take(1, at: now) {
                 probe = nil
                 movesRefused += 1
             } else {
                 probe?.attempts += 1
                 probe?.nextSend = now + configuration.addressProbeInterval
+                probesSent += 1
                 emit(.transmit(current.request, to: current.address))
             }
         }

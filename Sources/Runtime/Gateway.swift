@@ -26,6 +26,8 @@ public enum SourceSpec: Sendable, Equatable, CustomStringConvertible {
     case files(video: String?, audio: String?)
     /// An RTSP camera or server, pulled (`rtsp://[user:pass@]host[:port]/path`).
     case rtsp(RTSPSourceSpec)
+    /// MPEG-TS over UDP (`udp+mpegts://HOST:PORT[?interface=NAME]`, unicast or a multicast group).
+    case mpegTS(MPEGTSSourceSpec)
 
     /// Parses the SOURCE part of `--path NAME=SOURCE` or a config `source:` value.
     public init(parsing text: String) throws {
@@ -35,12 +37,14 @@ public enum SourceSpec: Sendable, Equatable, CustomStringConvertible {
             self = .publisher
         } else if text.lowercased().hasPrefix("rtsp://") || text.lowercased().hasPrefix("rtsps://") {
             self = .rtsp(try RTSPSourceSpec(parsing: text))
+        } else if text.lowercased().hasPrefix(MPEGTSSourceSpec.scheme) {
+            self = .mpegTS(try MPEGTSSourceSpec(parsing: text))
         } else if let files = Self.files(text) {
             self = files
         } else if text.hasSuffix(".sdp") {
             self = .rtpSDPFile(text)
         } else {
-            throw SourceError.unusable("unknown source '\(text)': use 'demo', 'publisher', an rtsp:// URL, an .sdp file, or files (clip.h264+clip.opus)")
+            throw SourceError.unusable("unknown source '\(text)': use 'demo', 'publisher', an rtsp:// URL, udp+mpegts://HOST:PORT, an .sdp file, or files (clip.h264+clip.opus)")
         }
     }
 
@@ -61,6 +65,7 @@ public enum SourceSpec: Sendable, Equatable, CustomStringConvertible {
         case .publisher: return "publisher"
         case .files(let video, let audio): return "files(\([video, audio].compactMap { $0 }.joined(separator: "+")))"
         case .rtsp(let spec): return spec.description   // credentials redacted
+        case .mpegTS(let spec): return spec.description
         }
     }
 }
@@ -69,8 +74,9 @@ public enum SourceSpec: Sendable, Equatable, CustomStringConvertible {
 public struct GatewayConfiguration: Sendable {
     public var webRTCBindHost = "0.0.0.0"
     public var webRTCUDPPort = 8189
-    /// Addresses advertised as ICE host candidates; empty = every interface's IPv4 address.
-    public var iceHostAddresses: [String] = []
+    /// Addresses advertised as ICE host candidates (with the bound UDP port unless they carry
+    /// their own); empty = every interface's IPv4 address.
+    public var iceHostAddresses: [ICEAdvertisedAddress] = []
     public var paths: [(name: String, source: SourceSpec)] = []
     /// Plain RTP/UDP egress per path (`--forward NAME=rtp://HOST:PORT`).
     public var forwards: [(path: String, spec: ForwardSpec)] = []
@@ -104,6 +110,11 @@ public final class Gateway: @unchecked Sendable {
     /// Plain RTP ingest sources by path name (their counters go to `/api/stats`).
     public private(set) var rtpIngestSources: [String: RTPIngestSource] = [:]
     public private(set) var udpPort = 0
+    /// Plain RTP egresses and recorders, in start order (their counters go to `/metrics`).
+    public private(set) var rtpForwarders: [RTPForwarder] = []
+    public private(set) var recorders: [Recorder] = []
+    /// The event loops sessions, sources and outputs run on (metrics measure their lag).
+    public var eventLoops: [any EventLoop] { Array(group.makeIterator()) }
 
     public init(configuration: GatewayConfiguration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
                 logger: Logger) {
@@ -119,7 +130,8 @@ public final class Gateway: @unchecked Sendable {
     public func start() async throws {
         udpPort = try await transport.bind(host: configuration.webRTCBindHost, port: configuration.webRTCUDPPort,
                                            sendBufferBytes: configuration.webRTCSendBufferBytes)
-        let hosts = configuration.iceHostAddresses.isEmpty ? Self.interfaceAddresses() : configuration.iceHostAddresses
+        let hosts = configuration.iceHostAddresses.isEmpty
+            ? Self.interfaceAddresses().compactMap { ICEAdvertisedAddress(ip: $0) } : configuration.iceHostAddresses
         let certificate = try DTLSCertificate.generate(commonName: "rtcbridge")
         var endpointConfiguration = WebRTCEndpoint.Configuration(hostAddresses: hosts, udpPort: udpPort)
         endpointConfiguration.takeoverPaths = configuration.takeoverPaths
@@ -127,7 +139,7 @@ public final class Gateway: @unchecked Sendable {
         endpointConfiguration.maxSessionsPerClient = configuration.maxWebRTCSessionsPerClient
         webrtc = WebRTCEndpoint(router: router, transport: transport, certificate: certificate,
                                 configuration: endpointConfiguration, logger: logger)
-        logger.info("WebRTC UDP listening", metadata: ["port": "\(udpPort)", "candidates": "\(hosts)",
+        logger.info("WebRTC UDP listening", metadata: ["port": "\(udpPort)", "candidates": "\(hosts.map(\.description))",
                                                        "fingerprint": "\(certificate.fingerprint.value)"])
         for (name, spec) in configuration.paths {
             do {
@@ -155,6 +167,8 @@ public final class Gateway: @unchecked Sendable {
                                                  logger: logger))
         case .rtpSDPFile(let file):
             try await startRTPIngestSource(name: name, sdpFile: file)
+        case .mpegTS(let spec):
+            try await startMPEGTSSource(name: name, spec: spec)
         }
     }
 
@@ -182,6 +196,14 @@ public final class Gateway: @unchecked Sendable {
         let source = try RTPIngestSource(pathName: name, sdpText: text, router: router, eventLoop: group.next(), logger: logger)
         try await source.start()
         rtpIngestSources[name] = source
+        stoppers.append { await source.stop() }
+    }
+
+    /// Start-up only, not optimized (like `startRTPIngestSource`).
+    @_optimize(none)
+    private func startMPEGTSSource(name: String, spec: MPEGTSSourceSpec) async throws {
+        let source = try MPEGTSSource(pathName: name, spec: spec, router: router, eventLoop: group.next(), logger: logger)
+        try await source.start()
         stoppers.append { await source.stop() }
     }
 
@@ -235,6 +257,7 @@ extension Gateway {
         } catch {
             throw SourceError.unusable("--forward \(path)=\(spec): \(error)")
         }
+        rtpForwarders.append(forwarder)
         stoppers.append { await forwarder.stop() }
     }
 
@@ -249,6 +272,7 @@ extension Gateway {
             throw SourceError.unusable("--record \(path)=\(spec.directory): \(error)")
         }
         try await recorder.start()
+        recorders.append(recorder)
         stoppers.append { await recorder.stop() }
     }
 }

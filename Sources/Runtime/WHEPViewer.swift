@@ -24,6 +24,7 @@ final class WHEPViewer: @unchecked Sendable {
         self.logger = logger
         self.forwarder = ViewerForwarder(outputs: outputs)
         peer.onEvent = { [weak self] event in self?.handle(event) }
+        peer.readerStats = { [weak self] in self?.reader?.stats }
     }
 
     private func handle(_ event: WebRTCSession.Event) {
@@ -31,7 +32,8 @@ final class WHEPViewer: @unchecked Sendable {
         case .iceConnected(let address):
             logger.info("ICE connected", metadata: ["session": "\(peer.id)", "remote": "\(address)"])
         case .connected(let profile):
-            logger.info("DTLS connected", metadata: ["session": "\(peer.id)", "srtp": "\(profile)"])
+            logger.info("DTLS connected", metadata: ["session": "\(peer.id)", "srtp": "\(profile)",
+                                                        "metrics": "\(peer.metricsID)"])
             attachReader()
         case .keyframeRequested(let ssrc):
             // Ask the source (coalesced by the path) and answer from the GOP cache right away.
@@ -88,6 +90,7 @@ final class WHEPViewer: @unchecked Sendable {
             }
             return !peer.isClosed
         }
+        if peer.firstMediaAt == nil, forwarder.unitsForwarded > 0 { peer.firstMediaAt = RuntimeClock.now() }
         if more { peer.socket.scheduleDrain(self) }
     }
 

@@ -33,7 +33,8 @@ final class WHIPPublisher: @unchecked Sendable {
         case .iceConnected(let address):
             logger.info("publisher ICE connected", metadata: ["session": "\(peer.id)", "remote": "\(address)"])
         case .connected(let profile):
-            logger.info("publisher DTLS connected", metadata: ["session": "\(peer.id)", "srtp": "\(profile)"])
+            logger.info("publisher DTLS connected", metadata: ["session": "\(peer.id)", "srtp": "\(profile)",
+                                                        "metrics": "\(peer.metricsID)"])
             requestKeyframeFromPeer()
         case .rtp(let packet):
             receive(packet)

@@ -175,7 +175,8 @@ extension WebRTCEndpoint {
             do { session = try WebRTCSession(configuration: config, now: RuntimeClock.now()) } catch {
                 return .failure(.serviceUnavailable("cannot create session: \(error)"))
             }
-            let peer = WebRTCPeer(id: id, session: session, transport: transport, socket: socket)
+            let peer = WebRTCPeer(id: id, pathName: pathName, role: role, session: session, transport: transport,
+                                  socket: socket)
             let close = makeAdapter(peer) { [weak self] _ in
                 controlLoop.execute { [weak self] in _ = self?.resources.remove(id: id) }
             }

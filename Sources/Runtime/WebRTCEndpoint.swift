@@ -41,7 +41,8 @@ public enum WebRTCEndpointError: Error, Equatable, CustomStringConvertible {
 /// one session resource per peer, PATCH for trickle ICE and ICE restarts (RFC 8840), DELETE.
 public final class WebRTCEndpoint: @unchecked Sendable {
     public struct Configuration: Sendable {
-        public var hostAddresses: [String]
+        /// Advertised host candidates; those without a port of their own get `udpPort`.
+        public var hostAddresses: [ICEAdvertisedAddress]
         public var udpPort: Int
         public var sdpLimits = SDPLimits()
         public var maxSessions = 1000
@@ -49,7 +50,7 @@ public final class WebRTCEndpoint: @unchecked Sendable {
         public var maxSessionsPerClient = 100
         /// Paths where a new WHIP publisher replaces the current one instead of getting 409.
         public var takeoverPaths: Set<String> = []
-        public init(hostAddresses: [String], udpPort: Int) {
+        public init(hostAddresses: [ICEAdvertisedAddress], udpPort: Int) {
             self.hostAddresses = hostAddresses
             self.udpPort = udpPort
         }
@@ -155,7 +156,7 @@ public final class WebRTCEndpoint: @unchecked Sendable {
         configuration.hostAddresses.enumerated().map { index, host in
             SDPCandidate(foundation: "\(index + 1)",
                          priority: ICECandidatePriority.host(localPreference: UInt16(clamping: 65535 - index)),
-                         address: host, port: UInt16(clamping: configuration.udpPort))
+                         address: host.ip, port: UInt16(clamping: host.port(bound: configuration.udpPort)))
         }
     }
 }

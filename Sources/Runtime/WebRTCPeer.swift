@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import RTCBase
+import Routing
 import WebRTC
 
 /// Runtime wrapper of one `WebRTCSession`: pinned to one socket's event loop, it feeds the session
@@ -8,6 +9,13 @@ import WebRTC
 /// timer, and hands events to the adapter that owns it (viewer, publisher). Confined to its loop.
 final class WebRTCPeer: @unchecked Sendable {
     let id: String
+    /// The session's name in `/metrics` (and its "DTLS connected" log line): random, not the
+    /// resource id, which together with the path's token (if any) lets a client PATCH or DELETE
+    /// the session, and `/metrics` may be readable by more people than that.
+    let metricsID = SecureRandom.token(12)
+    /// The path and role the session was created for (metrics labels).
+    let pathName: String
+    let role: WebRTCEndpoint.Role
     let session: WebRTCSession
     unowned let transport: WebRTCTransport
     let socket: WebRTCSocket
@@ -20,9 +28,19 @@ final class WebRTCPeer: @unchecked Sendable {
     /// The media destination for the session's `remoteAddressGeneration`.
     private var mediaDestination: (generation: Int, kernel: UDPDestination?) = (-1, nil)
     private(set) var isClosed = false
+    /// Read at scrape time by metrics (set once each, never per packet): the negotiated SRTP
+    /// profile, when DTLS finished, and when the adapter forwarded its first media.
+    private(set) var srtpProfile: String?
+    private(set) var connectedAt: Instant?
+    var firstMediaAt: Instant?
+    /// The path reader's counters of the adapter (viewers), read at scrape time.
+    var readerStats: () -> ReaderStats? = { nil }
 
-    init(id: String, session: WebRTCSession, transport: WebRTCTransport, socket: WebRTCSocket) {
+    init(id: String, pathName: String = "", role: WebRTCEndpoint.Role = .viewer, session: WebRTCSession,
+         transport: WebRTCTransport, socket: WebRTCSocket) {
         self.id = id
+        self.pathName = pathName
+        self.role = role
         self.session = session
         self.transport = transport
         self.socket = socket
@@ -54,6 +72,7 @@ final class WebRTCPeer: @unchecked Sendable {
             case .event(let event):
                 if case .iceConnected(let address) = event { transport.learn(address, for: self) }
                 if case .closed = event { markClosed() }
+                if case .connected(let profile) = event { (srtpProfile, connectedAt) = (profile.openSSLName, now) }
                 onEvent(event)
             case .timeout:
                 break

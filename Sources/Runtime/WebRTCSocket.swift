@@ -19,6 +19,10 @@ final class WebRTCSocket: @unchecked Sendable {
     /// Peers pinned to this loop (loop-confined), and the counters of those that ended here.
     var peers: [ObjectIdentifier: WebRTCPeer] = [:]
     var closedCounters = WebRTCCounters()
+    /// The same, per path name (metrics); one entry per path that had a session on this loop.
+    var closedCountersByPath: [String: WebRTCCounters] = [:]
+    /// Units the path readers of ended viewers dropped (queue overflow, keyframe waits).
+    var closedReaderDroppedUnits = 0
     /// Viewers whose path reader has news, collected from the publisher's thread: one task per
     /// loop tick drains them all, instead of one task per viewer per media unit.
     private let ready = Mutex<(viewers: [WHEPViewer], scheduled: Bool)>(([], false))

@@ -101,6 +101,8 @@ public final class WebRTCTransport: @unchecked Sendable {
         }
         peer.socket.peers[ObjectIdentifier(peer)] = nil
         peer.socket.closedCounters.add(peer.session.counters)
+        peer.socket.closedCountersByPath[peer.pathName, default: WebRTCCounters()].add(peer.session.counters)
+        peer.socket.closedReaderDroppedUnits += peer.readerStats()?.dropped ?? 0
     }
 
     /// Routes DTLS and SRTP from `address` to the peer (ICE validated it), and stops routing the
@@ -193,5 +195,9 @@ extension WebRTCCounters {
         retransmissions += o.retransmissions
         retransmissionsRefused += o.retransmissionsRefused
         keyframeRequestsReceived += o.keyframeRequestsReceived
+        iceAddressChanges += o.iceAddressChanges
+        iceProbesSent += o.iceProbesSent
+        iceMovesRefused += o.iceMovesRefused
+        iceProbesSuppressed += o.iceProbesSuppressed
     }
 }

@@ -19,6 +19,9 @@ public struct AnswerOptions: Sendable {
     public var sessionID: UInt64
     /// `o=` session version (RFC 8866 §5.2).
     public var sessionVersion: UInt64 = 2
+    /// When set, an offered `m=application … UDP/DTLS/SCTP webrtc-datachannel` section is accepted
+    /// with these parameters (RFC 8841); when nil it is rejected.
+    public var dataChannels: DataChannelParameters?
 
     public init(iceUfrag: String, icePwd: String, iceLite: Bool = true, fingerprint: SDPFingerprint,
                 setup: DTLSSetupRole = .passive, candidates: [SDPCandidate], endOfCandidates: Bool = true,
@@ -37,5 +40,18 @@ public struct AnswerOptions: Sendable {
         self.localTracks = localTracks
         self.supportedExtensions = supportedExtensions
         self.sessionID = sessionID
+    }
+}
+
+/// Our side of the SCTP association a data channel section negotiates (RFC 8841 §5, §6).
+public struct DataChannelParameters: Sendable, Equatable {
+    /// `a=sctp-port`.
+    public var sctpPort: UInt16
+    /// `a=max-message-size`: the largest message we accept.
+    public var maxMessageSize: Int
+
+    public init(sctpPort: UInt16 = 5000, maxMessageSize: Int = 262_144) {
+        self.sctpPort = sctpPort
+        self.maxMessageSize = maxMessageSize
     }
 }

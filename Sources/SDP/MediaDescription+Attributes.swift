@@ -92,6 +92,12 @@ extension MediaDescription {
         set { attributes.setFlag(newValue, named: "rtcp-rsize") }
     }
 
+    /// `a=sctp-port` of a data channel section (RFC 8841 §5.2); nil when absent or malformed.
+    public var sctpPort: UInt16? { attributes.firstValue(named: "sctp-port").flatMap { SDPNumber.port($0) } }
+
+    /// `a=max-message-size` (RFC 8841 §6); nil when absent or malformed.
+    public var maxMessageSize: Int? { attributes.firstValue(named: "max-message-size").flatMap { SDPNumber.integer($0) } }
+
     /// The port of `a=rtcp:<port> [<nettype> <addrtype> <address>]` (RFC 3605 §2.1).
     public var rtcpPort: UInt16? {
         guard let value = attributes.firstValue(named: "rtcp") else { return nil }

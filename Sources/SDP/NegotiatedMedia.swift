@@ -21,6 +21,10 @@ public struct NegotiatedMedia: Sendable, Equatable {
     public var remoteSSRCs: [UInt32]
     /// Whether the offer carried `a=rtcp-rsize` (RFC 5506), echoed in the answer.
     public var rtcpReducedSize: Bool
+    /// For an accepted data channel section: the peer's SCTP port and the largest message it
+    /// accepts (RFC 8841 §6.1: 65,536 when the offer does not say; 0 means no limit).
+    public var remoteSCTPPort: UInt16?
+    public var remoteMaxMessageSize: Int?
 
     public init(index: Int, mid: String?, kind: MediaKind, accepted: Bool, rejectionReason: String? = nil,
                 codec: CodecCapability? = nil, payloadType: UInt8? = nil, rtcpFeedback: [String] = [],

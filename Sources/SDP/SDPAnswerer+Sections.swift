@@ -4,16 +4,13 @@ extension SDPAnswerer {
     /// candidates and, when we send, msid/ssrc signalling.
     static func acceptedSection(for offered: MediaDescription, result: NegotiatedMedia, role: DTLSSetupRole,
                                 options: AnswerOptions) -> MediaDescription {
+        if offered.kind == .application, let data = options.dataChannels {
+            return dataChannelSection(for: offered, role: role, parameters: data, options: options)
+        }
         let payloadType = result.payloadType ?? 0
         var section = MediaDescription(kind: offered.kind, port: 9, proto: offered.proto,
                                        formats: [String(payloadType)], connection: "IN IP4 0.0.0.0")
-        var attributes: [SDPAttribute] = [
-            SDPAttribute("ice-ufrag", options.iceUfrag),
-            SDPAttribute("ice-pwd", options.icePwd),
-            SDPAttribute("fingerprint", options.fingerprint.attributeValue),
-            SDPAttribute("setup", role.rawValue),
-        ]
-        if let mid = offered.mid { attributes.append(SDPAttribute("mid", mid)) }
+        var attributes = transportAttributes(for: offered, role: role, options: options)
         for extMap in result.extensions { attributes.append(SDPAttribute("extmap", extMap.attributeValue)) }
         attributes.append(SDPAttribute(result.direction.rawValue))
         let track = result.direction.sends ? options.localTracks[offered.kind] : nil
@@ -34,10 +31,38 @@ extension SDPAnswerer {
             attributes.append(SDPAttribute("ssrc", "\(track.ssrc) cname:\(track.cname)"))
             attributes.append(SDPAttribute("ssrc", "\(track.ssrc) msid:\(track.streamID) \(track.trackID)"))
         }
-        for candidate in options.candidates { attributes.append(candidate.attribute) }
-        if options.endOfCandidates { attributes.append(SDPAttribute("end-of-candidates")) }
+        attributes += candidateAttributes(options)
         section.attributes = attributes
         return section
+    }
+
+    /// An accepted data channel section (RFC 8841 §5): SCTP over DTLS on the bundled transport.
+    static func dataChannelSection(for offered: MediaDescription, role: DTLSSetupRole, parameters: DataChannelParameters,
+                                   options: AnswerOptions) -> MediaDescription {
+        var section = MediaDescription(kind: .application, port: 9, proto: offered.proto,
+                                       formats: ["webrtc-datachannel"], connection: "IN IP4 0.0.0.0")
+        section.attributes = transportAttributes(for: offered, role: role, options: options)
+            + [SDPAttribute("sctp-port", String(parameters.sctpPort)),
+               SDPAttribute("max-message-size", String(parameters.maxMessageSize))]
+            + candidateAttributes(options)
+        return section
+    }
+
+    /// ICE credentials, fingerprint, DTLS role and mid: the same in every accepted section.
+    private static func transportAttributes(for offered: MediaDescription, role: DTLSSetupRole,
+                                            options: AnswerOptions) -> [SDPAttribute] {
+        var attributes = [
+            SDPAttribute("ice-ufrag", options.iceUfrag),
+            SDPAttribute("ice-pwd", options.icePwd),
+            SDPAttribute("fingerprint", options.fingerprint.attributeValue),
+            SDPAttribute("setup", role.rawValue),
+        ]
+        if let mid = offered.mid { attributes.append(SDPAttribute("mid", mid)) }
+        return attributes
+    }
+
+    private static func candidateAttributes(_ options: AnswerOptions) -> [SDPAttribute] {
+        options.candidates.map(\.attribute) + (options.endOfCandidates ? [SDPAttribute("end-of-candidates")] : [])
     }
 
     /// A rejected section: port 0, the offered proto and formats, the mid kept (RFC 8829 §5.3.1).

@@ -1,8 +1,10 @@
 /// Builds a JSEP answer (RFC 8829 §5.3) for a gateway that is ICE-lite (RFC 8839 §5.3), DTLS passive
 /// (RFC 8842 §5) and runs every accepted section over one BUNDLE transport (RFC 8843 §7.3).
 ///
-/// Each offered section is answered in order with the same mid. Sections are rejected (port 0, mid
-/// kept, left out of the BUNDLE group) when rejected in the offer, of a kind other than audio/video,
+/// Each offered section is answered in order with the same mid. A data channel section
+/// (`m=application … webrtc-datachannel`, RFC 8841) is accepted when `options.dataChannels` is set.
+/// Sections are rejected (port 0, mid kept, left out of the BUNDLE group) when rejected in the offer,
+/// of a kind other than audio/video (or data channels when enabled),
 /// not DTLS-SRTP, outside the offered BUNDLE group, a second section of an accepted kind, without
 /// `a=rtcp-mux`, with incompatible directions, or without a common codec.
 public enum SDPAnswerer {
@@ -70,11 +72,20 @@ public enum SDPAnswerer {
                                        bundleTag: MediaDescription?,
                                        options: AnswerOptions) throws(Rejection) -> DTLSSetupRole {
         if section.isRejected { throw .reject("rejected in the offer (port 0)") }
-        guard section.kind == .audio || section.kind == .video else {
-            throw .reject("unsupported media kind '\(SDPError.excerpt(section.kind.token))'")
-        }
-        guard section.proto.hasSuffix("/SAVPF") || section.proto == "RTP/SAVPF" else {
-            throw .reject("unsupported transport '\(SDPError.excerpt(section.proto))' (DTLS-SRTP required)")
+        if section.kind == .application {
+            guard options.dataChannels != nil else { throw .reject("data channels are not enabled here") }
+            guard section.proto == "UDP/DTLS/SCTP" || section.proto == "TCP/DTLS/SCTP",
+                  section.formats == ["webrtc-datachannel"] else {
+                throw .reject("unsupported application section '\(SDPError.excerpt(section.proto))' "
+                    + "(UDP/DTLS/SCTP webrtc-datachannel required, RFC 8841)")
+            }
+        } else {
+            guard section.kind == .audio || section.kind == .video else {
+                throw .reject("unsupported media kind '\(SDPError.excerpt(section.kind.token))'")
+            }
+            guard section.proto.hasSuffix("/SAVPF") || section.proto == "RTP/SAVPF" else {
+                throw .reject("unsupported transport '\(SDPError.excerpt(section.proto))' (DTLS-SRTP required)")
+            }
         }
         let inBundle = section.mid != nil && offer.bundleGroup?.contains(section.mid ?? "") == true
         if offer.bundleGroup != nil, !inBundle { throw .reject("not in the offered BUNDLE group") }
@@ -106,6 +117,22 @@ public enum SDPAnswerer {
                                   into result: inout NegotiatedMedia) throws(Rejection) {
         if acceptedKinds.contains(section.kind) {
             throw .reject("a \(section.kind.token) section is already accepted")
+        }
+        if section.kind == .application {
+            // RFC 8841 §5.2/§6.1: a=sctp-port defaults to 5000, a=max-message-size to 64 KiB.
+            let hasPort = section.attributes.contains(named: "sctp-port")
+            let hasSize = section.attributes.contains(named: "max-message-size")
+            guard let remotePort = hasPort ? section.sctpPort : 5000, remotePort > 0 else {
+                throw .reject("invalid a=sctp-port")
+            }
+            guard let remoteSize = hasSize ? section.maxMessageSize : 65_536, remoteSize >= 0 else {
+                throw .reject("invalid a=max-message-size")
+            }
+            result.accepted = true
+            result.direction = .sendrecv
+            result.remoteSCTPPort = remotePort
+            result.remoteMaxMessageSize = remoteSize
+            return
         }
         // rtcp-mux is an IDENTICAL-category attribute (RFC 8859): in a BUNDLE group the tagged
         // section may carry it for all (bundle-only sections omit it, RFC 8843 §7.1.3).

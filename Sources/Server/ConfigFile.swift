@@ -7,7 +7,8 @@ import Yams
 ///
 /// ```yaml
 /// http: { address: "0.0.0.0:8889", corsOrigins: ["https://app.example"], token: "s3cret", iceServers: ["stun:stun.example.org"] }
-/// webrtc: { udpPort: 8189, iceHosts: ["192.168.1.10"] }
+/// webrtc: { udpPort: 8189, iceHosts: ["192.168.1.10", "203.0.113.7:9000"] }
+/// metrics: { maxSessionSeries: 1000 }
 /// rtsp: { address: "0.0.0.0:8554", maxConnections: 512, maxConnectionsPerClient: 64, idleTimeout: "20s", nonceLifetime: "30s", allowBasic: false }
 /// paths:
 ///   cam: { source: cam.sdp }
@@ -28,6 +29,7 @@ public struct ConfigFile: Decodable, Sendable {
     public struct WebRTC: Decodable, Sendable {
         public var udpPort: Int?
         public var bindHost: String?
+        /// Advertised host candidates: "IP" (with udpPort), "IP:PORT" or "[IPV6]:PORT".
         public var iceHosts: [String]?
         /// WebRTC sessions at once (default 1000) and per client address (default 100).
         public var maxSessions: Int?
@@ -79,7 +81,13 @@ public struct ConfigFile: Decodable, Sendable {
         public var publishUsers: [String]?
     }
 
+    public struct Metrics: Decodable, Sendable {
+        /// WebRTC sessions with their own `/metrics` series at most (default 1000; 0: none).
+        public var maxSessionSeries: Int?
+    }
+
     public var http: HTTP?
+    public var metrics: Metrics?
     public var webrtc: WebRTC?
     public var rtsp: RTSP?
     public var paths: [String: PathEntry]?

@@ -11,7 +11,12 @@ extension GatewayHTTP {
     /// Bearer token check (constant time): the path's publish or read token, else the global one.
     func authorize(_ request: Request, path: String, role: WebRTCEndpoint.Role) throws {
         let tokens = settings.pathTokens[path]
-        guard let token = (role == .publisher ? tokens?.publish : tokens?.read) ?? settings.bearerToken else { return }
+        try requireBearer((role == .publisher ? tokens?.publish : tokens?.read) ?? settings.bearerToken, request)
+    }
+
+    /// 401 unless `request` presents `token` (nil: nothing required).
+    func requireBearer(_ token: String?, _ request: Request) throws {
+        guard let token else { return }
         let presented = request.headers[.authorization].flatMap(bearerToken(fromAuthorization:)) ?? ""
         guard constantTimeEquals(presented, token) else {
             logger.notice("refused \(request.method) \(request.uri.path): missing or wrong bearer token")

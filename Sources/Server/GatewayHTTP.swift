@@ -23,6 +23,8 @@ public struct GatewayHTTP: Sendable {
     let pages: WebPages
     /// Counts open HTTP connections and refuses those past `settings.maxConnections`.
     let connectionCap: HTTPConnectionCap
+    /// `GET /metrics` (Prometheus text format).
+    let metrics: MetricsExporter
 
     public init(gateway: Gateway, settings: HTTPSettings, logger: Logger) throws {
         self.gateway = gateway
@@ -30,6 +32,7 @@ public struct GatewayHTTP: Sendable {
         self.logger = logger
         self.pages = try WebPages()
         self.connectionCap = HTTPConnectionCap(limit: settings.maxConnections, logger: logger)
+        self.metrics = MetricsExporter(maxSessionSeries: settings.maxSessionSeries)
     }
 
     /// The handler to put in every HTTP connection's pipeline (see `HTTPConnectionCap`).
@@ -44,6 +47,7 @@ public struct GatewayHTTP: Sendable {
             return pages.response(named: file)
         }
         router.get("/api/stats") { _, _ in try await stats() }
+        router.get("/metrics") { request, _ in try await scrape(request) }
         // "/{path}" and "/{path}/" are one route in Hummingbird; the page derives its WHEP URL itself.
         router.get("/{path}") { _, _ in pages.response(named: "player.html") }
         router.get("/{path}/publish") { _, _ in pages.response(named: "publish.html") }
@@ -89,6 +93,8 @@ public struct GatewayHTTP: Sendable {
                        "nacksReceived": counters.nacksReceived, "retransmissions": counters.retransmissions,
                        "retransmissionsRefused": counters.retransmissionsRefused,
                        "keyframeRequestsReceived": counters.keyframeRequestsReceived,
+                       "iceAddressChanges": counters.iceAddressChanges, "iceProbesSent": counters.iceProbesSent,
+                       "iceMovesRefused": counters.iceMovesRefused, "iceProbesSuppressed": counters.iceProbesSuppressed,
                        "sendErrors": totals.sendErrors, "bufferFullDrops": totals.bufferFullDrops],
         ]
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])

@@ -20,6 +20,8 @@ public struct HTTPSettings: Sendable {
     public var maxConnections = 1024
     /// An HTTP connection with no request in flight for this long is closed.
     public var idleTimeoutSeconds = 30
+    /// WebRTC sessions that get their own `/metrics` series at most (YAML `metrics.maxSessionSeries`).
+    public var maxSessionSeries = 1000
     public init() {}
 }
 

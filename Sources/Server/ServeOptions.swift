@@ -46,6 +46,12 @@ public struct ServeOptions: Sendable {
             try positive(file.http?.maxOfferBytes, "http.maxOfferBytes", into: &http.maxOfferBytes)
             try positive(file.http?.maxConnections, "http.maxConnections", into: &http.maxConnections)
             try positive(file.http?.idleTimeout, "http.idleTimeout", into: &http.idleTimeoutSeconds)
+            if let series = file.metrics?.maxSessionSeries {
+                guard (0...1_000_000).contains(series) else {
+                    throw ConfigError("\(configFile): metrics.maxSessionSeries must be from 0 to 1000000")
+                }
+                http.maxSessionSeries = series
+            }
             try positive(file.webrtc?.maxSessions, "webrtc.maxSessions", into: &gateway.maxWebRTCSessions)
             try positive(file.webrtc?.maxSessionsPerClient, "webrtc.maxSessionsPerClient",
                          into: &gateway.maxWebRTCSessionsPerClient)
@@ -61,7 +67,13 @@ public struct ServeOptions: Sendable {
                 gateway.webRTCUDPPort = port
             }
             if let bind = file.webrtc?.bindHost { gateway.webRTCBindHost = bind }
-            if let hosts = file.webrtc?.iceHosts { gateway.iceHostAddresses = hosts }
+            if let hosts = file.webrtc?.iceHosts {
+                gateway.iceHostAddresses = try hosts.map { host in
+                    do { return try ICEAdvertisedAddress(parsing: host) } catch {
+                        throw ConfigError("\(configFile): webrtc.iceHosts: \(error)")
+                    }
+                }
+            }
             if let address = file.rtsp?.address { gateway.rtspServer = try Self.rtspServer(address) }
             if let options = file.rtsp { rtspServerOptions = (configFile, options) }
             // Relative source files in a config file are relative to the file's folder.
@@ -123,7 +135,11 @@ public struct ServeOptions: Sendable {
             guard (0...65535).contains(port) else { throw ConfigError("--webrtc-udp \(port) is not a port") }
             gateway.webRTCUDPPort = port
         }
-        if !iceHosts.isEmpty { gateway.iceHostAddresses = iceHosts }
+        if !iceHosts.isEmpty {
+            gateway.iceHostAddresses = try iceHosts.map { host in
+                do { return try ICEAdvertisedAddress(parsing: host) } catch { throw ConfigError("--ice-host \(error)") }
+            }
+        }
         if let token { http.bearerToken = token }
         if !corsOrigins.isEmpty { http.corsOrigins = corsOrigins }
         // The tokens protect RTSP too: presented as the Digest password, with any user name.

@@ -160,6 +160,9 @@ extension WebRTCSession {
             for entry in fir.entries { outputs.append(.event(.keyframeRequested(ssrc: entry.ssrc))) }
         case .senderReport(let report):
             recordSenderReport(report, now: now)
+            recordReceptionReports(report.reports, now: now)
+        case .receiverReport(let report):
+            recordReceptionReports(report.reports, now: now)
         case .genericNACK(let nack):
             counters.nacksReceived += 1
             retransmit(nack.lostSequenceNumbers, ssrc: nack.mediaSSRC, now: now)
@@ -194,9 +197,7 @@ extension WebRTCSession {
     func sendReports(now: Instant) {
         nextReportDeadline = now + configuration.senderReportInterval
         guard let srtp, let to = remoteAddress else { return }
-        let anchor = configuration.wallClockAnchor
-        let wallSeconds = anchor.unixSeconds + (now - anchor.instant).secondsDouble
-        let ntp = NTPTimestamp(unixSeconds: wallSeconds)
+        let ntp = wallClock(at: now)
         for stream in outbound where stream.report.packetCount > 0 {
             let sr = stream.report.makeReport(now: now, wallClock: ntp)
             let sdes = RTCPSourceDescription(cname: configuration.cname, ssrc: stream.ssrc)

@@ -71,6 +71,9 @@ public final class WebRTCSession {
 
     public internal(set) var state: State = .new
     public internal(set) var counters = WebRTCCounters()
+    /// What the peer last reported about each SSRC we send (RTCP RR/SR report blocks), keyed by
+    /// SSRC; only SSRCs declared with `addOutboundStream` are kept.
+    public internal(set) var remoteReceptions: [UInt32: RemoteReception] = [:]
     public let configuration: Configuration
 
     var ice: ICELiteAgent
@@ -216,6 +219,10 @@ public final class WebRTCSession {
             case .event:
                 continue
             case .timeout:
+                counters.iceAddressChanges = ice.addressChanges
+                counters.iceProbesSent = ice.probesSent
+                counters.iceMovesRefused = ice.movesRefused
+                counters.iceProbesSuppressed = ice.probesSuppressed
                 return
             }
         }
@@ -266,6 +273,12 @@ public struct WebRTCCounters: Sendable, Equatable {
     /// Packets a NACK asked for that were not resent because the retransmission budget was spent.
     public var retransmissionsRefused = 0
     public var keyframeRequestsReceived = 0
+    /// ICE: moves of the media to a new peer address (after it answered our probe), probes sent,
+    /// nominations of a new address refused (probe unanswered) or not probed (cooldown, budget).
+    public var iceAddressChanges = 0
+    public var iceProbesSent = 0
+    public var iceMovesRefused = 0
+    public var iceProbesSuppressed = 0
     public init() {}
 }
 

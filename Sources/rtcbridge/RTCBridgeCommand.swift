@@ -30,7 +30,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("webrtc-udp"), help: ArgumentHelp("UDP port shared by all WebRTC sessions.", valueName: "PORT"))
     var webRTCUDP: Int?
 
-    @Option(name: .customLong("ice-host"), help: ArgumentHelp("Address to advertise as ICE host candidate (repeatable; default: all interfaces).", valueName: "IP"))
+    @Option(name: .customLong("ice-host"), help: ArgumentHelp("Address to advertise as ICE host candidate, with the WebRTC UDP port or its own (port forwarding, docker -p) (repeatable; default: all interfaces).", valueName: "IP[:PORT]"))
     var iceHosts: [String] = []
 
     @Option(name: .long, help: "Bearer token WHEP clients must present.")

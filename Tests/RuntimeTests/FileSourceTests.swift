@@ -15,7 +15,7 @@ import Testing
         var configuration = GatewayConfiguration()
         configuration.webRTCBindHost = "127.0.0.1"
         configuration.webRTCUDPPort = 0
-        configuration.iceHostAddresses = ["127.0.0.1"]
+        configuration.iceHostAddresses = [try ICEAdvertisedAddress(parsing: "127.0.0.1")]
         configuration.rtspServer = nil
         configuration.paths = [("clip", try SourceSpec(parsing: demo.path + "/demo.h264+" + demo.path + "/demo.opus")),
                                ("mute", try SourceSpec(parsing: demo.path + "/demo.h264"))]

@@ -59,7 +59,7 @@ struct SDPAnswererVectorTests {
         #expect(media[1].codec?.fmtp["profile-level-id"] == "42e01f")
         #expect(media[1].remoteSSRCs == [406_745_878, 576_950_731])
         #expect(media[2].kind == .application)
-        #expect(media[2].rejectionReason == "unsupported media kind 'application'")
+        #expect(media[2].rejectionReason == "data channels are not enabled here")
 
         #expect(answer.bundleGroup == ["0", "1"])
         let data = answer.media[2]
@@ -71,6 +71,50 @@ struct SDPAnswererVectorTests {
         #expect(answer.media[0].msid == nil && answer.media[0].ssrcs.isEmpty)
         #expect(answer.media[0].direction == .recvonly)
         #expect(answer.media[1].rtcpFeedback(108) == ["nack", "nack pli", "ccm fir"])
+    }
+
+    @Test("With data channels enabled, Chromium's m=application section is accepted into the BUNDLE (RFC 8841)")
+    func chromiumDataChannelAccepted() throws {
+        let offer = try SDPTestVectors.parse(SDPTestVectors.chromiumSendrecvDataChannel)
+        var options = SDPTestVectors.options(direction: .recvonly)
+        options.dataChannels = DataChannelParameters(sctpPort: 5000, maxMessageSize: 131_072)
+        let (answer, media) = try SDPAnswerer.answer(to: offer, options: options)
+        #expect(media.map(\.accepted) == [true, true, true])
+        #expect(media[2].remoteSCTPPort == 5000 && media[2].remoteMaxMessageSize == 262_144)
+        #expect(answer.bundleGroup == ["0", "1", "2"])
+        let data = answer.media[2]
+        #expect(data.lineValue == "application 9 UDP/DTLS/SCTP webrtc-datachannel")
+        #expect(data.mid == "2" && data.sctpPort == 5000 && data.maxMessageSize == 131_072)
+        #expect(data.iceUfrag == answer.media[0].iceUfrag && data.fingerprint == answer.media[0].fingerprint)
+        #expect(data.rtpMaps.isEmpty && !data.rtcpMux)
+        // The answer parses back with the same section.
+        let reparsed = try SessionDescription(parsing: answer.serialized())
+        #expect(reparsed.media[2].sctpPort == 5000)
+    }
+
+    @Test("Data channel sections: defaults when the offer omits sctp-port/max-message-size, refusals with reasons")
+    func dataChannelRules() throws {
+        let offer = try SDPTestVectors.parse(SDPTestVectors.chromiumSendrecvDataChannel)
+        var options = SDPTestVectors.options(direction: .recvonly)
+        options.dataChannels = DataChannelParameters()
+        var bare = offer
+        bare.media[2].attributes.removeAll { $0.name == "sctp-port" || $0.name == "max-message-size" }
+        let (_, defaults) = try SDPAnswerer.answer(to: bare, options: options)
+        #expect(defaults[2].accepted && defaults[2].remoteSCTPPort == 5000 && defaults[2].remoteMaxMessageSize == 65_536)
+
+        var legacy = offer
+        legacy.media[2].proto = "DTLS/SCTP"
+        legacy.media[2].formats = ["5000"]
+        let (_, refused) = try SDPAnswerer.answer(to: legacy, options: options)
+        #expect(refused[2].accepted == false)
+        #expect(refused[2].rejectionReason?.contains("webrtc-datachannel required") == true)
+
+        var badPort = offer
+        badPort.media[2].attributes.removeAll { $0.name == "sctp-port" }
+        badPort.media[2].attributes.append(SDPAttribute("sctp-port", "70000"))
+        let (_, invalid) = try SDPAnswerer.answer(to: badPort, options: options)
+        #expect(invalid[2].rejectionReason == "invalid a=sctp-port")
+        #expect(invalid[0].accepted && invalid[1].accepted, "the media sections are unaffected")
     }
 
     @Test("Firefox: packetization-mode=1 PT chosen over the mode-0 one, session-level fingerprint accepted")

@@ -39,7 +39,7 @@ import Testing
         #expect(gateway.paths.first?.source == .rtpSDPFile(folder + "/cam.sdp"))   // relative to the file
         #expect(http.host == "127.0.0.1" && http.port == 9000 && http.maxOfferBytes == 4096)
         #expect(http.corsOrigins == ["https://a.example"] && http.iceServers == ["stun:s.example:3478"])
-        #expect(http.bearerToken == "t0ken" && gateway.webRTCUDPPort == 9100 && gateway.iceHostAddresses == ["10.0.0.5"])
+        #expect(http.bearerToken == "t0ken" && gateway.webRTCUDPPort == 9100 && gateway.iceHostAddresses.map(\.description) == ["10.0.0.5"])
 
         options.http = "0.0.0.0:0"
         options.webRTCUDPPort = 0

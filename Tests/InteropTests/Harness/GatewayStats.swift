@@ -1,6 +1,7 @@
 /// The JSON of the gateway's `GET /api/stats`:
 /// `{"paths":[{"name","ready","readers","unitsIn","bytesIn"}],
-///   "webrtc":{"sessions","droppedDatagrams","srtpAuthFailures","stunRejected","sendErrors","bufferFullDrops"}}`.
+///   "webrtc":{"sessions","droppedDatagrams","srtpAuthFailures","stunRejected","sendErrors","bufferFullDrops",
+///   "iceAddressChanges","iceProbesSent","iceMovesRefused","iceProbesSuppressed"}}`.
 struct GatewayStats: Decodable, Sendable {
     struct Path: Decodable, Sendable {
         let name: String
@@ -18,6 +19,12 @@ struct GatewayStats: Decodable, Sendable {
         /// Datagrams the kernel refused to send, and of those the ones a full send buffer dropped.
         let sendErrors: Int
         let bufferFullDrops: Int
+        /// ICE: media moved to a viewer's new address; our probes of nominated addresses; moves
+        /// refused (probe unanswered); nominations not probed (cooldown, budget).
+        let iceAddressChanges: Int
+        let iceProbesSent: Int
+        let iceMovesRefused: Int
+        let iceProbesSuppressed: Int
     }
 
     let paths: [Path]

@@ -6,10 +6,12 @@ python that has selenium (default venv: /root/.cache/rtcbridge-venv, see scripts
 
   browser.py loopback [--codec H264|VP8] [--seconds 3]     # pc1 -> pc2 in one page, no server
   browser.py whep URL [--codec C] [--audio 0] [--seconds 3] [--repeat N --gap-ms MS] [--progress]
-       whep ... [--trickle] [--restart-after S] [--token T]
+       whep ... [--trickle] [--restart-after S] [--token T] [--hold --stop-file F]
            # --trickle: POST at once, candidates + end-of-candidates in PATCHes (If-Match: ETag);
            # --restart-after S: S s after the first frame pc.restartIce(), PATCH the new ufrag/pwd,
            # apply the 200 fragment, play --seconds more; reports restart.{framesBefore,framesAfter,...}
+           # --hold: after --seconds keep the session until F exists (then DELETE); --progress lines
+           # then also carry packetsReceived=N (RTP, audio + video) rttMs=X (selected pair's RTT)
   browser.py whip URL [--codec H264|VP8] [--seconds 5] [--token T] [--stop-file F]
            # publish fake camera 640x360@30 + mic via WHIP; reports framesEncoded, packetsSent,
            # codec, deleteStatus
@@ -18,7 +20,7 @@ python that has selenium (default venv: /root/.cache/rtcbridge-venv, see scripts
            # the gateway's /{path}/publish page: pick 640x360 (and codec C), press Start, wait until
            # it publishes, keep it --seconds (or until F exists), press Stop
   common: [--timeout 40] [--screenshot out.png] [--console] [--chromium PATH] [--chromedriver PATH]
-          [--stop-file F]: whip and publish-page end early once the file F exists
+          [--stop-file F]: whip and publish-page end early once the file F exists (whep --hold: ends)
 
 loopback/whep/whip serve web/*.html (next to this script) from a throwaway HTTP server on
 127.0.0.1:<random port>, so the WHEP/WHIP endpoint is another origin and must answer CORS. `page`
@@ -97,6 +99,7 @@ ap.add_argument("--progress", action="store_true", help="print progress lines wh
 ap.add_argument("--trickle", action="store_true", help="whep: trickle ICE over PATCH")
 ap.add_argument("--restart-after", type=float, help="whep: ICE restart S s after the first frame")
 ap.add_argument("--token", help="whep/whip: bearer token")
+ap.add_argument("--hold", action="store_true", help="whep: keep the session after --seconds until --stop-file exists")
 ap.add_argument("--bundle-only", action="store_true",
                 help="whep: POST the offer with port 0 + a=bundle-only sections after the first (RFC 8843)")
 ap.add_argument("--stop-file", help="whip/publish-page: stop publishing once this file exists")
@@ -118,7 +121,7 @@ else:
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     params = {k: v for k, v in {"codec": a.codec, "audio": a.audio, "seconds": a.seconds,
               "repeat": a.repeat, "gapMs": a.gap_ms, "token": a.token, "restartAfter": a.restart_after,
-              "trickle": 1 if a.trickle else None, "bundleOnly": 1 if a.bundle_only else None}.items() if v is not None}
+              "trickle": 1 if a.trickle else None, "hold": 1 if a.hold else None, "bundleOnly": 1 if a.bundle_only else None}.items() if v is not None}
     if a.mode in ("whep", "whip"):
         params[a.mode] = a.url
     page = {"loopback": "loopback.html", "whep": "whep.html", "whip": "whip.html"}[a.mode]
@@ -154,6 +157,8 @@ try:
             last_progress = time.monotonic()
             live = result.get("live") or {}
             extra = f" framesEncoded={live['framesEncoded']}" if "framesEncoded" in live else ""
+            if "packetsReceived" in live:
+                extra += f" packetsReceived={live['packetsReceived']} rttMs={live.get('rttMs')}"
             print(f"progress framesDecoded={live.get('framesDecoded', 0)} conn={live.get('conn')}{extra}",
                   flush=True)
         if result.get("done"):

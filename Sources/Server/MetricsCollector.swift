@@ -1,0 +1,145 @@
+import Foundation
+import NIOCore
+import Routing
+import Runtime
+
+/// Gathers a `MetricsSnapshot` from a running gateway at scrape time: the counters the paths,
+/// sessions and outputs keep anyway (the same ones `/api/stats` reads), read on their own loops;
+/// nothing is counted twice and the media path does no extra work for metrics.
+struct MetricsCollector: Sendable {
+    let gateway: Gateway
+
+    func snapshot() async -> MetricsSnapshot {
+        var snapshot = MetricsSnapshot()
+        let totals = await gateway.transport.counters()
+        let closed = await gateway.transport.sessionTotals()
+        let sessions = closed.live
+        var outByPath: [String: (packets: Int, bytes: Int)] = [:]
+        for (path, counters) in closed.closedByPath { outByPath[path, default: (0, 0)] = (counters.packetsSent, counters.bytesSent) }
+        var queueOverflow = closed.closedReaderDroppedUnits
+        for session in sessions {
+            let c = session.counters
+            var sample = MetricsSnapshot.SessionSample(id: session.id, path: session.pathName, role: session.role,
+                                                       candidateType: session.candidateType)
+            sample.srtpProfile = session.srtpProfile
+            sample.packetsSent = c.packetsSent
+            sample.bytesSent = c.bytesSent
+            sample.packetsReceived = c.packetsReceived
+            sample.nacksReceived = c.nacksReceived
+            sample.nacksSent = c.nacksSent
+            sample.keyframeRequestsReceived = c.keyframeRequestsReceived
+            sample.retransmissions = c.retransmissions
+            sample.readerDroppedUnits = session.readerDroppedUnits
+            queueOverflow += session.readerDroppedUnits
+            let receptions = session.receptions
+            if !receptions.isEmpty {
+                sample.roundTripSeconds = receptions.compactMap { $0.roundTripTime.map(Self.seconds) }.max()
+                sample.jitterSeconds = receptions.map(\.jitterSeconds).max()
+                sample.fractionLost = receptions.map(\.fractionLost).max()
+                sample.packetsLost = receptions.reduce(0) { $0 + $1.cumulativeLost }
+            }
+            sample.keyframeWaitSeconds = session.keyframeWait.map(Self.seconds)
+            snapshot.sessions.append(sample)
+            let out = outByPath[session.pathName, default: (0, 0)]
+            outByPath[session.pathName] = (out.packets + c.packetsSent, out.bytes + c.bytesSent)
+        }
+        for forwarder in gateway.rtpForwarders {
+            guard let stats = try? await forwarder.stats() else { continue }
+            var output = MetricsSnapshot.OutputSample(kind: "rtp", path: forwarder.path.name, target: forwarder.spec.description)
+            output.packets = stats.packetsSent
+            output.bytes = stats.bytesSent
+            output.dropped = stats.packetsDropped
+            snapshot.outputs.append(output)
+            let out = outByPath[forwarder.path.name, default: (0, 0)]
+            outByPath[forwarder.path.name] = (out.packets + stats.packetsSent, out.bytes + stats.bytesSent)
+        }
+        for recorder in gateway.recorders {
+            let stats = await recorder.stats()
+            var output = MetricsSnapshot.OutputSample(kind: "recording", path: recorder.path.name,
+                                                      target: recorder.configuration.root)
+            output.dropped = stats.droppedBytes
+            output.files = stats.filesFinished
+            snapshot.outputs.append(output)
+        }
+        var ingestMalformed = 0, ingestForeign = 0, unitsRejected = 0
+        for path in gateway.router.paths.sorted(by: { $0.name < $1.name }) {
+            let s = path.stats
+            var sample = MetricsSnapshot.PathSample(name: path.name)
+            sample.isReady = path.isReady
+            sample.readers = s.readers
+            sample.unitsIn = s.unitsIn
+            sample.packetsIn = s.packetsIn
+            sample.bytesIn = s.bytesIn
+            sample.keyframeRequestsReceived = s.keyframeRequestsReceived
+            sample.keyframeRequestsSent = s.keyframeRequestsSent
+            sample.sourceRestarts = max(s.sourceEpoch - 1, 0)
+            sample.unitsRejected = s.unitsRejected
+            unitsRejected += s.unitsRejected
+            let out = outByPath[path.name, default: (0, 0)]
+            (sample.packetsOut, sample.bytesOut) = (out.packets, out.bytes)
+            if let source = gateway.rtpIngestSources[path.name] {
+                let ingest = await source.stats()
+                ingestMalformed += ingest.malformed
+                ingestForeign += ingest.foreignDatagrams
+            }
+            snapshot.paths.append(sample)
+        }
+        let counters = totals.counters
+        snapshot.drops = [
+            "webrtc_malformed": counters.droppedDatagrams,
+            "webrtc_unrouted": totals.unrouted,
+            "stun_unauthenticated": counters.stunRejected,
+            "srtp_auth_failure": counters.srtpAuthFailures,
+            "rtcp_malformed": counters.rtcpMalformed,
+            "retransmission_budget": counters.retransmissionsRefused,
+            "send_buffer_full": totals.bufferFullDrops,
+            "send_error": max(totals.sendErrors - totals.bufferFullDrops, 0),
+            "reader_queue_overflow": queueOverflow,
+            "rtp_ingest_malformed": ingestMalformed,
+            "rtp_ingest_foreign_sender": ingestForeign,
+            "path_units_rejected": unitsRejected,
+        ]
+        let process = ProcessSample.read()
+        snapshot.residentBytes = process.residentBytes
+        snapshot.openFileDescriptors = process.openFileDescriptors
+        snapshot.eventLoopLagSeconds = await Self.lag(of: gateway.eventLoops)
+        return snapshot
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    /// How long a task scheduled on each loop now waits before it runs.
+    static func lag(of loops: [any EventLoop]) async -> [Double] {
+        var lags: [Double] = []
+        for loop in loops {
+            let scheduled = NIODeadline.now()
+            let ran = (try? await loop.submit { NIODeadline.now() }.get()) ?? scheduled
+            lags.append(Double((ran - scheduled).nanoseconds) / 1e9)
+        }
+        return lags
+    }
+}
+
+/// Resident memory and open descriptors of this process, from /proc (Linux); nil elsewhere.
+struct ProcessSample {
+    var residentBytes: Int?
+    var openFileDescriptors: Int?
+
+    static func read() -> ProcessSample {
+        var sample = ProcessSample()
+        // /proc/self/statm: size resident shared … in pages.
+        if let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) {
+            let fields = text.split(separator: " ")
+            if fields.count > 1, let pages = Int(fields[1]) {
+                let (bytes, overflow) = pages.multipliedReportingOverflow(by: Int(sysconf(Int32(_SC_PAGESIZE))))
+                if !overflow { sample.residentBytes = bytes }
+            }
+        }
+        if let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") {
+            sample.openFileDescriptors = max(entries.count - 1, 0)   // minus the descriptor that lists them
+        }
+        return sample
+    }
+}

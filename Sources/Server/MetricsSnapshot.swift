@@ -1,0 +1,91 @@
+/// What one `/metrics` scrape reports, gathered from the gateway's existing counters (see
+/// `MetricsCollector`) and turned into Prometheus series by `MetricsExporter`. Plain values, so
+/// the exposition is tested without a running gateway.
+public struct MetricsSnapshot: Sendable {
+    /// One routing path.
+    public struct PathSample: Sendable {
+        public var name: String
+        /// A source (publisher) is attached.
+        public var isReady = false
+        public var readers = 0
+        public var unitsIn = 0
+        public var packetsIn = 0
+        public var bytesIn = 0
+        /// RTP sent to this path's WebRTC viewers (ended sessions included) and plain RTP egresses.
+        public var packetsOut = 0
+        public var bytesOut = 0
+        /// Keyframe requests from readers (before coalescing) and passed to the source (after).
+        public var keyframeRequestsReceived = 0
+        public var keyframeRequestsSent = 0
+        /// Publishers attached after the first (source restarts, reconnects, takeovers).
+        public var sourceRestarts = 0
+        /// Units refused (stale publisher token, unknown track).
+        public var unitsRejected = 0
+        public init(name: String) { self.name = name }
+    }
+
+    /// One live WebRTC session (labels: path, its metrics id; never a token nor its resource id).
+    public struct SessionSample: Sendable {
+        public var id: String
+        public var path: String
+        /// `whep` or `whip`.
+        public var role: String
+        public var srtpProfile: String?
+        public var candidateType: String
+        public var packetsSent = 0
+        public var bytesSent = 0
+        public var packetsReceived = 0
+        public var nacksReceived = 0
+        public var nacksSent = 0
+        /// PLI and FIR from the peer.
+        public var keyframeRequestsReceived = 0
+        public var retransmissions = 0
+        /// From the peer's receiver reports (nil before the first): the largest round-trip time
+        /// and jitter over the session's streams, the largest fraction lost, the sum of packets lost.
+        public var roundTripSeconds: Double?
+        public var jitterSeconds: Double?
+        public var fractionLost: Double?
+        public var packetsLost: Int?
+        /// DTLS up → first media forwarded (viewers), or waited so far.
+        public var keyframeWaitSeconds: Double?
+        /// Units the viewer's path reader dropped (queue overflow, waiting for a keyframe).
+        public var readerDroppedUnits = 0
+        public init(id: String, path: String, role: String, candidateType: String = "host") {
+            self.id = id
+            self.path = path
+            self.role = role
+            self.candidateType = candidateType
+        }
+    }
+
+    /// One output other than WebRTC: a plain RTP egress or a recorder.
+    public struct OutputSample: Sendable {
+        /// `rtp` or `recording`.
+        public var kind: String
+        public var path: String
+        /// Where it goes (RTP: the destination; recording: the directory); never a credential.
+        public var target: String
+        public var packets = 0
+        public var bytes = 0
+        /// Packets (RTP) or bytes (recording) dropped because the destination could not keep up.
+        public var dropped = 0
+        /// Files finished (recording).
+        public var files = 0
+        public init(kind: String, path: String, target: String) {
+            self.kind = kind
+            self.path = path
+            self.target = target
+        }
+    }
+
+    public var paths: [PathSample] = []
+    public var sessions: [SessionSample] = []
+    public var outputs: [OutputSample] = []
+    /// Datagrams, packets or units dropped, by reason (monotonic counts).
+    public var drops: [String: Int] = [:]
+    public var residentBytes: Int?
+    public var openFileDescriptors: Int?
+    /// Per event loop: how long a task scheduled on it waited before it ran.
+    public var eventLoopLagSeconds: [Double] = []
+    public init() {}
+}
