@@ -11,6 +11,11 @@ import Synchronization
 /// viewer-packets delivered in that window. Viewers verify SRTP and count sequence gaps.
 ///
 ///     RTCBridgeLoad --url http://127.0.0.1:8889/cam/whep --viewers 200 --hold 20 --gateway-pid PID
+///
+/// Fault scenarios (issue #8): `--stall K` makes the first K viewers stop reading and answering
+/// once they are connected (they are left out of the delivery figures); `--garbage-rate R` sends
+/// R hostile datagrams/s (GarbageBlaster) from `--garbage-from IP` (default 127.2.0.1) to the
+/// gateway's WebRTC port during the hold (or `--garbage-seconds S`).
 @main
 struct RTCBridgeLoad {
     struct Options {
@@ -24,6 +29,10 @@ struct RTCBridgeLoad {
         var connectTimeoutSeconds = 60.0
         /// After warm-up, wait up to this long for the gateway to close every session (drain tests).
         var untilClosedSeconds: Double?
+        var stall = 0
+        var garbageRate = 0
+        var garbageFrom = "127.2.0.1"
+        var garbageSeconds: Double?
 
         init(_ arguments: [String]) throws {
             var list = ArgumentList(arguments)
@@ -38,6 +47,10 @@ struct RTCBridgeLoad {
                 case "--posters": posters = max(1, Int(try list.number()))
                 case "--connect-timeout": connectTimeoutSeconds = try list.number()
                 case "--until-closed": untilClosedSeconds = try list.number()
+                case "--stall": stall = Int(try list.number())
+                case "--garbage-rate": garbageRate = Int(try list.number())
+                case "--garbage-from": garbageFrom = try list.value()
+                case "--garbage-seconds": garbageSeconds = try list.number()
                 default: throw LoadError("unknown argument \(flag)")
                 }
             }
@@ -103,11 +116,13 @@ struct RTCBridgeLoad {
             }
         }
 
+        // `--stall`: these viewers stop reading and answering once connected (see below).
+        var stalled: Set<Int> = []
         var lastTimers = start
         func pump(until deadline: Instant, stopWhenSettled: Bool) {
             while now() < deadline {
                 mux.receive(timeoutMilliseconds: 5) { local, bytes in
-                    guard let index = byLocalIP[local] else { return }
+                    guard let index = byLocalIP[local], !stalled.contains(index) else { return }
                     viewers[index].handle(bytes, now: now(), verifyEvery: options.verifyEvery)
                 }
                 let current = now()
@@ -124,10 +139,12 @@ struct RTCBridgeLoad {
                 }
                 if current - lastTimers >= .milliseconds(20) {
                     lastTimers = current
-                    for viewer in viewers { viewer.handleTimeout(now: current) }
+                    for (index, viewer) in viewers.enumerated() where !stalled.contains(index) {
+                        viewer.handleTimeout(now: current)
+                    }
                 }
-                for viewer in viewers where !viewer.outbox.isEmpty {
-                    if let remote = viewer.remoteAddress {
+                for (index, viewer) in viewers.enumerated() where !viewer.outbox.isEmpty {
+                    if let remote = viewer.remoteAddress, !stalled.contains(index) {
                         for datagram in viewer.outbox { mux.send(datagram, from: viewer.localAddress, to: remote) }
                     }
                     viewer.outbox.removeAll(keepingCapacity: true)
@@ -144,6 +161,7 @@ struct RTCBridgeLoad {
             viewer.fail("no media within \(Int(options.connectTimeoutSeconds)) s (\(viewer.phase))")
         }
         let connectedAt = now()
+        stalled = Set(viewers.indices.prefix(options.stall).filter { viewers[$0].phase == .connected })
         pump(until: connectedAt + .seconds(options.warmupSeconds), stopWhenSettled: false)
         if let wait = options.untilClosedSeconds {   // print "receiving", wait for the gateway to close all, report
             print("receiving: viewers=\(viewers.filter { $0.firstMedia != nil }.count)")
@@ -159,11 +177,29 @@ struct RTCBridgeLoad {
         let gatewayBefore = options.gatewayPID.map(ProcessSample.init(pid:))
         let selfBefore = ProcessSample(pid: getpid())
         let pathName = target.path.split(separator: "/").first.map(String.init) ?? ""
-        let sourceBefore = WHEPPost.packetsIn(target, path: pathName)
+        // Each reading of the source's counter is dated at the middle of its request, and the
+        // source rate is taken over the window between those dates: on a busy machine a request
+        // can take a good part of a second, which would otherwise count as source packets.
+        func sourceReading() -> (packets: Int, at: Instant)? {
+            let asked = now()
+            guard let packets = WHEPPost.packetsIn(target, path: pathName) else { return nil }
+            let answered = now()
+            return (packets, asked + (answered - asked) / 2)
+        }
+        let sourceBefore = sourceReading()
         let holdStart = now()
+        var blaster: GarbageBlaster?
+        if options.garbageRate > 0 {
+            guard let gatewayAddress = viewers.lazy.compactMap(\.remoteAddress).first else {
+                throw LoadError("--garbage-rate: no viewer learned the gateway's WebRTC address")
+            }
+            blaster = try GarbageBlaster(rate: options.garbageRate, seconds: options.garbageSeconds ?? options.holdSeconds,
+                                         source: options.garbageFrom, target: gatewayAddress)
+        }
         pump(until: holdStart + .seconds(options.holdSeconds), stopWhenSettled: false)
+        let garbage = blaster?.wait(timeoutSeconds: (options.garbageSeconds ?? 0) + 10)
         let holdSeconds = (now() - holdStart).secondsDouble
-        let sourceAfter = WHEPPost.packetsIn(target, path: pathName)
+        let sourceAfter = sourceReading()
         let gatewayAfter = options.gatewayPID.map(ProcessSample.init(pid:))
         let selfAfter = ProcessSample(pid: getpid())
         // Leave as a browser does: DELETE every session (a few threads at once).
@@ -183,11 +219,13 @@ struct RTCBridgeLoad {
         for _ in 0..<3000 where deleted.load(ordering: .relaxed) < locations.count { usleep(10_000) }
 
         // Report.
-        let connected = viewers.filter { $0.phase == .connected }
+        // Stalled viewers are reported on their own, never in the delivery figures.
+        let connected = viewers.indices.filter { viewers[$0].phase == .connected && !stalled.contains($0) }.map { viewers[$0] }
         let failed = viewers.filter { $0.phase == .failed }
         var delivered: Int64 = 0, lost: Int64 = 0, expected: Int64 = 0
         var lossyViewers = 0
-        for (viewer, (packets0, lost0, expected0)) in zip(viewers, before) where viewer.phase == .connected {
+        for (index, (viewer, (packets0, lost0, expected0))) in zip(viewers, before).enumerated()
+            where viewer.phase == .connected && !stalled.contains(index) {
             let d = viewer.packets - packets0, l = viewer.lost - lost0, e = viewer.expected - expected0
             delivered += d; lost += l; expected += e
             if e > 0, Double(l) / Double(e) > 0.005 { lossyViewers += 1 }
@@ -210,13 +248,14 @@ struct RTCBridgeLoad {
         // Media the gateway drops before numbering (a reader queue that overflowed) leaves no
         // sequence gap, so delivery is also compared with what the source sent in the same window.
         var sourceRate: Double?
-        if let sourceBefore, let sourceAfter, sourceAfter > sourceBefore {
-            sourceRate = Double(sourceAfter - sourceBefore) / holdSeconds
+        if let sourceBefore, let sourceAfter, sourceAfter.packets > sourceBefore.packets, sourceAfter.at > sourceBefore.at {
+            sourceRate = Double(sourceAfter.packets - sourceBefore.packets) / (sourceAfter.at - sourceBefore.at).secondsDouble
         }
         if let sourceRate, sourceRate > 0 {
             shortfallPercent = max(0, 100 * (1 - perViewerRate / sourceRate))
             lossyViewers = 0
-            for (viewer, (packets0, _, _)) in zip(viewers, before) where viewer.phase == .connected {
+            for (index, (viewer, (packets0, _, _))) in zip(viewers, before).enumerated()
+                where viewer.phase == .connected && !stalled.contains(index) {
                 let rate = Double(viewer.packets - packets0) / holdSeconds
                 if rate < sourceRate * 0.995 { lossyViewers += 1 }
             }
@@ -230,6 +269,19 @@ struct RTCBridgeLoad {
                                       "delivered": Double(delivered), "lossPercent": lossPercent,
                                       "connectP50ms": percentile(0.5), "connectP95ms": percentile(0.95),
                                       "perViewerRate": perViewerRate, "verifyFailures": Double(verifyFailures)]
+        if options.stall > 0 {
+            print("stalled: \(stalled.count) viewers stopped reading and answering after connecting "
+                + "(left out of the figures above)")
+            json["stalled"] = Double(stalled.count)
+        }
+        if let garbage {
+            print(String(format: "garbage: %d datagrams sent in %.2f s = %.0f/s (asked for %d/s), %d refused by the kernel",
+                         garbage.sent, garbage.seconds, garbage.rate, options.garbageRate, garbage.refused)
+                + " (from \(options.garbageFrom))")
+            json["garbageSent"] = Double(garbage.sent)
+            json["garbageRate"] = garbage.rate
+            json["garbageRefused"] = Double(garbage.refused)
+        }
         if let gatewayBefore, let gatewayAfter, let baseline {
             let cpu = gatewayAfter.cpuSeconds - gatewayBefore.cpuSeconds
             let perPacket = delivered > 0 ? cpu / Double(delivered) * 1e6 : 0

@@ -21,6 +21,14 @@ extension InteropSuite {
             #expect(FileManager.default.fileExists(atPath: environment.packageRoot + "/Package.swift"))
             #expect(FileManager.default.fileExists(atPath: environment.script("browser.py")))
             #expect(FileManager.default.fileExists(atPath: environment.script("web/whep.html")))
+
+            let noRelease = InteropEnvironment(environment: ["RTCBRIDGE_RELEASE_BIN_DIR": "/nonexistent/release"],
+                                               sourceFile: #filePath)
+            let releaseReasons = noRelease.missing([.releaseGateway, .releaseLoad])
+            #expect(releaseReasons.count == 2)
+            #expect(releaseReasons.allSatisfy { $0.contains("RTCBRIDGE_RELEASE_BIN_DIR=$(swift build -c release --show-bin-path)") })
+            #expect(releaseReasons.first?.contains("/nonexistent/release/rtcbridge;") == true)
+            #expect(releaseReasons.last?.contains("/nonexistent/release/RTCBridgeLoad;") == true)
         }
 
         @Test("The ready line and curl header dumps parse")

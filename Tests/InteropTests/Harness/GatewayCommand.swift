@@ -17,13 +17,7 @@ struct GatewayCommand: Sendable {
         let process = try ManagedProcess(
             label: "rtcbridge-cli-\(counter.next())", argv: [environment.gatewayBinary] + arguments,
             logDirectory: environment.logRoot + "/cli-\(getpid())")
-        let status: Int32
-        do {
-            status = try await process.waitForExit(timeout: timeout)
-        } catch {
-            process.terminate()
-            throw error
-        }
+        let status = try await process.waitForExitOrTerminate(timeout: timeout)
         return GatewayCommand(status: status, stdout: process.text(.stdout), stderr: process.text(.stderr))
     }
 

@@ -27,19 +27,22 @@ struct GatewayProcess: Sendable {
 extension InteropScope {
     /// Starts `rtcbridge serve` with `arguments` (e.g. `["--path", "cam=/tmp/x.sdp"]`), on
     /// `--http 127.0.0.1:0 --webrtc-udp 0 --ice-host 127.0.0.1`, and waits for its ready line.
-    func startGateway(_ arguments: [String] = [], timeout: Duration = .seconds(20)) async throws -> GatewayProcess {
+    /// `binary` defaults to the debug gateway (`environment.gatewayBinary`).
+    func startGateway(_ arguments: [String] = [], binary: String? = nil, timeout: Duration = .seconds(20)) async throws
+        -> GatewayProcess {
         // The test pages (Scripts/web) come from the browser script's own HTTP server, another
         // origin than the gateway's: allow them unless the test sets its own CORS origins.
         let cors = arguments.contains("--cors-origin") ? [] : ["--cors-origin", "*"]
         return try await startGateway(exactly: arguments + cors + [
             "--http", "127.0.0.1:0", "--webrtc-udp", "0", "--ice-host", "127.0.0.1", "--log-level", "info",
-        ], timeout: timeout)
+        ], binary: binary, timeout: timeout)
     }
 
     /// Starts `rtcbridge serve` with `arguments` and nothing added (the caller picks the ports,
     /// e.g. in a config file), and waits for its ready line.
-    func startGateway(exactly arguments: [String], timeout: Duration = .seconds(20)) async throws -> GatewayProcess {
-        let process = try start("rtcbridge", [environment.gatewayBinary, "serve"] + arguments)
+    func startGateway(exactly arguments: [String], binary: String? = nil, timeout: Duration = .seconds(20)) async throws
+        -> GatewayProcess {
+        let process = try start("rtcbridge", [binary ?? environment.gatewayBinary, "serve"] + arguments)
         let (_, line) = try await process.waitForLine(
             timeout: timeout, what: "the `rtcbridge ready http=… webrtc-udp=…` line"
         ) { Self.isReadyLine($0) }

@@ -6,6 +6,9 @@ import Foundation
 /// - `RTCBRIDGE_BIN`: the gateway (default `<package root>/.build/debug/rtcbridge`);
 /// - `RTCBRIDGE_LOAD_BIN`: the load generator, a WHEP client with its own DTLS/SRTP (default
 ///   `<package root>/.build/debug/RTCBridgeLoad`);
+/// - `RTCBRIDGE_RELEASE_BIN_DIR`: the release `rtcbridge` and `RTCBridgeLoad`, for the tests that
+///   measure delivery under load (default `<package root>/.build/release`; scripts/test.sh builds
+///   both and exports it);
 /// - `RTCBRIDGE_PYTHON`: a python with selenium (default `/root/.cache/rtcbridge-venv/bin/python`,
 ///   made by `scripts/install-deps.sh --test`);
 /// - `RTCBRIDGE_CHROMIUM`, `RTCBRIDGE_CHROMEDRIVER`: Debian's Chromium and its driver;
@@ -22,6 +25,9 @@ struct InteropEnvironment: Sendable {
     let scriptsDirectory: String
     let gatewayBinary: String
     let loadGenerator: String
+    /// The release builds of the gateway and of the load generator (`Benchmarks/RTCBridgeLoad`).
+    let releaseGatewayBinary: String
+    let releaseLoadBinary: String
     let python: String
     let chromium: String
     let chromedriver: String
@@ -40,6 +46,9 @@ struct InteropEnvironment: Sendable {
         scriptsDirectory = root + "/Tests/InteropTests/Scripts"
         gatewayBinary = environment["RTCBRIDGE_BIN"] ?? root + "/.build/debug/rtcbridge"
         loadGenerator = environment["RTCBRIDGE_LOAD_BIN"] ?? root + "/.build/debug/RTCBridgeLoad"
+        let releaseDirectory = environment["RTCBRIDGE_RELEASE_BIN_DIR"] ?? root + "/.build/release"
+        releaseGatewayBinary = releaseDirectory + "/rtcbridge"
+        releaseLoadBinary = releaseDirectory + "/RTCBridgeLoad"
         let python = environment["RTCBRIDGE_PYTHON"] ?? "/root/.cache/rtcbridge-venv/bin/python"
         self.python = python
         chromium = environment["RTCBRIDGE_CHROMIUM"] ?? "/usr/lib/chromium/chromium"
@@ -85,6 +94,14 @@ struct InteropEnvironment: Sendable {
             case .loadGenerator where !files.isExecutableFile(atPath: loadGenerator):
                 reasons.append("RTCBridgeLoad not found at \(loadGenerator); build it with "
                     + "`swift build --product RTCBridgeLoad` or set RTCBRIDGE_LOAD_BIN")
+            case .releaseGateway where !files.isExecutableFile(atPath: releaseGatewayBinary):
+                reasons.append("release rtcbridge not found at \(releaseGatewayBinary); build it with "
+                    + "`swift build -c release --product rtcbridge` and export "
+                    + "RTCBRIDGE_RELEASE_BIN_DIR=$(swift build -c release --show-bin-path) (scripts/test.sh does both)")
+            case .releaseLoad where !files.isExecutableFile(atPath: releaseLoadBinary):
+                reasons.append("release RTCBridgeLoad not found at \(releaseLoadBinary); build it with "
+                    + "`swift build -c release --product RTCBridgeLoad` and export "
+                    + "RTCBRIDGE_RELEASE_BIN_DIR=$(swift build -c release --show-bin-path) (scripts/test.sh does both)")
             default:
                 break
             }

@@ -16,9 +16,15 @@ enum InteropTool: Sendable, CaseIterable {
     case gateway
     /// `RTCBridgeLoad`, the WHEP load generator (it sees RTCP BYE and DTLS close_notify).
     case loadGenerator
+    /// The release `rtcbridge` and load generator (`RTCBRIDGE_RELEASE_BIN_DIR`), for the tests
+    /// that measure delivery under load.
+    case releaseGateway
+    case releaseLoad
 
     /// Everything a test that drives Chromium against the gateway needs.
     static let browserAgainstGateway: [InteropTool] = [.root, .ip, .chromium, .chromedriver, .selenium, .gateway]
+    /// Everything a test that loads the release gateway with `RTCBridgeLoad` viewers needs.
+    static let loadAgainstReleaseGateway: [InteropTool] = [.root, .ip, .ffmpeg, .curl, .releaseGateway, .releaseLoad]
 }
 
 extension Trait where Self == ConditionTrait {

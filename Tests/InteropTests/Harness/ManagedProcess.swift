@@ -154,6 +154,17 @@ final class ManagedProcess: @unchecked Sendable {
         return process.terminationStatus
     }
 
+    /// Waits for the process to exit by itself; when it is still running at the deadline it is
+    /// terminated and the wait throws `InteropError.timedOut`.
+    func waitForExitOrTerminate(timeout: Duration) async throws -> Int32 {
+        do {
+            return try await waitForExit(timeout: timeout)
+        } catch {
+            terminate()
+            throw error
+        }
+    }
+
     /// Sends `signal` to the process group this child leads (to the child alone if it left it).
     func send(_ signal: Int32) {
         guard process.isRunning else { return }
