@@ -25,7 +25,7 @@ import Testing
         final class Bursts: Sendable { let list = Mutex<[[DatagramBurstReceiver.Datagram]]>([]) }
         let received = Bursts()
         let channel = EmbeddedChannel(handler: DatagramBurstReceiver { burst in received.list.withLock { $0.append(burst) } })
-        for index in 0..<3 { channel.pipeline.fireChannelRead(NIOAny(try Self.envelope(index))) }
+        for index in 0..<3 { channel.pipeline.fireChannelRead(try Self.envelope(index)) }
         #expect(received.list.withLock { $0.isEmpty })
         channel.pipeline.fireChannelReadComplete()
         let first = received.list.withLock { $0 }
@@ -34,7 +34,7 @@ import Testing
         #expect(first.first?.map { $0.from.port } == [7000, 7001, 7000])
         // At the cap and one past it, within one read: a full burst, then the rest at the end.
         let cap = DatagramBurstReceiver.maxBurst
-        for index in 0..<(cap + 1) { channel.pipeline.fireChannelRead(NIOAny(try Self.envelope(index))) }
+        for index in 0..<(cap + 1) { channel.pipeline.fireChannelRead(try Self.envelope(index)) }
         #expect(received.list.withLock { $0.count } == 2)
         #expect(received.list.withLock { $0.last?.count } == cap)
         channel.pipeline.fireChannelReadComplete()
