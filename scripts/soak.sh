@@ -8,8 +8,9 @@
 # leaving and as many joining every second, SRTP verified, media continuity watched. Reports the
 # gateway's RSS and open file descriptors after the warm-up and at the end, and every error.
 # Passes when RSS grew < 5 %, descriptors stayed flat, no viewer saw an error, and the gateway
-# logged no error. Environment: PATHS, VIEWERS, CHURN, WARMUP (seconds; default 10 % of the run,
-# at least 30), SKIP_BUILD=1, WORK (scratch directory), RTCBRIDGE_RELEASE_BIN_DIR.
+# logged no error. /metrics is scraped every SCRAPE (default 10) seconds throughout. Environment:
+# PATHS, VIEWERS, CHURN, WARMUP (seconds; default 10 % of the run, at least 30), SCRAPE,
+# SKIP_BUILD=1, WORK (scratch directory), RTCBRIDGE_RELEASE_BIN_DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v swift >/dev/null && [[ -x /opt/swift/usr/bin/swift ]]; then
@@ -62,11 +63,29 @@ done
 [[ -n $ready ]] || { echo "soak: the gateway did not get ready"; tail -20 "$WORK/gateway.log"; exit 1; }
 
 echo "soak: gateway pid $gwpid, $paths paths × $viewers viewers, churn $churn/s, ${minutes} min (warm-up ${warmup} s), logs in $WORK"
+# Scrape /metrics every SCRAPE seconds (default 10; 0: never), as Prometheus would: its series come
+# and go with the churning sessions, so their memory is part of what the soak watches.
+scrape=${SCRAPE:-10}
+scraper=
+if (( scrape > 0 )); then
+  ( end=$((SECONDS + seconds)); n=0; failed=0
+    while (( SECONDS < end )); do
+      curl -sf -o /dev/null "http://127.0.0.1:$http/metrics" || failed=$((failed + 1))
+      n=$((n + 1)); echo "$n $failed" > "$WORK/scrapes"; sleep "$scrape"
+    done ) &
+  scraper=$!
+fi
 set +e
 "$bin/RTCBridgeLoad" soak --base "http://127.0.0.1:$http" --paths "$(IFS=,; echo "${names[*]}")" \
   --viewers-per-path "$viewers" --churn "$churn" --seconds "$seconds" --warmup "$warmup" --gateway-pid "$gwpid" \
   --report-every "$(( seconds >= 600 ? 60 : 10 ))"
 status=$?
+if [[ -n $scraper ]]; then
+  kill "$scraper" 2>/dev/null; wait "$scraper" 2>/dev/null
+  read -r scrapes scrape_failures < "$WORK/scrapes" || true
+  echo "soak: /metrics scraped ${scrapes:-0} times, ${scrape_failures:-0} failed"
+  if (( ${scrape_failures:-0} > 0 && status == 0 )); then status=2; fi
+fi
 set -e
 # The gateway must have logged no error (warnings are allowed: they name what a viewer did).
 errors=$(grep -cE '^[^ ]+ (error|critical) ' "$WORK/gateway.log" || true)
