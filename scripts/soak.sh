@@ -9,7 +9,8 @@
 # gateway's RSS and open file descriptors after the warm-up and at the end, and every error.
 # Passes when RSS grew < 5 %, descriptors stayed flat, no viewer saw an error, and the gateway
 # logged no error. /metrics is scraped every SCRAPE (default 10) seconds throughout. Environment:
-# PATHS, VIEWERS, CHURN, WARMUP (seconds; default 10 % of the run, at least 30), SCRAPE,
+# PATHS, VIEWERS, CHURN, WARMUP (seconds; default 10 % of the run, at least 120: RSS settles once
+# ~1,000 sessions have come and gone with their /metrics series), SCRAPE,
 # SKIP_BUILD=1, WORK (scratch directory), RTCBRIDGE_RELEASE_BIN_DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +24,8 @@ seconds=$((minutes * 60))
 paths=${PATHS:-8}
 viewers=${VIEWERS:-50}
 churn=${CHURN:-8}
-warmup=${WARMUP:-$(( seconds / 10 > 30 ? seconds / 10 : 30 ))}
+warmup=${WARMUP:-$(( seconds / 10 > 120 ? seconds / 10 : 120 ))}
+(( warmup < seconds )) || warmup=$(( seconds / 2 ))   # short runs: half of it
 WORK=${WORK:-$(mktemp -d "${TMPDIR:-/tmp}/rtcbridge-soak.XXXXXX")}
 mkdir -p "$WORK"
 
