@@ -74,7 +74,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], resources: [.copy("Demo")], swiftSettings: strict),
         .target(name: "Server", dependencies: [
-            "RTCBase", "RTSP", "Routing", "Egress", "Recording", "Runtime",
+            "RTCBase", "ICE", "RTSP", "Routing", "Egress", "Recording", "Runtime",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -154,7 +154,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         .testTarget(name: "WHIPTests", dependencies: ["WHIP", "SDP", "ICE"], swiftSettings: strict),
-        .testTarget(name: "ServerTests", dependencies: ["RTCBase", "RTSP", "Runtime", "Server"], swiftSettings: strict),
+        .testTarget(name: "ServerTests", dependencies: ["RTCBase", "ICE", "RTSP", "Runtime", "Server"], swiftSettings: strict),
         .testTarget(name: "InteropTests", dependencies: [], exclude: ["Scripts"], swiftSettings: strict),
     ]
 )

@@ -1,3 +1,4 @@
+import ICE
 import Codecs
 import Containers
 import DTLS

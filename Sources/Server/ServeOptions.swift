@@ -1,3 +1,4 @@
+import ICE
 import Egress
 import Foundation
 import RTCBase

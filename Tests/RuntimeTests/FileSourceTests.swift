@@ -1,3 +1,4 @@
+import ICE
 import Containers
 import Foundation
 import Ingest

@@ -1,3 +1,4 @@
+import ICE
 import Logging
 import RTCBase
 @testable import Runtime

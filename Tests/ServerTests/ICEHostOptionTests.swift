@@ -1,3 +1,4 @@
+import ICE
 import Runtime
 @testable import Server
 import Testing
