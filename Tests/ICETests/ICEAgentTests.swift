@@ -30,17 +30,25 @@ import Testing
         }
     }
 
+    /// A (controlling, 192.0.2.1:5000) and B (controlled, `bHost`), host candidates exchanged.
+    func hostPairBed(loss: Double = 0) -> ICETestbed {
+        var bed = ICETestbed(now: at(0))
+        bed.loss = loss
+        let a = bed.add(fullPeer(.controlling, aCredentials, bCredentials, hosts: [host(192, 0, 2, 1, port: 5000)]))
+        let b = bed.add(fullPeer(.controlled, bCredentials, aCredentials, hosts: [bHost]))
+        signal(&bed, from: a, to: b)
+        signal(&bed, from: b, to: a)
+        return bed
+    }
+
     static func connected(_ peer: TestPeer) -> Bool {
         if case .full(let agent) = peer.engine { return agent.state == .connected && agent.selectedPair != nil }
         return peer.liteEvents.contains { if case .connected = $0.event { true } else { false } }
     }
 
     @Test func hostCandidatesConnectControllingToControlled() throws {
-        var bed = ICETestbed(now: at(0))
-        let a = bed.add(fullPeer(.controlling, aCredentials, bCredentials, hosts: [host(192, 0, 2, 1, port: 5000)]))
-        let b = bed.add(fullPeer(.controlled, bCredentials, aCredentials, hosts: [bHost]))
-        signal(&bed, from: a, to: b)
-        signal(&bed, from: b, to: a)
+        var bed = hostPairBed()
+        let (a, b) = (0, 1)
         let ran1 = bed.run(for: .seconds(5)) { Self.connected($0.peers[0]) && Self.connected($0.peers[1]) }
         #expect(ran1)
         let agentA = bed.peers[a].agent
@@ -125,12 +133,8 @@ import Testing
     }
 
     @Test func lossyLinkStillConnects() throws {
-        var bed = ICETestbed(now: at(0))
-        bed.loss = 0.3
-        let a = bed.add(fullPeer(.controlling, aCredentials, bCredentials, hosts: [host(192, 0, 2, 1, port: 5000)]))
-        let b = bed.add(fullPeer(.controlled, bCredentials, aCredentials, hosts: [bHost]))
-        signal(&bed, from: a, to: b)
-        signal(&bed, from: b, to: a)
+        var bed = hostPairBed(loss: 0.3)
+        let a = 0
         let ran7 = bed.run(for: .seconds(15)) { Self.connected($0.peers[0]) && Self.connected($0.peers[1]) }
         #expect(ran7)
         print("ICE-METRIC 30% loss: connected after \((bed.peers[a].agent.connectedAt ?? bed.now) - at(0)),",
@@ -138,11 +142,8 @@ import Testing
     }
 
     @Test func consentFailsAfterThirtySecondsOfSilence() throws {
-        var bed = ICETestbed(now: at(0))
-        let a = bed.add(fullPeer(.controlling, aCredentials, bCredentials, hosts: [host(192, 0, 2, 1, port: 5000)]))
-        let b = bed.add(fullPeer(.controlled, bCredentials, aCredentials, hosts: [bHost]))
-        signal(&bed, from: a, to: b)
-        signal(&bed, from: b, to: a)
+        var bed = hostPairBed()
+        let (a, b) = (0, 1)
         let ran8 = bed.run(for: .seconds(5)) { Self.connected($0.peers[0]) && Self.connected($0.peers[1]) }
         #expect(ran8)
         // Consent keeps the session up for a minute.
@@ -163,11 +164,8 @@ import Testing
     }
 
     @Test func restartReconnectsWithNewCredentials() throws {
-        var bed = ICETestbed(now: at(0))
-        let a = bed.add(fullPeer(.controlling, aCredentials, bCredentials, hosts: [host(192, 0, 2, 1, port: 5000)]))
-        let b = bed.add(fullPeer(.controlled, bCredentials, aCredentials, hosts: [bHost]))
-        signal(&bed, from: a, to: b)
-        signal(&bed, from: b, to: a)
+        var bed = hostPairBed()
+        let (a, b) = (0, 1)
         let ran10 = bed.run(for: .seconds(5)) { Self.connected($0.peers[0]) && Self.connected($0.peers[1]) }
         #expect(ran10)
         bed.run(for: .seconds(1))

@@ -125,44 +125,43 @@ struct ICETestbed {
         queue.insert(entry, at: index)
     }
 
-    mutating func drain(_ index: Int) {
-        switch peers[index].engine {
-        case .full(var agent):
-            var outputs: [ICEAgentOutput] = []
-            while true {
+    /// The next output of a peer's engine; a lite agent's transmits leave from its first host and
+    /// its events are recorded on the way.
+    mutating func nextOutput(_ index: Int) -> ICEAgentOutput {
+        for _ in 0..<10_000 {
+            switch peers[index].engine {
+            case .full(var agent):
                 let output = agent.poll()
-                if case .timeout(let deadline) = output {
-                    peers[index].deadline = deadline
-                    break
-                }
-                outputs.append(output)
-            }
-            peers[index].engine = .full(agent)
-            for output in outputs {
-                switch output {
-                case .transmit(let bytes, let from, let to): send(bytes, from: from, to: to, peer: index)
-                case .event(let event): peers[index].events.append((now, event))
-                case .timeout: break
-                }
-            }
-        case .lite(var agent):
-            var outputs: [ICEOutput] = []
-            while true {
+                peers[index].engine = .full(agent)
+                return output
+            case .lite(var agent):
                 let output = agent.poll()
-                if case .timeout(let deadline) = output {
-                    peers[index].deadline = deadline
-                    break
-                }
-                outputs.append(output)
-            }
-            peers[index].engine = .lite(agent)
-            let base = peers[index].hosts[0]
-            for output in outputs {
+                peers[index].engine = .lite(agent)
                 switch output {
-                case .transmit(let bytes, let to): send(bytes, from: base, to: to, peer: index)
+                case .transmit(let bytes, let to): return .transmit(bytes, from: peers[index].hosts[0], to: to)
                 case .event(let event): peers[index].liteEvents.append((now, event))
-                case .timeout: break
+                case .timeout(let deadline): return .timeout(deadline)
                 }
+            }
+        }
+        return .timeout(.distantFuture)
+    }
+
+    mutating func drain(_ index: Int) {
+        var outputs: [ICEAgentOutput] = []
+        while true {
+            let output = nextOutput(index)
+            if case .timeout(let deadline) = output {
+                peers[index].deadline = deadline
+                break
+            }
+            outputs.append(output)
+        }
+        for output in outputs {
+            switch output {
+            case .transmit(let bytes, let from, let to): send(bytes, from: from, to: to, peer: index)
+            case .event(let event): peers[index].events.append((now, event))
+            case .timeout: break
             }
         }
     }
