@@ -124,7 +124,8 @@ public struct TURNClient: Sendable {
     public mutating func send(_ data: ArraySlice<UInt8>, to peer: TransportAddress, now: Instant) -> Bool {
         guard state == .allocated else { return false }
         if let channel = channels[peer], channel.confirmed {
-            guard let bytes = TURNChannelData(channel: channel.number, data: data).encoded() else { return false }
+            let message = TURNChannelData(channel: channel.number, data: data)
+            guard let bytes = message.encoded(padded: configuration.padChannelData) else { return false }
             emit(.transmit(bytes, to: server))
             return true
         }

@@ -25,6 +25,9 @@ public struct TURNConfiguration: Sendable, Hashable {
     public var stunLimits = STUNLimits(maxMessageSize: 4096, maxDataLength: 4000)
     /// Largest ChannelData payload accepted.
     public var maxChannelDataLength = 4000
+    /// Over TCP ChannelData is padded to 4 bytes (RFC 8656 §12.5); split the stream with
+    /// `TURNStreamFramer`. Over UDP it is sent unpadded.
+    public var padChannelData = false
 
     public init() {}
 }
