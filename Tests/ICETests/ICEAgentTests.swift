@@ -113,6 +113,28 @@ import Testing
               "checks A=\(bed.peers[a].agent.checksSent) B=\(bed.peers[b].agent.checksSent)")
     }
 
+    @Test func bothBehindAddressDependentNATsConnectThroughTheRelayedCandidate() throws {
+        var bed = ICETestbed(now: at(0))
+        let relayed = host(198, 51, 100, 200, port: 49_152)
+        let a = bed.add(fullPeer(.controlling, aCredentials, bCredentials, hosts: [aHost],
+                                 nat: EmulatedNAT(publicIP: [203, 0, 113, 1], mapping: .addressDependent)))
+        let b = bed.add(fullPeer(.controlled, bCredentials, aCredentials, hosts: [host(10, 1, 0, 2, port: 6000)],
+                                 nat: EmulatedNAT(publicIP: [203, 0, 113, 2], mapping: .addressDependent)))
+        bed.relays[relayed] = a
+        bed.peers[a].agent.addLocalCandidate(ICECandidate(type: .relayed, address: relayed), now: bed.now)
+        signal(&bed, from: a, to: b)
+        signal(&bed, from: b, to: a)
+        let ran = bed.run(for: .seconds(10)) { Self.connected($0.peers[0]) && Self.connected($0.peers[1]) }
+        #expect(ran)
+        let pair = try #require(bed.peers[a].agent.selectedPair)
+        #expect(pair.local.type == .relayed && pair.local.base == relayed)
+        #expect(pair.remote.address.ip == [203, 0, 113, 2])
+        #expect(bed.peers[b].agent.selectedPair?.remote.address == relayed)
+        print("ICE-METRIC relay only (both behind address-dependent NATs): connected after",
+              (bed.peers[a].agent.connectedAt ?? bed.now) - at(0),
+              "checks A=\(bed.peers[a].agent.checksSent) B=\(bed.peers[b].agent.checksSent)")
+    }
+
     @Test(arguments: [ICERole.controlling, ICERole.controlled])
     func roleConflictIsResolvedByTieBreaker(role: ICERole) throws {
         var bed = ICETestbed(now: at(0))

@@ -97,6 +97,10 @@ struct ICETestbed {
     var random = SeededBytes(seed: 0x1ce)
     var delivered = 0
     var lost = 0
+    /// Relayed addresses (as a TURN server holds them) and the peer each belongs to: datagrams to
+    /// one reach that peer on that base, and the peer's datagrams from it leave from it (no NAT in
+    /// between, as through its TURN client).
+    var relays: [TransportAddress: Int] = [:]
 
     init(now: Instant) { self.now = now }
 
@@ -114,7 +118,9 @@ struct ICETestbed {
             return
         }
         var source = base
-        if peers[peer].nat != nil { source = peers[peer].nat?.outbound(from: base, to: destination) ?? base }
+        if peers[peer].nat != nil, relays[base] != peer {
+            source = peers[peer].nat?.outbound(from: base, to: destination) ?? base
+        }
         enqueue(bytes, from: source, to: destination)
     }
 
@@ -186,7 +192,9 @@ struct ICETestbed {
         }
         for index in peers.indices {
             var inside: TransportAddress?
-            if let nat = peers[index].nat {
+            if relays[datagram.destination] == index {
+                inside = datagram.destination
+            } else if let nat = peers[index].nat {
                 inside = nat.inbound(to: datagram.destination, from: datagram.source)
             } else if peers[index].hosts.contains(datagram.destination) {
                 inside = datagram.destination
