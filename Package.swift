@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "RTCBase", swiftSettings: strict),
 
         // wire
-        .target(name: "STUN", dependencies: ["RTCBase", "CRTCShim"], swiftSettings: strict),
+        .target(name: "STUN", dependencies: ["RTCBase", "CRTCShim", "COpenSSL"], swiftSettings: strict),
         .target(name: "RTP", dependencies: ["RTCBase"], swiftSettings: strict,
                 linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))]),   // NTP time math without Foundation
         .target(name: "Codecs", dependencies: ["RTCBase"], swiftSettings: strict),
@@ -155,6 +155,6 @@ let package = Package(
         ], swiftSettings: strict),
         .testTarget(name: "WHIPTests", dependencies: ["WHIP", "SDP", "ICE"], swiftSettings: strict),
         .testTarget(name: "ServerTests", dependencies: ["RTCBase", "ICE", "RTSP", "Runtime", "Server"], swiftSettings: strict),
-        .testTarget(name: "InteropTests", dependencies: [], exclude: ["Scripts"], swiftSettings: strict),
+        .testTarget(name: "InteropTests", dependencies: ["RTCBase", "STUN", "ICE"], exclude: ["Scripts"], swiftSettings: strict),
     ]
 )

@@ -3,7 +3,8 @@
 #
 #   scripts/install-deps.sh          build deps: libssl-dev libsrtp2-dev libusrsctp-dev pkg-config
 #   scripts/install-deps.sh --test   also the interop-test peers: ffmpeg chromium chromium-driver
-#                                    tshark iproute2 python3-venv curl, the GStreamer RTSP camera
+#                                    tshark iproute2 python3-venv curl coturn (TURN server for
+#                                    TURNClientTests), the GStreamer RTSP camera
 #                                    set (python3-gi python3-gst-1.0 gir1.2-gst-rtsp-server-1.0,
 #                                    gstreamer1.0-tools/-plugins-base/-good/-bad/-ugly/-libav/-x),
 #                                    and a python venv with selenium 4.51.0 and prometheus_client
@@ -15,7 +16,7 @@
 set -euo pipefail
 
 BUILD_PACKAGES=(libssl-dev libsrtp2-dev libusrsctp-dev pkg-config)
-TEST_PACKAGES=(ffmpeg chromium chromium-driver tshark iproute2 python3-venv curl
+TEST_PACKAGES=(ffmpeg chromium chromium-driver tshark iproute2 python3-venv curl coturn
   # GStreamer RTSP camera (Tests/InteropTests/Scripts/rtsp-cam.py, run with Debian's python3)
   python3-gi python3-gst-1.0 gir1.2-gst-rtsp-server-1.0 gstreamer1.0-tools
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad

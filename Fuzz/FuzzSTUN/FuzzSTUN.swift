@@ -31,6 +31,7 @@ enum STUNFuzzHarness {
 
     static func run(_ bytes: [UInt8]) {
         let datagram = bytes[...]
+        checkTURN(datagram)
         let integrityVerified = STUNMessage.verifyMessageIntegrity(datagram, key: key)
         _ = STUNMessage.verifyFingerprint(datagram)
         _ = STUNMessage.isSTUN(datagram)
@@ -124,6 +125,24 @@ enum STUNFuzzHarness {
         guard accepted == expected else {
             fatalError("agent \(accepted ? "accepted" : "dropped") a signed request with USERNAME "
                        + "\(String(describing: unsigned.username))")
+        }
+    }
+}
+
+extension STUNFuzzHarness {
+    /// ChannelData framing and a TURN client fed the input as if from its server: never traps,
+    /// and a datagram that parses as neither is dropped.
+    static func checkTURN(_ datagram: ArraySlice<UInt8>) {
+        let channelData = TURNChannelData(parsing: datagram, maxDataLength: 4000)
+        if let channelData, channelData.data.count > 4000 { fatalError("ChannelData over its cap") }
+        var turn = TURNClient(server: source, credentials: STUNLongTermCredentials(username: "u", password: "p"))
+        turn.allocate(now: Instant(nanoseconds: 1))
+        let handled = turn.handleDatagram(datagram, from: source, now: Instant(nanoseconds: 2))
+        if handled, channelData == nil, (try? STUNMessage(parsing: datagram, limits: turn.configuration.stunLimits)) == nil {
+            fatalError("TURN client accepted a datagram that is neither ChannelData nor STUN")
+        }
+        for _ in 0..<64 {
+            if case .timeout = turn.poll() { break }
         }
     }
 }

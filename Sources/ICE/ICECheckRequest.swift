@@ -11,10 +11,19 @@ public enum ICECheckRequest {
                             priority: UInt32 = ICECandidatePriority.host(localPreference: 65535),
                             controlling: Bool = true)
         -> (bytes: [UInt8], transaction: STUNTransactionID)? {
-        let transaction = STUNTransactionID.random()
+        make(local: local, remote: remote, tieBreaker: tieBreaker, priority: priority, controlling: controlling,
+             useCandidate: controlling, transaction: .random())
+    }
+
+    /// A check with USE-CANDIDATE only when `useCandidate` (and controlling), with a given id
+    /// (RFC 8445 §7.2.2: a check of a full agent; regular nomination sets USE-CANDIDATE only on
+    /// the nominating check).
+    public static func make(local: ICECredentials, remote: ICECredentials, tieBreaker: UInt64, priority: UInt32,
+                            controlling: Bool, useCandidate: Bool, transaction: STUNTransactionID)
+        -> (bytes: [UInt8], transaction: STUNTransactionID)? {
         var attributes: [STUNAttribute] = [.username("\(remote.ufrag):\(local.ufrag)"), .priority(priority)]
-        attributes += controlling ? [.iceControlling(tieBreaker: tieBreaker), .useCandidate]
-                                  : [.iceControlled(tieBreaker: tieBreaker)]
+        attributes.append(controlling ? .iceControlling(tieBreaker: tieBreaker) : .iceControlled(tieBreaker: tieBreaker))
+        if controlling && useCandidate { attributes.append(.useCandidate) }
         let request = STUNMessage(type: .bindingRequest, transactionID: transaction, attributes: attributes)
         guard let bytes = try? request.encoded(integrityKey: STUNMessage.shortTermKey(password: remote.password),
                                                addFingerprint: true) else { return nil }

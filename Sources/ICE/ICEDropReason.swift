@@ -18,6 +18,10 @@ public enum ICEDropReason: Sendable, Hashable, CustomStringConvertible {
     case consentExpired
     /// A Binding response that answers no check of ours (wrong transaction, address or integrity).
     case unexpectedResponse
+    /// A full `ICEAgent` cap (candidates, pairs, transactions) is reached; the datagram is ignored.
+    case overCapacity
+    /// Arrived on a local address that is the base of no local candidate of the `ICEAgent`.
+    case unknownLocalBase
 
     public var description: String {
         switch self {
@@ -29,6 +33,8 @@ public enum ICEDropReason: Sendable, Hashable, CustomStringConvertible {
         case .badFingerprint: "FINGERPRINT does not verify"
         case .consentExpired: "consent expired"
         case .unexpectedResponse: "Binding response to no check of ours"
+        case .overCapacity: "ICE agent limit reached"
+        case .unknownLocalBase: "arrived on an address that is no local candidate's base"
         }
     }
 }

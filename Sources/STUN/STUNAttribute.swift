@@ -29,6 +29,24 @@ public enum STUNAttribute: Sendable, Hashable {
     case iceControlled(tieBreaker: UInt64)
     /// ICE-CONTROLLING with its tie-breaker (RFC 8445 §7.1.3).
     case iceControlling(tieBreaker: UInt64)
+    /// REALM (RFC 8489 §14.9), long-term credentials.
+    case realm(String)
+    /// NONCE (RFC 8489 §14.10), long-term credentials.
+    case nonce(String)
+    /// CHANNEL-NUMBER (RFC 8656 §18.1): the channel (0x4000–0x4FFF for a valid binding).
+    case channelNumber(UInt16)
+    /// LIFETIME (RFC 8656 §18.2) in seconds.
+    case lifetime(UInt32)
+    /// XOR-PEER-ADDRESS (RFC 8656 §18.3), already un-XORed.
+    case xorPeerAddress(TransportAddress)
+    /// DATA (RFC 8656 §18.4).
+    case data([UInt8])
+    /// XOR-RELAYED-ADDRESS (RFC 8656 §18.5), already un-XORed.
+    case xorRelayedAddress(TransportAddress)
+    /// REQUESTED-TRANSPORT (RFC 8656 §18.7): the IP protocol number (17 = UDP).
+    case requestedTransport(UInt8)
+    /// DONT-FRAGMENT (RFC 8656 §18.8), no value.
+    case dontFragment
     /// Any other attribute, preserved verbatim (value without padding).
     case other(type: UInt16, value: [UInt8])
 
@@ -48,6 +66,15 @@ public enum STUNAttribute: Sendable, Hashable {
         case .useCandidate: .useCandidate
         case .iceControlled: .iceControlled
         case .iceControlling: .iceControlling
+        case .realm: .realm
+        case .nonce: .nonce
+        case .channelNumber: .channelNumber
+        case .lifetime: .lifetime
+        case .xorPeerAddress: .xorPeerAddress
+        case .data: .data
+        case .xorRelayedAddress: .xorRelayedAddress
+        case .requestedTransport: .requestedTransport
+        case .dontFragment: .dontFragment
         case .other(let type, _): STUNAttributeType(rawValue: type)
         }
     }

@@ -14,6 +14,14 @@ public struct STUNErrorCode: Sendable, Hashable, CustomStringConvertible {
     public static let badRequest = STUNErrorCode(validCode: 400, reason: "Bad Request")
     public static let unauthorized = STUNErrorCode(validCode: 401, reason: "Unauthorized")
     public static let unknownAttribute = STUNErrorCode(validCode: 420, reason: "Unknown Attribute")
+    /// TURN (RFC 8656 §19).
+    public static let forbidden = STUNErrorCode(validCode: 403, reason: "Forbidden")
+    public static let allocationMismatch = STUNErrorCode(validCode: 437, reason: "Allocation Mismatch")
+    public static let staleNonce = STUNErrorCode(validCode: 438, reason: "Stale Nonce")
+    public static let wrongCredentials = STUNErrorCode(validCode: 441, reason: "Wrong Credentials")
+    public static let unsupportedTransportProtocol = STUNErrorCode(validCode: 442, reason: "Unsupported Transport Protocol")
+    public static let allocationQuotaReached = STUNErrorCode(validCode: 486, reason: "Allocation Quota Reached")
+    public static let insufficientCapacity = STUNErrorCode(validCode: 508, reason: "Insufficient Capacity")
     public static let roleConflict = STUNErrorCode(validCode: 487, reason: "Role Conflict")
 
     private init(validCode: UInt16, reason: String) {

@@ -61,13 +61,13 @@ extension STUNAttribute {
         switch self {
         case .mappedAddress(let address):
             Self.appendAddress(address, to: &out, xorWith: nil)
-        case .xorMappedAddress(let address):
+        case .xorMappedAddress(let address), .xorPeerAddress(let address), .xorRelayedAddress(let address):
             Self.appendAddress(address, to: &out, xorWith: transactionID)
-        case .username(let text), .software(let text):
+        case .username(let text), .software(let text), .realm(let text), .nonce(let text):
             out.append(contentsOf: text.utf8)
-        case .messageIntegrity(let bytes), .messageIntegritySHA256(let bytes), .other(_, let bytes):
+        case .messageIntegrity(let bytes), .messageIntegritySHA256(let bytes), .other(_, let bytes), .data(let bytes):
             out.append(contentsOf: bytes)
-        case .fingerprint(let value), .priority(let value):
+        case .fingerprint(let value), .priority(let value), .lifetime(let value):
             out.appendUInt32(value)
         case .errorCode(let error):
             out.appendUInt16(0)
@@ -76,8 +76,14 @@ extension STUNAttribute {
             out.append(contentsOf: error.reason.utf8)
         case .unknownAttributes(let types):
             for type in types { out.appendUInt16(type) }
-        case .useCandidate:
+        case .useCandidate, .dontFragment:
             break
+        case .channelNumber(let channel):
+            out.appendUInt16(channel)
+            out.appendUInt16(0)
+        case .requestedTransport(let proto):
+            out.append(proto)
+            out.append(contentsOf: [0, 0, 0])
         case .iceControlled(let tieBreaker), .iceControlling(let tieBreaker):
             out.appendUInt64(tieBreaker)
         }

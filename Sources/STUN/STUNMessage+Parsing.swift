@@ -98,7 +98,49 @@ extension STUNAttribute {
             var reader = ByteReader(value)
             self = .iceControlling(tieBreaker: try reader.stunUInt64(attribute: type))
         default:
-            self = .other(type: type, value: Array(value))
+            self = try Self.decodeTURN(type: type, value: value, transactionID: transactionID, limits: limits)
+        }
+    }
+
+    /// The long-term-credential and TURN attributes (RFC 8489 §14.9–§14.10, RFC 8656 §18);
+    /// anything else becomes `.other`.
+    private static func decodeTURN(type: UInt16, value: ArraySlice<UInt8>, transactionID: STUNTransactionID,
+                                   limits: STUNLimits) throws(STUNParseError) -> STUNAttribute {
+        var reader = ByteReader(value)
+        switch STUNAttributeType(rawValue: type) {
+        case .realm:
+            guard value.count <= limits.maxRealmLength else {
+                throw .invalidAttribute(type: type, reason: "length \(value.count) over \(limits.maxRealmLength)")
+            }
+            return .realm(try decodeText(value, type: type))
+        case .nonce:
+            guard value.count <= limits.maxNonceLength else {
+                throw .invalidAttribute(type: type, reason: "length \(value.count) over \(limits.maxNonceLength)")
+            }
+            return .nonce(try decodeText(value, type: type))
+        case .channelNumber:
+            try requireLength(value, type: type, 4)
+            return .channelNumber(try reader.stunUInt16(attribute: type))
+        case .lifetime:
+            try requireLength(value, type: type, 4)
+            return .lifetime(try reader.stunUInt32(attribute: type))
+        case .xorPeerAddress:
+            return .xorPeerAddress(try decodeAddress(value, type: type, xorWith: transactionID))
+        case .xorRelayedAddress:
+            return .xorRelayedAddress(try decodeAddress(value, type: type, xorWith: transactionID))
+        case .data:
+            guard value.count <= limits.maxDataLength else {
+                throw .invalidAttribute(type: type, reason: "length \(value.count) over \(limits.maxDataLength)")
+            }
+            return .data(Array(value))
+        case .requestedTransport:
+            try requireLength(value, type: type, 4)
+            return .requestedTransport(UInt8(truncatingIfNeeded: try reader.stunUInt32(attribute: type) >> 24))
+        case .dontFragment:
+            try requireLength(value, type: type, 0)
+            return .dontFragment
+        default:
+            return .other(type: type, value: Array(value))
         }
     }
 

@@ -65,6 +65,41 @@ public struct STUNMessage: Sendable, Hashable {
         return nil
     }
 
+    public var realm: String? {
+        for case .realm(let value) in attributes { return value }
+        return nil
+    }
+
+    public var nonce: String? {
+        for case .nonce(let value) in attributes { return value }
+        return nil
+    }
+
+    public var lifetime: UInt32? {
+        for case .lifetime(let value) in attributes { return value }
+        return nil
+    }
+
+    public var channelNumber: UInt16? {
+        for case .channelNumber(let value) in attributes { return value }
+        return nil
+    }
+
+    public var xorPeerAddress: TransportAddress? {
+        for case .xorPeerAddress(let value) in attributes { return value }
+        return nil
+    }
+
+    public var xorRelayedAddress: TransportAddress? {
+        for case .xorRelayedAddress(let value) in attributes { return value }
+        return nil
+    }
+
+    public var data: [UInt8]? {
+        for case .data(let value) in attributes { return value }
+        return nil
+    }
+
     public var messageIntegrity: [UInt8]? {
         for case .messageIntegrity(let value) in attributes { return value }
         return nil

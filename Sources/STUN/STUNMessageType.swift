@@ -15,8 +15,26 @@ public struct STUNMethod: RawRepresentable, Sendable, Hashable, CustomStringConv
 
     /// Binding (RFC 8489 §18.2), the only method ICE uses.
     public static let binding = STUNMethod(rawValue: 0x001)
+    /// TURN methods (RFC 8656 §17).
+    public static let allocate = STUNMethod(rawValue: 0x003)
+    public static let refresh = STUNMethod(rawValue: 0x004)
+    public static let send = STUNMethod(rawValue: 0x006)
+    public static let data = STUNMethod(rawValue: 0x007)
+    public static let createPermission = STUNMethod(rawValue: 0x008)
+    public static let channelBind = STUNMethod(rawValue: 0x009)
 
-    public var description: String { self == .binding ? "Binding" : "method 0x\(String(rawValue, radix: 16))" }
+    public var description: String {
+        switch self {
+        case .binding: "Binding"
+        case .allocate: "Allocate"
+        case .refresh: "Refresh"
+        case .send: "Send"
+        case .data: "Data"
+        case .createPermission: "CreatePermission"
+        case .channelBind: "ChannelBind"
+        default: "method 0x\(String(rawValue, radix: 16))"
+        }
+    }
 }
 
 /// The 14-bit STUN message type: method bits M0–M11 interleaved with class bits C0 and C1

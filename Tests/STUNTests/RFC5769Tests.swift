@@ -91,17 +91,24 @@ import Testing
         #expect(message.transactionID == id)
         #expect(message.attributes == [
             .username(RFC5769.longTermUsername),
-            .other(type: 0x0015, value: RFC5769.longTermNonce),
-            .other(type: 0x0014, value: RFC5769.longTermRealm),
+            .nonce(String(decoding: RFC5769.longTermNonce, as: UTF8.self)),
+            .realm(String(decoding: RFC5769.longTermRealm, as: UTF8.self)),
             .messageIntegrity(RFC5769.longTermIntegrity),
         ])
         #expect(message.fingerprint == nil)
         #expect(STUNMessage.verifyMessageIntegrity(RFC5769.longTermRequest[...], key: RFC5769.longTermKey))
         #expect(!STUNMessage.verifyMessageIntegrity(RFC5769.longTermRequest[...], key: key))
         #expect(!STUNMessage.verifyFingerprint(RFC5769.longTermRequest[...]))
-        // Unknown (to this module) NONCE and REALM are kept and re-encode byte for byte.
+        // NONCE and REALM re-encode byte for byte.
         let built = STUNMessage(type: .bindingRequest, transactionID: id, attributes: Array(message.attributes.dropLast()))
         #expect(try built.encoded(integrityKey: RFC5769.longTermKey) == RFC5769.longTermRequest)
+    }
+
+    /// RFC 5769 §2.4: the key is MD5(username ":" realm ":" SASLprep(password)), and SASLprep of
+    /// the vector's password gives "TheMatrIX".
+    @Test func longTermKeyMatchesTheVector() {
+        let credentials = STUNLongTermCredentials(username: RFC5769.longTermUsername, password: "TheMatrIX")
+        #expect(credentials.key(realm: "example.org") == RFC5769.longTermKey)
     }
 
     @Test(arguments: [RFC5769.request, RFC5769.ipv4Response, RFC5769.ipv6Response])
