@@ -1,0 +1,7 @@
+extension ConfigFile {
+    /// The control API (`/v1/…`): on only with an admin token.
+    public struct API: Decodable, Sendable {
+        /// Bearer token every control API request must present (`--admin-token` wins).
+        public var adminToken: String?
+    }
+}

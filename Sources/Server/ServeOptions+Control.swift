@@ -1,0 +1,15 @@
+extension ServeOptions {
+    /// Names of the paths given with `--path` (reloads and the control API leave them alone).
+    public var cliPathNames: Set<String> {
+        Set(paths.compactMap { $0.splitOnceAtEquals()?.0 })
+    }
+
+    /// The control API's admin token: `--admin-token`, else the file's `api.adminToken`; nil (the
+    /// API off) when neither is set. An empty token is refused.
+    public func resolveAdminToken() throws -> String? {
+        var token = adminToken
+        if token == nil, let configFile { token = try ConfigFile.load(from: configFile).api?.adminToken }
+        if let token, token.isEmpty { throw ConfigError("the admin token must not be empty") }
+        return token
+    }
+}
