@@ -54,6 +54,41 @@ extension InteropSuite {
             #expect(log.contains("control API off: no admin token"), "\(gateway.process.logTail())")
         }
 
+        @Test("Reload: a Chromium viewer keeps decoding (frames keep rising) while another path is added (SIGHUP) and removed (POST /v1/reload)",
+              .requires(InteropTool.browserAgainstGateway + [.curl]), .timeLimit(.minutes(2)))
+        func chromiumKeepsDecodingThroughReloads() async throws {
+            let scope = try InteropScope()
+            defer { scope.tearDown() }
+            let configFile = scope.file("rtcbridge.yml")
+            try Self.config().write(toFile: configFile, atomically: true, encoding: .utf8)
+            let gateway = try await scope.startGateway(["--config", configFile])
+            try await scope.waitUntilReady(gateway, path: "demo")
+            let stopFile = scope.file("viewer.stop")
+            let browser = try scope.startBrowser(["whep", gateway.url("/demo/whep"), "--seconds", "1", "--hold",
+                                                  "--stop-file", stopFile, "--progress", "--timeout", "90"])
+            func frames() -> Int { browser.lines().compactMap(GarbageDatagramTests.framesDecoded(inProgressLine:)).max() ?? 0 }
+            try await browser.waitForLine(timeout: .seconds(40), what: "30 decoded frames") {
+                (GarbageDatagramTests.framesDecoded(inProgressLine: $0) ?? 0) > 30
+            }
+            let before = frames()
+            try Self.config(extra: "  extra: { source: demo }").write(toFile: configFile, atomically: true, encoding: .utf8)
+            gateway.process.send(SIGHUP)
+            try await scope.waitUntilReady(gateway, path: "extra")
+            try Self.config().write(toFile: configFile, atomically: true, encoding: .utf8)
+            let reloaded = try await scope.http("POST", gateway.url("/v1/reload"), headers: ["Authorization": "Bearer \(Self.adminToken)"])
+            #expect(reloaded.status == 200 && Self.object(reloaded)["removed"] as? [String] == ["extra"], "\(reloaded.body)")
+            let afterReloads = frames()
+            // 30 more frames (1 s of the demo clip) after both reloads: the viewer never stalled.
+            try await browser.waitForLine(timeout: .seconds(20), what: "frames still rising") {
+                (GarbageDatagramTests.framesDecoded(inProgressLine: $0) ?? 0) > afterReloads + 30
+            }
+            print("control-api: Chromium frames decoded \(before) before the reloads, \(afterReloads) after, \(frames()) at the end")
+            _ = FileManager.default.createFile(atPath: stopFile, contents: nil)
+            _ = try await browser.waitForExit(timeout: .seconds(30))
+            let report = try BrowserReport.parse(from: browser)
+            #expect(report.ok, "\(report.json)")
+        }
+
         @Test("Every endpoint over HTTP (401/404/409/422/400), kick with BYE, and reload (SIGHUP and POST) while an RTSP reader and a WHEP viewer keep receiving",
               .requires(.root, .ip, .ffmpeg, .gateway, .curl, .loadGenerator), .timeLimit(.minutes(3)))
         func endpointsAndReload() async throws {
