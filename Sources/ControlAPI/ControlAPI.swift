@@ -14,17 +14,22 @@ import Server
 public struct ControlAPI: Sendable {
     let handler: ControlAPIHandler
     let adminToken: String
+    /// Request bodies past this many bytes get 413 (`api.maxBodyBytes`).
+    let maxBodyBytes: Int
     let logger: Logger
 
-    public init(gateway: Gateway, control: PathControl, adminToken: String, logger: Logger) {
+    public init(gateway: Gateway, control: PathControl, adminToken: String, maxBodyBytes: Int = ControlAPISettings.defaultMaxBodyBytes,
+                logger: Logger) {
         self.handler = ControlAPIHandler(gateway: gateway, control: control, logger: logger)
         self.adminToken = adminToken
+        self.maxBodyBytes = maxBodyBytes
         self.logger = logger
     }
 
     /// Adds the `/v1/…` routes to the gateway's router.
     public func register<Context: RequestContext>(on router: Hummingbird.Router<Context>) throws {
         try handler.registerHandlers(on: router, middlewares: [AdminTokenMiddleware(token: adminToken, logger: logger),
+                                                               BodyLimitMiddleware(maxBytes: maxBodyBytes),
                                                                RequestErrorMiddleware()])
     }
 }
@@ -47,6 +52,25 @@ struct AdminTokenMiddleware: ServerMiddleware {
             return (response, HTTPBody(#"{"error":"missing or wrong admin token"}"#))
         }
         return try await next(request, body, metadata)
+    }
+}
+
+/// 413 for a request body past `maxBytes` (the generated code would buffer any size); the body
+/// is read here, after the admin token was checked, and handed on as bytes.
+struct BodyLimitMiddleware: ServerMiddleware {
+    let maxBytes: Int
+
+    func intercept(_ request: HTTPRequest, body: HTTPBody?, metadata: ServerRequestMetadata, operationID: String,
+                   next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?))
+        async throws -> (HTTPResponse, HTTPBody?) {
+        guard let body else { return try await next(request, nil, metadata) }
+        let bytes: [UInt8]
+        do { bytes = try await [UInt8](collecting: body, upTo: maxBytes) } catch {
+            var response = HTTPResponse(status: .contentTooLarge)
+            response.headerFields[.contentType] = "application/json"
+            return (response, HTTPBody(#"{"error":"request body larger than \#(maxBytes) bytes"}"#))
+        }
+        return try await next(request, HTTPBody(bytes), metadata)
     }
 }
 

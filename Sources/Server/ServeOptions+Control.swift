@@ -12,4 +12,22 @@ extension ServeOptions {
         if let token, token.isEmpty { throw ConfigError("the admin token must not be empty") }
         return token
     }
+
+    /// The control API's request body cap: the file's `api.maxBodyBytes` (1024 ... 16 MiB), else
+    /// `ControlAPISettings.defaultMaxBodyBytes`.
+    public func resolveControlAPIMaxBodyBytes() throws -> Int {
+        guard let configFile, let bytes = try ConfigFile.load(from: configFile).api?.maxBodyBytes else {
+            return ControlAPISettings.defaultMaxBodyBytes
+        }
+        guard ControlAPISettings.maxBodyBytesRange.contains(bytes) else {
+            throw ConfigError("\(configFile): api.maxBodyBytes must be from \(ControlAPISettings.maxBodyBytesRange.lowerBound) to \(ControlAPISettings.maxBodyBytesRange.upperBound)")
+        }
+        return bytes
+    }
+}
+
+/// Limits of the control API.
+public enum ControlAPISettings {
+    public static let defaultMaxBodyBytes = 65536
+    public static let maxBodyBytesRange = 1024...(16 << 20)
 }

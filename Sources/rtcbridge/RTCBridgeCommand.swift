@@ -63,7 +63,11 @@ struct Serve: AsyncParsableCommand {
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown log level '\(logLevel)'") }
         for p in paths where !p.contains("=") { throw ValidationError("--path '\(p)' is not NAME=SOURCE") }
         if let port = webRTCUDP, !(0...65535).contains(port) { throw ValidationError("--webrtc-udp \(port) is not a port") }
-        do { _ = try options.resolve(); _ = try options.resolveAdminToken() } catch { throw ValidationError("\(error)") }
+        do {
+            _ = try options.resolve()
+            _ = try options.resolveAdminToken()
+            _ = try options.resolveControlAPIMaxBodyBytes()
+        } catch { throw ValidationError("\(error)") }
     }
 
     var options: ServeOptions {
@@ -102,7 +106,8 @@ struct Serve: AsyncParsableCommand {
         // The control API and reload (SIGHUP, POST /v1/reload) change paths through one PathControl.
         let control = PathControl(gateway: gateway, options: options, running: gatewayConfig.pathDefinitions, logger: logger)
         if let adminToken = try options.resolveAdminToken() {
-            try ControlAPI(gateway: gateway, control: control, adminToken: adminToken, logger: logger).register(on: router)
+            try ControlAPI(gateway: gateway, control: control, adminToken: adminToken,
+                           maxBodyBytes: try options.resolveControlAPIMaxBodyBytes(), logger: logger).register(on: router)
             logger.info("control API on: /v1/… (admin token required)")
         } else {
             logger.info("control API off: no admin token (--admin-token or api: { adminToken: … })")

@@ -6,10 +6,12 @@ extension InteropSuite {
     @Suite("Control API and reload")
     struct ControlAPITests {
         static let adminToken = "adm1n-t0ken"
+        /// `api.maxBodyBytes` in the tests' config (the smallest allowed).
+        static let maxBodyBytes = 1024
 
         static func config(extra: String = "") -> String {
             """
-            api: { adminToken: \(adminToken) }
+            api: { adminToken: \(adminToken), maxBodyBytes: \(maxBodyBytes) }
             paths:
               demo: { source: demo }
             \(extra)
@@ -130,6 +132,14 @@ extension InteropSuite {
             #expect(cliDelete.status == 409, "\(cliDelete.body)")
             let invalid = try await call("PUT", "/v1/paths/x", #"{"source":"nosuchscheme://a"}"#)
             #expect(invalid.status == 422 && Self.errorReason(invalid)?.contains("unknown source") == true, "\(invalid.body)")
+            // The body cap: a body of exactly maxBodyBytes is read (JSON padded with spaces), one more byte is 413.
+            func padded(_ json: String, to size: Int) -> String { String(json.dropLast()) + String(repeating: " ", count: size - json.utf8.count) + "}" }
+            let atCap = try await call("PUT", "/v1/paths/capped", padded(#"{"source":"publisher"}"#, to: Self.maxBodyBytes))
+            #expect(atCap.status == 201, "\(Self.maxBodyBytes) bytes: \(atCap.status) \(atCap.body)")
+            let overCap = try await call("PUT", "/v1/paths/capped", padded(#"{"source":"demo"}"#, to: Self.maxBodyBytes + 1))
+            #expect(overCap.status == 413 && Self.errorReason(overCap) != nil, "\(Self.maxBodyBytes + 1) bytes: \(overCap.status) \(overCap.body)")
+            let cappedDeleted = try await call("DELETE", "/v1/paths/capped")
+            #expect(cappedDeleted.status == 204, "\(cappedDeleted.body)")
             let badJSON = try await call("POST", "/v1/paths", "{not json")
             #expect(badJSON.status == 400 && Self.errorReason(badJSON) != nil, "\(badJSON.status) \(badJSON.body)")
 

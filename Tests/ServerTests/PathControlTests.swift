@@ -133,4 +133,24 @@ final class RecordingPathRuntime: PathRuntime {
         let control = PathControl(gateway: RecordingPathRuntime(), options: ServeOptions(), running: [], logger: logger)
         await #expect(throws: PathControl.Failure.self) { try await control.reload() }
     }
+
+    @Test func adminTokenAndBodyCapFromTheFile() throws {
+        var options = ServeOptions()
+        #expect(try options.resolveAdminToken() == nil)   // the API is off
+        #expect(try options.resolveControlAPIMaxBodyBytes() == ControlAPISettings.defaultMaxBodyBytes)
+        let range = ControlAPISettings.maxBodyBytesRange
+        for (bytes, valid) in [(range.lowerBound, true), (range.lowerBound - 1, false), (range.upperBound, true), (range.upperBound + 1, false)] {
+            options.configFile = try ServeOptionsTests().writeConfig("api: { adminToken: file-token, maxBodyBytes: \(bytes) }\n")
+            #expect(try options.resolveAdminToken() == "file-token")
+            if valid {
+                #expect(try options.resolveControlAPIMaxBodyBytes() == bytes)
+            } else {
+                #expect(throws: ConfigError.self) { try options.resolveControlAPIMaxBodyBytes() }
+            }
+        }
+        options.adminToken = "flag-token"   // the flag wins
+        #expect(try options.resolveAdminToken() == "flag-token")
+        options.adminToken = ""
+        #expect(throws: ConfigError.self) { try options.resolveAdminToken() }
+    }
 }

@@ -90,6 +90,34 @@ extension Components {
                 self.body = body
             }
         }
+        internal struct TooLarge: Sendable, Hashable {
+            /// - Remark: Generated from `#/components/responses/TooLarge/content`.
+            internal enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/components/responses/TooLarge/content/application\/json`.
+                case json(Components.Schemas.ApiError)
+                /// The associated value of the enum case if `self` is `.json`.
+                ///
+                /// - Throws: An error if `self` is not `.json`.
+                /// - SeeAlso: `.json`.
+                internal var json: Components.Schemas.ApiError {
+                    get throws {
+                        switch self {
+                        case let .json(body):
+                            return body
+                        }
+                    }
+                }
+            }
+            /// Received HTTP response body
+            internal var body: Components.Responses.TooLarge.Body
+            /// Creates a new `TooLarge`.
+            ///
+            /// - Parameters:
+            ///   - body: Received HTTP response body
+            internal init(body: Components.Responses.TooLarge.Body) {
+                self.body = body
+            }
+        }
         internal struct Unprocessable: Sendable, Hashable {
             /// - Remark: Generated from `#/components/responses/Unprocessable/content`.
             internal enum Body: Sendable, Hashable {
