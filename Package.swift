@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime.git", from: "1.13.4"),
+        .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird.git", from: "2.1.0"),
     ],
     targets: [
         // C layer
@@ -83,10 +85,19 @@ let package = Package(
             .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ], resources: [.copy("Web")], swiftSettings: strict),
+        // the control API (docs/openapi.yaml; Generated/ is swift-openapi-generator's output, committed)
+        .target(name: "ControlAPI", dependencies: [
+            "RTCBase", "Runtime", "Server",
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+            .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+        ], swiftSettings: strict),
 
         // app
         .executableTarget(name: "rtcbridge", dependencies: [
-            "Runtime", "Server",
+            "Runtime", "Server", "ControlAPI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
@@ -154,7 +165,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         .testTarget(name: "WHIPTests", dependencies: ["WHIP", "SDP", "ICE"], swiftSettings: strict),
-        .testTarget(name: "ServerTests", dependencies: ["RTCBase", "ICE", "RTSP", "Runtime", "Server"], swiftSettings: strict),
+        .testTarget(name: "ServerTests", dependencies: ["RTCBase", "ICE", "RTSP", "Routing", "Runtime", "Server",
+                                                       .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .testTarget(name: "InteropTests", dependencies: ["RTCBase", "STUN", "ICE"], exclude: ["Scripts"], swiftSettings: strict),
     ]
 )

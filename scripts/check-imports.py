@@ -44,7 +44,7 @@ PROTOCOL_TARGETS = {"WebRTC", "RTSP", "WHIP"}
 # Packages whose products are IO (sockets, event loops, HTTP servers), and the library targets
 # allowed to use them; executables and test targets may use them too.
 IO_PACKAGES = {"swift-nio", "swift-nio-ssl", "swift-nio-transport-services", "hummingbird"}
-IO_TARGETS = {"Runtime", "Server"}
+IO_TARGETS = {"Runtime", "Server", "ControlAPI"}
 
 TARGET_KINDS = {"target", "executableTarget", "testTarget", "systemLibrary", "binaryTarget", "plugin", "macro"}
 

@@ -8,7 +8,8 @@
 #                                    set (python3-gi python3-gst-1.0 gir1.2-gst-rtsp-server-1.0,
 #                                    gstreamer1.0-tools/-plugins-base/-good/-bad/-ugly/-libav/-x),
 #                                    and a python venv with selenium 4.51.0 and prometheus_client
-#                                    0.26.0 (the /metrics test's parser) at $RTCBRIDGE_VENV
+#                                    0.26.0 (the /metrics test's parser) and openapi-spec-validator
+#                                    0.9.0 (docs/openapi.yaml) at $RTCBRIDGE_VENV
 #                                    (/root/.cache/rtcbridge-venv)
 #
 # Installs only what is missing (apt-get update runs only then), so a second run is a no-op.
@@ -24,6 +25,7 @@ TEST_PACKAGES=(ffmpeg chromium chromium-driver tshark iproute2 python3-venv curl
 VENV=${RTCBRIDGE_VENV:-/root/.cache/rtcbridge-venv}
 SELENIUM_VERSION=4.51.0
 PROMETHEUS_CLIENT_VERSION=0.26.0
+OPENAPI_SPEC_VALIDATOR_VERSION=0.9.0
 
 with_test=0
 for arg in "$@"; do
@@ -73,5 +75,11 @@ if (( with_test )); then
     echo "install-deps.sh: prometheus_client $PROMETHEUS_CLIENT_VERSION present"
   else
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check "prometheus_client==$PROMETHEUS_CLIENT_VERSION"
+  fi
+  # openapi-spec-validator checks docs/openapi.yaml (Tests/InteropTests/ControlAPITests.swift).
+  if [[ $("$VENV/bin/python" -m pip show openapi-spec-validator 2>/dev/null | sed -n 's/^Version: //p') == "$OPENAPI_SPEC_VALIDATOR_VERSION" ]]; then
+    echo "install-deps.sh: openapi-spec-validator $OPENAPI_SPEC_VALIDATOR_VERSION present"
+  else
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check "openapi-spec-validator==$OPENAPI_SPEC_VALIDATOR_VERSION"
   fi
 fi

@@ -111,19 +111,21 @@ public final class Gateway: @unchecked Sendable {
     public let configuration: GatewayConfiguration
     let group: any EventLoopGroup
     let logger: Logger
-    /// Stops what `start()` started: sources and forwards (drain stage `sources`) and
-    /// recordings (stage `recordings`), in start order within a stage.
-    var stoppers: [(stage: GatewayDrain.Stage, stop: @Sendable () async -> Void)] = []
+    /// What `start()` and `addPath` started, by path: sources and forwards (drain stage
+    /// `sources`) and recordings (stage `recordings`), in start order (see Gateway+Paths).
+    let running = Mutex<[RunningOutput]>([])
     /// The RTSP server, when on (it drains in two steps: listener first, then connections).
     private(set) var rtspServer: RTSPServer?
     /// The drain under way (read by the drain's own log lines).
     private let drainProgress = Mutex<GatewayDrain?>(nil)
     /// Plain RTP ingest sources by path name (their counters go to `/api/stats`).
-    public private(set) var rtpIngestSources: [String: RTPIngestSource] = [:]
+    public var rtpIngestSources: [String: RTPIngestSource] {
+        Dictionary(running.withLock { $0 }.compactMap { $0.ingest.map { ($0.pathName, $0) } }) { _, last in last }
+    }
     public private(set) var udpPort = 0
     /// Plain RTP egresses and recorders, in start order (their counters go to `/metrics`).
-    public private(set) var rtpForwarders: [RTPForwarder] = []
-    public private(set) var recorders: [Recorder] = []
+    public var rtpForwarders: [RTPForwarder] { running.withLock { $0 }.compactMap(\.forwarder) }
+    public var recorders: [Recorder] { running.withLock { $0 }.compactMap(\.recorder) }
     /// The event loops sessions, sources and outputs run on (metrics measure their lag).
     public var eventLoops: [any EventLoop] { Array(group.makeIterator()) }
 
@@ -164,20 +166,21 @@ public final class Gateway: @unchecked Sendable {
         for (path, spec) in configuration.recordings { try await startRecording(path: path, spec: spec) }
     }
 
-    private func startSource(name: String, spec: SourceSpec) async throws {
+    func startSource(name: String, spec: SourceSpec) async throws {
         switch spec {
         case .publisher:
             _ = try router.path(named: name) ?? router.createPath(named: name)
         case .rtsp(let rtsp):
             try await startRTSPSource(name: name, spec: rtsp)
         case .demo:
-            try await startFileSource(FileSource.demo(pathName: name, router: router, eventLoop: group.next(), logger: logger))
+            try await startFileSource(FileSource.demo(pathName: name, router: router, eventLoop: group.next(), logger: logger),
+                                      path: name)
         case .files(let videoFile, let audioFile):
             let files = try [videoFile, audioFile].compactMap { $0 }.compactMap { file in
                 try MediaFileKind(path: file).map { FileSource.File(name: file, kind: $0, bytes: try Self.read(file)) }
             }
             try await startFileSource(FileSource(pathName: name, files: files, router: router, eventLoop: group.next(),
-                                                 logger: logger))
+                                                 logger: logger), path: name)
         case .rtpSDPFile(let file):
             try await startRTPIngestSource(name: name, sdpFile: file)
         case .mpegTS(let spec):
@@ -193,9 +196,9 @@ public final class Gateway: @unchecked Sendable {
         }
     }
 
-    private func startFileSource(_ source: FileSource) async throws {
+    private func startFileSource(_ source: FileSource, path: String) async throws {
         try await source.start()
-        stoppers.append((.sources, { await source.stop() }))
+        track(RunningOutput(stage: .sources, path: path) { await source.stop() })
     }
 
     /// Start-up only, so not optimized: with -O, Swift 6.3's LLVM crashes (signal 11) while
@@ -208,8 +211,9 @@ public final class Gateway: @unchecked Sendable {
         }
         let source = try RTPIngestSource(pathName: name, sdpText: text, router: router, eventLoop: group.next(), logger: logger)
         try await source.start()
-        rtpIngestSources[name] = source
-        stoppers.append((.sources, { await source.stop() }))
+        var output = RunningOutput(stage: .sources, path: name) { await source.stop() }
+        output.ingest = source
+        track(output)
     }
 
     /// Start-up only, not optimized (like `startRTPIngestSource`).
@@ -217,7 +221,7 @@ public final class Gateway: @unchecked Sendable {
     private func startMPEGTSSource(name: String, spec: MPEGTSSourceSpec) async throws {
         let source = try MPEGTSSource(pathName: name, spec: spec, router: router, eventLoop: group.next(), logger: logger)
         try await source.start()
-        stoppers.append((.sources, { await source.stop() }))
+        track(RunningOutput(stage: .sources, path: name) { await source.stop() })
     }
 
     /// Stops everything `start()` started (the drain without a deadline).
@@ -233,8 +237,8 @@ public final class Gateway: @unchecked Sendable {
     public func drain(timeout: Duration?, stopAccepting: @escaping @Sendable () async -> Void = {}) async -> Bool {
         let counts = GatewayDrain.Counts(webRTCSessions: await webrtc?.sessionCount ?? 0,
                                          rtspConnections: rtspServer?.connectionCount() ?? 0,
-                                         sources: stoppers.filter { $0.stage == .sources }.count,
-                                         recordings: stoppers.filter { $0.stage == .recordings }.count)
+                                         sources: running.withLock { $0 }.filter { $0.stage == .sources }.count,
+                                         recordings: running.withLock { $0 }.filter { $0.stage == .recordings }.count)
         let plan = GatewayDrain(counts: counts, timeout: timeout ?? .seconds(86_400 * 365), now: RuntimeClock.now())
         drainProgress.withLock { $0 = plan }
         logger.info("\(plan.startLine)")
@@ -271,7 +275,7 @@ public final class Gateway: @unchecked Sendable {
             _ = await rtsp
         case .sources, .recordings:
             await withTaskGroup(of: Void.self) { group in
-                for stopper in stoppers where stopper.stage == stage { group.addTask { await stopper.stop() } }
+                for output in running.withLock({ $0 }) where output.stage == stage { group.addTask { await output.stop() } }
             }
         case .sockets:
             await transport.close()
@@ -314,7 +318,7 @@ extension Gateway {
     func startRTSPSource(name: String, spec: RTSPSourceSpec) async throws {
         let source = try RTSPSource(pathName: name, spec: spec, router: router, eventLoop: group.next(), logger: logger)
         source.start()
-        stoppers.append((.sources, { await source.stop() }))
+        track(RunningOutput(stage: .sources, path: name) { await source.stop() })
     }
 
     /// Starts the RTSP server on its own event loop; `stop()` closes it.
@@ -339,8 +343,9 @@ extension Gateway {
         } catch {
             throw SourceError.unusable("--forward \(path)=\(spec): \(error)")
         }
-        rtpForwarders.append(forwarder)
-        stoppers.append((.sources, { await forwarder.stop() }))
+        var output = RunningOutput(stage: .sources, path: path) { await forwarder.stop() }
+        output.forwarder = forwarder
+        track(output)
     }
 
     /// Records `path` as described by `spec`. The path is created if it does not exist yet (its
@@ -354,8 +359,9 @@ extension Gateway {
             throw SourceError.unusable("--record \(path)=\(spec.directory): \(error)")
         }
         try await recorder.start()
-        recorders.append(recorder)
-        stoppers.append((.recordings, { await recorder.stop() }))
+        var output = RunningOutput(stage: .recordings, path: path) { await recorder.stop() }
+        output.recorder = recorder
+        track(output)
     }
 }
 

@@ -25,6 +25,8 @@ extension WebRTCTransport {
         public var keyframeWait: Duration?
         /// Units the viewer's path reader dropped on queue overflow or while waiting for a keyframe.
         public var readerDroppedUnits: Int
+        /// The peer's address in use ("IP:PORT"), nil before ICE chose one (control API only).
+        public var remoteAddress: String? = nil
     }
 
     /// The live sessions, and what the ended ones counted: their counters summed per path and
@@ -61,6 +63,7 @@ extension WebRTCPeer {
         return WebRTCTransport.SessionSnapshot(
             id: metricsID, pathName: pathName, role: role.rawValue, isConnected: session.isConnected, counters: session.counters,
             receptions: session.remoteReceptions.values.sorted { $0.ssrc < $1.ssrc }, srtpProfile: srtpProfile,
-            candidateType: "host", keyframeWait: wait, readerDroppedUnits: readerStats()?.dropped ?? 0)
+            candidateType: "host", keyframeWait: wait, readerDroppedUnits: readerStats()?.dropped ?? 0,
+            remoteAddress: session.remoteAddress?.description)
     }
 }

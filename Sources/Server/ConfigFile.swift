@@ -105,6 +105,8 @@ public struct ConfigFile: Decodable, Sendable {
     public var webrtc: WebRTC?
     public var rtsp: RTSP?
     public var paths: [String: PathEntry]?
+    /// The control API (`api: { adminToken: … }`, see `ConfigFile+API`).
+    public var api: API?
     /// Seconds the drain on SIGTERM/SIGINT may take (default 5, 0.1 ... 3600).
     public var shutdownTimeout: Double?
 

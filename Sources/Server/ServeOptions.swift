@@ -25,6 +25,8 @@ public struct ServeOptions: Sendable {
     public var rtsp: String?
     /// Seconds the drain on SIGTERM/SIGINT may take (`--shutdown-timeout`).
     public var shutdownTimeout: Double?
+    /// The control API's admin token (`--admin-token`); see `ServeOptions+Control`.
+    public var adminToken: String?
 
     public init() {}
 

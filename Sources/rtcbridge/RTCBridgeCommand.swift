@@ -1,4 +1,5 @@
 import ArgumentParser
+import ControlAPI
 import Foundation
 import Hummingbird
 import Logging
@@ -52,6 +53,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("shutdown-timeout"), help: ArgumentHelp("On SIGTERM/SIGINT, how long the drain may take before the process exits with status 1 (default 5, 0.1-3600).", valueName: "SECONDS"))
     var shutdownTimeout: Double?
 
+    @Option(name: .customLong("admin-token"), help: "Bearer token of the control API (/v1/…); the API is off without one.")
+    var adminToken: String?
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -59,7 +63,11 @@ struct Serve: AsyncParsableCommand {
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown log level '\(logLevel)'") }
         for p in paths where !p.contains("=") { throw ValidationError("--path '\(p)' is not NAME=SOURCE") }
         if let port = webRTCUDP, !(0...65535).contains(port) { throw ValidationError("--webrtc-udp \(port) is not a port") }
-        do { _ = try options.resolve() } catch { throw ValidationError("\(error)") }
+        do {
+            _ = try options.resolve()
+            _ = try options.resolveAdminToken()
+            _ = try options.resolveControlAPIMaxBodyBytes()
+        } catch { throw ValidationError("\(error)") }
     }
 
     var options: ServeOptions {
@@ -75,6 +83,7 @@ struct Serve: AsyncParsableCommand {
         options.records = records
         options.rtsp = rtsp
         options.shutdownTimeout = shutdownTimeout
+        options.adminToken = adminToken
         return options
     }
 
@@ -93,13 +102,28 @@ struct Serve: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let http = try GatewayHTTP(gateway: gateway, settings: httpSettings, logger: logger)
+        let router = http.makeRouter()
+        // The control API and reload (SIGHUP, POST /v1/reload) change paths through one PathControl.
+        let control = PathControl(gateway: gateway, options: options, running: gatewayConfig.pathDefinitions, logger: logger)
+        if let adminToken = try options.resolveAdminToken() {
+            try ControlAPI(gateway: gateway, control: control, adminToken: adminToken,
+                           maxBodyBytes: try options.resolveControlAPIMaxBodyBytes(), logger: logger).register(on: router)
+            logger.info("control API on: /v1/… (admin token required)")
+        } else {
+            logger.info("control API off: no admin token (--admin-token or api: { adminToken: … })")
+        }
+        let reloadLogger = logger
+        let reloadSignal = ReloadSignal {
+            reloadLogger.info("SIGHUP: reloading the config file")
+            Task { _ = try? await control.reload() }   // the outcome is logged by reload()
+        }
         let udpPort = gateway.udpPort
         let pathNames = gatewayConfig.paths.map(\.name)
         let exposure = httpSettings.accessSummary(paths: pathNames,
                                                   publishable: gatewayConfig.paths.filter { $0.source == .publisher }.map(\.name))
         let httpLogger = logger
         let app = Application(
-            router: http.makeRouter(),
+            router: router,
             server: .http1(configuration: .init(additionalChannelHandlers: [http.makeConnectionCapHandler()],
                                                 idleTimeout: .seconds(Int64(httpSettings.idleTimeoutSeconds)))),
             configuration: .init(address: .hostname(httpSettings.host, port: httpSettings.port), serverName: "rtcbridge"),
@@ -134,6 +158,7 @@ struct Serve: AsyncParsableCommand {
             await services.triggerGracefulShutdown()   // the listener closes; requests under way finish
             _ = await server.result
         }
+        withExtendedLifetime(reloadSignal) {}
         if !drained { throw ExitCode(1) }
     }
 }
