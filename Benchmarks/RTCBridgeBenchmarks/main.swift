@@ -114,8 +114,9 @@ if runs("transcode") {
     for fixture in ["sine440-48k-mono.aac", "sine440-44k1-stereo.aac"] {
         do {
             let result = try TranscodeBenchmark(fixture: fixture, repeats: 60).run()
-            print(String(format: "  %@: %.1f µs per 20 ms Opus frame, %.2f %% of a core per stream (%d frames)",
-                         fixture, result.microsecondsPerOpusFrame, result.coreShare * 100, result.opusFrames))
+            print(String(format: "  %@: %.1f µs CPU per 20 ms Opus frame (%.1f µs wall), %.2f %% of a core per stream (%d frames)",
+                         fixture, result.microsecondsPerOpusFrame, result.wallMicrosecondsPerOpusFrame,
+                         result.coreShare * 100, result.opusFrames))
         } catch {
             print("  \(fixture): failed: \(error)")
         }
