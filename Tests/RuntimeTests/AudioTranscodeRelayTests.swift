@@ -70,6 +70,17 @@ struct AudioTranscodeRelayTests {
         #expect(audioUnits.count == 20 * 1_024 / 960, "20 AAC frames → 21 Opus frames")
         #expect(audioUnits.allSatisfy { $0.packets.count == 1 && $0.packets.first?.payloadType == 111 })
 
+        // The source restarts: the derived path follows (no publisher, then the new tracks again).
+        path.detachPublisher(token)
+        loop.run()
+        #expect(derived.tracks == nil)
+        _ = try path.attachPublisher(tracks: tracks) {}
+        loop.run()
+        #expect(derived.tracks?.map(\.encodingName) == ["H264", "opus"])
+        let afterRestart = viewer.drain(max: 100)
+        #expect(afterRestart.contains { if case .sourceEnded = $0 { true } else { false } })
+        #expect(afterRestart.contains { if case .tracks = $0 { true } else { false } })
+
         first.release()
         first.release()   // a lease releases once
         #expect(relays.count == 1)
