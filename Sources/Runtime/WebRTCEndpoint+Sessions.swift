@@ -25,12 +25,10 @@ extension WebRTCEndpoint {
         guard let path = router.path(named: pathName) else { throw .unknownPath(pathName) }
         await path.demandPublisher()   // an on-demand camera connects now
         guard let sourceTracks = path.tracks else { throw .notReady(pathName) }
-        // AAC/G.722 audio: viewers read the path's shared Opus relay instead (AudioTranscodeRelay).
-        let lease = try transcodeLease(for: path, tracks: sourceTracks)
-        var leaseHandedOver = false
-        defer { if !leaseHandedOver { lease?.release() } }
-        let tracks = lease == nil ? sourceTracks : AudioTranscodeRelay.viewerTracks(sourceTracks)
-        let readPath = lease?.relay.derived ?? path
+        // AAC/G.722 audio is offered as Opus; a viewer that takes the audio reads the path's shared
+        // Opus relay (AudioTranscodeRelay) instead of the path.
+        let transcodes = AudioTranscodeRelay.needed(for: sourceTracks)
+        let tracks = transcodes ? AudioTranscodeRelay.viewerTracks(sourceTracks) : sourceTracks
         let id = SecureRandom.token(24)
         var localTracks: [MediaKind: LocalTrack] = [:]
         for kind in [MediaKind.audio, .video] {
@@ -46,7 +44,8 @@ extension WebRTCEndpoint {
         }
         guard !outputs.isEmpty else { throw .notAcceptable("no media section could be accepted") }
         let viewerOutputs = outputs
-        leaseHandedOver = true
+        let lease = transcodes && outputs[.audio] != nil ? try transcodeLease(for: path) : nil
+        let readPath = lease?.relay.derived ?? path
         let etag: String
         do {
             etag = try await register(id: id, role: .viewer, pathName: pathName, client: client, negotiated: negotiated) { [self] peer, finish in
@@ -111,9 +110,8 @@ extension WebRTCEndpoint {
 
     // MARK: Shared steps
 
-    /// A hold on `path`'s AAC/G.722 → Opus relay when its tracks need one (nil otherwise).
-    func transcodeLease(for path: Path, tracks: [TrackInfo]) throws(WebRTCEndpointError) -> TranscodeRelays.Lease? {
-        guard AudioTranscodeRelay.needed(for: tracks) else { return nil }
+    /// A hold on `path`'s AAC/G.722 → Opus relay (started for the first viewer).
+    func transcodeLease(for path: Path) throws(WebRTCEndpointError) -> TranscodeRelays.Lease {
         do {
             return try transcodeRelays.acquire(path) { () throws(RoutingError) in
                 try AudioTranscodeRelay(source: path, limits: router.limits, eventLoop: transport.eventLoop,

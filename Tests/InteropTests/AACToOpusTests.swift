@@ -20,6 +20,12 @@ extension InteropSuite {
                                                         label: "ffmpeg-aac-camera")
             try await scope.waitUntilReady(gateway, path: "cam", timeout: .seconds(20))
 
+            // A video-only viewer plays without starting the transcoder.
+            let videoOnly = try await scope.runBrowser(["whep", gateway.url("/cam/whep"), "--seconds", "1", "--audio", "0"])
+            #expect(videoOnly.ok && (videoOnly.framesDecoded ?? 0) > 0, "\(videoOnly.json)")
+            let before = gateway.process.text(.stdout) + gateway.process.text(.stderr)
+            #expect(!before.contains("transcoding audio to Opus"), "\(gateway.process.logTail())")
+
             // Two viewers one after the other share (then restart) the path's transcoder.
             for round in 1...2 {
                 let report = try await scope.runBrowser(["whep", gateway.url("/cam/whep"), "--seconds", "3", "--audio-stats"])
