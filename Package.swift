@@ -34,6 +34,11 @@ let package = Package(
                 linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
         .target(name: "CUDPBatch"),   // sendmmsg/recvmmsg (need _GNU_SOURCE)
         .target(name: "CSCTPShim", linkerSettings: [.linkedLibrary("usrsctp")]),   // usrsctp (libusrsctp-dev), AF_CONN only
+        // libavcodec + libswresample (AAC/G.722 decoding) and libopus behind an opaque C API
+        // (libavcodec-dev libavutil-dev libswresample-dev libopus-dev)
+        .target(name: "CAudioCodecs", linkerSettings: [
+            .linkedLibrary("avcodec"), .linkedLibrary("avutil"), .linkedLibrary("swresample"), .linkedLibrary("opus"),
+        ]),
 
         // shared value types (time, addresses, byte reading)
         .target(name: "RTCBase", swiftSettings: strict),
@@ -66,11 +71,13 @@ let package = Package(
         .target(name: "Egress", dependencies: ["RTCBase", "SDP", "RTP", "Codecs", "WebRTC", "RTSP", "Routing"],
                 swiftSettings: strict),
         .target(name: "Recording", dependencies: ["RTCBase", "Codecs", "Containers", "Routing"], swiftSettings: strict),
+        // AAC/G.722 → Opus for WebRTC readers (sans-IO)
+        .target(name: "Transcode", dependencies: ["Codecs", "RTP", "Routing", "CAudioCodecs"], swiftSettings: strict),
 
         // runtime: SwiftNIO drivers for the adapters, and the Hummingbird server
         .target(name: "Runtime", dependencies: [
             "RTCBase", "SDP", "RTP", "Codecs", "Containers", "ICE", "DTLS", "WebRTC", "RTSP", "Routing",
-            "WHIP", "Ingest", "Egress", "Recording", "CUDPBatch",
+            "WHIP", "Ingest", "Egress", "Recording", "Transcode", "CUDPBatch",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
@@ -112,7 +119,7 @@ let package = Package(
         .executableTarget(name: "RTCBridgeBenchmarks", dependencies: [
             "CHeapStats",
             "RTCBase", "SDP", "RTP", "Codecs", "ICE", "SRTP", "DTLS", "WebRTC", "Routing", "Ingest", "Egress",
-            "WebRTCTestSupport", "RTSP", "Runtime",
+            "WebRTCTestSupport", "RTSP", "Runtime", "Transcode",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
@@ -152,6 +159,8 @@ let package = Package(
         .testTarget(name: "RTSPTests", dependencies: ["RTCBase", "SDP", "RTSP", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "RoutingTests", dependencies: ["RTCBase", "RTP", "Routing", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "IngestTests", dependencies: ["RTCBase", "SDP", "RTP", "Codecs", "Containers", "RTSP", "Routing", "Ingest"], swiftSettings: strict),
+        .testTarget(name: "TranscodeTests", dependencies: ["RTCBase", "Codecs", "RTP", "Routing", "Transcode", "CAudioCodecs", "TestSupport"],
+                    exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "EgressTests", dependencies: ["RTCBase", "RTP", "Routing", "Egress"], swiftSettings: strict),
         .testTarget(name: "RecordingTests", dependencies: [
             "RTCBase", "RTP", "Codecs", "Containers", "Routing", "Recording", "TestSupport",

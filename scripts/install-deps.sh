@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # install-deps.sh — system packages RTCBridge needs on Debian 12 (idempotent).
 #
-#   scripts/install-deps.sh          build deps: libssl-dev libsrtp2-dev libusrsctp-dev pkg-config
+#   scripts/install-deps.sh          build deps: libssl-dev libsrtp2-dev libusrsctp-dev pkg-config,
+#                                    libavcodec-dev libavutil-dev libswresample-dev libopus-dev
 #   scripts/install-deps.sh --test   also the interop-test peers: ffmpeg chromium chromium-driver
 #                                    tshark iproute2 python3-venv curl coturn (TURN server for
 #                                    TURNClientTests), the GStreamer RTSP camera
@@ -16,7 +17,9 @@
 # Needs root when something is missing. Waits up to 5 minutes for the dpkg/apt locks.
 set -euo pipefail
 
-BUILD_PACKAGES=(libssl-dev libsrtp2-dev libusrsctp-dev pkg-config)
+BUILD_PACKAGES=(libssl-dev libsrtp2-dev libusrsctp-dev pkg-config
+  # AAC/G.722 → Opus for WebRTC viewers (Sources/CAudioCodecs, Sources/Transcode)
+  libavcodec-dev libavutil-dev libswresample-dev libopus-dev)
 TEST_PACKAGES=(ffmpeg chromium chromium-driver tshark iproute2 python3-venv curl coturn
   # GStreamer RTSP camera (Tests/InteropTests/Scripts/rtsp-cam.py, run with Debian's python3)
   python3-gi python3-gst-1.0 gir1.2-gst-rtsp-server-1.0 gstreamer1.0-tools

@@ -12,7 +12,7 @@ let chromiumOffer: String? = {
 // Release-build benchmarks for RTCBridge's hot paths. Run:
 //   swift build -c release --product RTCBridgeBenchmarks && .build/release/RTCBridgeBenchmarks
 // Prints one line per case; numbers go into issue notes. BENCH_ONLY=memory (or a comma-separated
-// list of forwarding, relay, setup, memory, rtsp, rtsp-udp) runs only those sections.
+// list of forwarding, relay, setup, memory, rtsp, rtsp-udp, transcode) runs only those sections.
 
 let onlySections = ProcessInfo.processInfo.environment["BENCH_ONLY"].map { Set($0.split(separator: ",").map(String.init)) }
 func runs(_ section: String) -> Bool { onlySections?.contains(section) ?? true }
@@ -105,6 +105,20 @@ if runs("rtsp-udp") {
                          run, result.nanosecondsPerPacket, result.cpuNanosecondsPerPacket, result.packetsPerSecond, result.delivered))
         } catch {
             print("  run \(run): failed: \(error)")
+        }
+    }
+}
+
+if runs("transcode") {
+    print("AAC → Opus for WebRTC viewers (libavcodec + libswresample + libopus 64 kbit/s), one stream, one core")
+    for fixture in ["sine440-48k-mono.aac", "sine440-44k1-stereo.aac"] {
+        do {
+            let result = try TranscodeBenchmark(fixture: fixture, repeats: 60).run()
+            print(String(format: "  %@: %.1f µs CPU per 20 ms Opus frame (%.1f µs wall), %.2f %% of a core per stream (%d frames)",
+                         fixture, result.microsecondsPerOpusFrame, result.wallMicrosecondsPerOpusFrame,
+                         result.coreShare * 100, result.opusFrames))
+        } catch {
+            print("  \(fixture): failed: \(error)")
         }
     }
 }

@@ -47,7 +47,7 @@ public struct RTSPSourceMedia {
             if let unknown = info, unknown.codec == nil {
                 notices.append("\(unknown.encodingName) is not a supported codec; the camera's \(unknown.encodingName) track is skipped")
                 info = nil
-            } else if let codec = info?.codec, codec.kind == .audio, !codec.webRTCCompatible {
+            } else if let codec = info?.codec, codec.kind == .audio, !codec.webRTCCompatible, codec.format != .aac {
                 notices.append("\(codec.name) audio is not bridged to WebRTC yet; the track still goes to RTSP, RTP and recording outputs")
             } else if info == nil {
                 notices.append("media section \(track.mediaIndex) has no usable RTP format; skipped")

@@ -13,6 +13,7 @@ import Routing
 import RTCBase
 import RTSP
 import Synchronization
+import Transcode
 
 /// Where a path's media comes from.
 public enum SourceSpec: Sendable, Equatable, CustomStringConvertible {
@@ -95,6 +96,9 @@ public struct GatewayConfiguration: Sendable {
     /// Send buffer asked for on each WebRTC UDP socket (SO_SNDBUF), 64 KiB ... 256 MiB.
     public var webRTCSendBufferBytes = WebRTCTransport.defaultSendBufferBytes
     public static let webRTCSendBufferRange = (64 << 10)...(256 << 20)
+    /// Opus bitrate (bit/s) of AAC/G.722 audio transcoded for WebRTC viewers (`webrtc.opusBitrate`).
+    public var opusBitrate = TranscodeConfiguration().bitrate
+    public static let opusBitrateRange = TranscodeConfiguration.bitrateRange
     /// The RTSP server (`--rtsp HOST:PORT`); nil turns it off.
     public var rtspServer: RTSPServerSettings? = RTSPServerSettings()
     /// How long the drain on SIGTERM/SIGINT may take (`--shutdown-timeout`, `shutdownTimeout:`).
@@ -150,6 +154,7 @@ public final class Gateway: @unchecked Sendable {
         endpointConfiguration.takeoverPaths = configuration.takeoverPaths
         endpointConfiguration.maxSessions = configuration.maxWebRTCSessions
         endpointConfiguration.maxSessionsPerClient = configuration.maxWebRTCSessionsPerClient
+        endpointConfiguration.transcode.bitrate = configuration.opusBitrate
         webrtc = WebRTCEndpoint(router: router, transport: transport, certificate: certificate,
                                 configuration: endpointConfiguration, logger: logger)
         logger.info("WebRTC UDP listening", metadata: ["port": "\(udpPort)", "candidates": "\(hosts.map(\.description))",

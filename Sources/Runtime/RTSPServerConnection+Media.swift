@@ -131,9 +131,10 @@ extension RTSPServerConnection {
                 "path": "\(stream.path)",
                 "tracks": "\(recording?.infos.map { "\($0.encodingName)/\($0.clockRate)" } ?? [])",
             ])
-            // The registry's audio codecs browsers cannot take are the AAC forms (mpeg4-generic, MP4A-LATM).
-            if recording?.infos.contains(where: { $0.kind == .audio && $0.codec?.webRTCCompatible == false }) == true {
-                logger.warning("AAC audio is not bridged to WebRTC yet; the track still goes to RTSP, RTP and recording outputs",
+            // Browsers cannot take AAC: mpeg4-generic is transcoded to Opus for WebRTC viewers
+            // (AudioTranscodeRelay); MP4A-LATM is not.
+            if recording?.infos.contains(where: { $0.kind == .audio && $0.codec?.format == .aacLATM }) == true {
+                logger.warning("MP4A-LATM audio is not bridged to WebRTC yet; the track still goes to RTSP, RTP and recording outputs",
                                metadata: ["path": "\(stream.path)"])
             }
         } catch {

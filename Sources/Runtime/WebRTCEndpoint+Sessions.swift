@@ -24,7 +24,11 @@ extension WebRTCEndpoint {
         let offer = try parse(offerText)
         guard let path = router.path(named: pathName) else { throw .unknownPath(pathName) }
         await path.demandPublisher()   // an on-demand camera connects now
-        guard let tracks = path.tracks else { throw .notReady(pathName) }
+        guard let sourceTracks = path.tracks else { throw .notReady(pathName) }
+        // AAC/G.722 audio is offered as Opus; a viewer that takes the audio reads the path's shared
+        // Opus relay (AudioTranscodeRelay) instead of the path.
+        let transcodes = AudioTranscodeRelay.needed(for: sourceTracks)
+        let tracks = transcodes ? AudioTranscodeRelay.viewerTracks(sourceTracks) : sourceTracks
         let id = SecureRandom.token(24)
         var localTracks: [MediaKind: LocalTrack] = [:]
         for kind in [MediaKind.audio, .video] {
@@ -40,10 +44,21 @@ extension WebRTCEndpoint {
         }
         guard !outputs.isEmpty else { throw .notAcceptable("no media section could be accepted") }
         let viewerOutputs = outputs
-        let etag = try await register(id: id, role: .viewer, pathName: pathName, client: client, negotiated: negotiated) { [self] peer, finish in
-            let viewer = WHEPViewer(peer: peer, path: path, outputs: viewerOutputs, logger: logger)
-            viewer.onClosed = finish
-            return { viewer.close(reason: $0) }
+        let lease = transcodes && outputs[.audio] != nil ? try transcodeLease(for: path) : nil
+        let readPath = lease?.relay.derived ?? path
+        let etag: String
+        do {
+            etag = try await register(id: id, role: .viewer, pathName: pathName, client: client, negotiated: negotiated) { [self] peer, finish in
+                let viewer = WHEPViewer(peer: peer, path: readPath, outputs: viewerOutputs, logger: logger)
+                viewer.onClosed = { reason in
+                    lease?.release()
+                    finish(reason)
+                }
+                return { viewer.close(reason: $0) }
+            }
+        } catch {
+            lease?.release()
+            throw error
         }
         logger.info("WHEP session created", metadata: ["session": "\(id)", "path": "\(pathName)",
                                                        "media": "\(negotiated.summary)"])
@@ -94,6 +109,18 @@ extension WebRTCEndpoint {
     }
 
     // MARK: Shared steps
+
+    /// A hold on `path`'s AAC/G.722 → Opus relay (started for the first viewer).
+    func transcodeLease(for path: Path) throws(WebRTCEndpointError) -> TranscodeRelays.Lease {
+        do {
+            return try transcodeRelays.acquire(path) { () throws(RoutingError) in
+                try AudioTranscodeRelay(source: path, limits: router.limits, eventLoop: transport.eventLoop,
+                                        configuration: configuration.transcode, logger: logger)
+            }
+        } catch {
+            throw .serviceUnavailable("cannot start audio transcoding: \(error)")
+        }
+    }
 
     struct Negotiation {
         var answer: SessionDescription

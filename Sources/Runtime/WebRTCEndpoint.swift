@@ -5,6 +5,7 @@ import NIOCore
 import RTCBase
 import Routing
 import SDP
+import Transcode
 import WHIP
 import WebRTC
 
@@ -50,6 +51,8 @@ public final class WebRTCEndpoint: @unchecked Sendable {
         public var maxSessionsPerClient = 100
         /// Paths where a new WHIP publisher replaces the current one instead of getting 409.
         public var takeoverPaths: Set<String> = []
+        /// AAC/G.722 → Opus for viewers (bitrate, input caps); see `AudioTranscodeRelay`.
+        public var transcode = TranscodeConfiguration()
         public init(hostAddresses: [ICEAdvertisedAddress], udpPort: Int) {
             self.hostAddresses = hostAddresses
             self.udpPort = udpPort
@@ -80,6 +83,8 @@ public final class WebRTCEndpoint: @unchecked Sendable {
     var resources: WHIPResourceTable<EndpointSession>
     /// Set by `stopAccepting()` (shutdown): new sessions are refused with 503. Transport's loop only.
     var isDraining = false
+    /// One AAC/G.722 → Opus relay per path with WebRTC viewers (any thread).
+    let transcodeRelays = TranscodeRelays()
 
     public init(router: Router, transport: WebRTCTransport, certificate: DTLSCertificate,
                 configuration: Configuration, logger: Logger) {

@@ -40,6 +40,8 @@ public struct ConfigFile: Decodable, Sendable {
         public var maxSessionsPerClient: Int?
         /// Send buffer per WebRTC UDP socket in bytes (default 4194304, 65536 ... 268435456).
         public var sendBufferBytes: Int?
+        /// Opus bitrate of AAC/G.722 audio transcoded for viewers, bit/s (default 64000, 6000 ... 510000).
+        public var opusBitrate: Int?
     }
     public struct RTSP: Decodable, Sendable {
         /// "HOST:PORT" of the RTSP server, or "off".

@@ -67,6 +67,13 @@ public struct ServeOptions: Sendable {
                 }
                 gateway.webRTCSendBufferBytes = bytes
             }
+            if let bitrate = file.webrtc?.opusBitrate {
+                let range = GatewayConfiguration.opusBitrateRange
+                guard range.contains(bitrate) else {
+                    throw ConfigError("\(configFile): webrtc.opusBitrate must be from \(range.lowerBound) to \(range.upperBound)")
+                }
+                gateway.opusBitrate = bitrate
+            }
             if let port = file.webrtc?.udpPort {
                 guard (0...65535).contains(port) else { throw ConfigError("\(configFile): webrtc.udpPort \(port) is not a port") }
                 gateway.webRTCUDPPort = port

@@ -51,6 +51,26 @@ extension InteropSuite {
             #expect(gateway.process.isRunning)
         }
 
+        @Test("ffmpeg H.264 + AAC (ADTS) in MPEG-TS → Chromium WHEP hears it as Opus",
+              .requires(InteropTool.browserAgainstGateway + [.ffmpeg, .curl]), .timeLimit(.minutes(2)))
+        func mpegTSAACToChromium() async throws {
+            let scope = try InteropScope()
+            defer { scope.tearDown() }
+            let gateway = try await scope.startGateway(["--path", "tv=udp+mpegts://127.0.0.1:1234"])
+            let sender = try startSender(scope, port: 1234, seconds: 25, video: Self.h264, audio: Self.aac)
+            try await scope.waitUntilReady(gateway, path: "tv", timeout: .seconds(20))
+
+            let report = try await scope.runBrowser(["whep", gateway.url("/tv/whep"), "--seconds", "3", "--audio-stats"])
+            print("MPEG-TS AAC → Opus → WHEP: audioPackets=\(report.audioPackets ?? 0) "
+                + "totalSamplesReceived=\(report.audioSamples ?? 0) audioLevel=\(report.audioLevel ?? 0)")
+            #expect(report.ok, "\(report.json)")
+            #expect((report.framesDecoded ?? 0) > 0)
+            #expect(report.audioCodec == "audio/opus", "\(report.json)")
+            #expect((report.audioSamples ?? 0) > (report.audioSamplesEarly ?? 0) + 48_000, "\(report.json)")
+            #expect((report.audioLevel ?? 0) > 0.01, "silent audio: \(report.json)")
+            #expect(sender.isRunning, "ffmpeg ended before the viewer finished: \(sender.logTail())")
+        }
+
         @Test("ffprobe over RTSP reads H.264 + AAC and H.265 + AAC from MPEG-TS paths; the recording holds H.264 + AAC",
               .requires(.root, .ip, .ffmpeg, .gateway, .curl), .timeLimit(.minutes(2)))
         func mpegTSToRTSP() async throws {

@@ -76,6 +76,12 @@ struct BrowserReport: Decodable, Sendable {
     let statusAfterStop: String?
     /// publish-page: the page's stats text while it published.
     let stats: String?
+    /// whep --audio-stats: inbound audio's totalSamplesReceived at the first frame and at the end,
+    /// totalAudioEnergy and audioLevel at the end.
+    let audioSamplesEarly: Int?
+    let audioSamples: Int?
+    let audioEnergy: Double?
+    let audioLevel: Double?
 
     /// The raw JSON line, for failure messages.
     private(set) var json: String = ""
@@ -85,6 +91,7 @@ struct BrowserReport: Decodable, Sendable {
         case connectedMs, packetsLost, width, height, resource, etag, deleteStatus, videoWidth, videoHeight
         case currentTime, advanced, status, viewers, wallSeconds, patches, restart, framesEncoded, packetsSent
         case audioPacketsSent, publishedMs, cameras, microphones, codecs, statusAfterStop, stats
+        case audioSamplesEarly, audioSamples, audioEnergy, audioLevel
     }
 
     /// Decodes the last stdout line of a finished `browser.py` that starts with `{`.

@@ -6,7 +6,7 @@ python that has selenium (default venv: /root/.cache/rtcbridge-venv, see scripts
 
   browser.py loopback [--codec H264|VP8] [--seconds 3]     # pc1 -> pc2 in one page, no server
   browser.py whep URL [--codec C] [--audio 0] [--seconds 3] [--repeat N --gap-ms MS] [--progress]
-       whep ... [--trickle] [--restart-after S] [--token T] [--hold --stop-file F]
+       whep ... [--trickle] [--restart-after S] [--token T] [--hold --stop-file F] [--audio-stats]
            # --trickle: POST at once, candidates + end-of-candidates in PATCHes (If-Match: ETag);
            # --restart-after S: S s after the first frame pc.restartIce(), PATCH the new ufrag/pwd,
            # apply the 200 fragment, play --seconds more; reports restart.{framesBefore,framesAfter,...}
@@ -100,6 +100,9 @@ ap.add_argument("--trickle", action="store_true", help="whep: trickle ICE over P
 ap.add_argument("--restart-after", type=float, help="whep: ICE restart S s after the first frame")
 ap.add_argument("--token", help="whep/whip: bearer token")
 ap.add_argument("--hold", action="store_true", help="whep: keep the session after --seconds until --stop-file exists")
+ap.add_argument("--audio-stats", action="store_true",
+                help="whep: play the audio track in an <audio> element; report audioSamples (totalSamplesReceived "
+                     "at the end), audioSamplesEarly (at the first frame), audioEnergy (totalAudioEnergy), audioLevel")
 ap.add_argument("--bundle-only", action="store_true",
                 help="whep: POST the offer with port 0 + a=bundle-only sections after the first (RFC 8843)")
 ap.add_argument("--stop-file", help="whip/publish-page: stop publishing once this file exists")
@@ -121,7 +124,8 @@ else:
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     params = {k: v for k, v in {"codec": a.codec, "audio": a.audio, "seconds": a.seconds,
               "repeat": a.repeat, "gapMs": a.gap_ms, "token": a.token, "restartAfter": a.restart_after,
-              "trickle": 1 if a.trickle else None, "hold": 1 if a.hold else None, "bundleOnly": 1 if a.bundle_only else None}.items() if v is not None}
+              "trickle": 1 if a.trickle else None, "hold": 1 if a.hold else None, "bundleOnly": 1 if a.bundle_only else None,
+              "audioStats": 1 if a.audio_stats else None}.items() if v is not None}
     if a.mode in ("whep", "whip"):
         params[a.mode] = a.url
     page = {"loopback": "loopback.html", "whep": "whep.html", "whip": "whip.html"}[a.mode]
