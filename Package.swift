@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
     ],
     targets: [
         // C layer
@@ -65,6 +66,12 @@ let package = Package(
                 swiftSettings: strict),
         .target(name: "Recording", dependencies: ["RTCBase", "Codecs", "Containers", "Routing"], swiftSettings: strict),
 
+        // authorization (sans-IO): static tokens, JWT (jwt-kit), webhook decisions, failure rate limit
+        .target(name: "Auth", dependencies: [
+            "RTCBase",
+            .product(name: "JWTKit", package: "jwt-kit"),
+        ], swiftSettings: strict),
+
         // runtime: SwiftNIO drivers for the adapters, and the Hummingbird server
         .target(name: "Runtime", dependencies: [
             "RTCBase", "SDP", "RTP", "Codecs", "Containers", "ICE", "DTLS", "WebRTC", "RTSP", "Routing",
@@ -74,7 +81,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], resources: [.copy("Demo")], swiftSettings: strict),
         .target(name: "Server", dependencies: [
-            "RTCBase", "ICE", "RTSP", "Routing", "Egress", "Recording", "Runtime",
+            "RTCBase", "ICE", "RTSP", "Routing", "Egress", "Recording", "Runtime", "Auth",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -154,7 +161,13 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         .testTarget(name: "WHIPTests", dependencies: ["WHIP", "SDP", "ICE"], swiftSettings: strict),
-        .testTarget(name: "ServerTests", dependencies: ["RTCBase", "ICE", "RTSP", "Runtime", "Server"], swiftSettings: strict),
+        .testTarget(name: "ServerTests", dependencies: [
+            "RTCBase", "ICE", "RTSP", "Runtime", "Server", "Auth", .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
+        .testTarget(name: "AuthTests", dependencies: [
+            "RTCBase", "Auth",
+            .product(name: "JWTKit", package: "jwt-kit"),
+        ], swiftSettings: strict),
         .testTarget(name: "InteropTests", dependencies: [], exclude: ["Scripts"], swiftSettings: strict),
     ]
 )
