@@ -25,6 +25,8 @@ public struct ServeOptions: Sendable {
     public var rtsp: String?
     /// Seconds the drain on SIGTERM/SIGINT may take (`--shutdown-timeout`).
     public var shutdownTimeout: Double?
+    /// `--jwt-*`, `--auth-webhook*` (see `AuthOptions`).
+    public var auth = AuthOptions()
 
     public init() {}
 
@@ -80,6 +82,7 @@ public struct ServeOptions: Sendable {
                     }
                 }
             }
+            if let section = file.auth { try Self.apply(section, to: &http.auth, file: configFile) }
             if let address = file.rtsp?.address { gateway.rtspServer = try Self.rtspServer(address) }
             if let options = file.rtsp { rtspServerOptions = (configFile, options) }
             // Relative source files in a config file are relative to the file's folder.
@@ -148,6 +151,7 @@ public struct ServeOptions: Sendable {
         }
         if let shutdownTimeout { gateway.shutdownTimeout = try Self.shutdownTimeout(shutdownTimeout, "--shutdown-timeout") }
         if let token { http.bearerToken = token }
+        try auth.apply(to: &http.auth)
         if !corsOrigins.isEmpty { http.corsOrigins = corsOrigins }
         // The tokens protect RTSP too: presented as the Digest password, with any user name.
         if var settings = gateway.rtspServer {
