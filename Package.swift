@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-openapi-runtime.git", from: "1.13.4"),
         .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird.git", from: "2.1.0"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
     ],
     targets: [
         // C layer
@@ -74,6 +75,12 @@ let package = Package(
         // AAC/G.722 → Opus for WebRTC readers (sans-IO)
         .target(name: "Transcode", dependencies: ["Codecs", "RTP", "Routing", "CAudioCodecs"], swiftSettings: strict),
 
+        // authorization (sans-IO): static tokens, JWT (jwt-kit), webhook decisions, failure rate limit
+        .target(name: "Auth", dependencies: [
+            "RTCBase",
+            .product(name: "JWTKit", package: "jwt-kit"),
+        ], swiftSettings: strict),
+
         // runtime: SwiftNIO drivers for the adapters, and the Hummingbird server
         .target(name: "Runtime", dependencies: [
             "RTCBase", "SDP", "RTP", "Codecs", "Containers", "ICE", "DTLS", "WebRTC", "RTSP", "Routing",
@@ -83,7 +90,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], resources: [.copy("Demo")], swiftSettings: strict),
         .target(name: "Server", dependencies: [
-            "RTCBase", "ICE", "RTSP", "Routing", "Egress", "Recording", "Runtime",
+            "RTCBase", "ICE", "RTSP", "Routing", "Egress", "Recording", "Runtime", "Auth",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -174,8 +181,13 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         .testTarget(name: "WHIPTests", dependencies: ["WHIP", "SDP", "ICE"], swiftSettings: strict),
-        .testTarget(name: "ServerTests", dependencies: ["RTCBase", "ICE", "RTSP", "Routing", "Runtime", "Server",
-                                                       .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
+        .testTarget(name: "ServerTests", dependencies: [
+            "RTCBase", "ICE", "RTSP", "Routing", "Runtime", "Server", "Auth", .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
+        .testTarget(name: "AuthTests", dependencies: [
+            "RTCBase", "Auth",
+            .product(name: "JWTKit", package: "jwt-kit"),
+        ], swiftSettings: strict),
         .testTarget(name: "InteropTests", dependencies: ["RTCBase", "STUN", "ICE"], exclude: ["Scripts"], swiftSettings: strict),
     ]
 )

@@ -10,15 +10,22 @@ public struct RTSPAuthPolicy: Sendable, Equatable {
     /// Digest algorithms offered, in challenge order: the strongest first (RFC 7616 §3.7). ffmpeg
     /// and live555 (VLC) answer the last Digest challenge and only know MD5, so MD5 comes last.
     public var digestAlgorithms: [RTSPDigestAlgorithm]
+    /// Passwords neither a user's nor the token (a JWT, …), accepted over Basic only: Digest never
+    /// shows the server the password.
+    public var passwordCheck: RTSPPasswordCheck?
 
     public init(realm: String, users: [RTSPCredentials], token: String? = nil, allowsBasic: Bool = false,
-                digestAlgorithms: [RTSPDigestAlgorithm] = [.sha256, .md5]) {
+                digestAlgorithms: [RTSPDigestAlgorithm] = [.sha256, .md5], passwordCheck: RTSPPasswordCheck? = nil) {
         self.realm = realm
         self.users = users
         self.token = token
         self.allowsBasic = allowsBasic
         self.digestAlgorithms = digestAlgorithms
+        self.passwordCheck = passwordCheck
     }
+
+    /// Digest needs a password the server knows: without users or a token only Basic is offered.
+    var offersDigest: Bool { !users.isEmpty || token != nil }
 
     /// The passwords `username` may present: its own, and the token (with any user name).
     func passwords(for username: String) -> [String] {

@@ -20,6 +20,9 @@ public struct RTSPAuthVerifier: Sendable {
     /// Nonces in use at once per connection by default; a connection authenticates once per path
     /// and access, so legitimate clients need one or two.
     public static let defaultMaxTrackedNonces = 16
+    /// Decoded Basic credentials ("user:password") at most (the 4096 base64 characters a
+    /// token68 may have): room for a JWT as the password.
+    public static let maxBasicCredentialBytes = 3072
 
     public var nonces: RTSPNonceIssuer
     /// Carried by the nonces this verifier issues; nonces of other connections are stale here.
@@ -39,7 +42,7 @@ public struct RTSPAuthVerifier: Sendable {
     /// The challenges for a 401 (stale marks Digest challenges `stale=TRUE`).
     public func challenges(for policy: RTSPAuthPolicy, now: Instant, stale: Bool = false) -> [String] {
         let nonce = nonces.issue(now: now, binding: binding)
-        var out = policy.digestAlgorithms.map {
+        var out = (policy.offersDigest ? policy.digestAlgorithms : []).map {
             RTSPAuthChallenge.digest(RTSPDigestChallenge(realm: policy.realm, nonce: nonce, algorithm: $0, qop: ["auth"], stale: stale)).headerValue
         }
         if policy.allowsBasic { out.append(RTSPAuthChallenge.basic(realm: policy.realm).headerValue) }
@@ -47,16 +50,24 @@ public struct RTSPAuthVerifier: Sendable {
     }
 
     public mutating func verify(_ request: RTSPRequest, policy: RTSPAuthPolicy, now: Instant) -> Outcome {
+        // A JWT in the URL (`?token=`), for clients whose password field is too short for one
+        // (ffmpeg keeps 127 bytes of "user:password"); only the password check may accept it.
+        if let check = policy.passwordCheck, let token = Self.queryToken(request.uri) {
+            if check.verify("", token) { return .authorized(username: "") }
+            return .challenge(wwwAuthenticate: challenges(for: policy, now: now))
+        }
         guard let header = request.headers["Authorization"],
               let credentials = RTSPAuthParameters.parseCredentials(header) else {
             return .challenge(wwwAuthenticate: challenges(for: policy, now: now))
         }
         switch credentials.scheme.lowercased() {
         case "basic" where policy.allowsBasic:
-            guard let token = credentials.token, let decoded = Base64.decode(token, maxBytes: 3072),
-                  let text = String(validating: decoded, as: UTF8.self), let (user, password) = text.splitOnce(":"),
-                  Self.anyEqual(policy.passwords(for: String(user)), String(password)) else { break }
-            return .authorized(username: String(user))
+            guard let token = credentials.token, let decoded = Base64.decode(token, maxBytes: Self.maxBasicCredentialBytes),
+                  let text = String(validating: decoded, as: UTF8.self), let (user, password) = text.splitOnce(":") else { break }
+            let (username, secret) = (String(user), String(password))
+            if Self.anyEqual(policy.passwords(for: username), secret) || policy.passwordCheck?.verify(username, secret) == true {
+                return .authorized(username: username)
+            }
         case "digest":
             if let outcome = verifyDigest(credentials, request: request, policy: policy, now: now) { return outcome }
         default:
@@ -107,6 +118,21 @@ public struct RTSPAuthVerifier: Sendable {
         }
         uses[nonce] = use
         return .authorized(username: username)
+    }
+
+    /// Bytes of a `?token=` value at most.
+    public static let maxQueryTokenBytes = 8192
+
+    /// The `token` parameter of the request URI's query, if any (at most `maxQueryTokenBytes`).
+    public static func queryToken(_ uri: String) -> String? {
+        guard let mark = uri.firstIndex(of: "?") else { return nil }
+        let query = uri[uri.index(after: mark)...].prefix { $0 != "#" }
+        for parameter in query.split(separator: "&") where parameter.hasPrefix("token=") {
+            let value = parameter.dropFirst("token=".count)
+            guard !value.isEmpty, value.utf8.count <= maxQueryTokenBytes else { return nil }
+            return String(value)
+        }
+        return nil
     }
 
     /// Whether any candidate equals `presented`, comparing every candidate in constant time.

@@ -248,7 +248,7 @@ public struct RTSPServerSession: Sendable {
             authorized.insert(key)
             return true
         case .challenge(let values):
-            if request.headers.contains("Authorization") {
+            if request.headers.contains("Authorization") || RTSPAuthVerifier.queryToken(request.uri) != nil {
                 emit(.event(.authenticationFailed(path: key.path, username: Self.digestUsername(request))))
             }
             var headers = RTSPHeaders()

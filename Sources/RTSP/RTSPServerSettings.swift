@@ -55,6 +55,8 @@ public struct RTSPServerSettings: Sendable, Equatable {
     /// The gateway-wide token (`--token`): needed for every path that has no token of its own.
     public var token: String?
     public private(set) var pathTokens: [String: Tokens] = [:]
+    /// JWT (…) checks and the failed-attempt gate; when set, every path needs credentials.
+    public var externalAuth: RTSPExternalAuth?
 
     public init() {}
 
@@ -86,12 +88,24 @@ public struct RTSPServerSettings: Sendable, Equatable {
     }
 
     /// The authentication policy of a path for an access; nil when open.
-    public func authentication(path: String, access: RTSPAccess) -> RTSPAuthPolicy? {
+    public func authentication(path: String, access: RTSPAccess, clientIP: String = "") -> RTSPAuthPolicy? {
         let entry = users[path]
         let list = (access == .read ? entry?.read : entry?.publish) ?? []
         let token = token(path: path, access: access)
-        guard !list.isEmpty || token != nil else { return nil }
-        return RTSPAuthPolicy(realm: realm, users: list, token: token, allowsBasic: allowsBasic)
+        let isOpen = list.isEmpty && token == nil && externalAuth?.checkPassword == nil
+        guard let external = externalAuth, !isOpen else {
+            guard !isOpen else { return nil }
+            return RTSPAuthPolicy(realm: realm, users: list, token: token, allowsBasic: allowsBasic)
+        }
+        // Too many failures from this address: nothing is accepted (401), no provider is asked.
+        if external.isBlocked(clientIP) {
+            return RTSPAuthPolicy(realm: realm, users: [], allowsBasic: allowsBasic, passwordCheck: RTSPPasswordCheck { _, _ in false })
+        }
+        guard let checkPassword = external.checkPassword else {
+            return RTSPAuthPolicy(realm: realm, users: list, token: token, allowsBasic: allowsBasic)
+        }
+        let check = RTSPPasswordCheck { user, password in checkPassword(path, access, user, password, clientIP) }
+        return RTSPAuthPolicy(realm: realm, users: list, token: token, allowsBasic: allowsBasic, passwordCheck: check)
     }
 
     /// Who may read `paths` and publish into `publishable` ones, for the startup log; never a secret.
@@ -100,7 +114,7 @@ public struct RTSPServerSettings: Sendable, Equatable {
         func requirement(_ path: String, _ access: RTSPAccess) -> String {
             let hasUsers = !((access == .read ? users[path]?.read : users[path]?.publish) ?? []).isEmpty
             switch (token(path: path, access: access) != nil, hasUsers) {
-            case (false, false): return "open"
+            case (false, false): return externalAuth?.checkPassword == nil ? "open" : "requires JWT"
             case (true, false): return "requires token"
             case (false, true): return "requires users"
             case (true, true): return "requires token or users"
@@ -108,7 +122,7 @@ public struct RTSPServerSettings: Sendable, Equatable {
         }
         return AccessSummary.line("read", paths: paths) { requirement($0, .read) } + "; "
             + AccessSummary.line("publish", paths: publishable) { requirement($0, .publish) }
-            + (allowsBasic ? "; Digest or Basic" : "; Digest")
+            + (allowsBasic ? "; Digest or Basic" : "; Digest") + (externalAuth?.checkPassword == nil ? "" : "; JWT over Basic")
     }
 }
 

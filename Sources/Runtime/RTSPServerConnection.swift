@@ -244,6 +244,7 @@ final class RTSPServerConnection: @unchecked Sendable {
         case .authenticationFailed(let path, let username):
             // Never the password or the Authorization header.
             logger.warning("RTSP authentication failed", metadata: ["path": "\(path)", "user": "\(username ?? "-")"])
+            server.settings.externalAuth?.recordFailure(clientKey)
         case .connectionIdle:
             logger.debug("RTSP connection idle: closing")
             close()
@@ -253,7 +254,7 @@ final class RTSPServerConnection: @unchecked Sendable {
     /// What the session needs to know about a path.
     private func pathInfo(_ name: String, access: RTSPAccess) -> RTSPPathInfo? {
         guard let path = server.router.path(named: name) else { return nil }
-        let authentication = server.settings.authentication(path: name, access: access)
+        let authentication = server.settings.authentication(path: name, access: access, clientIP: clientKey)
         switch access {
         case .read:
             let description = path.tracks.map {

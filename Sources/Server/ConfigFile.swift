@@ -13,6 +13,7 @@ import Yams
 /// # RTSP parser caps and request queue, per connection (defaults shown):
 /// # rtsp: { maxHeaderLines: 64, maxHeaderLineBytes: 8192, maxStartLineBytes: 4352, maxURLBytes: 4096,
 /// #         maxBodyBytes: 65536, maxInterleavedFrameBytes: 65536, maxBufferedBytes: 262144, maxQueuedRequests: 8 }
+/// auth: { jwt: { jwks: keys.json, issuer: "https://issuer.example" }, webhook: { url: "http://127.0.0.1:9000/auth" } }
 /// shutdownTimeout: 5
 /// paths:
 ///   cam: { source: cam.sdp }
@@ -103,6 +104,8 @@ public struct ConfigFile: Decodable, Sendable {
     }
 
     public var http: HTTP?
+    /// JWT, webhook and failed-attempt limits (`ConfigFile.AuthSection`).
+    public var auth: AuthSection?
     public var metrics: Metrics?
     public var webrtc: WebRTC?
     public var rtsp: RTSP?

@@ -1,3 +1,4 @@
+import Auth
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -8,25 +9,15 @@ import Runtime
 
 /// WHIP (RFC 9725) and WHEP resources: POST an offer, PATCH trickle/restart fragments, DELETE.
 extension GatewayHTTP {
-    /// Bearer token check (constant time): the path's publish or read token, else the global one.
-    func authorize(_ request: Request, path: String, role: WebRTCEndpoint.Role) throws {
-        let tokens = settings.pathTokens[path]
-        try requireBearer((role == .publisher ? tokens?.publish : tokens?.read) ?? settings.bearerToken, request)
-    }
-
-    /// 401 unless `request` presents `token` (nil: nothing required).
-    func requireBearer(_ token: String?, _ request: Request) throws {
-        guard let token else { return }
-        let presented = request.headers[.authorization].flatMap(bearerToken(fromAuthorization:)) ?? ""
-        guard constantTimeEquals(presented, token) else {
-            logger.notice("refused \(request.method) \(request.uri.path): missing or wrong bearer token")
-            throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer"], message: "missing or wrong bearer token")
-        }
+    /// The path's publish (WHIP) or read (WHEP) check: 401, or 429 once the address failed too often.
+    func authorize(_ request: Request, context: GatewayRequestContext, path: String, role: WebRTCEndpoint.Role) async throws {
+        try await authorize(request, context: context, path: path, action: role == .publisher ? .publish : .read,
+                            protocol: role == .publisher ? .whip : .whep)
     }
 
     func post(_ request: Request, context: GatewayRequestContext, role: WebRTCEndpoint.Role) async throws -> Response {
         let pathName = try context.parameters.require("path")
-        try authorize(request, path: pathName, role: role)
+        try await authorize(request, context: context, path: pathName, role: role)
         let offer = try await body(of: request, type: "application/sdp", what: "SDP offer")
         let answer: WebRTCEndpoint.Answer
         do {
@@ -54,7 +45,7 @@ extension GatewayHTTP {
 
     func patch(_ request: Request, context: GatewayRequestContext, role: WebRTCEndpoint.Role) async throws -> Response {
         let pathName = try context.parameters.require("path")
-        try authorize(request, path: pathName, role: role)
+        try await authorize(request, context: context, path: pathName, role: role)
         let id = try context.parameters.require("id")
         let fragment = try await body(of: request, type: "application/trickle-ice-sdpfrag", what: "ICE fragment")
         let result: WebRTCEndpoint.PatchResult

@@ -1,3 +1,4 @@
+import Auth
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -25,11 +26,15 @@ public struct GatewayHTTP: Sendable {
     let connectionCap: HTTPConnectionCap
     /// `GET /metrics` (Prometheus text format).
     let metrics: MetricsExporter
+    /// Static tokens, JWT, webhook and the failed-attempt limiter (`GatewayAuthorizer.make`);
+    /// without one, the static tokens of `settings`.
+    let authorizer: GatewayAuthorizer
 
-    public init(gateway: Gateway, settings: HTTPSettings, logger: Logger) throws {
+    public init(gateway: Gateway, settings: HTTPSettings, logger: Logger, authorizer: GatewayAuthorizer? = nil) throws {
         self.gateway = gateway
         self.settings = settings
         self.logger = logger
+        self.authorizer = authorizer ?? GatewayAuthorizer(staticTokensOf: settings, logger: logger)
         self.pages = try WebPages()
         self.connectionCap = HTTPConnectionCap(limit: settings.maxConnections, logger: logger)
         self.metrics = MetricsExporter(maxSessionSeries: settings.maxSessionSeries)
@@ -46,8 +51,14 @@ public struct GatewayHTTP: Sendable {
             let file = try context.parameters.require("file")
             return pages.response(named: file)
         }
-        router.get("/api/stats") { _, _ in try await stats() }
-        router.get("/metrics") { request, _ in try await scrape(request) }
+        router.get("/api/stats") { request, context in
+            // Open as before unless JWT or a webhook is configured.
+            if authorizer.policy.requiresCredentials {
+                try await authorize(request, context: context, path: "api/stats", action: .read, protocol: .api)
+            }
+            return try await stats()
+        }
+        router.get("/metrics") { request, context in try await scrape(request, context: context) }
         // "/{path}" and "/{path}/" are one route in Hummingbird; the page derives its WHEP URL itself.
         router.get("/{path}") { _, _ in pages.response(named: "player.html") }
         router.get("/{path}/publish") { _, _ in pages.response(named: "publish.html") }
@@ -57,7 +68,7 @@ public struct GatewayHTTP: Sendable {
             router.patch("/{path}/\(segment)/{id}") { request, context in try await patch(request, context: context, role: role) }
             router.delete("/{path}/\(segment)/{id}") { request, context in
                 let pathName = try context.parameters.require("path")
-                try authorize(request, path: pathName, role: role)
+                try await authorize(request, context: context, path: pathName, role: role)
                 let id = try context.parameters.require("id")
                 do { try await gateway.webrtc.delete(id: id, pathName: pathName, role: role) } catch let error as WebRTCEndpointError {
                     throw error.httpError

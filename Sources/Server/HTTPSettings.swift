@@ -22,13 +22,16 @@ public struct HTTPSettings: Sendable {
     public var idleTimeoutSeconds = 30
     /// WebRTC sessions that get their own `/metrics` series at most (YAML `metrics.maxSessionSeries`).
     public var maxSessionSeries = 1000
+    /// JWT, webhook and failed-attempt limits (see `AuthSettings`).
+    public var auth = AuthSettings()
     public init() {}
 }
 
 extension HTTPSettings {
     /// Who may read (WHEP) and publish (WHIP) which paths, for the startup log; never a secret.
     public func accessSummary(paths: [String], publishable: [String]) -> String {
-        func requirement(_ token: String?) -> String { token == nil ? "open" : "requires token" }
+        let openText = auth.requiresCredentials ? "requires JWT or webhook" : "open"
+        func requirement(_ token: String?) -> String { token == nil ? openText : "requires token" }
         return AccessSummary.line("read (WHEP)", paths: paths) { requirement(pathTokens[$0]?.read ?? bearerToken) } + "; "
             + AccessSummary.line("publish (WHIP)", paths: publishable) { requirement(pathTokens[$0]?.publish ?? bearerToken) }
     }

@@ -27,6 +27,8 @@ public struct ServeOptions: Sendable {
     public var shutdownTimeout: Double?
     /// The control API's admin token (`--admin-token`); see `ServeOptions+Control`.
     public var adminToken: String?
+    /// `--jwt-*`, `--auth-webhook*` (see `AuthOptions`).
+    public var auth = AuthOptions()
 
     public init() {}
 
@@ -89,6 +91,7 @@ public struct ServeOptions: Sendable {
                     }
                 }
             }
+            if let section = file.auth { try Self.apply(section, to: &http.auth, file: configFile) }
             if let address = file.rtsp?.address { gateway.rtspServer = try Self.rtspServer(address) }
             if let options = file.rtsp { rtspServerOptions = (configFile, options) }
             // Relative source files in a config file are relative to the file's folder.
@@ -157,6 +160,7 @@ public struct ServeOptions: Sendable {
         }
         if let shutdownTimeout { gateway.shutdownTimeout = try Self.shutdownTimeout(shutdownTimeout, "--shutdown-timeout") }
         if let token { http.bearerToken = token }
+        try auth.apply(to: &http.auth)
         if !corsOrigins.isEmpty { http.corsOrigins = corsOrigins }
         // The tokens protect RTSP too: presented as the Digest password, with any user name.
         if var settings = gateway.rtspServer {

@@ -56,6 +56,24 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("admin-token"), help: "Bearer token of the control API (/v1/…); the API is off without one.")
     var adminToken: String?
 
+    @Option(name: .customLong("jwt-jwks"), help: ArgumentHelp("JWKS file with the RS256/ES256 keys JWTs are checked with (each with a kid).", valueName: "FILE"))
+    var jwtJWKS: String?
+
+    @Option(name: .customLong("jwt-secret"), help: ArgumentHelp("HS256 secret for JWTs (at least 32 bytes; prefer auth.jwt.secret in the config file: the command line is visible to other users).", valueName: "SECRET"))
+    var jwtSecret: String?
+
+    @Option(name: .customLong("jwt-issuer"), help: "Required JWT 'iss' claim.")
+    var jwtIssuer: String?
+
+    @Option(name: .customLong("jwt-audience"), help: "Required JWT 'aud' claim.")
+    var jwtAudience: String?
+
+    @Option(name: .customLong("auth-webhook"), help: ArgumentHelp("URL asked about every WHIP/WHEP/API request (POST JSON; 2xx allows).", valueName: "URL"))
+    var authWebhook: String?
+
+    @Option(name: .customLong("auth-webhook-timeout"), help: ArgumentHelp("How long the webhook may take before the request is denied (default 2s).", valueName: "DURATION"))
+    var authWebhookTimeout: String?
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -84,15 +102,31 @@ struct Serve: AsyncParsableCommand {
         options.rtsp = rtsp
         options.shutdownTimeout = shutdownTimeout
         options.adminToken = adminToken
+        options.auth.jwks = jwtJWKS
+        options.auth.jwtSecret = jwtSecret
+        options.auth.jwtIssuer = jwtIssuer
+        options.auth.jwtAudience = jwtAudience
+        options.auth.webhook = authWebhook
+        options.auth.webhookTimeout = authWebhookTimeout
         return options
     }
 
     func run() async throws {
         var logger = Logger(label: "rtcbridge")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        let (gatewayConfig, httpSettings): (GatewayConfiguration, HTTPSettings)
-        do { (gatewayConfig, httpSettings) = try options.resolve() } catch {
+        let (resolvedConfig, httpSettings): (GatewayConfiguration, HTTPSettings)
+        do { (resolvedConfig, httpSettings) = try options.resolve() } catch {
             throw ValidationError("\(error)")
+        }
+        let authorizer: GatewayAuthorizer
+        do { authorizer = try await GatewayAuthorizer.make(httpSettings, logger: logger) } catch {
+            throw ValidationError("\(error)")
+        }
+        var configured = resolvedConfig
+        configured.rtspServer?.externalAuth = authorizer.rtspExternalAuth()
+        let gatewayConfig = configured
+        if authorizer.usesJWT, let rtsp = gatewayConfig.rtspServer, !rtsp.allowsBasic {
+            logger.warning("JWT over RTSP needs Basic (rtsp: { allowBasic: true }); RTSP clients can only use users and tokens")
         }
 
         let gateway = Gateway(configuration: gatewayConfig, logger: logger)
@@ -101,7 +135,7 @@ struct Serve: AsyncParsableCommand {
             await gateway.stop()
             throw ExitCode(1)
         }
-        let http = try GatewayHTTP(gateway: gateway, settings: httpSettings, logger: logger)
+        let http = try GatewayHTTP(gateway: gateway, settings: httpSettings, logger: logger, authorizer: authorizer)
         let router = http.makeRouter()
         // The control API and reload (SIGHUP, POST /v1/reload) change paths through one PathControl.
         let control = PathControl(gateway: gateway, options: options, running: gatewayConfig.pathDefinitions, logger: logger)
