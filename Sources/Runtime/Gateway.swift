@@ -95,6 +95,9 @@ public struct GatewayConfiguration: Sendable {
     /// Send buffer asked for on each WebRTC UDP socket (SO_SNDBUF), 64 KiB ... 256 MiB.
     public var webRTCSendBufferBytes = WebRTCTransport.defaultSendBufferBytes
     public static let webRTCSendBufferRange = (64 << 10)...(256 << 20)
+    /// Highest bitrate WHIP publishers are told they may send (REMB), bits/s.
+    public var maxPublishBitrate = 8_000_000
+    public static let maxPublishBitrateRange = 100_000...1_000_000_000
     /// The RTSP server (`--rtsp HOST:PORT`); nil turns it off.
     public var rtspServer: RTSPServerSettings? = RTSPServerSettings()
     /// How long the drain on SIGTERM/SIGINT may take (`--shutdown-timeout`, `shutdownTimeout:`).
@@ -148,6 +151,7 @@ public final class Gateway: @unchecked Sendable {
         endpointConfiguration.takeoverPaths = configuration.takeoverPaths
         endpointConfiguration.maxSessions = configuration.maxWebRTCSessions
         endpointConfiguration.maxSessionsPerClient = configuration.maxWebRTCSessionsPerClient
+        endpointConfiguration.maxPublishBitrate = configuration.maxPublishBitrate
         webrtc = WebRTCEndpoint(router: router, transport: transport, certificate: certificate,
                                 configuration: endpointConfiguration, logger: logger)
         logger.info("WebRTC UDP listening", metadata: ["port": "\(udpPort)", "candidates": "\(hosts.map(\.description))",

@@ -50,6 +50,8 @@ public final class WebRTCEndpoint: @unchecked Sendable {
         public var maxSessionsPerClient = 100
         /// Paths where a new WHIP publisher replaces the current one instead of getting 409.
         public var takeoverPaths: Set<String> = []
+        /// Highest bitrate WHIP publishers are told they may send (REMB), bits/s.
+        public var maxPublishBitrate = 8_000_000
         public init(hostAddresses: [ICEAdvertisedAddress], udpPort: Int) {
             self.hostAddresses = hostAddresses
             self.udpPort = udpPort

@@ -40,6 +40,8 @@ public struct ConfigFile: Decodable, Sendable {
         public var maxSessionsPerClient: Int?
         /// Send buffer per WebRTC UDP socket in bytes (default 4194304, 65536 ... 268435456).
         public var sendBufferBytes: Int?
+        /// Highest bitrate WHIP publishers are told they may send, bits/s (default 8000000, 100000 ... 1000000000).
+        public var maxPublishBitrate: Int?
     }
     public struct RTSP: Decodable, Sendable {
         /// "HOST:PORT" of the RTSP server, or "off".
