@@ -12,7 +12,7 @@ let chromiumOffer: String? = {
 // Release-build benchmarks for RTCBridge's hot paths. Run:
 //   swift build -c release --product RTCBridgeBenchmarks && .build/release/RTCBridgeBenchmarks
 // Prints one line per case; numbers go into issue notes. BENCH_ONLY=memory (or a comma-separated
-// list of forwarding, relay, setup, memory, rtsp, rtsp-udp, transcode) runs only those sections.
+// list of forwarding, relay, setup, memory, rtsp, rtsp-udp, transcode, twcc) runs only those sections.
 
 let onlySections = ProcessInfo.processInfo.environment["BENCH_ONLY"].map { Set($0.split(separator: ",").map(String.init)) }
 func runs(_ section: String) -> Bool { onlySections?.contains(section) ?? true }
@@ -120,5 +120,15 @@ if runs("transcode") {
         } catch {
             print("  \(fixture): failed: \(error)")
         }
+    }
+}
+
+if runs("twcc") {
+    print("transport-wide cc receive side (extension lookup → record; feedback every 50 ms, serialized), 1000 packets/s, 1 % loss, one core")
+    for run in 1...3 {
+        let result = TransportWideFeedbackBenchmark(packets: 2_000_000).run()
+        print(String(format: "  run %d: record %.1f ns/packet; record + feedback %.1f ns/packet (%d feedback packets, %.1f bytes each)",
+                     run, result.recordNanosecondsPerPacket, result.totalNanosecondsPerPacket, result.feedbackPackets,
+                     Double(result.feedbackBytes) / Double(max(result.feedbackPackets, 1))))
     }
 }

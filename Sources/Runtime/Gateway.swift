@@ -99,6 +99,9 @@ public struct GatewayConfiguration: Sendable {
     /// Opus bitrate (bit/s) of AAC/G.722 audio transcoded for WebRTC viewers (`webrtc.opusBitrate`).
     public var opusBitrate = TranscodeConfiguration().bitrate
     public static let opusBitrateRange = TranscodeConfiguration.bitrateRange
+    /// Highest bitrate WHIP publishers are told they may send (REMB), bits/s.
+    public var maxPublishBitrate = 8_000_000
+    public static let maxPublishBitrateRange = 100_000...1_000_000_000
     /// The RTSP server (`--rtsp HOST:PORT`); nil turns it off.
     public var rtspServer: RTSPServerSettings? = RTSPServerSettings()
     /// How long the drain on SIGTERM/SIGINT may take (`--shutdown-timeout`, `shutdownTimeout:`).
@@ -155,6 +158,7 @@ public final class Gateway: @unchecked Sendable {
         endpointConfiguration.maxSessions = configuration.maxWebRTCSessions
         endpointConfiguration.maxSessionsPerClient = configuration.maxWebRTCSessionsPerClient
         endpointConfiguration.transcode.bitrate = configuration.opusBitrate
+        endpointConfiguration.maxPublishBitrate = configuration.maxPublishBitrate
         webrtc = WebRTCEndpoint(router: router, transport: transport, certificate: certificate,
                                 configuration: endpointConfiguration, logger: logger)
         logger.info("WebRTC UDP listening", metadata: ["port": "\(udpPort)", "candidates": "\(hosts.map(\.description))",

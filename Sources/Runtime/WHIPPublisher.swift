@@ -41,7 +41,10 @@ final class WHIPPublisher: @unchecked Sendable {
         case .keyframeRequested:
             break   // we send nothing to a publisher
         case .closed(let reason):
-            logger.info("publisher session closed", metadata: ["session": "\(peer.id)", "reason": "\(reason)"])
+            let counters = peer.session.counters
+            logger.info("publisher session closed", metadata: [
+                "session": "\(peer.id)", "reason": "\(reason)",
+                "feedback": "transportWideFeedback=\(counters.transportWideFeedbackSent) remb=\(counters.rembSent)"])
             detach()
             onClosed(reason)
         }

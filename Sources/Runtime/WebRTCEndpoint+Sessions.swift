@@ -70,7 +70,8 @@ extension WebRTCEndpoint {
                                 client: String = "") async throws(WebRTCEndpointError) -> Answer {
         let offer = try parse(offerText)
         guard let path = router.path(named: pathName) else { throw .unknownPath(pathName) }
-        let negotiated = try negotiate(offer, codecs: Self.publishCodecs, direction: .recvonly, localTracks: [:])
+        let negotiated = try negotiate(offer, codecs: Self.publishCodecs, direction: .recvonly, localTracks: [:],
+                                       bandwidthFeedback: true)
         var tracks: [TrackInfo] = []
         for m in negotiated.media where m.accepted {
             guard let codec = m.codec, let pt = m.payloadType, let kind = TrackKind(m.kind) else { continue }
@@ -79,6 +80,7 @@ extension WebRTCEndpoint {
         }
         guard !tracks.isEmpty else { throw .notAcceptable("no media section could be accepted") }
         let publishedTracks = tracks
+        let publishedMedia = negotiated.media
         let token: PublisherToken
         let keyframeRelay = KeyframeRelay()
         do {
@@ -94,6 +96,7 @@ extension WebRTCEndpoint {
         let etag: String
         do {
             etag = try await register(id: id, role: .publisher, pathName: pathName, client: client, negotiated: negotiated) { [self] peer, finish in
+                peer.session.enableBandwidthFeedback(publishedMedia)
                 let publisher = WHIPPublisher(peer: peer, path: path, token: token, tracks: publishedTracks, logger: logger)
                 publisher.onClosed = finish
                 keyframeRelay.target = publisher
@@ -142,16 +145,18 @@ extension WebRTCEndpoint {
     }
 
     func negotiate(_ offer: SessionDescription, codecs: [CodecCapability], direction: MediaDirection,
-                   localTracks: [MediaKind: LocalTrack]) throws(WebRTCEndpointError) -> Negotiation {
+                   localTracks: [MediaKind: LocalTrack],
+                   bandwidthFeedback: Bool = false) throws(WebRTCEndpointError) -> Negotiation {
         guard let remote = offer.remoteICECredentials else { throw .badRequest("offer has no ice-ufrag/ice-pwd") }
         guard let fingerprint = offer.remoteFingerprint else { throw .badRequest("offer has no DTLS fingerprint") }
         let local = ICECredentials.generate()
         let setup = offer.answerSetupRole
-        let options = AnswerOptions(
+        var options = AnswerOptions(
             iceUfrag: local.ufrag, icePwd: local.password,
             fingerprint: SDPFingerprint(algorithm: certificate.fingerprint.algorithm, value: certificate.fingerprint.value),
             setup: setup, candidates: candidates(), codecs: codecs, localDirection: direction,
             localTracks: localTracks, sessionID: UInt64(SecureRandom.uint32()) << 16)
+        if bandwidthFeedback { options.acceptBandwidthFeedback() }   // WHIP: let publishers ramp up
         do {
             let (answer, media) = try SDPAnswerer.answer(to: offer, options: options)
             return Negotiation(answer: answer, media: media, local: local, remote: remote, fingerprint: fingerprint, setup: setup)
@@ -181,10 +186,12 @@ extension WebRTCEndpoint {
     func register(id: String, role: Role, pathName: String, client: String, negotiated: Negotiation,
                   makeAdapter: @escaping @Sendable (WebRTCPeer, @escaping @Sendable (String) -> Void) -> @Sendable (String) -> Void)
         async throws(WebRTCEndpointError) -> String {
-        let config = WebRTCSession.Configuration(
+        var configuration = WebRTCSession.Configuration(
             certificate: certificate, localCredentials: negotiated.local, remoteCredentials: negotiated.remote,
             remoteFingerprint: negotiated.fingerprint, dtlsRole: negotiated.setup == .active ? .client : .server,
             cname: "rtcbridge-\(id.prefix(8))", wallClockAnchor: RuntimeClock.wallClockAnchor())
+        configuration.bandwidth.remb.maxBitrate = UInt64(clamping: self.configuration.maxPublishBitrate)
+        let config = configuration
         let controlLoop = transport.eventLoop
         // 1. Reserve a slot in the table (sessions still being built count against the cap).
         let reserved: Result<Void, WebRTCEndpointError> = (try? await controlLoop.submit { [self] in
@@ -298,5 +305,17 @@ extension SessionDescription {
     var answerSetupRole: DTLSSetupRole {
         let offered = transportSection.flatMap { setup(for: $0) } ?? setup
         return offered == .passive ? .active : .passive
+    }
+}
+
+extension WebRTCSession {
+    /// Bandwidth feedback for what a publisher negotiated (any accepted section decides:
+    /// the transport-wide sequence number is one per BUNDLE transport).
+    func enableBandwidthFeedback(_ media: [NegotiatedMedia]) {
+        let accepted = media.filter(\.accepted)
+        let extensionID = accepted.lazy.compactMap(\.transportWideSequenceExtensionID).first
+        enableBandwidthFeedback(transportSequenceExtensionID: extensionID.flatMap { UInt8(exactly: $0) },
+                                transportCC: accepted.contains(where: \.negotiatesTransportCC),
+                                remb: accepted.contains(where: \.negotiatesREMB))
     }
 }

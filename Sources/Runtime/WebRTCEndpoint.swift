@@ -53,6 +53,8 @@ public final class WebRTCEndpoint: @unchecked Sendable {
         public var takeoverPaths: Set<String> = []
         /// AAC/G.722 → Opus for viewers (bitrate, input caps); see `AudioTranscodeRelay`.
         public var transcode = TranscodeConfiguration()
+        /// Highest bitrate WHIP publishers are told they may send (REMB), bits/s.
+        public var maxPublishBitrate = 8_000_000
         public init(hostAddresses: [ICEAdvertisedAddress], udpPort: Int) {
             self.hostAddresses = hostAddresses
             self.udpPort = udpPort

@@ -43,6 +43,8 @@ public struct ConfigFile: Decodable, Sendable {
         public var sendBufferBytes: Int?
         /// Opus bitrate of AAC/G.722 audio transcoded for viewers, bit/s (default 64000, 6000 ... 510000).
         public var opusBitrate: Int?
+        /// Highest bitrate WHIP publishers are told they may send, bits/s (default 8000000, 100000 ... 1000000000).
+        public var maxPublishBitrate: Int?
     }
     public struct RTSP: Decodable, Sendable {
         /// "HOST:PORT" of the RTSP server, or "off".

@@ -76,6 +76,13 @@ public struct ServeOptions: Sendable {
                 }
                 gateway.opusBitrate = bitrate
             }
+            if let bitrate = file.webrtc?.maxPublishBitrate {
+                let range = GatewayConfiguration.maxPublishBitrateRange
+                guard range.contains(bitrate) else {
+                    throw ConfigError("\(configFile): webrtc.maxPublishBitrate must be from \(range.lowerBound) to \(range.upperBound)")
+                }
+                gateway.maxPublishBitrate = bitrate
+            }
             if let port = file.webrtc?.udpPort {
                 guard (0...65535).contains(port) else { throw ConfigError("\(configFile): webrtc.udpPort \(port) is not a port") }
                 gateway.webRTCUDPPort = port

@@ -146,6 +146,7 @@ extension WebRTCSession {
                 return
             }
             counters.packetsReceived += 1
+            recordBandwidth(rtp, byteCount: packet.count, now: now)
             outputs.append(.event(.rtp(rtp)))
         }
     }
@@ -214,5 +215,6 @@ extension WebRTCSession {
         }
         let rr = receiverReports(now: now)
         if !rr.isEmpty { sendRTCP(rr) }
+        reportLossForBandwidth(rr)
     }
 }

@@ -34,6 +34,8 @@ public final class WebRTCSession {
         public var feedbackSSRC: UInt32 = SecureRandom.uint32()
         /// Loss tracking for NACKs on inbound streams.
         public var nack = NACKGenerator.Configuration()
+        /// Transport-wide feedback and REMB for what we receive (`enableBandwidthFeedback`).
+        public var bandwidth = BandwidthFeedbackConfiguration()
 
         public init(certificate: DTLSCertificate, localCredentials: ICECredentials,
                     remoteCredentials: ICECredentials, remoteFingerprint: DTLSFingerprint,
@@ -84,6 +86,7 @@ public final class WebRTCSession {
     var inbound: [InboundStream] = []
     var inboundClockRates: [UInt8: Int] = [:]
     var nextReportDeadline: Instant = .distantFuture
+    var bandwidthFeedback: BandwidthFeedbackState?
     /// Where the peer's DTLS came from: replies go there until ICE has nominated a pair
     /// (browsers start DTLS as soon as their check succeeds, before nominating).
     var dtlsPeerAddress: TransportAddress?
@@ -166,13 +169,14 @@ public final class WebRTCSession {
         drainDTLS(now: now)
         if now >= nextReportDeadline { sendReports(now: now) }
         sendDueNACKs(now: now)
+        sendDueBandwidthFeedback(now: now)
     }
 
     /// Next output; `.timeout` means nothing more until that instant (or the next input).
     public func poll() -> Output {
         if let output = outputs.popFirst() { return output }
         if isClosed { return .timeout(.distantFuture) }
-        var deadline = min(nextReportDeadline, nextNACKDeadline)
+        var deadline = min(nextReportDeadline, nextNACKDeadline, nextBandwidthDeadline)
         if state != .connected { deadline = min(deadline, setupDeadline) }
         if case .timeout(let iceDeadline) = ice.poll() { deadline = min(deadline, iceDeadline) }
         if case .timeout(let dtlsDeadline) = dtls.poll() { deadline = min(deadline, dtlsDeadline) }
@@ -280,6 +284,9 @@ public struct WebRTCCounters: Sendable, Equatable {
     /// Packets a NACK asked for that were not resent because the retransmission budget was spent.
     public var retransmissionsRefused = 0
     public var keyframeRequestsReceived = 0
+    /// Bandwidth feedback sent to a sender: transport-wide feedback packets and REMB messages.
+    public var transportWideFeedbackSent = 0
+    public var rembSent = 0
     /// RTCP BYE compounds sent (one per local close of a connected session).
     public var goodbyesSent = 0
     /// ICE: moves of the media to a new peer address (after it answered our probe), probes sent,

@@ -13,8 +13,10 @@ python that has selenium (default venv: /root/.cache/rtcbridge-venv, see scripts
            # --hold: after --seconds keep the session until F exists (then DELETE); --progress lines
            # then also carry packetsReceived=N (RTP, audio + video) rttMs=X (selected pair's RTT)
   browser.py whip URL [--codec H264|VP8] [--seconds 5] [--token T] [--stop-file F]
-           # publish fake camera 640x360@30 + mic via WHIP; reports framesEncoded, packetsSent,
-           # codec, deleteStatus
+       whip ... [--width W --height H --fps F] [--content-hint detail] [--fake-video FILE.y4m]
+           # publish fake camera 640x360@30 (or WxH@F; --fake-video: frames from FILE) + mic via
+           # WHIP; reports framesEncoded, packetsSent, codec, deleteStatus, and curve: the video
+           # send rate and encoder target once a second ([{t, kbps, targetKbps, width, height}])
   browser.py page URL [--seconds 2]                       # open URL, wait until its <video> plays
   browser.py publish-page URL [--codec C] [--seconds 5] [--stop-file F]
            # the gateway's /{path}/publish page: pick 640x360 (and codec C), press Start, wait until
@@ -106,6 +108,10 @@ ap.add_argument("--audio-stats", action="store_true",
 ap.add_argument("--bundle-only", action="store_true",
                 help="whep: POST the offer with port 0 + a=bundle-only sections after the first (RFC 8843)")
 ap.add_argument("--stop-file", help="whip/publish-page: stop publishing once this file exists")
+ap.add_argument("--width", type=int, help="whip: camera width"); ap.add_argument("--height", type=int, help="whip: camera height")
+ap.add_argument("--fps", type=int, help="whip: camera frame rate")
+ap.add_argument("--content-hint", help="whip: video track contentHint (detail: keep the resolution)")
+ap.add_argument("--fake-video", help="a .y4m/.mjpeg file Chromium's fake camera plays (looped)")
 ap.add_argument("--timeout", type=float, default=40); ap.add_argument("--screenshot")
 ap.add_argument("--console", action="store_true", help="print the page's console log to stderr")
 ap.add_argument("--chromium", default="/usr/lib/chromium/chromium")
@@ -124,6 +130,7 @@ else:
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     params = {k: v for k, v in {"codec": a.codec, "audio": a.audio, "seconds": a.seconds,
               "repeat": a.repeat, "gapMs": a.gap_ms, "token": a.token, "restartAfter": a.restart_after,
+              "width": a.width, "height": a.height, "fps": a.fps, "contentHint": a.content_hint,
               "trickle": 1 if a.trickle else None, "hold": 1 if a.hold else None, "bundleOnly": 1 if a.bundle_only else None,
               "audioStats": 1 if a.audio_stats else None}.items() if v is not None}
     if a.mode in ("whep", "whip"):
@@ -134,7 +141,8 @@ else:
 profile = tempfile.mkdtemp(prefix="rtcbridge-chromium-")
 o = webdriver.ChromeOptions()
 o.binary_location = a.chromium
-for flag in FLAGS + [f"--user-data-dir={profile}"]:
+extra_flags = [f"--use-file-for-fake-video-capture={a.fake_video}"] if a.fake_video else []
+for flag in FLAGS + extra_flags + [f"--user-data-dir={profile}"]:
     o.add_argument(flag)
 o.set_capability("goog:loggingPrefs", {"browser": "ALL"})
 t0 = time.monotonic()
