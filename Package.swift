@@ -101,7 +101,7 @@ let package = Package(
         .executableTarget(name: "RTCBridgeBenchmarks", dependencies: [
             "CHeapStats",
             "RTCBase", "SDP", "RTP", "Codecs", "ICE", "SRTP", "DTLS", "WebRTC", "Routing", "Ingest", "Egress",
-            "WebRTCTestSupport", "RTSP", "Runtime",
+            "WebRTCTestSupport", "RTSP", "Runtime", "Server",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
@@ -154,7 +154,9 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         .testTarget(name: "WHIPTests", dependencies: ["WHIP", "SDP", "ICE"], swiftSettings: strict),
-        .testTarget(name: "ServerTests", dependencies: ["RTCBase", "ICE", "RTSP", "Runtime", "Server"], swiftSettings: strict),
+        .testTarget(name: "ServerTests", dependencies: [
+            "RTCBase", "ICE", "RTSP", "Runtime", "Server", .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
         .testTarget(name: "InteropTests", dependencies: [], exclude: ["Scripts"], swiftSettings: strict),
     ]
 )

@@ -42,11 +42,10 @@ extension WebRTCEndpoint {
         let viewerOutputs = outputs
         let etag = try await register(id: id, role: .viewer, pathName: pathName, client: client, negotiated: negotiated) { [self] peer, finish in
             let viewer = WHEPViewer(peer: peer, path: path, outputs: viewerOutputs, logger: logger)
+            peer.logCreated(logger, media: negotiated.summary)
             viewer.onClosed = finish
             return { viewer.close(reason: $0) }
         }
-        logger.info("WHEP session created", metadata: ["session": "\(id)", "path": "\(pathName)",
-                                                       "media": "\(negotiated.summary)"])
         return Answer(sdp: negotiated.answer.serialized(), resourceID: id, etag: etag)
     }
 
@@ -80,6 +79,7 @@ extension WebRTCEndpoint {
         do {
             etag = try await register(id: id, role: .publisher, pathName: pathName, client: client, negotiated: negotiated) { [self] peer, finish in
                 let publisher = WHIPPublisher(peer: peer, path: path, token: token, tracks: publishedTracks, logger: logger)
+                peer.logCreated(logger, media: negotiated.summary)
                 publisher.onClosed = finish
                 keyframeRelay.target = publisher
                 return { publisher.close(reason: $0) }
@@ -88,8 +88,6 @@ extension WebRTCEndpoint {
             path.detachPublisher(token)
             throw error
         }
-        logger.info("WHIP publisher connected", metadata: ["session": "\(id)", "path": "\(pathName)",
-                                                           "media": "\(negotiated.summary)"])
         return Answer(sdp: negotiated.answer.serialized(), resourceID: id, etag: etag)
     }
 
@@ -139,7 +137,7 @@ extension WebRTCEndpoint {
     func takeOver(_ pathName: String) async -> Bool {
         let closing = try? await transport.eventLoop.submit { [self] () -> EventLoopFuture<Void>? in
             guard let replaced = resources.takeOver(pathName: pathName) else { return nil }
-            logger.info("WHIP publisher taken over", metadata: ["path": "\(pathName)", "session": "\(replaced.id)"])
+            logger.info("WHIP publisher taken over", metadata: replaced.payload.peer.logMetadata)
             return replaced.payload.close("replaced by a new publisher")
         }.get()
         guard let closing else { return false }

@@ -55,11 +55,15 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
+    @Option(name: .customLong("log-format"), help: "text (default) or json: one JSON object per line (also YAML log: { format: json }).")
+    var logFormat: String?
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown log level '\(logLevel)'") }
         for p in paths where !p.contains("=") { throw ValidationError("--path '\(p)' is not NAME=SOURCE") }
         if let port = webRTCUDP, !(0...65535).contains(port) { throw ValidationError("--webrtc-udp \(port) is not a port") }
         do { _ = try options.resolve() } catch { throw ValidationError("\(error)") }
+        do { _ = try LogFormat.resolve(option: logFormat, configFile: config) } catch { throw ValidationError("\(error)") }
     }
 
     var options: ServeOptions {
@@ -79,6 +83,7 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
+        ((try? LogFormat.resolve(option: logFormat, configFile: config)) ?? .text).bootstrap()
         var logger = Logger(label: "rtcbridge")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let (gatewayConfig, httpSettings): (GatewayConfiguration, HTTPSettings)
