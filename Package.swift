@@ -126,7 +126,7 @@ let package = Package(
         .executableTarget(name: "RTCBridgeBenchmarks", dependencies: [
             "CHeapStats",
             "RTCBase", "SDP", "RTP", "Codecs", "ICE", "SRTP", "DTLS", "WebRTC", "Routing", "Ingest", "Egress",
-            "WebRTCTestSupport", "RTSP", "Runtime", "Transcode",
+            "WebRTCTestSupport", "RTSP", "Runtime", "Server", "Transcode",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),

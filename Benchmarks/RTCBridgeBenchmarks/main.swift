@@ -12,7 +12,7 @@ let chromiumOffer: String? = {
 // Release-build benchmarks for RTCBridge's hot paths. Run:
 //   swift build -c release --product RTCBridgeBenchmarks && .build/release/RTCBridgeBenchmarks
 // Prints one line per case; numbers go into issue notes. BENCH_ONLY=memory (or a comma-separated
-// list of forwarding, relay, setup, memory, rtsp, rtsp-udp, transcode, twcc) runs only those sections.
+// list of forwarding, relay, setup, memory, rtsp, rtsp-udp, transcode, twcc, metrics) runs only those sections.
 
 let onlySections = ProcessInfo.processInfo.environment["BENCH_ONLY"].map { Set($0.split(separator: ",").map(String.init)) }
 func runs(_ section: String) -> Bool { onlySections?.contains(section) ?? true }
@@ -130,5 +130,24 @@ if runs("twcc") {
         print(String(format: "  run %d: record %.1f ns/packet; record + feedback %.1f ns/packet (%d feedback packets, %.1f bytes each)",
                      run, result.recordNanosecondsPerPacket, result.totalNanosecondsPerPacket, result.feedbackPackets,
                      Double(result.feedbackBytes) / Double(max(result.feedbackPackets, 1))))
+    }
+}
+
+if runs("metrics") {
+    print("/metrics render (MetricsExporter: swift-metrics objects → swift-prometheus text), 10 paths, one core")
+    for sessions in [100, 1000] {
+        let result = MetricsBenchmark(sessions: sessions, paths: 10, scrapes: 20).run()
+        print(String(format: "  sessions=%4d: first scrape %.1f ms, later scrapes p50 %.1f ms, max %.1f ms (%d KiB of text)",
+                     sessions, result.firstRender.secondsDouble * 1000, result.p50.secondsDouble * 1000,
+                     result.max.secondsDouble * 1000, result.bytes / 1024))
+        if sessions == 1000 {
+            // Viewers of a 2 Mbit/s stream get ~200 packets/s each; per scrape interval that is
+            // sessions × 200 × interval viewer-packets, and the scrape's cost is shared by them.
+            for interval in [1.0, 15.0] {
+                let packets = Double(sessions) * 200 * interval
+                print(String(format: "  metrics cost per viewer-packet, scraped every %2.0f s at 200 packets/s per viewer: %.3f µs (p50 render / %.0f viewer-packets)",
+                             interval, result.p50.secondsDouble * 1e6 / packets, packets))
+            }
+        }
     }
 }

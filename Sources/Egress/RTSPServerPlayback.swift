@@ -65,6 +65,9 @@ public struct RTSPServerPlayback {
         public var receiverReportsReceived = 0
         public var keyframeRequestsReceived = 0
         public var malformedRTCP = 0
+        /// Final SR + SDES + BYE compounds sent (one per track when the playback ends).
+        public var goodbyesSent = 0
+        public init() {}
     }
 
     struct Stream {
@@ -85,6 +88,8 @@ public struct RTSPServerPlayback {
     var pendingFrames: [UInt8] = []
     var outputs = OutputQueue<Output>()
     public private(set) var stats = Statistics()
+    /// `close(reason:now:)` ran: no more media or reports.
+    public private(set) var isClosed = false
 
     public init(tracks: [Track], cname: String, wallClockAnchor: (instant: Instant, unixSeconds: Double)) {
         self.cname = cname
@@ -117,6 +122,7 @@ public struct RTSPServerPlayback {
     // MARK: Inputs
 
     public mutating func handle(_ event: ReaderEvent, now: Instant) {
+        guard !isClosed else { return }
         switch event {
         case .tracks(let tracks, _): map(tracks)
         case .unit(let unit): forward(unit, now: now)
@@ -128,6 +134,7 @@ public struct RTSPServerPlayback {
     /// The transport could not take the last output (a slow TCP reader or a full socket): video
     /// waits for the next keyframe, which is requested.
     public mutating func noteDropped() {
+        guard !isClosed else { return }
         stats.drops += 1
         pendingFrames.removeAll(keepingCapacity: true)
         var request = false
@@ -153,6 +160,7 @@ public struct RTSPServerPlayback {
 
     /// Sends the sender reports that are due.
     public mutating func handleTimeout(now: Instant) {
+        guard !isClosed else { return }
         for index in streams.indices {
             guard let packets = streams[index].media.reports.takeDueReport(
                 now: now, interval: senderReportInterval, wallClockAnchor: wallClockAnchor, cname: cname) else { continue }
@@ -214,6 +222,20 @@ public struct RTSPServerPlayback {
         }
         stats.unitsSkipped += oversize
         streams[index] = stream
+    }
+
+    /// Ends the playback (TEARDOWN, timeout, disconnect, shutdown): a final SR, SDES and BYE
+    /// (RFC 3550 §6.6) per track on its RTCP channel or port, so a UDP reader, which sees no TCP
+    /// close, learns at once that the stream ended. Later calls do nothing.
+    public mutating func close(reason: String, now: Instant) {
+        guard !isClosed else { return }
+        isClosed = true
+        for stream in streams {
+            var packets = stream.media.reports.reportPackets(now: now, wallClockAnchor: wallClockAnchor, cname: cname)
+            packets.append(.bye(RTCPBye(ssrcs: [stream.media.ssrc], reason: reason)))
+            emit(RTCPCompound.serialize(packets), track: stream.track, isRTCP: true)
+            stats.goodbyesSent += 1
+        }
     }
 
     /// Queues an RTCP packet on the track's RTCP channel or port.

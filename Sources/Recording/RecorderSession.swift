@@ -47,6 +47,10 @@ public struct RecorderSession {
         /// Units received before a segment could start (waiting for a keyframe) or not recordable.
         public var unitsSkipped = 0
         public var muxErrors = 0
+        /// Media units from the path (recorded = received − skipped) and the bytes the muxer
+        /// produced for the files, headers included (what reached the disk is this − `droppedBytes`).
+        public var unitsReceived = 0
+        public var bytesMuxed = 0
         /// Paths of the files opened, oldest first (the last `maxListedFiles`).
         public var files: [String] = []
         public init() {}
@@ -110,6 +114,7 @@ public struct RecorderSession {
     /// One reader event.
     public mutating func handle(_ event: ReaderEvent) {
         guard !finished else { return }
+        if case .unit = event { counters.unitsReceived += 1 }
         apply(muxer.handle(event))
         if case .tracks = event, muxer.ignoredTracks != reportedIgnoredTracks {
             reportedIgnoredTracks = muxer.ignoredTracks
@@ -198,8 +203,10 @@ public struct RecorderSession {
         for output in muxed {
             switch output {
             case .startSegment(let index, let header):
+                counters.bytesMuxed += header.count
                 outputs.append(.openSegment(segment: index, header: header))
             case .append(let bytes):
+                counters.bytesMuxed += bytes.count
                 outputs.append(.append(bytes))
             case .finishSegment(let patch):
                 outputs.append(.finishSegment(patch: patch))

@@ -122,7 +122,7 @@ public final class Gateway: @unchecked Sendable {
     /// `sources`) and recordings (stage `recordings`), in start order (see Gateway+Paths).
     let running = Mutex<[RunningOutput]>([])
     /// The RTSP server, when on (it drains in two steps: listener first, then connections).
-    private(set) var rtspServer: RTSPServer?
+    public private(set) var rtspServer: RTSPServer?
     /// The drain under way (read by the drain's own log lines).
     private let drainProgress = Mutex<GatewayDrain?>(nil)
     /// Plain RTP ingest sources by path name (their counters go to `/api/stats`).

@@ -1,3 +1,4 @@
+import Egress
 import Logging
 import NIOCore
 import NIOPosix
@@ -29,6 +30,8 @@ public final class RTSPServer: @unchecked Sendable {
         var refusedConnections = 0
         var unroutedDatagrams = 0
         var stopped = false
+        /// Counts of the readers (PLAY) that ended, per path (so path totals never go back).
+        var endedReaders: [String: RTSPServerPlayback.Statistics] = [:]
     }
 
     public let settings: RTSPServerSettings
@@ -111,6 +114,46 @@ public final class RTSPServer: @unchecked Sendable {
         if let listener { try? await listener.close() }
         for channel in channels { try? await channel.close() }
         if let udpChannels { try? await udpChannels.rtp.close(); try? await udpChannels.rtcp.close() }
+    }
+
+    /// `stop()` began (readers' BYE says the server is shutting down).
+    var isStopping: Bool { shared.withLock { $0.stopped } }
+
+    /// A reader ended (on its connection's loop): its counts join the per-path totals.
+    func readerEnded(path: String, stats: RTSPServerPlayback.Statistics) {
+        shared.withLock { state in
+            var total = state.endedReaders[path, default: RTSPServerPlayback.Statistics()]
+            total.packetsSent += stats.packetsSent
+            total.bytesSent += stats.bytesSent
+            total.drops += stats.drops
+            total.goodbyesSent += stats.goodbyesSent
+            state.endedReaders[path] = total
+        }
+    }
+
+    /// One RTSP reader (PLAY) at a scrape: its path, client, transport and playback counts.
+    public struct ReaderSample: Sendable {
+        public var path: String
+        /// The client's address ("ip:port" of its TCP connection).
+        public var client: String
+        /// `udp` or `tcp` (interleaved).
+        public var transport: String
+        public var stats: RTSPServerPlayback.Statistics
+    }
+
+    /// The live readers, read on each connection's own loop, and the ended readers' totals per path.
+    public func readerStats() async -> (live: [ReaderSample], endedByPath: [String: RTSPServerPlayback.Statistics]) {
+        let (connections, ended) = shared.withLock { (Array($0.connections.values), $0.endedReaders) }
+        var live: [ReaderSample] = []
+        for connection in connections {
+            let sample = try? await connection.channel.eventLoop.submit { () -> ReaderSample? in
+                guard let playback = connection.playback, let path = connection.readPath else { return nil }
+                return ReaderSample(path: path.name, client: connection.peer?.description ?? "?",
+                                    transport: connection.clientPorts.isEmpty ? "tcp" : "udp", stats: playback.stats)
+            }.get()
+            if let found = sample ?? nil { live.append(found) }
+        }
+        return (live, ended)
     }
 
     /// Number of open RTSP connections.

@@ -185,8 +185,15 @@ extension RTSPServerConnection {
         }
     }
 
-    /// Ends reading and publishing (TEARDOWN, timeout, disconnect) and forgets the UDP routes.
+    /// Ends reading and publishing (TEARDOWN, timeout, disconnect, shutdown) and forgets the UDP
+    /// routes. A reader gets a final SR + SDES + BYE per track first (over UDP it sees no TCP
+    /// close), and its counts join the server's totals of ended readers.
     func stopMedia() {
+        if playback != nil {
+            playback?.close(reason: server.isStopping ? "server shutting down" : "session ended", now: RuntimeClock.now())
+            processPlayback()
+            if let stats = playback?.stats, let readPath { server.readerEnded(path: readPath.name, stats: stats) }
+        }
         stopReading()
         readPath = nil
         playback = nil

@@ -30,10 +30,9 @@ final class WHEPViewer: @unchecked Sendable {
     private func handle(_ event: WebRTCSession.Event) {
         switch event {
         case .iceConnected(let address):
-            logger.info("ICE connected", metadata: ["session": "\(peer.id)", "remote": "\(address)"])
+            logger.debug("ICE connected", metadata: peer.logMetadata.merging(["remote": "\(address)"]) { $1 })
         case .connected(let profile):
-            logger.info("DTLS connected", metadata: ["session": "\(peer.id)", "srtp": "\(profile)",
-                                                        "metrics": "\(peer.metricsID)"])
+            peer.logConnected(logger, srtp: "\(profile)")
             attachReader()
         case .keyframeRequested(let ssrc):
             // Ask the source (coalesced by the path) and answer from the GOP cache right away.
@@ -45,7 +44,7 @@ final class WHEPViewer: @unchecked Sendable {
         case .rtp:
             break   // viewers do not publish
         case .closed(let reason):
-            logger.info("session closed", metadata: ["session": "\(peer.id)", "reason": "\(reason)"])
+            peer.logClosed(logger, reason: reason)
             detachReader()
             onClosed(reason)
         }
@@ -61,7 +60,7 @@ final class WHEPViewer: @unchecked Sendable {
             })
             drain()
         } catch {
-            logger.warning("cannot read path: \(error)", metadata: ["session": "\(peer.id)"])
+            logger.warning("cannot read path: \(error)", metadata: peer.logMetadata)
             peer.close(reason: "path refused reader: \(error)")
         }
     }
@@ -79,7 +78,7 @@ final class WHEPViewer: @unchecked Sendable {
             for event in events {
                 switch event {
                 case .sourceEnded:
-                    logger.info("source ended; waiting for it to return", metadata: ["session": "\(peer.id)"])
+                    logger.info("source ended; waiting for it to return", metadata: peer.logMetadata)
                 case .pathClosed:
                     peer.close(reason: "path removed")
                     return false

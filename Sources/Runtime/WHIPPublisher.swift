@@ -31,10 +31,9 @@ final class WHIPPublisher: @unchecked Sendable {
     private func handle(_ event: WebRTCSession.Event) {
         switch event {
         case .iceConnected(let address):
-            logger.info("publisher ICE connected", metadata: ["session": "\(peer.id)", "remote": "\(address)"])
+            logger.debug("publisher ICE connected", metadata: peer.logMetadata.merging(["remote": "\(address)"]) { $1 })
         case .connected(let profile):
-            logger.info("publisher DTLS connected", metadata: ["session": "\(peer.id)", "srtp": "\(profile)",
-                                                        "metrics": "\(peer.metricsID)"])
+            peer.logConnected(logger, srtp: "\(profile)")
             requestKeyframeFromPeer()
         case .rtp(let packet):
             receive(packet)
@@ -42,9 +41,8 @@ final class WHIPPublisher: @unchecked Sendable {
             break   // we send nothing to a publisher
         case .closed(let reason):
             let counters = peer.session.counters
-            logger.info("publisher session closed", metadata: [
-                "session": "\(peer.id)", "reason": "\(reason)",
-                "feedback": "transportWideFeedback=\(counters.transportWideFeedbackSent) remb=\(counters.rembSent)"])
+            peer.logClosed(logger, reason: reason,
+                           extra: ["feedback": "transportWideFeedback=\(counters.transportWideFeedbackSent) remb=\(counters.rembSent)"])
             detach()
             onClosed(reason)
         }

@@ -50,6 +50,7 @@ extension WebRTCEndpoint {
         do {
             etag = try await register(id: id, role: .viewer, pathName: pathName, client: client, negotiated: negotiated) { [self] peer, finish in
                 let viewer = WHEPViewer(peer: peer, path: readPath, outputs: viewerOutputs, logger: logger)
+                peer.logCreated(logger, media: negotiated.summary)
                 viewer.onClosed = { reason in
                     lease?.release()
                     finish(reason)
@@ -60,8 +61,6 @@ extension WebRTCEndpoint {
             lease?.release()
             throw error
         }
-        logger.info("WHEP session created", metadata: ["session": "\(id)", "path": "\(pathName)",
-                                                       "media": "\(negotiated.summary)"])
         return Answer(sdp: negotiated.answer.serialized(), resourceID: id, etag: etag)
     }
 
@@ -98,6 +97,7 @@ extension WebRTCEndpoint {
             etag = try await register(id: id, role: .publisher, pathName: pathName, client: client, negotiated: negotiated) { [self] peer, finish in
                 peer.session.enableBandwidthFeedback(publishedMedia)
                 let publisher = WHIPPublisher(peer: peer, path: path, token: token, tracks: publishedTracks, logger: logger)
+                peer.logCreated(logger, media: negotiated.summary)
                 publisher.onClosed = finish
                 keyframeRelay.target = publisher
                 return { publisher.close(reason: $0) }
@@ -106,8 +106,6 @@ extension WebRTCEndpoint {
             path.detachPublisher(token)
             throw error
         }
-        logger.info("WHIP publisher connected", metadata: ["session": "\(id)", "path": "\(pathName)",
-                                                           "media": "\(negotiated.summary)"])
         return Answer(sdp: negotiated.answer.serialized(), resourceID: id, etag: etag)
     }
 
@@ -171,7 +169,7 @@ extension WebRTCEndpoint {
     func takeOver(_ pathName: String) async -> Bool {
         let closing = try? await transport.eventLoop.submit { [self] () -> EventLoopFuture<Void>? in
             guard let replaced = resources.takeOver(pathName: pathName) else { return nil }
-            logger.info("WHIP publisher taken over", metadata: ["path": "\(pathName)", "session": "\(replaced.id)"])
+            logger.info("WHIP publisher taken over", metadata: replaced.payload.peer.logMetadata)
             return replaced.payload.close("replaced by a new publisher")
         }.get()
         guard let closing else { return false }

@@ -132,7 +132,7 @@ public final class WebRTCEndpoint: @unchecked Sendable {
             guard let peer = resources.resource(id: id, pathName: pathName, role: role)?.payload.peer else {
                 return .failure(.unknownSession)
             }
-            logger.info("ICE restart", metadata: ["session": "\(id)"])
+            logger.info("ICE restart", metadata: peer.logMetadata)
             return .success((.restarted(fragment: restart.answer.serialized(), etag: restart.etag), (peer, restart)))
         }.get()) ?? .failure(.serviceUnavailable("event loop unavailable"))
         let (result, restart) = try outcome.get()

@@ -13,6 +13,8 @@ final class WebRTCPeer: @unchecked Sendable {
     /// resource id, which together with the path's token (if any) lets a client PATCH or DELETE
     /// the session, and `/metrics` may be readable by more people than that.
     let metricsID = SecureRandom.token(12)
+    /// When the peer was built (the closed log line says how long the session lived).
+    let createdAt = RuntimeClock.now()
     /// The path and role the session was created for (metrics labels).
     let pathName: String
     let role: WebRTCEndpoint.Role

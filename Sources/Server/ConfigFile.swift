@@ -105,9 +105,15 @@ public struct ConfigFile: Decodable, Sendable {
         public var maxSessionSeries: Int?
     }
 
+    /// `log: { format: json }` (see `LogFormat`).
+    public struct Log: Decodable, Sendable {
+        public var format: String?
+    }
+
     public var http: HTTP?
     /// JWT, webhook and failed-attempt limits (`ConfigFile.AuthSection`).
     public var auth: AuthSection?
+    public var log: Log?
     public var metrics: Metrics?
     public var webrtc: WebRTC?
     public var rtsp: RTSP?

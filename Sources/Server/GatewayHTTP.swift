@@ -59,6 +59,9 @@ public struct GatewayHTTP: Sendable {
             return try await stats()
         }
         router.get("/metrics") { request, context in try await scrape(request, context: context) }
+        router.get("/api/sessions") { request, context in try await sessions(request, context: context) }
+        router.get("/sessions") { _, _ in pages.response(named: "stats.html") }
+        router.get("/{path}/stats") { _, _ in pages.response(named: "stats.html") }
         // "/{path}" and "/{path}/" are one route in Hummingbird; the page derives its WHEP URL itself.
         router.get("/{path}") { _, _ in pages.response(named: "player.html") }
         router.get("/{path}/publish") { _, _ in pages.response(named: "publish.html") }
@@ -95,8 +98,13 @@ public struct GatewayHTTP: Sendable {
             }
             paths.append(entry)
         }
+        let outputs = await MetricsCollector(gateway: gateway).outputs().0.map { output -> [String: Any] in
+            ["kind": output.kind, "path": output.path, "target": output.target, "packets": output.packets,
+             "bytes": output.bytes, "dropped": output.dropped, "files": output.files]
+        }
         let object: [String: Any] = [
             "paths": paths,
+            "outputs": outputs,
             "webrtc": ["sessions": sessions, "droppedDatagrams": counters.droppedDatagrams + unrouted,
                        "unroutedDatagrams": unrouted, "stunRejected": counters.stunRejected,
                        "srtpAuthFailures": counters.srtpAuthFailures, "srtpReplays": counters.srtpReplays,

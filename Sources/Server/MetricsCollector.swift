@@ -1,3 +1,4 @@
+import Egress
 import Foundation
 import NIOCore
 import Routing
@@ -19,47 +20,22 @@ struct MetricsCollector: Sendable {
         var queueOverflow = closed.closedReaderDroppedUnits
         for session in sessions {
             let c = session.counters
-            var sample = MetricsSnapshot.SessionSample(id: session.id, path: session.pathName, role: session.role,
-                                                       candidateType: session.candidateType)
-            sample.srtpProfile = session.srtpProfile
-            sample.packetsSent = c.packetsSent
-            sample.bytesSent = c.bytesSent
-            sample.packetsReceived = c.packetsReceived
-            sample.nacksReceived = c.nacksReceived
-            sample.nacksSent = c.nacksSent
-            sample.keyframeRequestsReceived = c.keyframeRequestsReceived
-            sample.retransmissions = c.retransmissions
-            sample.readerDroppedUnits = session.readerDroppedUnits
             queueOverflow += session.readerDroppedUnits
-            let receptions = session.receptions
-            if !receptions.isEmpty {
-                sample.roundTripSeconds = receptions.compactMap { $0.roundTripTime.map(Self.seconds) }.max()
-                sample.jitterSeconds = receptions.map(\.jitterSeconds).max()
-                sample.fractionLost = receptions.map(\.fractionLost).max()
-                sample.packetsLost = receptions.reduce(0) { $0 + $1.cumulativeLost }
-            }
-            sample.keyframeWaitSeconds = session.keyframeWait.map(Self.seconds)
-            snapshot.sessions.append(sample)
+            snapshot.sessions.append(Self.sample(session))
             let out = outByPath[session.pathName, default: (0, 0)]
             outByPath[session.pathName] = (out.packets + c.packetsSent, out.bytes + c.bytesSent)
         }
-        for forwarder in gateway.rtpForwarders {
-            guard let stats = try? await forwarder.stats() else { continue }
-            var output = MetricsSnapshot.OutputSample(kind: "rtp", path: forwarder.path.name, target: forwarder.spec.description)
-            output.packets = stats.packetsSent
-            output.bytes = stats.bytesSent
-            output.dropped = stats.packetsDropped
-            snapshot.outputs.append(output)
-            let out = outByPath[forwarder.path.name, default: (0, 0)]
-            outByPath[forwarder.path.name] = (out.packets + stats.packetsSent, out.bytes + stats.bytesSent)
+        let (outputs, rtspEnded) = await self.outputs()
+        snapshot.outputs = outputs
+        // A path's output totals: its WebRTC viewers (above), plain RTP egresses and RTSP readers
+        // (ended ones included, so the totals never go back); recordings write files, not packets.
+        for output in outputs where output.kind != "recording" {
+            let out = outByPath[output.path, default: (0, 0)]
+            outByPath[output.path] = (out.packets + output.packets, out.bytes + output.bytes)
         }
-        for recorder in gateway.recorders {
-            let stats = await recorder.stats()
-            var output = MetricsSnapshot.OutputSample(kind: "recording", path: recorder.path.name,
-                                                      target: recorder.configuration.root)
-            output.dropped = stats.droppedBytes
-            output.files = stats.filesFinished
-            snapshot.outputs.append(output)
+        for (path, stats) in rtspEnded {
+            let out = outByPath[path, default: (0, 0)]
+            outByPath[path] = (out.packets + stats.packetsSent, out.bytes + stats.bytesSent)
         }
         var ingestMalformed = 0, ingestForeign = 0, unitsRejected = 0
         for path in gateway.router.paths.sorted(by: { $0.name < $1.name }) {
@@ -105,6 +81,70 @@ struct MetricsCollector: Sendable {
         snapshot.openFileDescriptors = process.openFileDescriptors
         snapshot.eventLoopLagSeconds = await Self.lag(of: gateway.eventLoops)
         return snapshot
+    }
+
+    /// Every output other than WebRTC, read at scrape time from the counters each keeps anyway:
+    /// plain RTP egresses, RTSP readers (PLAY; one per connection, labelled with the client's
+    /// address and `udp`/`tcp`) and recordings (`packets`: units recorded, `bytes`: bytes muxed
+    /// into files). Also the counts of the RTSP readers that ended, per path.
+    func outputs() async -> ([MetricsSnapshot.OutputSample], [String: RTSPServerPlayback.Statistics]) {
+        var outputs: [MetricsSnapshot.OutputSample] = []
+        for forwarder in gateway.rtpForwarders {
+            guard let stats = try? await forwarder.stats() else { continue }
+            var output = MetricsSnapshot.OutputSample(kind: "rtp", path: forwarder.path.name, target: forwarder.spec.description)
+            output.packets = stats.packetsSent
+            output.bytes = stats.bytesSent
+            output.dropped = stats.packetsDropped
+            outputs.append(output)
+        }
+        var rtspEnded: [String: RTSPServerPlayback.Statistics] = [:]
+        if let rtsp = gateway.rtspServer {
+            let readers = await rtsp.readerStats()
+            rtspEnded = readers.endedByPath
+            for reader in readers.live.sorted(by: { ($0.path, $0.client) < ($1.path, $1.client) }) {
+                var output = MetricsSnapshot.OutputSample(kind: "rtsp", path: reader.path, target: "\(reader.transport)://\(reader.client)")
+                output.packets = reader.stats.packetsSent
+                output.bytes = reader.stats.bytesSent
+                output.dropped = reader.stats.drops
+                outputs.append(output)
+            }
+        }
+        for recorder in gateway.recorders {
+            let stats = await recorder.stats()
+            var output = MetricsSnapshot.OutputSample(kind: "recording", path: recorder.path.name,
+                                                      target: recorder.configuration.root)
+            output.packets = max(stats.unitsReceived - stats.unitsSkipped, 0)
+            output.bytes = stats.bytesMuxed
+            output.dropped = stats.droppedBytes
+            output.files = stats.filesFinished
+            outputs.append(output)
+        }
+        return (outputs, rtspEnded)
+    }
+
+    /// One live session's numbers, as `/metrics` and `/api/sessions` (the stats pages) show them.
+    static func sample(_ session: WebRTCTransport.SessionSnapshot) -> MetricsSnapshot.SessionSample {
+        let c = session.counters
+        var sample = MetricsSnapshot.SessionSample(id: session.id, path: session.pathName, role: session.role,
+                                                   candidateType: session.candidateType)
+        sample.srtpProfile = session.srtpProfile
+        sample.packetsSent = c.packetsSent
+        sample.bytesSent = c.bytesSent
+        sample.packetsReceived = c.packetsReceived
+        sample.nacksReceived = c.nacksReceived
+        sample.nacksSent = c.nacksSent
+        sample.keyframeRequestsReceived = c.keyframeRequestsReceived
+        sample.retransmissions = c.retransmissions
+        sample.readerDroppedUnits = session.readerDroppedUnits
+        let receptions = session.receptions
+        if !receptions.isEmpty {
+            sample.roundTripSeconds = receptions.compactMap { $0.roundTripTime.map(Self.seconds) }.max()
+            sample.jitterSeconds = receptions.map(\.jitterSeconds).max()
+            sample.fractionLost = receptions.map(\.fractionLost).max()
+            sample.packetsLost = receptions.reduce(0) { $0 + $1.cumulativeLost }
+        }
+        sample.keyframeWaitSeconds = session.keyframeWait.map(Self.seconds)
+        return sample
     }
 
     static func seconds(_ duration: Duration) -> Double {

@@ -58,12 +58,14 @@ public struct MetricsSnapshot: Sendable {
         }
     }
 
-    /// One output other than WebRTC: a plain RTP egress or a recorder.
+    /// One output other than WebRTC: a plain RTP egress, an RTSP reader or a recorder.
     public struct OutputSample: Sendable {
-        /// `rtp` or `recording`.
+        /// `rtp`, `rtsp` or `recording`.
         public var kind: String
         public var path: String
-        /// Where it goes (RTP: the destination; recording: the directory); never a credential.
+        /// Where it goes (RTP: the destination; RTSP: `udp://` or `tcp://` and the client's address;
+        /// recording: the directory); never a credential.
+        /// Recording: `packets` are media units recorded, `bytes` the bytes muxed into files.
         public var target: String
         public var packets = 0
         public var bytes = 0

@@ -77,6 +77,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
+    @Option(name: .customLong("log-format"), help: "text (default) or json: one JSON object per line (also YAML log: { format: json }).")
+    var logFormat: String?
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown log level '\(logLevel)'") }
         for p in paths where !p.contains("=") { throw ValidationError("--path '\(p)' is not NAME=SOURCE") }
@@ -86,6 +89,7 @@ struct Serve: AsyncParsableCommand {
             _ = try options.resolveAdminToken()
             _ = try options.resolveControlAPIMaxBodyBytes()
         } catch { throw ValidationError("\(error)") }
+        do { _ = try LogFormat.resolve(option: logFormat, configFile: config) } catch { throw ValidationError("\(error)") }
     }
 
     var options: ServeOptions {
@@ -112,6 +116,7 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
+        ((try? LogFormat.resolve(option: logFormat, configFile: config)) ?? .text).bootstrap()
         var logger = Logger(label: "rtcbridge")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let (resolvedConfig, httpSettings): (GatewayConfiguration, HTTPSettings)

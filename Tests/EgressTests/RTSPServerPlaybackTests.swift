@@ -108,6 +108,44 @@ import Testing
         #expect(playback.stats.senderReportsSent == 1)
     }
 
+    @Test func closeSendsSRSDESAndBYEPerTrackOnTheRTCPPortsOnceThenNothing() throws {
+        var playback = Self.makePlayback(interleaved: false)
+        playback.handle(Self.unit(track: 7, timestamp: 0, keyframe: true, payloads: [[0x65]]), now: Self.start)
+        _ = Self.drain(&playback)
+        playback.close(reason: "server shutting down", now: Self.start + .seconds(2))
+        let outputs = Self.drain(&playback).outputs
+        #expect(outputs.count == 2)
+        for (index, output) in outputs.enumerated() {
+            guard case .datagram(let bytes, let mediaIndex, let isRTCP) = output else { Issue.record("\(output)"); continue }
+            #expect(mediaIndex == index && isRTCP)
+            let packets = try RTCPCompound.parse(bytes)
+            #expect(packets.count == 3, "\(packets)")
+            guard case .senderReport(let report)? = packets.first, case .bye(let bye)? = packets.last else {
+                Issue.record("not SR … BYE: \(packets)"); continue
+            }
+            #expect(report.ssrc == playback.ssrc(ofMediaIndex: mediaIndex))
+            #expect(bye.ssrcs == [report.ssrc] && bye.reason == "server shutting down")
+        }
+        #expect(playback.stats.goodbyesSent == 2 && playback.isClosed)
+        // Closed: a second close, more media and timeouts send nothing.
+        playback.close(reason: "again", now: Self.start + .seconds(3))
+        playback.handle(Self.unit(track: 7, timestamp: 3000, keyframe: true, payloads: [[0x65]]), now: Self.start + .seconds(3))
+        playback.handleTimeout(now: Self.start + .seconds(4))
+        #expect(Self.drain(&playback).outputs.isEmpty)
+        #expect(playback.stats.goodbyesSent == 2 && playback.stats.packetsSent == 1)
+    }
+
+    @Test func closeOnTheInterleavedChannelFramesTheBYE() throws {
+        var playback = Self.makePlayback()
+        playback.close(reason: "teardown", now: Self.start)
+        guard case .interleaved(let bytes)? = Self.drain(&playback).outputs.first else { Issue.record("no BYE frame"); return }
+        #expect(Array(bytes.prefix(2)) == [0x24, 1])
+        let length = Int(bytes[2]) << 8 | Int(bytes[3])
+        let packets = try RTCPCompound.parse(Array(bytes[4..<(4 + length)]))
+        guard case .bye(let bye)? = packets.last else { Issue.record("\(packets)"); return }
+        #expect(bye.reason == "teardown")
+    }
+
     @Test func pliForTheVideoSSRCRequestsAKeyframeAndReportsAreCounted() throws {
         var playback = Self.makePlayback()
         let ssrc = try #require(playback.ssrc(ofMediaIndex: 0))

@@ -41,7 +41,7 @@ extension InteropSuite {
             #expect(gateway.process.isRunning)
             // Chromium negotiates AEAD_AES_128_GCM: both directions ran on the OpenSSL GCM path.
             let log = gateway.process.text(.stdout) + gateway.process.text(.stderr)
-            #expect(log.contains("publisher DTLS connected") && log.contains("srtp=aeadAES128GCM"), "\(gateway.process.logTail())")
+            #expect(log.contains("session connected") && log.contains("role=whip") && log.contains("srtp=aeadAES128GCM"), "\(gateway.process.logTail())")
         }
     }
 }

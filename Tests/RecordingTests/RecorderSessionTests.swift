@@ -53,6 +53,22 @@ import Testing
         #expect(Self.drain(&session).deadline == Self.t0 + .milliseconds(5500))
     }
 
+    @Test func countsUnitsAndTheBytesItHandsToTheFiles() throws {
+        var session = Self.session()
+        try Self.feed(&session, frames: 0..<20, tracks: true)
+        session.handleTimeout(now: Self.t0 + .seconds(1))
+        var bytes = 0
+        while true {
+            let output = session.poll()
+            if case .openSegment(_, let header) = output { bytes += header.count }
+            if case .append(let chunk) = output { bytes += chunk.count }
+            if case .timeout = output { break }
+        }
+        let stats = session.stats
+        #expect(stats.unitsReceived > 20 && stats.unitsReceived > stats.unitsSkipped, "\(stats)")
+        #expect(bytes > 0 && stats.bytesMuxed == bytes, "muxed \(stats.bytesMuxed), handed out \(bytes)")
+    }
+
     @Test func writeErrorsAreCountedReportedOnceAndRetriedWithANewSegment() throws {
         var session = Self.session()
         try Self.feed(&session, frames: 0..<20, tracks: true)

@@ -18,6 +18,10 @@ python that has selenium (default venv: /root/.cache/rtcbridge-venv, see scripts
            # WHIP; reports framesEncoded, packetsSent, codec, deleteStatus, and curve: the video
            # send rate and encoder target once a second ([{t, kbps, targetKbps, width, height}])
   browser.py page URL [--seconds 2]                       # open URL, wait until its <video> plays
+  browser.py stats-page URL [--seconds 5] --screenshot out.png
+           # the gateway's /sessions or /{path}/stats page: wait until the first session's bitrate
+           # graph has --seconds points and its RTT and loss graphs one, screenshot, decode the PNG
+           # and count the graph-line pixels inside each canvas (reports canvases[].points/linePixels)
   browser.py publish-page URL [--codec C] [--seconds 5] [--stop-file F]
            # the gateway's /{path}/publish page: pick 640x360 (and codec C), press Start, wait until
            # it publishes, keep it --seconds (or until F exists), press Stop
@@ -31,7 +35,7 @@ Prints one JSON line (the page's result) and exits 0 when result.ok. With --prog
 `progress framesDecoded=N conn=STATE` lines (whip: `framesEncoded=N` too) about every 250 ms.
 Run it inside a loopback-only network namespace: there Chromium can only gather 127.0.0.1.
 """
-import argparse, functools, http.server, json, os, shutil, sys, tempfile, threading, time, urllib.parse
+import argparse, functools, http.server, json, os, shutil, struct, sys, tempfile, threading, time, urllib.parse, zlib
 from pathlib import Path
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -56,6 +60,70 @@ cur.advanced = r.start === null ? 0 : v.currentTime - r.start;
 cur.done = cur.advanced >= arguments[0]; cur.ok = cur.done;
 return cur;
 """
+
+# `stats-page` mode: the first session card's canvases (stats.js): data-points and where they are.
+STATS_PROBE = """
+const card = document.querySelector('section.session');
+if (!card) return {done: false, note: 'no session card', status: document.getElementById('status')?.textContent};
+const canvases = [...card.querySelectorAll('canvas')].map((c) => {
+  const r = c.getBoundingClientRect();
+  return {metric: c.dataset.metric, points: Number(c.dataset.points),
+          rect: [r.left, r.top, r.width, r.height]};
+});
+const pts = Object.fromEntries(canvases.map((c) => [c.metric, c.points]));
+const done = pts.bitrate >= arguments[0] && pts.rtt >= 1 && pts.loss >= 1 && pts.feedback >= arguments[0];
+return {done, ok: done, canvases, dpr: window.devicePixelRatio, sessions: document.body.dataset.sessions};
+"""
+STATS_LINE = (0x50, 0xC8, 0xFF)   # stats.js LINE colour
+
+
+def png_rgb(path):
+    """Decodes an 8-bit RGB/RGBA non-interlaced PNG (what Chromium's screenshots are) → (w, h, rows)."""
+    data = Path(path).read_bytes()
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ValueError("not a PNG")
+    pos, idat, width = 8, b"", 0
+    while pos + 8 <= len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", body)
+            if depth != 8 or colour not in (2, 6) or interlace:
+                raise ValueError(f"unsupported PNG depth={depth} colour={colour} interlace={interlace}")
+            bpp = 3 if colour == 2 else 4
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + length
+    raw, stride, rows, prev = zlib.decompress(idat), width * bpp, [], bytearray(width * bpp)
+    for y in range(height):
+        start = y * (stride + 1)
+        f, line = raw[start], bytearray(raw[start + 1:start + 1 + stride])
+        for i in range(stride):
+            a = line[i - bpp] if i >= bpp else 0
+            b = prev[i]
+            c = prev[i - bpp] if i >= bpp else 0
+            if f == 1: line[i] = (line[i] + a) & 255
+            elif f == 2: line[i] = (line[i] + b) & 255
+            elif f == 3: line[i] = (line[i] + (a + b) // 2) & 255
+            elif f == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append([tuple(line[x * bpp:x * bpp + 3]) for x in range(width)])
+        prev = line
+    return width, height, rows
+
+
+def line_pixels(rows, rect, dpr):
+    """Pixels inside `rect` (CSS px) whose colour is close to the graph line's."""
+    x0, y0, w, h = (int(round(v * dpr)) for v in rect)
+    count = 0
+    for y in range(max(y0, 0), min(y0 + h, len(rows))):
+        for x in range(max(x0, 0), min(x0 + w, len(rows[y]))):
+            if sum(abs(p - q) for p, q in zip(rows[y][x], STATS_LINE)) < 60:
+                count += 1
+    return count
+
 
 # `publish-page` mode: drive publish.html. Steps: pick 640x360 and the codec (arguments[0]) once
 # the camera list is filled; press Start when enabled again; `live` once the page says so and
@@ -93,7 +161,7 @@ return cur;
 """
 
 ap = argparse.ArgumentParser()
-ap.add_argument("mode", choices=["loopback", "whep", "whip", "page", "publish-page"]); ap.add_argument("url", nargs="?")
+ap.add_argument("mode", choices=["loopback", "whep", "whip", "page", "publish-page", "stats-page"]); ap.add_argument("url", nargs="?")
 ap.add_argument("--codec"); ap.add_argument("--audio"); ap.add_argument("--seconds", type=float)
 ap.add_argument("--repeat", type=int, help="whep: N viewers one after another")
 ap.add_argument("--gap-ms", type=int, help="whep --repeat: random pause 0..MS before each viewer")
@@ -121,7 +189,7 @@ if a.mode != "loopback" and not a.url:
     ap.error(f"{a.mode} needs a URL")
 
 httpd = None
-if a.mode in ("page", "publish-page"):
+if a.mode in ("page", "publish-page", "stats-page"):
     url = a.url
 else:
     class Quiet(http.server.SimpleHTTPRequestHandler):
@@ -158,6 +226,8 @@ try:
         stop_now = bool(a.stop_file) and os.path.exists(a.stop_file)
         if a.mode == "page":
             result = drv.execute_script(PAGE_PROBE, a.seconds if a.seconds is not None else 2)
+        elif a.mode == "stats-page":
+            result = drv.execute_script(STATS_PROBE, a.seconds if a.seconds is not None else 5)
         elif a.mode == "publish-page":
             result = drv.execute_script(PUBLISH_PROBE, a.codec, a.seconds if a.seconds is not None else 5,
                                         stop_now)
@@ -180,6 +250,11 @@ try:
         result = dict(result, done=False, ok=False, error=f"timeout after {a.timeout}s")
     if a.screenshot:
         drv.save_screenshot(a.screenshot)
+        if a.mode == "stats-page" and result.get("canvases"):
+            _, _, rows = png_rgb(a.screenshot)
+            for canvas in result["canvases"]:
+                canvas["linePixels"] = line_pixels(rows, canvas["rect"], result.get("dpr") or 1)
+            result["ok"] = bool(result.get("ok")) and all(c["linePixels"] > 0 for c in result["canvases"] if c["points"] > 0)
     if a.console or not result.get("ok"):
         for e in drv.get_log("browser"):
             print("console:", e.get("level"), e.get("message"), file=sys.stderr)

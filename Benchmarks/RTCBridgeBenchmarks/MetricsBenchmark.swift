@@ -1,0 +1,73 @@
+import Foundation
+import Server
+
+/// `/metrics` rendering at scale: a snapshot with `sessions` live WebRTC sessions (plus paths,
+/// outputs and drops, as a gateway reports them) turned into the Prometheus text by
+/// `MetricsExporter`, first when every series is new, then on later scrapes where every counter
+/// moved (the steady state). The media path does no metrics work per packet (the sessions'
+/// counters are plain integers they keep anyway, read at scrape time), so the metrics cost per
+/// viewer-packet is the scrape cost spread over the packets the viewers got between scrapes.
+struct MetricsBenchmark {
+    var sessions: Int
+    var paths: Int
+    var scrapes: Int
+
+    struct Result {
+        var firstRender: Duration
+        var p50: Duration
+        var max: Duration
+        var bytes: Int
+    }
+
+    func snapshot(round: Int) -> MetricsSnapshot {
+        var snapshot = MetricsSnapshot()
+        for index in 0..<paths {
+            var path = MetricsSnapshot.PathSample(name: "cam\(index)")
+            path.isReady = true
+            path.readers = sessions / max(paths, 1)
+            path.unitsIn = 30 * round
+            path.packetsIn = 200 * round
+            path.bytesIn = 200_000 * round
+            path.packetsOut = path.packetsIn * path.readers
+            path.bytesOut = path.bytesIn * path.readers
+            snapshot.paths.append(path)
+        }
+        for index in 0..<sessions {
+            var session = MetricsSnapshot.SessionSample(id: String(format: "s%011d", index), path: "cam\(index % max(paths, 1))",
+                                                        role: "whep")
+            session.srtpProfile = "SRTP_AEAD_AES_128_GCM"
+            session.packetsSent = 200 * round + index
+            session.bytesSent = 200_000 * round + index
+            session.packetsReceived = 2 * round
+            session.nacksReceived = round / 10
+            session.keyframeRequestsReceived = round / 30
+            session.retransmissions = round / 10
+            session.roundTripSeconds = 0.001 * Double(index % 50)
+            session.jitterSeconds = 0.0001
+            session.fractionLost = 0
+            session.packetsLost = round / 100
+            session.keyframeWaitSeconds = 0.05
+            snapshot.sessions.append(session)
+        }
+        snapshot.drops = ["webrtc_malformed": round, "srtp_auth_failure": 0, "reader_queue_overflow": round / 7]
+        snapshot.residentBytes = 100 << 20
+        snapshot.openFileDescriptors = 40
+        snapshot.eventLoopLagSeconds = [0.0001, 0.0002]
+        return snapshot
+    }
+
+    func run() -> Result {
+        let exporter = MetricsExporter(maxSessionSeries: sessions)
+        let clock = ContinuousClock()
+        let first = snapshot(round: 1)
+        var text = ""
+        let firstRender = clock.measure { text = exporter.render(first) }
+        var times: [Duration] = []
+        for round in 2..<(scrapes + 2) {
+            let next = snapshot(round: round)   // built outside the timing: the collector's part
+            times.append(clock.measure { text = exporter.render(next) })
+        }
+        times.sort()
+        return Result(firstRender: firstRender, p50: times[times.count / 2], max: times[times.count - 1], bytes: text.utf8.count)
+    }
+}
