@@ -44,6 +44,8 @@ final class WHEPViewer: @unchecked Sendable {
             forwarder.replay(path.cachedGOP(), session: peer.session, now: now) { peer.sendMedia($0, now: now) }
         case .rtp:
             break   // viewers do not publish
+        case .dataChannel:
+            break   // data channels join the path's data bus in a later step
         case .closed(let reason):
             logger.info("session closed", metadata: ["session": "\(peer.id)", "reason": "\(reason)"])
             detachReader()

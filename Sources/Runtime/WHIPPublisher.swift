@@ -40,6 +40,8 @@ final class WHIPPublisher: @unchecked Sendable {
             receive(packet)
         case .keyframeRequested:
             break   // we send nothing to a publisher
+        case .dataChannel:
+            break   // data channels join the path's data bus in a later step
         case .closed(let reason):
             logger.info("publisher session closed", metadata: ["session": "\(peer.id)", "reason": "\(reason)"])
             detach()
