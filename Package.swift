@@ -67,7 +67,7 @@ let package = Package(
 
         // runtime: SwiftNIO drivers for the adapters, and the Hummingbird server
         .target(name: "Runtime", dependencies: [
-            "RTCBase", "SDP", "RTP", "Codecs", "Containers", "ICE", "DTLS", "WebRTC", "RTSP", "Routing",
+            "RTCBase", "SDP", "RTP", "Codecs", "Containers", "ICE", "DTLS", "SCTP", "WebRTC", "RTSP", "Routing",
             "WHIP", "Ingest", "Egress", "Recording", "CUDPBatch",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

@@ -84,6 +84,8 @@ public struct GatewayConfiguration: Sendable {
     public var paths: [(name: String, source: SourceSpec)] = []
     /// Plain RTP/UDP egress per path (`--forward NAME=rtp://HOST:PORT`).
     public var forwards: [(path: String, spec: ForwardSpec)] = []
+    /// UDP data devices per path (`--data NAME=udp://HOST:PORT`).
+    public var dataDevices: [(path: String, spec: DataUDPSpec)] = []
     /// Recordings per path (`--record NAME=DIR`).
     public var recordings: [(path: String, spec: RecordSpec)] = []
     public var routing = RoutingLimits()
@@ -95,6 +97,9 @@ public struct GatewayConfiguration: Sendable {
     /// Send buffer asked for on each WebRTC UDP socket (SO_SNDBUF), 64 KiB ... 256 MiB.
     public var webRTCSendBufferBytes = WebRTCTransport.defaultSendBufferBytes
     public static let webRTCSendBufferRange = (64 << 10)...(256 << 20)
+    /// Largest data channel message accepted (`webrtc.maxMessageSize`), 1 KiB ... 1 MiB.
+    public var dataChannelMaxMessageSize = 262_144
+    public static let dataChannelMessageSizeRange = 1_024...WebRTCEndpoint.maxDataChannelMessageSizeCap
     /// The RTSP server (`--rtsp HOST:PORT`); nil turns it off.
     public var rtspServer: RTSPServerSettings? = RTSPServerSettings()
     /// How long the drain on SIGTERM/SIGINT may take (`--shutdown-timeout`, `shutdownTimeout:`).
@@ -120,6 +125,8 @@ public final class Gateway: @unchecked Sendable {
     private let drainProgress = Mutex<GatewayDrain?>(nil)
     /// Plain RTP ingest sources by path name (their counters go to `/api/stats`).
     public private(set) var rtpIngestSources: [String: RTPIngestSource] = [:]
+    /// UDP data devices by path name (their counters go to `/api/stats`).
+    public private(set) var dataDevices: [String: DataUDPLink] = [:]
     public private(set) var udpPort = 0
     /// Plain RTP egresses and recorders, in start order (their counters go to `/metrics`).
     public private(set) var rtpForwarders: [RTPForwarder] = []
@@ -148,6 +155,7 @@ public final class Gateway: @unchecked Sendable {
         endpointConfiguration.takeoverPaths = configuration.takeoverPaths
         endpointConfiguration.maxSessions = configuration.maxWebRTCSessions
         endpointConfiguration.maxSessionsPerClient = configuration.maxWebRTCSessionsPerClient
+        endpointConfiguration.dataChannelMaxMessageSize = configuration.dataChannelMaxMessageSize
         webrtc = WebRTCEndpoint(router: router, transport: transport, certificate: certificate,
                                 configuration: endpointConfiguration, logger: logger)
         logger.info("WebRTC UDP listening", metadata: ["port": "\(udpPort)", "candidates": "\(hosts.map(\.description))",
@@ -161,6 +169,7 @@ public final class Gateway: @unchecked Sendable {
         }
         if let rtsp = configuration.rtspServer { try await startRTSPServer(rtsp) }
         for (path, spec) in configuration.forwards { try await startForward(path: path, spec: spec) }
+        for (path, spec) in configuration.dataDevices { try await startDataDevice(path: path, spec: spec) }
         for (path, spec) in configuration.recordings { try await startRecording(path: path, spec: spec) }
     }
 
@@ -218,6 +227,15 @@ public final class Gateway: @unchecked Sendable {
         let source = try MPEGTSSource(pathName: name, spec: spec, router: router, eventLoop: group.next(), logger: logger)
         try await source.start()
         stoppers.append((.sources, { await source.stop() }))
+    }
+
+    /// Start-up only, not optimized (like `startRTPIngestSource`).
+    @_optimize(none)
+    private func startDataDevice(path: String, spec: DataUDPSpec) async throws {
+        let link = try DataUDPLink(pathName: path, spec: spec, router: router, eventLoop: group.next(), logger: logger)
+        try await link.start()
+        dataDevices[path] = link
+        stoppers.append((.sources, { await link.stop() }))
     }
 
     /// Stops everything `start()` started (the drain without a deadline).

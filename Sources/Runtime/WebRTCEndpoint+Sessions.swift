@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import RTCBase
 import Routing
+import SCTP
 import SDP
 import WHIP
 import WebRTC
@@ -102,9 +103,13 @@ extension WebRTCEndpoint {
         var remote: ICECredentials
         var fingerprint: DTLSFingerprint
         var setup: DTLSSetupRole
+        /// The association an accepted `m=application` section asks for; nil: no data channels.
+        var dataChannels: DataChannelSession.Configuration?
 
         var summary: String {
-            media.filter(\.accepted).map { "\($0.kind):\($0.codec?.name ?? "?")/\($0.payloadType ?? 0)" }.joined(separator: ",")
+            media.filter(\.accepted).map {
+                $0.kind == .application ? "data" : "\($0.kind):\($0.codec?.name ?? "?")/\($0.payloadType ?? 0)"
+            }.joined(separator: ",")
         }
     }
 
@@ -120,14 +125,28 @@ extension WebRTCEndpoint {
         guard let fingerprint = offer.remoteFingerprint else { throw .badRequest("offer has no DTLS fingerprint") }
         let local = ICECredentials.generate()
         let setup = offer.answerSetupRole
-        let options = AnswerOptions(
+        var options = AnswerOptions(
             iceUfrag: local.ufrag, icePwd: local.password,
             fingerprint: SDPFingerprint(algorithm: certificate.fingerprint.algorithm, value: certificate.fingerprint.value),
             setup: setup, candidates: candidates(), codecs: codecs, localDirection: direction,
             localTracks: localTracks, sessionID: UInt64(SecureRandom.uint32()) << 16)
+        let maxMessageSize = min(max(configuration.dataChannelMaxMessageSize, 1), Self.maxDataChannelMessageSizeCap)
+        options.dataChannels = DataChannelParameters(maxMessageSize: maxMessageSize)
         do {
             let (answer, media) = try SDPAnswerer.answer(to: offer, options: options)
-            return Negotiation(answer: answer, media: media, local: local, remote: remote, fingerprint: fingerprint, setup: setup)
+            var data: DataChannelSession.Configuration?
+            if let section = media.first(where: { $0.kind == .application && $0.accepted }) {
+                var association = SCTPAssociation.Configuration()
+                association.remotePort = section.remoteSCTPPort ?? 5000
+                association.localPort = options.dataChannels?.sctpPort ?? 5000
+                association.maxMessageSize = maxMessageSize
+                var channels = DataChannelSession.Configuration()
+                channels.association = association
+                channels.peerMaxMessageSize = section.remoteMaxMessageSize ?? 65_536
+                data = channels
+            }
+            return Negotiation(answer: answer, media: media, local: local, remote: remote, fingerprint: fingerprint,
+                               setup: setup, dataChannels: data)
         } catch {
             if error.kind == .noCommonCodec { throw .notAcceptable(error.reason) }
             throw .badRequest(error.description)
@@ -154,10 +173,12 @@ extension WebRTCEndpoint {
     func register(id: String, role: Role, pathName: String, client: String, negotiated: Negotiation,
                   makeAdapter: @escaping @Sendable (WebRTCPeer, @escaping @Sendable (String) -> Void) -> @Sendable (String) -> Void)
         async throws(WebRTCEndpointError) -> String {
-        let config = WebRTCSession.Configuration(
+        var sessionConfiguration = WebRTCSession.Configuration(
             certificate: certificate, localCredentials: negotiated.local, remoteCredentials: negotiated.remote,
             remoteFingerprint: negotiated.fingerprint, dtlsRole: negotiated.setup == .active ? .client : .server,
             cname: "rtcbridge-\(id.prefix(8))", wallClockAnchor: RuntimeClock.wallClockAnchor())
+        sessionConfiguration.dataChannels = negotiated.dataChannels
+        let config = sessionConfiguration
         let controlLoop = transport.eventLoop
         // 1. Reserve a slot in the table (sessions still being built count against the cap).
         let reserved: Result<Void, WebRTCEndpointError> = (try? await controlLoop.submit { [self] in

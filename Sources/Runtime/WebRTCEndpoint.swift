@@ -50,6 +50,9 @@ public final class WebRTCEndpoint: @unchecked Sendable {
         public var maxSessionsPerClient = 100
         /// Paths where a new WHIP publisher replaces the current one instead of getting 409.
         public var takeoverPaths: Set<String> = []
+        /// Largest data channel message accepted (our `a=max-message-size`), at most
+        /// `WebRTCEndpoint.maxDataChannelMessageSizeCap`.
+        public var dataChannelMaxMessageSize = 262_144
         public init(hostAddresses: [ICEAdvertisedAddress], udpPort: Int) {
             self.hostAddresses = hostAddresses
             self.udpPort = udpPort
@@ -57,6 +60,9 @@ public final class WebRTCEndpoint: @unchecked Sendable {
     }
 
     public typealias Role = WHIPRole
+
+    /// Highest `dataChannelMaxMessageSize` (usrsctp's receive buffer holds one message whole).
+    public static let maxDataChannelMessageSizeCap = 1 << 20
 
     public struct Answer: Sendable {
         public var sdp: String

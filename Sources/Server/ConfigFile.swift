@@ -40,6 +40,8 @@ public struct ConfigFile: Decodable, Sendable {
         public var maxSessionsPerClient: Int?
         /// Send buffer per WebRTC UDP socket in bytes (default 4194304, 65536 ... 268435456).
         public var sendBufferBytes: Int?
+        /// Largest data channel message accepted, in bytes (default 262144, 1024 ... 1048576).
+        public var maxMessageSize: Int?
     }
     public struct RTSP: Decodable, Sendable {
         /// "HOST:PORT" of the RTSP server, or "off".
@@ -75,6 +77,9 @@ public struct ConfigFile: Decodable, Sendable {
         public var source: String
         /// Plain RTP destinations, e.g. ["rtp://127.0.0.1:6000"].
         public var forward: [String]?
+        /// A UDP data device exchanging datagrams with the path's data channels,
+        /// e.g. "udp://0.0.0.0:7000?reply=192.168.1.50:7001".
+        public var data: String?
         /// Recording directory (and options), e.g. "/var/recordings".
         public var record: String?
         /// A new WHIP publisher replaces the current one instead of getting 409.

@@ -82,6 +82,7 @@ public struct GatewayHTTP: Sendable {
                                       "foreignDatagrams": ingest.foreignDatagrams, "restarts": ingest.restarts,
                                       "lockedSource": ingest.lockedSource.map { $0 as Any } ?? NSNull()]
             }
+            if let data = await Self.dataStats(path, device: gateway.dataDevices[path.name]) { entry["data"] = data }
             paths.append(entry)
         }
         let object: [String: Any] = [

@@ -12,9 +12,15 @@ python that has selenium (default venv: /root/.cache/rtcbridge-venv, see scripts
            # apply the 200 fragment, play --seconds more; reports restart.{framesBefore,framesAfter,...}
            # --hold: after --seconds keep the session until F exists (then DELETE); --progress lines
            # then also carry packetsReceived=N (RTP, audio + video) rttMs=X (selected pair's RTT)
-  browser.py whip URL [--codec H264|VP8] [--seconds 5] [--token T] [--stop-file F]
+  browser.py whip URL [--codec H264|VP8] [--seconds 5] [--token T] [--stop-file F] [--data-send N]
            # publish fake camera 640x360@30 + mic via WHIP; reports framesEncoded, packetsSent,
-           # codec, deleteStatus
+           # codec, deleteStatus; --data-send N: a data channel sends N messages "pub-<i>" once open
+           # and counts what it receives (dataSent, dataReceived, dataSamples)
+  browser.py whep-data URL [--expect N] [--send N] [--seconds 3] [--label L] [--progress]
+           # WHEP viewer with a data channel created before the offer: waits for N messages (and
+           # video), sends --send messages after the first one arrives (even: string "cmd-<i>", odd:
+           # binary C0 <i> 00); reports received/strings/binaries/samples/latencyMs/sent
+           # (--progress lines then carry received=N)
   browser.py page URL [--seconds 2]                       # open URL, wait until its <video> plays
   browser.py publish-page URL [--codec C] [--seconds 5] [--stop-file F]
            # the gateway's /{path}/publish page: pick 640x360 (and codec C), press Start, wait until
@@ -91,7 +97,7 @@ return cur;
 """
 
 ap = argparse.ArgumentParser()
-ap.add_argument("mode", choices=["loopback", "whep", "whip", "page", "publish-page"]); ap.add_argument("url", nargs="?")
+ap.add_argument("mode", choices=["loopback", "whep", "whip", "whep-data", "page", "publish-page"]); ap.add_argument("url", nargs="?")
 ap.add_argument("--codec"); ap.add_argument("--audio"); ap.add_argument("--seconds", type=float)
 ap.add_argument("--repeat", type=int, help="whep: N viewers one after another")
 ap.add_argument("--gap-ms", type=int, help="whep --repeat: random pause 0..MS before each viewer")
@@ -102,6 +108,10 @@ ap.add_argument("--token", help="whep/whip: bearer token")
 ap.add_argument("--hold", action="store_true", help="whep: keep the session after --seconds until --stop-file exists")
 ap.add_argument("--bundle-only", action="store_true",
                 help="whep: POST the offer with port 0 + a=bundle-only sections after the first (RFC 8843)")
+ap.add_argument("--expect", type=int, help="whep-data: messages to receive")
+ap.add_argument("--send", type=int, help="whep-data: messages to send after the first one arrives")
+ap.add_argument("--label", help="whep-data: the channel's label")
+ap.add_argument("--data-send", type=int, help="whip: data channel messages to send once it is open")
 ap.add_argument("--stop-file", help="whip/publish-page: stop publishing once this file exists")
 ap.add_argument("--timeout", type=float, default=40); ap.add_argument("--screenshot")
 ap.add_argument("--console", action="store_true", help="print the page's console log to stderr")
@@ -121,10 +131,14 @@ else:
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     params = {k: v for k, v in {"codec": a.codec, "audio": a.audio, "seconds": a.seconds,
               "repeat": a.repeat, "gapMs": a.gap_ms, "token": a.token, "restartAfter": a.restart_after,
+              "expect": a.expect, "send": a.send, "label": a.label, "dataSend": a.data_send,
               "trickle": 1 if a.trickle else None, "hold": 1 if a.hold else None, "bundleOnly": 1 if a.bundle_only else None}.items() if v is not None}
     if a.mode in ("whep", "whip"):
         params[a.mode] = a.url
-    page = {"loopback": "loopback.html", "whep": "whep.html", "whip": "whip.html"}[a.mode]
+    if a.mode == "whep-data":
+        params["whep"] = a.url
+    page = {"loopback": "loopback.html", "whep": "whep.html", "whip": "whip.html",
+            "whep-data": "datachannel.html"}[a.mode]
     url = f"http://127.0.0.1:{httpd.server_port}/{page}?{urllib.parse.urlencode(params)}"
 
 profile = tempfile.mkdtemp(prefix="rtcbridge-chromium-")
@@ -157,6 +171,8 @@ try:
             last_progress = time.monotonic()
             live = result.get("live") or {}
             extra = f" framesEncoded={live['framesEncoded']}" if "framesEncoded" in live else ""
+            if "received" in live:
+                extra += f" received={live['received']}"
             if "packetsReceived" in live:
                 extra += f" packetsReceived={live['packetsReceived']} rttMs={live.get('rttMs')}"
             print(f"progress framesDecoded={live.get('framesDecoded', 0)} conn={live.get('conn')}{extra}",

@@ -1,0 +1,27 @@
+import Routing
+import Runtime
+
+extension GatewayHTTP {
+    /// The `data` entry of a path in `/api/stats` (issue #9): the bus counters, each reader's
+    /// (sessions by their metrics id, the UDP device), and the device's datagram counters; nil
+    /// when the path has neither a data device nor a session with data channels.
+    static func dataStats(_ path: Path, device: DataUDPLink?) async -> [String: Any]? {
+        let bus = path.dataBus.stats
+        guard device != nil || bus.readers > 0 || bus.messagesIn > 0 else { return nil }
+        var entry: [String: Any] = [
+            "readers": bus.readers, "messagesIn": bus.messagesIn, "bytesIn": bus.bytesIn,
+            "rejected": bus.rejected, "queued": bus.queued, "dropped": bus.dropped,
+            "readerStats": path.dataBus.readerStats.map { reader -> [String: Any] in
+                ["kind": reader.kind, "name": reader.name, "delivered": reader.delivered, "dropped": reader.dropped,
+                 "queued": reader.queued, "queuedBytes": reader.queuedBytes]
+            },
+        ]
+        if let device {
+            let stats = await device.stats()
+            entry["udp"] = ["address": device.spec.description, "datagramsIn": stats.datagramsIn, "bytesIn": stats.bytesIn,
+                            "datagramsOut": stats.datagramsOut, "bytesOut": stats.bytesOut,
+                            "droppedTooLarge": stats.droppedTooLarge, "droppedNoTarget": stats.droppedNoTarget]
+        }
+        return entry
+    }
+}

@@ -1,0 +1,35 @@
+import Foundation
+import Runtime
+@testable import Server
+import Testing
+
+@Suite struct DataServeOptionsTests {
+    /// The YAML file helper of the main options tests.
+    func writeConfig(_ text: String) throws -> String { try ServeOptionsTests().writeConfig(text) }
+
+    @Test func dataDevicesFromFlagAndFile() throws {
+        var options = ServeOptions()
+        options.configFile = try writeConfig("paths:\n  cam: { source: demo, data: \"udp://0.0.0.0:7000?reply=10.0.0.2:7001\" }\n")
+        options.dataDevices = ["live=udp://127.0.0.1:7002"]
+        options.paths = ["live=demo"]
+        let devices = try options.resolve().0.dataDevices
+        #expect(devices.map(\.path) == ["cam", "live"])
+        #expect(devices.map(\.spec.description) == ["udp://0.0.0.0:7000?reply=10.0.0.2:7001", "udp://127.0.0.1:7002"])
+        options.dataDevices = ["live"]
+        #expect { try options.resolve() } throws: { "\($0)".contains("NAME=udp://HOST:PORT") }
+    }
+
+    @Test func maxMessageSizeAtTheCapAndOnePast() throws {
+        #expect(try ServeOptions().resolve().0.dataChannelMaxMessageSize == 262_144)
+        for good in [1_024, 1_048_576] {
+            var options = ServeOptions()
+            options.configFile = try writeConfig("webrtc: { maxMessageSize: \(good) }\n")
+            #expect(try options.resolve().0.dataChannelMaxMessageSize == good)
+        }
+        for bad in [1_023, 1_048_577] {
+            var options = ServeOptions()
+            options.configFile = try writeConfig("webrtc: { maxMessageSize: \(bad) }\n")
+            #expect { try options.resolve() } throws: { "\($0)".contains("webrtc.maxMessageSize must be from 1024 to 1048576") }
+        }
+    }
+}
