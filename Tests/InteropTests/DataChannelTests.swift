@@ -102,3 +102,26 @@ extension InteropSuite.DataChannelTests {
         #expect(gateway.process.isRunning)
     }
 }
+
+extension InteropSuite.DataChannelTests {
+    @Test("The player page shows the path's data messages and sends from its box",
+          .requires(InteropTool.browserAgainstGateway + [.curl, .python]), .timeLimit(.minutes(2)))
+    func playerPageDataPanel() async throws {
+        let scope = try InteropScope()
+        defer { scope.tearDown() }
+        let gateway = try await scope.startGateway(["--path", "cam=demo", "--data", "cam=udp://127.0.0.1:7002"])
+        try await scope.waitUntilReady(gateway, path: "cam")
+        let device = try scope.start("udp-device", [
+            scope.environment.python, scope.environment.script("udp-data-device.py"), "127.0.0.1", "7002",
+            "--rate", "20", "--replies", "1", "--after-replies", "20", "--timeout", "60",
+        ])
+        let report = try await scope.runBrowser(["page", gateway.url("/cam/"), "--seconds", "3"])
+        let deviceStatus = try await device.waitForExit(timeout: .seconds(60))
+        let deviceReport = try Self.lastJSON(device)
+        print("data channel (player page): \(report.json)")
+        #expect(report.ok, "\(report.json)")
+        #expect(report.json.contains("\"dataPanel\": true") && report.json.contains("\"dataSent\": true"), "\(report.json)")
+        #expect(deviceStatus == 0, "\(device.logTail())")
+        #expect(deviceReport["texts"] as? [String] == ["hello-from-player"], "\(deviceReport)")
+    }
+}

@@ -49,6 +49,8 @@ FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-u
          "--disable-features=WebRtcHideLocalIpsWithMdns"]  # plain IPs, not xxxx.local names
 
 # `page` mode: watch the first <video>: ok once videoWidth > 0 and currentTime advanced `seconds`.
+# On the player page it also reports the data panel (dataPanel, dataMessages) and sends one message
+# ("hello-from-player") from its send box once a message is listed (dataSent).
 PAGE_PROBE = """
 const v = document.querySelector('video'); const r = window.__probe ||= {start: null};
 if (!v) return {done: false, note: 'no video element'};
@@ -58,6 +60,13 @@ const cur = {videoWidth: v.videoWidth, videoHeight: v.videoHeight, currentTime: 
 if (v.videoWidth > 0 && r.start === null) r.start = v.currentTime;
 cur.advanced = r.start === null ? 0 : v.currentTime - r.start;
 cur.done = cur.advanced >= arguments[0]; cur.ok = cur.done;
+// The player's data panel: messages listed; once one is there, send "hello-from-player" from its box.
+const items = document.querySelectorAll('#messages li'), panel = document.getElementById('data');
+cur.dataPanel = panel ? !panel.hidden : null; cur.dataMessages = items.length;
+if (items.length > 0 && !r.sent && document.getElementById('send')) {
+  document.getElementById('message').value = 'hello-from-player'; document.getElementById('send').requestSubmit(); r.sent = true;
+}
+cur.dataSent = Boolean(r.sent);
 return cur;
 """
 
