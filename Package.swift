@@ -100,7 +100,7 @@ let package = Package(
         .target(name: "CHeapStats", path: "Benchmarks/CHeapStats"),   // mallinfo2 for memory benchmarks
         .executableTarget(name: "RTCBridgeBenchmarks", dependencies: [
             "CHeapStats",
-            "RTCBase", "SDP", "RTP", "Codecs", "ICE", "SRTP", "DTLS", "WebRTC", "Routing", "Ingest", "Egress",
+            "RTCBase", "SDP", "RTP", "Codecs", "ICE", "SRTP", "DTLS", "SCTP", "WebRTC", "Routing", "Ingest", "Egress",
             "WebRTCTestSupport", "RTSP", "Runtime",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
