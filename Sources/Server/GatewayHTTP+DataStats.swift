@@ -1,5 +1,24 @@
+import Foundation
+import Hummingbird
 import Routing
 import Runtime
+
+extension WebPages {
+    /// The player page; on a path with a data device (`--data`) its body says so
+    /// (`data-data-channel="1"`), and the page then opens a data channel and shows the data panel.
+    /// Other viewers offer no data channel, so the gateway runs no SCTP for them.
+    func playerPage(hasDataDevice: Bool) -> Response {
+        guard hasDataDevice, let page = playerHTML(hasDataDevice: true) else { return response(named: "player.html") }
+        return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-cache"],
+                        body: .init(byteBuffer: .init(string: page)))
+    }
+
+    /// The player page's text, marked when the path has a data device.
+    func playerHTML(hasDataDevice: Bool) -> String? {
+        guard let bytes = files["player.html"], let page = String(validating: bytes, as: UTF8.self) else { return nil }
+        return hasDataDevice ? page.replacingOccurrences(of: "<body>", with: "<body data-data-channel=\"1\">") : page
+    }
+}
 
 extension GatewayHTTP {
     /// The `data` entry of a path in `/api/stats` (issue #9): the bus counters, each reader's

@@ -49,7 +49,9 @@ public struct GatewayHTTP: Sendable {
         router.get("/api/stats") { _, _ in try await stats() }
         router.get("/metrics") { request, _ in try await scrape(request) }
         // "/{path}" and "/{path}/" are one route in Hummingbird; the page derives its WHEP URL itself.
-        router.get("/{path}") { _, _ in pages.response(named: "player.html") }
+        router.get("/{path}") { _, context in
+            pages.playerPage(hasDataDevice: gateway.dataDevices[try context.parameters.require("path")] != nil)
+        }
         router.get("/{path}/publish") { _, _ in pages.response(named: "publish.html") }
         for role in [WebRTCEndpoint.Role.viewer, .publisher] {
             let segment = role.rawValue

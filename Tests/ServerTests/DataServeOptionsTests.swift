@@ -33,3 +33,15 @@ import Testing
         }
     }
 }
+
+@Suite struct PlayerDataPageTests {
+    /// Only a path with a data device gets the marked player page (whose script then offers a data channel).
+    @Test func playerPageIsMarkedOnlyWithADataDevice() throws {
+        let pages = try WebPages()
+        let marked = try #require(pages.playerHTML(hasDataDevice: true))
+        let plain = try #require(pages.playerHTML(hasDataDevice: false))
+        #expect(marked.contains("<body data-data-channel=\"1\">"))
+        #expect(!plain.contains("<body data-data-channel") && plain.contains("<body>"))
+        #expect(marked.count == plain.count + " data-data-channel=\"1\"".count)
+    }
+}

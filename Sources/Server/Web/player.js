@@ -6,9 +6,9 @@
 // Retries every 2 s while the path is unknown (404), its source not ready (503, 5xx), the server
 // unreachable, or the connection fails or stays disconnected. Other 4xx answers are shown and
 // not retried. Live stats from getStats() once a second.
-// Data: the offer carries one data channel ("data"); the path's messages (a `--data` device's
-// datagrams) are listed in the data panel, shown once the first one arrives, and its send box
-// sends a string message back (to the device).
+// Data: on a path with a data device (the server marks <body data-data-channel="1">) the offer
+// carries one data channel ("data"); the path's messages (the device's datagrams) are listed in
+// the data panel, shown once the first one arrives, and its send box sends a string message back.
 'use strict';
 (() => {
   const RETRY_MS = 2000, GATHER_MS = 1000, DISCONNECT_GRACE_MS = 2000;
@@ -107,10 +107,12 @@
     setStatus('connecting…', 'waiting');
     peer.addTransceiver('video', {direction: 'recvonly'});
     peer.addTransceiver('audio', {direction: 'recvonly'});
-    const dc = peer.createDataChannel('data');
-    dc.binaryType = 'arraybuffer';
-    dc.addEventListener('message', e => { if (id === session) showMessage(e.data); });
-    channel = dc;
+    if (document.body.dataset.dataChannel === '1') {
+      const dc = peer.createDataChannel('data');
+      dc.binaryType = 'arraybuffer';
+      dc.addEventListener('message', e => { if (id === session) showMessage(e.data); });
+      channel = dc;
+    }
     const stream = new MediaStream();
     peer.addEventListener('track', e => {
       if (id !== session) return;
