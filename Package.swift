@@ -59,7 +59,7 @@ let package = Package(
         .target(name: "SCTP", dependencies: ["RTCBase", "CSCTPShim"], swiftSettings: strict),   // data channels (RFC 8831/8832)
 
         // protocols
-        .target(name: "WebRTC", dependencies: ["RTCBase", "STUN", "RTP", "ICE", "DTLS", "SRTP"], swiftSettings: strict),
+        .target(name: "WebRTC", dependencies: ["RTCBase", "STUN", "RTP", "ICE", "DTLS", "SRTP", "SCTP"], swiftSettings: strict),
         .target(name: "RTSP", dependencies: ["RTCBase", "SDP", "COpenSSL"], swiftSettings: strict,
                 linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))]),   // NPT rounding without Foundation
         .target(name: "WHIP", dependencies: ["SDP", "ICE"], swiftSettings: strict),
@@ -83,7 +83,7 @@ let package = Package(
 
         // runtime: SwiftNIO drivers for the adapters, and the Hummingbird server
         .target(name: "Runtime", dependencies: [
-            "RTCBase", "SDP", "RTP", "Codecs", "Containers", "ICE", "DTLS", "WebRTC", "RTSP", "Routing",
+            "RTCBase", "SDP", "RTP", "Codecs", "Containers", "ICE", "DTLS", "SCTP", "WebRTC", "RTSP", "Routing",
             "WHIP", "Ingest", "Egress", "Recording", "Transcode", "CUDPBatch",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -120,12 +120,12 @@ let package = Package(
 
         // test support and benchmarks
         .target(name: "TestSupport", dependencies: ["RTCBase"], swiftSettings: strict),
-        .target(name: "WebRTCTestSupport", dependencies: ["RTCBase", "STUN", "RTP", "ICE", "DTLS", "SRTP", "WebRTC", "TestSupport"],
+        .target(name: "WebRTCTestSupport", dependencies: ["RTCBase", "STUN", "RTP", "ICE", "DTLS", "SRTP", "SCTP", "WebRTC", "TestSupport"],
                 swiftSettings: strict),
         .target(name: "CHeapStats", path: "Benchmarks/CHeapStats"),   // mallinfo2 for memory benchmarks
         .executableTarget(name: "RTCBridgeBenchmarks", dependencies: [
             "CHeapStats",
-            "RTCBase", "SDP", "RTP", "Codecs", "ICE", "SRTP", "DTLS", "WebRTC", "Routing", "Ingest", "Egress",
+            "RTCBase", "SDP", "RTP", "Codecs", "ICE", "SRTP", "DTLS", "SCTP", "WebRTC", "Routing", "Ingest", "Egress",
             "WebRTCTestSupport", "RTSP", "Runtime", "Server", "Transcode",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -159,7 +159,7 @@ let package = Package(
         .testTarget(name: "ICETests", dependencies: ["RTCBase", "STUN", "ICE"], swiftSettings: strict),
         .testTarget(name: "DTLSTests", dependencies: ["RTCBase", "SRTP", "DTLS"], swiftSettings: strict),
         .testTarget(name: "WebRTCTests", dependencies: [
-            "RTCBase", "RTP", "Codecs", "ICE", "SRTP", "DTLS", "WebRTC", "Routing", "Ingest", "Egress",
+            "RTCBase", "RTP", "Codecs", "ICE", "SRTP", "DTLS", "SCTP", "WebRTC", "Routing", "Ingest", "Egress",
             "TestSupport", "WebRTCTestSupport",
         ], swiftSettings: strict),
         .testTarget(name: "SCTPTests", dependencies: ["RTCBase", "SCTP"], swiftSettings: strict),

@@ -12,7 +12,7 @@ let chromiumOffer: String? = {
 // Release-build benchmarks for RTCBridge's hot paths. Run:
 //   swift build -c release --product RTCBridgeBenchmarks && .build/release/RTCBridgeBenchmarks
 // Prints one line per case; numbers go into issue notes. BENCH_ONLY=memory (or a comma-separated
-// list of forwarding, relay, setup, memory, rtsp, rtsp-udp, transcode, twcc, metrics) runs only those sections.
+// list of forwarding, relay, setup, memory, rtsp, rtsp-udp, transcode, twcc, metrics, data) runs only those sections.
 
 let onlySections = ProcessInfo.processInfo.environment["BENCH_ONLY"].map { Set($0.split(separator: ",").map(String.init)) }
 func runs(_ section: String) -> Bool { onlySections?.contains(section) ?? true }
@@ -148,6 +148,26 @@ if runs("metrics") {
                 print(String(format: "  metrics cost per viewer-packet, scraped every %2.0f s at 200 packets/s per viewer: %.3f µs (p50 render / %.0f viewer-packets)",
                              interval, result.p50.secondsDouble * 1e6 / packets, packets))
             }
+        }
+    }
+}
+
+if runs("data") {
+    print("data channels: one session gateway → browser stand-in (SCTP in DTLS, both ends), 200-byte binary messages, one core")
+    do {
+        let result = try DataChannelBenchmark.session(messages: 50_000)
+        print(String(format: "  %.0f messages/s (%.1f Mbit/s of payload)", result.messagesPerSecond,
+                     result.messagesPerSecond * 200 * 8 / 1e6))
+    } catch {
+        print("  failed: \(error)")
+    }
+    print("data bus fan-out (publish → per-reader queues → drain), 200-byte messages, one core")
+    for readers in [1, 100] {
+        do {
+            let result = try DataChannelBenchmark.bus(readers: readers, messages: 2_000_000 / readers)
+            print(String(format: "  readers=%3d: %.0f reader-messages/s", readers, result.messagesPerSecond))
+        } catch {
+            print("  readers=\(readers): failed: \(error)")
         }
     }
 }

@@ -13,6 +13,8 @@ public final class Path: Sendable {
     let limits: RoutingLimits
     let clock: @Sendable () -> Instant
     let state: Mutex<PathState>
+    /// Data messages of the path (UDP device datagrams, data channel messages), issue #9.
+    public let dataBus = DataBus()
 
     init(name: String, limits: RoutingLimits, clock: @escaping @Sendable () -> Instant) {
         self.name = name

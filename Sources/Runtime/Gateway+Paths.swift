@@ -40,6 +40,7 @@ struct RunningOutput: Sendable {
     var ingest: RTPIngestSource?
     var forwarder: RTPForwarder?
     var recorder: Recorder?
+    var dataDevice: DataUDPLink?
 
     init(stage: GatewayDrain.Stage, path: String, stop: @escaping @Sendable () async -> Void) {
         self.stage = stage

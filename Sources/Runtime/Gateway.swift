@@ -85,6 +85,8 @@ public struct GatewayConfiguration: Sendable {
     public var paths: [(name: String, source: SourceSpec)] = []
     /// Plain RTP/UDP egress per path (`--forward NAME=rtp://HOST:PORT`).
     public var forwards: [(path: String, spec: ForwardSpec)] = []
+    /// UDP data devices per path (`--data NAME=udp://HOST:PORT`).
+    public var dataDevices: [(path: String, spec: DataUDPSpec)] = []
     /// Recordings per path (`--record NAME=DIR`).
     public var recordings: [(path: String, spec: RecordSpec)] = []
     public var routing = RoutingLimits()
@@ -102,6 +104,9 @@ public struct GatewayConfiguration: Sendable {
     /// Highest bitrate WHIP publishers are told they may send (REMB), bits/s.
     public var maxPublishBitrate = 8_000_000
     public static let maxPublishBitrateRange = 100_000...1_000_000_000
+    /// Largest data channel message accepted (`webrtc.maxMessageSize`), 1 KiB ... 1 MiB.
+    public var dataChannelMaxMessageSize = 262_144
+    public static let dataChannelMessageSizeRange = 1_024...WebRTCEndpoint.maxDataChannelMessageSizeCap
     /// The RTSP server (`--rtsp HOST:PORT`); nil turns it off.
     public var rtspServer: RTSPServerSettings? = RTSPServerSettings()
     /// How long the drain on SIGTERM/SIGINT may take (`--shutdown-timeout`, `shutdownTimeout:`).
@@ -128,6 +133,10 @@ public final class Gateway: @unchecked Sendable {
     /// Plain RTP ingest sources by path name (their counters go to `/api/stats`).
     public var rtpIngestSources: [String: RTPIngestSource] {
         Dictionary(running.withLock { $0 }.compactMap { $0.ingest.map { ($0.pathName, $0) } }) { _, last in last }
+    }
+    /// UDP data devices by path name (their counters go to `/api/stats`).
+    public var dataDevices: [String: DataUDPLink] {
+        Dictionary(running.withLock { $0 }.compactMap { output in output.dataDevice.map { (output.path, $0) } }) { _, last in last }
     }
     public private(set) var udpPort = 0
     /// Plain RTP egresses and recorders, in start order (their counters go to `/metrics`).
@@ -159,6 +168,7 @@ public final class Gateway: @unchecked Sendable {
         endpointConfiguration.maxSessionsPerClient = configuration.maxWebRTCSessionsPerClient
         endpointConfiguration.transcode.bitrate = configuration.opusBitrate
         endpointConfiguration.maxPublishBitrate = configuration.maxPublishBitrate
+        endpointConfiguration.dataChannelMaxMessageSize = configuration.dataChannelMaxMessageSize
         webrtc = WebRTCEndpoint(router: router, transport: transport, certificate: certificate,
                                 configuration: endpointConfiguration, logger: logger)
         logger.info("WebRTC UDP listening", metadata: ["port": "\(udpPort)", "candidates": "\(hosts.map(\.description))",
@@ -172,6 +182,7 @@ public final class Gateway: @unchecked Sendable {
         }
         if let rtsp = configuration.rtspServer { try await startRTSPServer(rtsp) }
         for (path, spec) in configuration.forwards { try await startForward(path: path, spec: spec) }
+        for (path, spec) in configuration.dataDevices { try await startDataDevice(path: path, spec: spec) }
         for (path, spec) in configuration.recordings { try await startRecording(path: path, spec: spec) }
     }
 
@@ -231,6 +242,16 @@ public final class Gateway: @unchecked Sendable {
         let source = try MPEGTSSource(pathName: name, spec: spec, router: router, eventLoop: group.next(), logger: logger)
         try await source.start()
         track(RunningOutput(stage: .sources, path: name) { await source.stop() })
+    }
+
+    /// Start-up only, not optimized (like `startRTPIngestSource`).
+    @_optimize(none)
+    private func startDataDevice(path: String, spec: DataUDPSpec) async throws {
+        let link = try DataUDPLink(pathName: path, spec: spec, router: router, eventLoop: group.next(), logger: logger)
+        try await link.start()
+        var output = RunningOutput(stage: .sources, path: path) { await link.stop() }
+        output.dataDevice = link
+        track(output)
     }
 
     /// Stops everything `start()` started (the drain without a deadline).

@@ -17,12 +17,15 @@ final class WHEPViewer: @unchecked Sendable {
     var forwarder: ViewerForwarder
     var reader: PathReader?
     var onClosed: (String) -> Void = { _ in }
+    /// The session's data channels on the path's data bus.
+    let dataLink: WebRTCDataLink
 
     init(peer: WebRTCPeer, path: Path, outputs: [TrackKind: ViewerForwarder.Output], logger: Logger) {
         self.peer = peer
         self.path = path
         self.logger = logger
         self.forwarder = ViewerForwarder(outputs: outputs)
+        dataLink = WebRTCDataLink(peer: peer, bus: path.dataBus, role: .viewer, logger: logger)
         peer.onEvent = { [weak self] event in self?.handle(event) }
         peer.readerStats = { [weak self] in self?.reader?.stats }
     }
@@ -43,9 +46,12 @@ final class WHEPViewer: @unchecked Sendable {
             forwarder.replay(path.cachedGOP(), session: peer.session, now: now) { peer.sendMedia($0, now: now) }
         case .rtp:
             break   // viewers do not publish
+        case .dataChannel(let event):
+            dataLink.handle(event)
         case .closed(let reason):
             peer.logClosed(logger, reason: reason)
             detachReader()
+            dataLink.detach()
             onClosed(reason)
         }
     }

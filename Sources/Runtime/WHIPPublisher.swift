@@ -16,6 +16,8 @@ final class WHIPPublisher: @unchecked Sendable {
     let logger: Logger
     var ingest: WHIPIngest
     var onClosed: (String) -> Void = { _ in }
+    /// The session's data channels on the path's data bus.
+    let dataLink: WebRTCDataLink
     private var detached = false
 
     init(peer: WebRTCPeer, path: Path, token: PublisherToken, tracks: [TrackInfo], logger: Logger) {
@@ -25,6 +27,7 @@ final class WHIPPublisher: @unchecked Sendable {
         self.logger = logger
         self.ingest = WHIPIngest(tracks: tracks)
         for info in tracks { peer.session.expectInbound(payloadType: info.payloadType, clockRate: info.clockRate) }
+        dataLink = WebRTCDataLink(peer: peer, bus: path.dataBus, role: .source, logger: logger)
         peer.onEvent = { [weak self] event in self?.handle(event) }
     }
 
@@ -39,11 +42,14 @@ final class WHIPPublisher: @unchecked Sendable {
             receive(packet)
         case .keyframeRequested:
             break   // we send nothing to a publisher
+        case .dataChannel(let event):
+            dataLink.handle(event)
         case .closed(let reason):
             let counters = peer.session.counters
             peer.logClosed(logger, reason: reason,
                            extra: ["feedback": "transportWideFeedback=\(counters.transportWideFeedbackSent) remb=\(counters.rembSent)"])
             detach()
+            dataLink.detach()
             onClosed(reason)
         }
     }

@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import RTCBase
 import Routing
+import SCTP
 import SDP
 import WHIP
 import WebRTC
@@ -130,9 +131,13 @@ extension WebRTCEndpoint {
         var remote: ICECredentials
         var fingerprint: DTLSFingerprint
         var setup: DTLSSetupRole
+        /// The association an accepted `m=application` section asks for; nil: no data channels.
+        var dataChannels: DataChannelSession.Configuration?
 
         var summary: String {
-            media.filter(\.accepted).map { "\($0.kind):\($0.codec?.name ?? "?")/\($0.payloadType ?? 0)" }.joined(separator: ",")
+            media.filter(\.accepted).map {
+                $0.kind == .application ? "data" : "\($0.kind):\($0.codec?.name ?? "?")/\($0.payloadType ?? 0)"
+            }.joined(separator: ",")
         }
     }
 
@@ -155,9 +160,23 @@ extension WebRTCEndpoint {
             setup: setup, candidates: candidates(), codecs: codecs, localDirection: direction,
             localTracks: localTracks, sessionID: UInt64(SecureRandom.uint32()) << 16)
         if bandwidthFeedback { options.acceptBandwidthFeedback() }   // WHIP: let publishers ramp up
+        let maxMessageSize = min(max(configuration.dataChannelMaxMessageSize, 1), Self.maxDataChannelMessageSizeCap)
+        options.dataChannels = DataChannelParameters(maxMessageSize: maxMessageSize)
         do {
             let (answer, media) = try SDPAnswerer.answer(to: offer, options: options)
-            return Negotiation(answer: answer, media: media, local: local, remote: remote, fingerprint: fingerprint, setup: setup)
+            var data: DataChannelSession.Configuration?
+            if let section = media.first(where: { $0.kind == .application && $0.accepted }) {
+                var association = SCTPAssociation.Configuration()
+                association.remotePort = section.remoteSCTPPort ?? 5000
+                association.localPort = options.dataChannels?.sctpPort ?? 5000
+                association.maxMessageSize = maxMessageSize
+                var channels = DataChannelSession.Configuration()
+                channels.association = association
+                channels.peerMaxMessageSize = section.remoteMaxMessageSize ?? 65_536
+                data = channels
+            }
+            return Negotiation(answer: answer, media: media, local: local, remote: remote, fingerprint: fingerprint,
+                               setup: setup, dataChannels: data)
         } catch {
             if error.kind == .noCommonCodec { throw .notAcceptable(error.reason) }
             throw .badRequest(error.description)
@@ -189,6 +208,7 @@ extension WebRTCEndpoint {
             remoteFingerprint: negotiated.fingerprint, dtlsRole: negotiated.setup == .active ? .client : .server,
             cname: "rtcbridge-\(id.prefix(8))", wallClockAnchor: RuntimeClock.wallClockAnchor())
         configuration.bandwidth.remb.maxBitrate = UInt64(clamping: self.configuration.maxPublishBitrate)
+        configuration.dataChannels = negotiated.dataChannels
         let config = configuration
         let controlLoop = transport.eventLoop
         // 1. Reserve a slot in the table (sessions still being built count against the cap).

@@ -55,6 +55,9 @@ public final class WebRTCEndpoint: @unchecked Sendable {
         public var transcode = TranscodeConfiguration()
         /// Highest bitrate WHIP publishers are told they may send (REMB), bits/s.
         public var maxPublishBitrate = 8_000_000
+        /// Largest data channel message accepted (our `a=max-message-size`), at most
+        /// `WebRTCEndpoint.maxDataChannelMessageSizeCap`.
+        public var dataChannelMaxMessageSize = 262_144
         public init(hostAddresses: [ICEAdvertisedAddress], udpPort: Int) {
             self.hostAddresses = hostAddresses
             self.udpPort = udpPort
@@ -62,6 +65,9 @@ public final class WebRTCEndpoint: @unchecked Sendable {
     }
 
     public typealias Role = WHIPRole
+
+    /// Highest `dataChannelMaxMessageSize` (usrsctp's receive buffer holds one message whole).
+    public static let maxDataChannelMessageSizeCap = 1 << 20
 
     public struct Answer: Sendable {
         public var sdp: String

@@ -18,6 +18,9 @@ public final class DataChannelSession {
         public var maxLabelLength = 1_024
         /// Bytes waiting for usrsctp's send buffer, over all channels.
         public var maxBufferedBytes = 16 << 20
+        /// The peer's `a=max-message-size` (RFC 8841 §6): our sends are held to it as well as to
+        /// `association.maxMessageSize`; 0: the peer set no limit.
+        public var peerMaxMessageSize = 0
 
         public init() {}
     }
@@ -142,7 +145,9 @@ public final class DataChannelSession {
     /// Sends one message (empty ones as RFC 8831 §6.6 says: one zero byte with the empty PPID).
     public func send(_ payload: Payload, on id: UInt16) throws(ChannelError) {
         guard let channel = channels[id], channel.state == .open || channel.state == .connecting else { throw .noSuchChannel(id) }
-        let limit = configuration.association.maxMessageSize
+        let ours = configuration.association.maxMessageSize
+        let peer = configuration.peerMaxMessageSize
+        let limit = peer > 0 ? min(ours, peer) : ours
         let bytes = payload.bytes
         guard bytes.count <= limit else { throw .tooLarge(size: bytes.count, limit: limit) }
         let ppid: UInt32

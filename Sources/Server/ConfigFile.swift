@@ -45,6 +45,8 @@ public struct ConfigFile: Decodable, Sendable {
         public var opusBitrate: Int?
         /// Highest bitrate WHIP publishers are told they may send, bits/s (default 8000000, 100000 ... 1000000000).
         public var maxPublishBitrate: Int?
+        /// Largest data channel message accepted, in bytes (default 262144, 1024 ... 1048576).
+        public var maxMessageSize: Int?
     }
     public struct RTSP: Decodable, Sendable {
         /// "HOST:PORT" of the RTSP server, or "off".
@@ -80,6 +82,9 @@ public struct ConfigFile: Decodable, Sendable {
         public var source: String
         /// Plain RTP destinations, e.g. ["rtp://127.0.0.1:6000"].
         public var forward: [String]?
+        /// A UDP data device exchanging datagrams with the path's data channels,
+        /// e.g. "udp://0.0.0.0:7000?reply=192.168.1.50:7001".
+        public var data: String?
         /// Recording directory (and options), e.g. "/var/recordings".
         public var record: String?
         /// A new WHIP publisher replaces the current one instead of getting 409.

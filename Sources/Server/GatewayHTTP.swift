@@ -63,7 +63,9 @@ public struct GatewayHTTP: Sendable {
         router.get("/sessions") { _, _ in pages.response(named: "stats.html") }
         router.get("/{path}/stats") { _, _ in pages.response(named: "stats.html") }
         // "/{path}" and "/{path}/" are one route in Hummingbird; the page derives its WHEP URL itself.
-        router.get("/{path}") { _, _ in pages.response(named: "player.html") }
+        router.get("/{path}") { _, context in
+            pages.playerPage(hasDataDevice: gateway.dataDevices[try context.parameters.require("path")] != nil)
+        }
         router.get("/{path}/publish") { _, _ in pages.response(named: "publish.html") }
         for role in [WebRTCEndpoint.Role.viewer, .publisher] {
             let segment = role.rawValue
@@ -96,6 +98,7 @@ public struct GatewayHTTP: Sendable {
                                       "foreignDatagrams": ingest.foreignDatagrams, "restarts": ingest.restarts,
                                       "lockedSource": ingest.lockedSource.map { $0 as Any } ?? NSNull()]
             }
+            if let data = await Self.dataStats(path, device: gateway.dataDevices[path.name]) { entry["data"] = data }
             paths.append(entry)
         }
         let outputs = await MetricsCollector(gateway: gateway).outputs().0.map { output -> [String: Any] in

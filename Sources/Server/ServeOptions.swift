@@ -19,6 +19,8 @@ public struct ServeOptions: Sendable {
     public var corsOrigins: [String] = []
     /// `NAME=rtp://HOST:PORT` (repeatable).
     public var forwards: [String] = []
+    /// `NAME=udp://HOST:PORT[?reply=HOST:PORT]` data devices (repeatable).
+    public var dataDevices: [String] = []
     /// `NAME=DIR` (repeatable).
     public var records: [String] = []
     /// RTSP server address "HOST:PORT", or "off".
@@ -83,6 +85,13 @@ public struct ServeOptions: Sendable {
                 }
                 gateway.maxPublishBitrate = bitrate
             }
+            if let bytes = file.webrtc?.maxMessageSize {
+                let range = GatewayConfiguration.dataChannelMessageSizeRange
+                guard range.contains(bytes) else {
+                    throw ConfigError("\(configFile): webrtc.maxMessageSize must be from \(range.lowerBound) to \(range.upperBound)")
+                }
+                gateway.dataChannelMaxMessageSize = bytes
+            }
             if let port = file.webrtc?.udpPort {
                 guard (0...65535).contains(port) else { throw ConfigError("\(configFile): webrtc.udpPort \(port) is not a port") }
                 gateway.webRTCUDPPort = port
@@ -105,6 +114,7 @@ public struct ServeOptions: Sendable {
             let folder = URL(fileURLWithPath: configFile).deletingLastPathComponent()
             for (name, entry) in (file.paths ?? [:]).sorted(by: { $0.key < $1.key }) {
                 for target in entry.forward ?? [] { gateway.forwards.append((name, try ForwardSpec(parsing: target))) }
+                if let data = entry.data { gateway.dataDevices.append((name, try DataUDPSpec(parsing: data))) }
                 if let record = entry.record { gateway.recordings.append((name, try RecordSpec(parsing: record))) }
                 rtspOptions[name] = entry
                 if entry.allowTakeover == true { gateway.takeoverPaths.insert(name) }
@@ -180,6 +190,11 @@ public struct ServeOptions: Sendable {
         for f in forwards {
             guard let (name, target) = f.splitOnceAtEquals() else { throw ConfigError("--forward '\(f)' is not NAME=rtp://HOST:PORT") }
             gateway.forwards.append((name, try ForwardSpec(parsing: target)))
+        }
+        for d in dataDevices {
+            guard let (name, target) = d.splitOnceAtEquals() else { throw ConfigError("--data '\(d)' is not NAME=udp://HOST:PORT") }
+            gateway.dataDevices.removeAll { $0.path == name }
+            gateway.dataDevices.append((name, try DataUDPSpec(parsing: target)))
         }
         for r in records {
             guard let (name, target) = r.splitOnceAtEquals() else { throw ConfigError("--record '\(r)' is not NAME=DIR") }

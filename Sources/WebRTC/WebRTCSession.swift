@@ -2,6 +2,7 @@ import DTLS
 import ICE
 import RTCBase
 import RTP
+import SCTP
 import SRTP
 import STUN
 
@@ -36,6 +37,9 @@ public final class WebRTCSession {
         public var nack = NACKGenerator.Configuration()
         /// Transport-wide feedback and REMB for what we receive (`enableBandwidthFeedback`).
         public var bandwidth = BandwidthFeedbackConfiguration()
+        /// Data channels (the answer has an `m=application` section); nil: none. Its
+        /// `isDTLSClient` is set from `dtlsRole`.
+        public var dataChannels: DataChannelSession.Configuration?
 
         public init(certificate: DTLSCertificate, localCredentials: ICECredentials,
                     remoteCredentials: ICECredentials, remoteFingerprint: DTLSFingerprint,
@@ -61,6 +65,8 @@ public final class WebRTCSession {
         case keyframeRequested(ssrc: UInt32)
         /// Decrypted RTP from the peer (a publisher's media).
         case rtp(RTPPacket)
+        /// A data channel opened, closed or received a message.
+        case dataChannel(DataChannelEvent)
         /// The session ended (consent lost, DTLS closed or failed, closed locally).
         case closed(reason: String)
     }
@@ -94,6 +100,11 @@ public final class WebRTCSession {
     var retransmitBudget: TokenBucket
     /// When an unconnected session gives up (`Configuration.setupTimeout` after creation).
     let setupDeadline: Instant
+    /// Data channels over DTLS (nil unless configured) and their next timer.
+    let dataChannelSession: DataChannelSession?
+    var dataChannelDeadline: Instant = .distantFuture
+    var dataChannelLabels: [UInt16: String] = [:]
+    var isDrainingDTLS = false
 
     public init(configuration: Configuration, now: Instant) throws {
         self.configuration = configuration
@@ -105,6 +116,12 @@ public final class WebRTCSession {
         dtls = try DTLSSession(role: configuration.dtlsRole, certificate: configuration.certificate,
                                remoteFingerprint: configuration.remoteFingerprint,
                                configuration: configuration.dtls, now: now)
+        if var data = configuration.dataChannels {
+            data.isDTLSClient = configuration.dtlsRole == .client
+            dataChannelSession = try DataChannelSession(configuration: data, now: now)
+        } else {
+            dataChannelSession = nil
+        }
         state = .checking
     }
 
@@ -170,6 +187,7 @@ public final class WebRTCSession {
         if now >= nextReportDeadline { sendReports(now: now) }
         sendDueNACKs(now: now)
         sendDueBandwidthFeedback(now: now)
+        handleDataChannelTimeout(now: now)
     }
 
     /// Next output; `.timeout` means nothing more until that instant (or the next input).
@@ -180,7 +198,7 @@ public final class WebRTCSession {
         if state != .connected { deadline = min(deadline, setupDeadline) }
         if case .timeout(let iceDeadline) = ice.poll() { deadline = min(deadline, iceDeadline) }
         if case .timeout(let dtlsDeadline) = dtls.poll() { deadline = min(deadline, dtlsDeadline) }
-        return .timeout(deadline)
+        return .timeout(min(deadline, dataChannelDeadline))
     }
 
     /// Ends the session locally (DELETE on the WHEP resource, gateway shutdown): sends RTCP BYE
@@ -236,6 +254,8 @@ public final class WebRTCSession {
     }
 
     func drainDTLS(now: Instant) {
+        isDrainingDTLS = true
+        defer { isDrainingDTLS = false }
         while true {
             switch dtls.poll() {
             case .transmit(let bytes):
@@ -246,6 +266,7 @@ public final class WebRTCSession {
                     state = .connected
                     outputs.append(.event(.connected(keying.profile)))
                     nextReportDeadline = now + configuration.senderReportInterval
+                    startDataChannels(now: now)
                 } catch {
                     finish("SRTP setup failed: \(error)")
                     return
@@ -256,8 +277,8 @@ public final class WebRTCSession {
             case .event(.closed):
                 finish("DTLS closed by peer")
                 return
-            case .event(.applicationData):
-                counters.droppedDatagrams += 1
+            case .event(.applicationData(let bytes)):
+                receiveApplicationData(bytes, now: now)
             case .timeout:
                 return
             }
@@ -295,6 +316,8 @@ public struct WebRTCCounters: Sendable, Equatable {
     public var iceProbesSent = 0
     public var iceMovesRefused = 0
     public var iceProbesSuppressed = 0
+    /// SCTP packets DTLS refused to send (too large, not connected).
+    public var dataChannelPacketsUnsent = 0
     public init() {}
 }
 

@@ -2,6 +2,7 @@ import DTLS
 import ICE
 import RTCBase
 import RTP
+import SCTP
 import SRTP
 import STUN
 
@@ -35,6 +36,11 @@ public final class BrowserPeer {
     public var feedbackSSRC: UInt32 = 1
     /// Per SSRC received: packets decrypted, sequence span, NACKs sent.
     public private(set) var receptions: [UInt32: BrowserReception] = [:]
+    /// Data channels like a browser's (DTLS client side: even stream ids), when asked for at init.
+    public let dataChannels: DataChannelSession?
+    /// What the data channels reported, in order.
+    public private(set) var dataChannelEvents: [DataChannelSession.Event] = []
+    private var dataChannelDeadline: Instant = .distantFuture
     private var outputs = OutputQueue<Output>()
     private var checkTransaction: STUNTransactionID?
     private var nextCheck: Instant
@@ -42,7 +48,8 @@ public final class BrowserPeer {
 
     public init(remoteCredentials: ICECredentials, remoteFingerprint: DTLSFingerprint,
                 localAddress: TransportAddress, remoteAddress: TransportAddress,
-                dtlsConfiguration: DTLSConfiguration = DTLSConfiguration(), now: Instant) throws {
+                dtlsConfiguration: DTLSConfiguration = DTLSConfiguration(),
+                dataChannels dataChannelConfiguration: DataChannelSession.Configuration? = nil, now: Instant) throws {
         self.certificate = try DTLSCertificate.generate(commonName: "browser-peer")
         self.remoteCredentials = remoteCredentials
         self.localAddress = localAddress
@@ -50,6 +57,12 @@ public final class BrowserPeer {
         self.dtls = try DTLSSession(role: .client, certificate: certificate, remoteFingerprint: remoteFingerprint,
                                     configuration: dtlsConfiguration, now: now)
         self.nextCheck = now
+        if var data = dataChannelConfiguration {
+            data.isDTLSClient = true
+            dataChannels = try DataChannelSession(configuration: data, now: now)
+        } else {
+            dataChannels = nil
+        }
     }
 
     public var isConnected: Bool { srtp != nil }
@@ -76,11 +89,11 @@ public final class BrowserPeer {
             if !iceSucceeded {
                 iceSucceeded = true
                 dtls.start(now: now)
-                drainDTLS()
+                drainDTLS(now: now)
             }
         case 20...63:
             dtls.handle(datagram: datagram, now: now)
-            drainDTLS()
+            drainDTLS(now: now)
         case 128...191:
             guard let srtp else { undecryptable += 1; return }
             var packet = datagram
@@ -112,7 +125,11 @@ public final class BrowserPeer {
             nextCheck = now + (iceSucceeded ? .milliseconds(2500) : .milliseconds(50))
         }
         dtls.handleTimeout(now: now)
-        drainDTLS()
+        if let dataChannels, now >= dataChannelDeadline {
+            dataChannels.handleTimeout(now: now)
+            drainDataChannels(now: now)
+        }
+        drainDTLS(now: now)
         sendDueFeedback(now: now)
     }
 
@@ -121,7 +138,7 @@ public final class BrowserPeer {
         var deadline = nextCheck
         if case .timeout(let d) = dtls.poll() { deadline = min(deadline, d) }
         for reception in receptions.values { deadline = min(deadline, reception.nextDeadline ?? .distantFuture) }
-        return .timeout(deadline)
+        return .timeout(min(deadline, dataChannelDeadline))
     }
 
     /// Sends RTCP feedback (PLI, NACK, RR) to the gateway, protected.
@@ -174,13 +191,57 @@ public final class BrowserPeer {
         }
     }
 
-    private func drainDTLS() {
+    /// Opens a data channel in band (DCEP) once the association is up; returns its id.
+    public func openDataChannel(label: String, ordered: Bool = true,
+                                reliability: SCTPAssociation.Reliability = .reliable, now: Instant) throws -> UInt16 {
+        guard let dataChannels else { throw DataChannelSession.ChannelError.notConnected }
+        let id = try dataChannels.open(label: label, ordered: ordered, reliability: reliability)
+        drainDataChannels(now: now)
+        drainDTLS(now: now)
+        return id
+    }
+
+    /// Sends one message on a data channel.
+    public func sendData(_ payload: DataChannelSession.Payload, on channel: UInt16, now: Instant) throws {
+        guard let dataChannels else { throw DataChannelSession.ChannelError.notConnected }
+        try dataChannels.send(payload, on: channel)
+        drainDataChannels(now: now)
+        drainDTLS(now: now)
+    }
+
+    /// Forgets the data channel events seen so far.
+    public func clearDataChannelEvents() { dataChannelEvents.removeAll(keepingCapacity: true) }
+
+    /// SCTP packets become DTLS records (sent by the next `drainDTLS`), events are recorded.
+    private func drainDataChannels(now: Instant) {
+        guard let dataChannels else { return }
+        for _ in 0..<100_000 {
+            switch dataChannels.poll() {
+            case .transmit(let packet):
+                try? dtls.send(applicationData: packet)
+            case .event(let event):
+                dataChannelEvents.append(event)
+            case .timeout(let deadline):
+                dataChannelDeadline = deadline
+                return
+            }
+        }
+    }
+
+    private func drainDTLS(now: Instant) {
         while true {
             switch dtls.poll() {
             case .transmit(let bytes):
                 outputs.append(.transmit(bytes, to: remoteAddress))
             case .event(.connected(let keying)):
                 srtp = try? SRTPSession(keying: keying)
+                if let dataChannels {
+                    dataChannels.start(now: now)
+                    drainDataChannels(now: now)
+                }
+            case .event(.applicationData(let packet)):
+                dataChannels?.handle(packet: packet, now: now)
+                drainDataChannels(now: now)
             case .event:
                 continue
             case .timeout:

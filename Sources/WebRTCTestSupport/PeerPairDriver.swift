@@ -1,6 +1,7 @@
 import DTLS
 import ICE
 import RTCBase
+import SCTP
 import TestSupport
 import WebRTC
 
@@ -139,21 +140,23 @@ public struct PeerPairDriver {
 
 extension PeerPairDriver {
     /// A gateway session (ICE-lite, DTLS server) and a browser stand-in that know each other's
-    /// credentials and fingerprints, as after a WHEP offer/answer; not yet connected.
+    /// credentials and fingerprints, as after a WHEP offer/answer; not yet connected. With
+    /// `dataChannels`, both sides run data channels (as when the offer had `m=application`).
     public static func make(gatewayCertificate: DTLSCertificate? = nil, dtls: DTLSConfiguration = DTLSConfiguration(),
                             gatewayAddress: TransportAddress, browserAddress: TransportAddress,
-                            start: Instant,
+                            start: Instant, dataChannels: DataChannelSession.Configuration? = nil,
                             configure: (inout WebRTCSession.Configuration) -> Void = { _ in }) throws -> PeerPairDriver {
         let certificate = try gatewayCertificate ?? DTLSCertificate.generate()
         let gatewayICE = ICECredentials.generate()
         let browser = try BrowserPeer(remoteCredentials: gatewayICE, remoteFingerprint: certificate.fingerprint,
                                       localAddress: browserAddress, remoteAddress: gatewayAddress,
-                                      dtlsConfiguration: dtls, now: start)
+                                      dtlsConfiguration: dtls, dataChannels: dataChannels, now: start)
         var config = WebRTCSession.Configuration(
             certificate: certificate, localCredentials: gatewayICE, remoteCredentials: browser.credentials,
             remoteFingerprint: browser.certificate.fingerprint, dtlsRole: .server, cname: "test",
             wallClockAnchor: (start, 1_700_000_000))
         config.dtls = dtls
+        config.dataChannels = dataChannels
         configure(&config)
         let session = try WebRTCSession(configuration: config, now: start)
         return PeerPairDriver(gateway: session, browser: browser, now: start)

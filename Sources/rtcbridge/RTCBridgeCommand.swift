@@ -44,6 +44,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("forward"), help: ArgumentHelp("Send a path as plain RTP and write an SDP file for receivers.", valueName: "NAME=rtp://HOST:PORT"))
     var forwards: [String] = []
 
+    @Option(name: .customLong("data"), help: ArgumentHelp("Exchange UDP datagrams with the data channels of a path's WebRTC sessions: each datagram is one message to every session; their messages go back to the last sender (or reply=). format=binary sends even UTF-8 datagrams as binary.", valueName: "NAME=udp://HOST:PORT[?reply=HOST:PORT][&format=binary]"))
+    var dataDevices: [String] = []
+
     @Option(name: .customLong("record"), help: ArgumentHelp("Record a path into DIR/NAME/. Options: format=mp4|ivf|ogg, segment=60s (1s-24h), maxBytes=10G (per path directory, K/M/G/T = powers of 1024, 1M-1024T: oldest finished segments are deleted beyond it), retain=7d (s/m/h/d, 1m-3650d: finished segments older than this are deleted).", valueName: "NAME=DIR[,format=mp4][,segment=60s][,maxBytes=10G][,retain=7d]"))
     var records: [String] = []
 
@@ -102,6 +105,7 @@ struct Serve: AsyncParsableCommand {
         options.token = token
         options.corsOrigins = corsOrigins
         options.forwards = forwards
+        options.dataDevices = dataDevices
         options.records = records
         options.rtsp = rtsp
         options.shutdownTimeout = shutdownTimeout

@@ -6,6 +6,9 @@
 // Retries every 2 s while the path is unknown (404), its source not ready (503, 5xx), the server
 // unreachable, or the connection fails or stays disconnected. Other 4xx answers are shown and
 // not retried. Live stats from getStats() once a second.
+// Data: on a path with a data device (the server marks <body data-data-channel="1">) the offer
+// carries one data channel ("data"); the path's messages (the device's datagrams) are listed in
+// the data panel, shown once the first one arrives, and its send box sends a string message back.
 'use strict';
 (() => {
   const RETRY_MS = 2000, GATHER_MS = 1000, DISCONNECT_GRACE_MS = 2000;
@@ -15,6 +18,26 @@
   const statusEl = document.getElementById('status');
   const statsEl = document.getElementById('stats');
   const unmute = document.getElementById('unmute');
+  const dataPanel = document.getElementById('data');
+  const messagesEl = document.getElementById('messages');
+  const MAX_MESSAGES = 50;
+  let channel = null;
+
+  function showMessage(data) {
+    const text = typeof data === 'string' ? data
+      : `[${data.byteLength} bytes] ` + [...new Uint8Array(data.slice(0, 32))].map(b => b.toString(16).padStart(2, '0')).join(' ');
+    const item = document.createElement('li');
+    item.textContent = `${new Date().toLocaleTimeString()}  ${text}`;
+    messagesEl.prepend(item);
+    while (messagesEl.children.length > MAX_MESSAGES) messagesEl.lastChild.remove();
+    dataPanel.hidden = false;
+  }
+
+  document.getElementById('send').addEventListener('submit', e => {
+    e.preventDefault();
+    const input = document.getElementById('message');
+    if (channel && channel.readyState === 'open' && input.value) { channel.send(input.value); input.value = ''; }
+  });
 
   let session = 0;          // increases with every attempt; stale callbacks compare and return
   let pc = null, resource = null, retryTimer = null, graceTimer = null, last = null;
@@ -84,6 +107,12 @@
     setStatus('connecting…', 'waiting');
     peer.addTransceiver('video', {direction: 'recvonly'});
     peer.addTransceiver('audio', {direction: 'recvonly'});
+    if (document.body.dataset.dataChannel === '1') {
+      const dc = peer.createDataChannel('data');
+      dc.binaryType = 'arraybuffer';
+      dc.addEventListener('message', e => { if (id === session) showMessage(e.data); });
+      channel = dc;
+    }
     const stream = new MediaStream();
     peer.addEventListener('track', e => {
       if (id !== session) return;

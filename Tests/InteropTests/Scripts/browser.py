@@ -12,11 +12,18 @@ python that has selenium (default venv: /root/.cache/rtcbridge-venv, see scripts
            # apply the 200 fragment, play --seconds more; reports restart.{framesBefore,framesAfter,...}
            # --hold: after --seconds keep the session until F exists (then DELETE); --progress lines
            # then also carry packetsReceived=N (RTP, audio + video) rttMs=X (selected pair's RTT)
-  browser.py whip URL [--codec H264|VP8] [--seconds 5] [--token T] [--stop-file F]
+  browser.py whip URL [--codec H264|VP8] [--seconds 5] [--token T] [--stop-file F] [--data-send N]
        whip ... [--width W --height H --fps F] [--content-hint detail] [--fake-video FILE.y4m]
            # publish fake camera 640x360@30 (or WxH@F; --fake-video: frames from FILE) + mic via
            # WHIP; reports framesEncoded, packetsSent, codec, deleteStatus, and curve: the video
            # send rate and encoder target once a second ([{t, kbps, targetKbps, width, height}])
+           # --data-send N: a data channel sends N messages "pub-<i>" once open and counts what it
+           # receives (dataSent, dataReceived, dataSamples)
+  browser.py whep-data URL [--expect N] [--send N] [--seconds 3] [--label L] [--progress]
+           # WHEP viewer with a data channel created before the offer: waits for N messages (and
+           # video), sends --send messages after the first one arrives (even: string "cmd-<i>", odd:
+           # binary C0 <i> 00); reports received/strings/binaries/samples/latencyMs/sent
+           # (--progress lines then carry received=N)
   browser.py page URL [--seconds 2]                       # open URL, wait until its <video> plays
   browser.py stats-page URL [--seconds 5] --screenshot out.png
            # the gateway's /sessions or /{path}/stats page: wait until the first session's bitrate
@@ -49,6 +56,8 @@ FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-u
          "--disable-features=WebRtcHideLocalIpsWithMdns"]  # plain IPs, not xxxx.local names
 
 # `page` mode: watch the first <video>: ok once videoWidth > 0 and currentTime advanced `seconds`.
+# On the player page it also reports the data panel (dataPanel, dataMessages) and sends one message
+# ("hello-from-player") from its send box once a message is listed (dataSent).
 PAGE_PROBE = """
 const v = document.querySelector('video'); const r = window.__probe ||= {start: null};
 if (!v) return {done: false, note: 'no video element'};
@@ -58,6 +67,13 @@ const cur = {videoWidth: v.videoWidth, videoHeight: v.videoHeight, currentTime: 
 if (v.videoWidth > 0 && r.start === null) r.start = v.currentTime;
 cur.advanced = r.start === null ? 0 : v.currentTime - r.start;
 cur.done = cur.advanced >= arguments[0]; cur.ok = cur.done;
+// The player's data panel: messages listed; once one is there, send "hello-from-player" from its box.
+const items = document.querySelectorAll('#messages li'), panel = document.getElementById('data');
+cur.dataPanel = panel ? !panel.hidden : null; cur.dataMessages = items.length;
+if (items.length > 0 && !r.sent && document.getElementById('send')) {
+  document.getElementById('message').value = 'hello-from-player'; document.getElementById('send').requestSubmit(); r.sent = true;
+}
+cur.dataSent = Boolean(r.sent);
 return cur;
 """
 
@@ -161,7 +177,7 @@ return cur;
 """
 
 ap = argparse.ArgumentParser()
-ap.add_argument("mode", choices=["loopback", "whep", "whip", "page", "publish-page", "stats-page"]); ap.add_argument("url", nargs="?")
+ap.add_argument("mode", choices=["loopback", "whep", "whip", "page", "publish-page", "stats-page", "whep-data"]); ap.add_argument("url", nargs="?")
 ap.add_argument("--codec"); ap.add_argument("--audio"); ap.add_argument("--seconds", type=float)
 ap.add_argument("--repeat", type=int, help="whep: N viewers one after another")
 ap.add_argument("--gap-ms", type=int, help="whep --repeat: random pause 0..MS before each viewer")
@@ -175,6 +191,10 @@ ap.add_argument("--audio-stats", action="store_true",
                      "at the end), audioSamplesEarly (at the first frame), audioEnergy (totalAudioEnergy), audioLevel")
 ap.add_argument("--bundle-only", action="store_true",
                 help="whep: POST the offer with port 0 + a=bundle-only sections after the first (RFC 8843)")
+ap.add_argument("--expect", type=int, help="whep-data: messages to receive")
+ap.add_argument("--send", type=int, help="whep-data: messages to send after the first one arrives")
+ap.add_argument("--label", help="whep-data: the channel's label")
+ap.add_argument("--data-send", type=int, help="whip: data channel messages to send once it is open")
 ap.add_argument("--stop-file", help="whip/publish-page: stop publishing once this file exists")
 ap.add_argument("--width", type=int, help="whip: camera width"); ap.add_argument("--height", type=int, help="whip: camera height")
 ap.add_argument("--fps", type=int, help="whip: camera frame rate")
@@ -199,11 +219,15 @@ else:
     params = {k: v for k, v in {"codec": a.codec, "audio": a.audio, "seconds": a.seconds,
               "repeat": a.repeat, "gapMs": a.gap_ms, "token": a.token, "restartAfter": a.restart_after,
               "width": a.width, "height": a.height, "fps": a.fps, "contentHint": a.content_hint,
+              "expect": a.expect, "send": a.send, "label": a.label, "dataSend": a.data_send,
               "trickle": 1 if a.trickle else None, "hold": 1 if a.hold else None, "bundleOnly": 1 if a.bundle_only else None,
               "audioStats": 1 if a.audio_stats else None}.items() if v is not None}
     if a.mode in ("whep", "whip"):
         params[a.mode] = a.url
-    page = {"loopback": "loopback.html", "whep": "whep.html", "whip": "whip.html"}[a.mode]
+    if a.mode == "whep-data":
+        params["whep"] = a.url
+    page = {"loopback": "loopback.html", "whep": "whep.html", "whip": "whip.html",
+            "whep-data": "datachannel.html"}[a.mode]
     url = f"http://127.0.0.1:{httpd.server_port}/{page}?{urllib.parse.urlencode(params)}"
 
 profile = tempfile.mkdtemp(prefix="rtcbridge-chromium-")
@@ -239,6 +263,8 @@ try:
             last_progress = time.monotonic()
             live = result.get("live") or {}
             extra = f" framesEncoded={live['framesEncoded']}" if "framesEncoded" in live else ""
+            if "received" in live:
+                extra += f" received={live['received']}"
             if "packetsReceived" in live:
                 extra += f" packetsReceived={live['packetsReceived']} rttMs={live.get('rttMs')}"
             print(f"progress framesDecoded={live.get('framesDecoded', 0)} conn={live.get('conn')}{extra}",

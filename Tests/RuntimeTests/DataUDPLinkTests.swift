@@ -1,0 +1,73 @@
+import Logging
+import NIOCore
+import NIOPosix
+import RTCBase
+import Routing
+@testable import Runtime
+import Testing
+
+@Suite struct DataUDPSpecTests {
+    @Test func parsesAddressReplyAndFormat() throws {
+        let plain = try DataUDPSpec(parsing: "udp://0.0.0.0:7000")
+        #expect(plain.host == "0.0.0.0" && plain.port == 7000 && plain.reply == nil && plain.format == .auto)
+        let full = try DataUDPSpec(parsing: "udp://[::1]:7000?reply=192.168.1.50:7001&format=binary")
+        #expect(full.host == "::1" && full.reply == TransportAddress(host: "192.168.1.50", port: 7001) && full.format == .binary)
+        #expect(full.description == "udp://[::1]:7000?reply=192.168.1.50:7001&format=binary")
+        for bad in ["udp://0.0.0.0", "udp://host.example:7000", "rtp://0.0.0.0:7000", "udp://0.0.0.0:70000",
+                    "udp://0.0.0.0:7000?reply=x", "udp://0.0.0.0:7000?format=text", "udp://0.0.0.0:7000?ttl=2"] {
+            #expect(throws: (any Error).self, "\(bad)") { try DataUDPSpec(parsing: bad) }
+        }
+    }
+
+    @Test func datagramKinds() {
+        let auto = DataUDPSpec(host: "127.0.0.1", port: 1)
+        #expect(auto.message(Array("{\"t\":1}".utf8)) == DataMessage(payload: Array("{\"t\":1}".utf8), isText: true))
+        #expect(auto.message([0xFF, 0x00]).isText == false)
+        #expect(auto.message([]).isText)   // the empty string
+        #expect(DataUDPSpec(host: "127.0.0.1", port: 1, format: .binary).message(Array("a".utf8)).isText == false)
+    }
+}
+
+/// The UDP data device on real loopback sockets: datagrams become bus messages for a viewer, the
+/// viewer's messages go back to the last sender, one datagram each.
+@Suite(.timeLimit(.minutes(1))) struct DataUDPLinkTests {
+    @Test func datagramsInMessagesBackToTheLastSender() async throws {
+        let group = MultiThreadedEventLoopGroup.singleton
+        let router = Router(limits: RoutingLimits(), clock: { RuntimeClock.now() })
+        let link = try DataUDPLink(pathName: "cam", spec: DataUDPSpec(host: "127.0.0.1", port: 0), router: router,
+                                   eventLoop: group.next(), logger: Logger(label: "test"))
+        try await link.start()
+        defer { Task { await link.stop() } }
+        let port = try #require(await link.localPort)
+        let bus = try #require(router.path(named: "cam")).dataBus
+
+        let (wakes, wake) = AsyncStream.makeStream(of: Void.self)
+        let viewer = try bus.addReader(role: .viewer, kind: "whep", name: "v") { wake.yield() }
+        let (replies, reply) = AsyncStream.makeStream(of: [UInt8].self)
+        let device = try await DatagramBootstrap(group: group)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(DatagramReceiver { bytes, _ in reply.yield(bytes) })
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        let target = try SocketAddress(ipAddress: "127.0.0.1", port: port)
+        for datagram in [Array("{\"temp\":21.5}".utf8), [0xFF, 1, 2]] {
+            try await device.writeAndFlush(AddressedEnvelope(remoteAddress: target, data: device.allocator.buffer(bytes: datagram)))
+        }
+        var received: [DataMessage] = []
+        var wakeIterator = wakes.makeAsyncIterator()
+        while received.count < 2, await wakeIterator.next() != nil { received += viewer.drain() }
+        #expect(received == [DataMessage(payload: Array("{\"temp\":21.5}".utf8), isText: true),
+                             DataMessage(payload: [0xFF, 1, 2], isText: false)])
+
+        bus.publish(DataMessage(payload: Array("cmd".utf8), isText: true), from: viewer)
+        bus.publish(DataMessage(payload: [9], isText: false), from: viewer)
+        var replyIterator = replies.makeAsyncIterator()
+        #expect(await replyIterator.next() == Array("cmd".utf8))
+        #expect(await replyIterator.next() == [9])
+        let stats = await link.stats()
+        #expect(stats.datagramsIn == 2 && stats.datagramsOut == 2 && stats.droppedNoTarget == 0)
+        try await device.close()
+    }
+}
