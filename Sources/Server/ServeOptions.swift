@@ -52,46 +52,24 @@ public struct ServeOptions: Sendable {
                 guard value > 0 else { throw ConfigError("\(configFile): \(key) must be positive") }
                 target = value
             }
+            func within(_ value: Int?, _ range: ClosedRange<Int>, _ key: String, into target: inout Int) throws {
+                guard let value else { return }
+                guard range.contains(value) else {
+                    throw ConfigError("\(configFile): \(key) must be from \(range.lowerBound) to \(range.upperBound)")
+                }
+                target = value
+            }
             try positive(file.http?.maxOfferBytes, "http.maxOfferBytes", into: &http.maxOfferBytes)
             try positive(file.http?.maxConnections, "http.maxConnections", into: &http.maxConnections)
             try positive(file.http?.idleTimeout, "http.idleTimeout", into: &http.idleTimeoutSeconds)
-            if let series = file.metrics?.maxSessionSeries {
-                guard (0...1_000_000).contains(series) else {
-                    throw ConfigError("\(configFile): metrics.maxSessionSeries must be from 0 to 1000000")
-                }
-                http.maxSessionSeries = series
-            }
+            try within(file.metrics?.maxSessionSeries, 0...1_000_000, "metrics.maxSessionSeries", into: &http.maxSessionSeries)
             try positive(file.webrtc?.maxSessions, "webrtc.maxSessions", into: &gateway.maxWebRTCSessions)
             try positive(file.webrtc?.maxSessionsPerClient, "webrtc.maxSessionsPerClient",
                          into: &gateway.maxWebRTCSessionsPerClient)
-            if let bytes = file.webrtc?.sendBufferBytes {
-                let range = GatewayConfiguration.webRTCSendBufferRange
-                guard range.contains(bytes) else {
-                    throw ConfigError("\(configFile): webrtc.sendBufferBytes must be from \(range.lowerBound) to \(range.upperBound)")
-                }
-                gateway.webRTCSendBufferBytes = bytes
-            }
-            if let bitrate = file.webrtc?.opusBitrate {
-                let range = GatewayConfiguration.opusBitrateRange
-                guard range.contains(bitrate) else {
-                    throw ConfigError("\(configFile): webrtc.opusBitrate must be from \(range.lowerBound) to \(range.upperBound)")
-                }
-                gateway.opusBitrate = bitrate
-            }
-            if let bitrate = file.webrtc?.maxPublishBitrate {
-                let range = GatewayConfiguration.maxPublishBitrateRange
-                guard range.contains(bitrate) else {
-                    throw ConfigError("\(configFile): webrtc.maxPublishBitrate must be from \(range.lowerBound) to \(range.upperBound)")
-                }
-                gateway.maxPublishBitrate = bitrate
-            }
-            if let bytes = file.webrtc?.maxMessageSize {
-                let range = GatewayConfiguration.dataChannelMessageSizeRange
-                guard range.contains(bytes) else {
-                    throw ConfigError("\(configFile): webrtc.maxMessageSize must be from \(range.lowerBound) to \(range.upperBound)")
-                }
-                gateway.dataChannelMaxMessageSize = bytes
-            }
+            try within(file.webrtc?.sendBufferBytes, GatewayConfiguration.webRTCSendBufferRange, "webrtc.sendBufferBytes", into: &gateway.webRTCSendBufferBytes)
+            try within(file.webrtc?.opusBitrate, GatewayConfiguration.opusBitrateRange, "webrtc.opusBitrate", into: &gateway.opusBitrate)
+            try within(file.webrtc?.maxPublishBitrate, GatewayConfiguration.maxPublishBitrateRange, "webrtc.maxPublishBitrate", into: &gateway.maxPublishBitrate)
+            try within(file.webrtc?.maxMessageSize, GatewayConfiguration.dataChannelMessageSizeRange, "webrtc.maxMessageSize", into: &gateway.dataChannelMaxMessageSize)
             if let port = file.webrtc?.udpPort {
                 guard (0...65535).contains(port) else { throw ConfigError("\(configFile): webrtc.udpPort \(port) is not a port") }
                 gateway.webRTCUDPPort = port
