@@ -124,7 +124,9 @@ public struct RTSPTransport: Sendable, Equatable {
                 }
                 ssrc = s
             case "mode":
-                mode = value.map { String($0.trimmingSpaces.filter { $0 != "\"" }).uppercased() }
+                // Quotes off first, then the blanks they held: `mode="play\t"` is PLAY, and what we
+                // write parses back the same.
+                mode = value.map { String(String($0.filter { $0 != "\"" }).trimmingSpaces).uppercased() }
             case "append": append = true
             default: otherParameters.append(String(parameter))
             }

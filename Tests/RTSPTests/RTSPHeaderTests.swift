@@ -36,6 +36,15 @@ import Testing
         #expect(throws: RTSPHeaderError.self) { try RTSPTransport.parseList(text) }
     }
 
+    /// Found by FuzzRTSP: a blank inside the quotes of `mode` was kept, written unquoted and lost
+    /// when parsed again.
+    @Test func transportModeWithABlankInsideItsQuotesRoundTrips() throws {
+        let transport = try RTSPTransport(parsing: "RTP/AVP/TCP;unicast;interleaved=0-1;ssrc=11223344;mode=\"pla\t\"")
+        #expect(transport.mode == "PLA")
+        let again = try RTSPTransport.parseList(transport.headerValue)
+        #expect(again == [transport])
+    }
+
     @Test func sessionHeader() throws {
         let session = try RTSPSessionHeader(parsing: "47112344;timeout=60")
         #expect(session == RTSPSessionHeader(id: "47112344", timeout: 60))
