@@ -2,9 +2,10 @@ import RTCBase
 import RTSP
 import Testing
 
-/// JWT (or any external) passwords over Basic: a path without users or a token offers Basic only
-/// (Digest needs a password the server knows), and the check sees the user and the password.
-@Suite struct RTSPPasswordCheckTests {
+/// Credentials only the runtime can decide (JWT, webhook) over Basic or `?token=`: a path without
+/// users or a token offers Basic only (Digest needs a password the server knows), and the
+/// verifier hands the user and the password on (`.external`) instead of deciding them.
+@Suite struct RTSPExternalCredentialsTests {
     static func request(authorization: String?) -> RTSPRequest {
         var headers = RTSPHeaders()
         headers.add("CSeq", "2")
@@ -17,8 +18,7 @@ import Testing
     }
 
     let now = Instant(nanoseconds: 1_000_000_000)
-    let policy = RTSPAuthPolicy(realm: "RTCBridge", users: [], allowsBasic: true,
-                                passwordCheck: RTSPPasswordCheck { user, password in user == "viewer" && password == "a.b.c" })
+    let policy = RTSPAuthPolicy(realm: "RTCBridge", users: [], allowsBasic: true, checksExternally: true)
 
     @Test func onlyBasicIsOfferedWithoutAStaticPassword() {
         let verifier = RTSPAuthVerifier()
@@ -29,48 +29,50 @@ import Testing
         #expect(verifier.challenges(for: withUsers, now: now).count == 3)
     }
 
-    @Test func theCheckDecidesBasicPasswords() {
+    @Test func basicPasswordsGoToTheRuntimeUnlessAUserMatches() {
         var verifier = RTSPAuthVerifier()
         #expect(verifier.verify(Self.request(authorization: Self.basic("viewer", "a.b.c")), policy: policy, now: now)
+            == .external(username: "viewer", password: "a.b.c"))
+        var withUser = policy
+        withUser.users = [RTSPCredentials(username: "viewer", password: "pw")]
+        #expect(verifier.verify(Self.request(authorization: Self.basic("viewer", "pw")), policy: withUser, now: now)
             == .authorized(username: "viewer"))
-        if case .authorized = verifier.verify(Self.request(authorization: Self.basic("viewer", "x.y.z")), policy: policy, now: now) {
-            Issue.record("a wrong password was accepted")
-        }
         var noBasic = policy
         noBasic.allowsBasic = false
-        if case .authorized = verifier.verify(Self.request(authorization: Self.basic("viewer", "a.b.c")), policy: noBasic, now: now) {
-            Issue.record("Basic accepted although disabled")
+        if case .challenge = verifier.verify(Self.request(authorization: Self.basic("viewer", "a.b.c")), policy: noBasic, now: now) {} else {
+            Issue.record("Basic used although disabled")
+        }
+        var local = policy
+        local.checksExternally = false
+        if case .challenge = verifier.verify(Self.request(authorization: Self.basic("viewer", "a.b.c")), policy: local, now: now) {} else {
+            Issue.record("a password went to the runtime although nothing checks it there")
+        }
+        // No credentials at all: a challenge, nothing to ask.
+        if case .challenge = verifier.verify(Self.request(authorization: nil), policy: policy, now: now) {} else {
+            Issue.record("a request without credentials was not challenged")
         }
     }
 
     @Test func basicCredentialsAtTheCapAreReadAndOnePastAreNot() {
         var verifier = RTSPAuthVerifier()
         let long = String(repeating: "p", count: RTSPAuthVerifier.maxBasicCredentialBytes - "viewer:".utf8.count)
-        let accepting = RTSPAuthPolicy(realm: "RTCBridge", users: [], allowsBasic: true,
-                                       passwordCheck: RTSPPasswordCheck { _, password in password.hasPrefix("ppp") })
-        #expect(verifier.verify(Self.request(authorization: Self.basic("viewer", long)), policy: accepting, now: now)
-            == .authorized(username: "viewer"))
-        if case .authorized = verifier.verify(Self.request(authorization: Self.basic("viewer", long + "p")), policy: accepting, now: now) {
+        #expect(verifier.verify(Self.request(authorization: Self.basic("viewer", long)), policy: policy, now: now)
+            == .external(username: "viewer", password: long))
+        if case .challenge = verifier.verify(Self.request(authorization: Self.basic("viewer", long + "p")), policy: policy, now: now) {} else {
             Issue.record("credentials past the cap were read")
         }
     }
-}
 
-extension RTSPPasswordCheckTests {
-    @Test func aJWTInTheQueryIsCheckedAndCapped() {
+    @Test func aTokenInTheQueryGoesToTheRuntimeAndIsCapped() {
         var verifier = RTSPAuthVerifier()
         func request(_ uri: String) -> RTSPRequest {
             RTSPRequest(method: .describe, uri: uri, headers: ["CSeq": "3"])
         }
-        let anyUser = RTSPAuthPolicy(realm: "RTCBridge", users: [], allowsBasic: true,
-                                     passwordCheck: RTSPPasswordCheck { _, password in password == "a.b.c" })
-        #expect(verifier.verify(request("rtsp://127.0.0.1:8554/cam?x=1&token=a.b.c"), policy: anyUser, now: now) == .authorized(username: ""))
-        if case .authorized = verifier.verify(request("rtsp://127.0.0.1:8554/cam?x=1&token=a.b.d"), policy: anyUser, now: now) {
-            Issue.record("a wrong query token was accepted")
-        }
-        // Without a password check (static tokens only) the query is ignored.
+        #expect(verifier.verify(request("rtsp://127.0.0.1:8554/cam?x=1&token=a.b.c"), policy: policy, now: now)
+            == .external(username: nil, password: "a.b.c"))
+        // Without an external check (static tokens only) the query is ignored.
         let staticOnly = RTSPAuthPolicy(realm: "RTCBridge", users: [], token: "a.b.c", allowsBasic: true)
-        if case .authorized = verifier.verify(request("rtsp://127.0.0.1:8554/cam?token=a.b.c"), policy: staticOnly, now: now) {
+        if case .challenge = verifier.verify(request("rtsp://127.0.0.1:8554/cam?token=a.b.c"), policy: staticOnly, now: now) {} else {
             Issue.record("a static token was taken from the URL")
         }
         let atCap = String(repeating: "t", count: RTSPAuthVerifier.maxQueryTokenBytes)
