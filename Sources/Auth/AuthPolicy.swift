@@ -24,14 +24,26 @@ public struct AuthPolicy: Sendable {
     /// Whether any provider beyond the static tokens is on (then nothing is open).
     public var requiresCredentials: Bool { jwt != nil || webhookEnabled }
 
+    /// The API path of `GET /api/stats` (path and aggregate counters, no session detail).
+    public static let statsPath = "api/stats"
+
+    /// Whether `request` needs no credentials at all. With the static tokens alone: a path
+    /// without a token, and `/api/stats` (open as before JWT existed, even with a global token;
+    /// `/metrics` and `/api/sessions` need the global token). With JWT or a webhook configured
+    /// nothing is open.
+    public func isOpen(_ request: AuthRequest) -> Bool {
+        guard !requiresCredentials else { return false }
+        if request.protocol == .api, request.path == Self.statsPath { return true }
+        return tokens.required(path: request.path, action: request.action, protocol: request.protocol) == nil
+    }
+
     /// Decides what it can without IO, at `now` (seconds since 1970, for `exp`/`nbf`).
     public func evaluate(_ request: AuthRequest, now: Double) -> Evaluation {
-        let required = tokens.required(path: request.path, action: request.action, protocol: request.protocol)
+        if isOpen(request) { return .allow }
         if tokens.accepts(request.token, path: request.path, action: request.action, protocol: request.protocol) {
             return .allow
         }
         guard requiresCredentials else {
-            if required == nil { return .allow }
             return .deny(request.token == nil ? .missingCredentials : .wrongToken)
         }
         var denial: AuthDenial = request.token == nil ? .missingCredentials : .wrongToken

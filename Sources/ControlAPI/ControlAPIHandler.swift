@@ -21,7 +21,9 @@ struct ControlAPIHandler: APIProtocol {
 
     func createPath(_ input: Operations.CreatePath.Input) async throws -> Operations.CreatePath.Output {
         guard case .json(let body) = input.body else { return .unprocessableContent(Self.error("expected JSON")) }
-        let request = PathControl.PathInput(source: body.source, forwards: body.forward ?? [], record: body.record)
+        let request = PathControl.PathInput(source: body.source, forwards: body.forward ?? [], record: body.record,
+                                            access: Self.access(readToken: body.readToken, publishToken: body.publishToken,
+                                                                readUsers: body.readUsers, publishUsers: body.publishUsers))
         do {
             return .created(.init(body: .json(Self.info(try await control.create(name: body.name, request)))))
         } catch {
@@ -40,7 +42,9 @@ struct ControlAPIHandler: APIProtocol {
 
     func putPath(_ input: Operations.PutPath.Input) async throws -> Operations.PutPath.Output {
         guard case .json(let body) = input.body else { return .unprocessableContent(Self.error("expected JSON")) }
-        let request = PathControl.PathInput(source: body.source, forwards: body.forward ?? [], record: body.record)
+        let request = PathControl.PathInput(source: body.source, forwards: body.forward ?? [], record: body.record,
+                                            access: Self.access(readToken: body.readToken, publishToken: body.publishToken,
+                                                                readUsers: body.readUsers, publishUsers: body.publishUsers))
         do {
             let (status, created) = try await control.put(name: input.path.name, request)
             return created ? .created(.init(body: .json(Self.info(status)))) : .ok(.init(body: .json(Self.info(status))))
@@ -57,7 +61,11 @@ struct ControlAPIHandler: APIProtocol {
         // An empty `record` stops recording.
         var record: String?? = nil
         if let text = body.record { record = .some(text.isEmpty ? nil : text) }
-        let patch = PathControl.PathPatch(source: body.source, forwards: body.forward, record: record)
+        // An empty token removes it.
+        func token(_ text: String?) -> String?? { text.map { $0.isEmpty ? nil : $0 } }
+        let patch = PathControl.PathPatch(source: body.source, forwards: body.forward, record: record,
+                                          readToken: token(body.readToken), publishToken: token(body.publishToken),
+                                          readUsers: body.readUsers, publishUsers: body.publishUsers)
         do { return .ok(.init(body: .json(Self.info(try await control.patch(name: input.path.name, patch))))) } catch {
             switch error {
             case .notFound(let text): return .notFound(Self.error(text))
@@ -83,22 +91,39 @@ struct ControlAPIHandler: APIProtocol {
 
     func listSessions(_ input: Operations.ListSessions.Input) async throws -> Operations.ListSessions.Output {
         let live = await gateway.transport.sessionTotals().live.sorted { ($0.pathName, $0.id) < ($1.pathName, $1.id) }
-        return .ok(.init(body: .json(live.map { session in
+        let webRTC = live.map { session in
             let receptions = session.receptions
+            let isPublisher = session.role == "whip"
             return Schemas.SessionInfo(
-                id: session.id, path: session.pathName, kind: session.role == "whip" ? .whip : .whep,
+                id: session.id, path: session.pathName, kind: isPublisher ? .whip : .whep,
+                action: isPublisher ? .publish : .read,
                 remoteAddress: session.remoteAddress, connected: session.isConnected,
                 bytesSent: session.counters.bytesSent, packetsSent: session.counters.packetsSent,
                 packetsReceived: session.counters.packetsReceived, nacksReceived: session.counters.nacksReceived,
                 roundTripSeconds: receptions.compactMap { $0.roundTripTime.map(Self.seconds) }.max(),
                 fractionLost: receptions.map(\.fractionLost).max())
-        })))
+        }
+        let rtsp = (await gateway.rtspServer?.sessions() ?? []).sorted { ($0.path, $0.id) < ($1.path, $1.id) }.map { session in
+            Schemas.SessionInfo(
+                id: session.id, path: session.path, kind: .rtsp, action: session.reads ? .read : .publish,
+                transport: session.transport, startedAt: session.startedAt, bytesReceived: session.bytesReceived,
+                remoteAddress: session.remoteAddress, connected: true, bytesSent: session.bytesSent,
+                packetsSent: session.packetsSent, packetsReceived: session.packetsReceived)
+        }
+        return .ok(.init(body: .json(webRTC + rtsp)))
     }
 
     func deleteSession(_ input: Operations.DeleteSession.Input) async throws -> Operations.DeleteSession.Output {
+        let id = input.path.id
+        if id.hasPrefix("rtsp-") {
+            guard let server = gateway.rtspServer, await server.closeSession(id: id) else {
+                return .notFound(Self.error("no session '\(id)'"))
+            }
+            return .noContent(.init())
+        }
         guard let endpoint = gateway.webrtc,
-              await endpoint.closeSession(metricsID: input.path.id, reason: "ended by the control API") else {
-            return .notFound(Self.error("no session '\(input.path.id)'"))
+              await endpoint.closeSession(metricsID: id, reason: "ended by the control API") else {
+            return .notFound(Self.error("no session '\(id)'"))
         }
         logger.info("session ended by the control API", metadata: ["session": "\(input.path.id)"])
         return .noContent(.init())
@@ -131,6 +156,12 @@ struct ControlAPIHandler: APIProtocol {
     }
 
     // MARK: Helpers
+
+    /// A path's access from a request body (an empty token is none).
+    static func access(readToken: String?, publishToken: String?, readUsers: [String]?, publishUsers: [String]?) -> PathAccess {
+        PathAccess(readToken: readToken.flatMap { $0.isEmpty ? nil : $0 }, publishToken: publishToken.flatMap { $0.isEmpty ? nil : $0 },
+                   readUsers: readUsers ?? [], publishUsers: publishUsers ?? [])
+    }
 
     static func info(_ status: PathControl.PathStatus) -> Schemas.PathInfo {
         Schemas.PathInfo(name: status.name, source: status.source,

@@ -6,6 +6,9 @@ import RTCBase
 public struct RTSPAuthVerifier: Sendable {
     public enum Outcome: Sendable, Equatable {
         case authorized(username: String)
+        /// Credentials only the runtime can decide (`policy.checksExternally`): a Basic user
+        /// and password, or a `?token=` (no user).
+        case external(username: String?, password: String)
         /// Answer 401 with these `WWW-Authenticate` values.
         case challenge(wwwAuthenticate: [String])
     }
@@ -52,9 +55,8 @@ public struct RTSPAuthVerifier: Sendable {
     public mutating func verify(_ request: RTSPRequest, policy: RTSPAuthPolicy, now: Instant) -> Outcome {
         // A JWT in the URL (`?token=`), for clients whose password field is too short for one
         // (ffmpeg keeps 127 bytes of "user:password"); only the password check may accept it.
-        if let check = policy.passwordCheck, let token = Self.queryToken(request.uri) {
-            if check.verify("", token) { return .authorized(username: "") }
-            return .challenge(wwwAuthenticate: challenges(for: policy, now: now))
+        if policy.checksExternally, let token = Self.queryToken(request.uri) {
+            return .external(username: nil, password: token)
         }
         guard let header = request.headers["Authorization"],
               let credentials = RTSPAuthParameters.parseCredentials(header) else {
@@ -65,9 +67,8 @@ public struct RTSPAuthVerifier: Sendable {
             guard let token = credentials.token, let decoded = Base64.decode(token, maxBytes: Self.maxBasicCredentialBytes),
                   let text = String(validating: decoded, as: UTF8.self), let (user, password) = text.splitOnce(":") else { break }
             let (username, secret) = (String(user), String(password))
-            if Self.anyEqual(policy.passwords(for: username), secret) || policy.passwordCheck?.verify(username, secret) == true {
-                return .authorized(username: username)
-            }
+            if Self.anyEqual(policy.passwords(for: username), secret) { return .authorized(username: username) }
+            if policy.checksExternally { return .external(username: username, password: secret) }
         case "digest":
             if let outcome = verifyDigest(credentials, request: request, policy: policy, now: now) { return outcome }
         default:

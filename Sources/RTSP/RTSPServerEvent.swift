@@ -29,6 +29,11 @@ public enum RTSPServerEvent: Sendable, Equatable {
     case sessionClosed(sessionID: String, reason: RTSPSessionEndReason)
     /// A request failed authentication (for logs and rate limiting; user may be nil).
     case authenticationFailed(path: String, username: String?)
+    /// Credentials only the runtime can decide (JWT, webhook): answer `resolveCredentials`
+    /// (requests that arrive meanwhile are queued, in order).
+    case checkCredentials(RTSPQueryID, RTSPCredentialCheck)
+    /// A refusal that ends the connection (too many failed attempts) was answered: close it.
+    case closeConnection
     /// Nothing arrived for `idleTimeout` (no session) or `sessionTimeout` (a session on TCP, which
     /// has ended): close the connection.
     case connectionIdle

@@ -7,9 +7,9 @@ import SDP
 /// session ids bound to this connection, and idle timeouts (`.connectionIdle`).
 ///
 /// Driver contract: feed each parsed request to `handle(_:now:)`; answer every `.lookup`, `.wake`,
-/// `.needServerPorts` and `.play` event with `resolve`, `provideServerPorts`/`rejectTransport` and
-/// `acceptPlay` (requests that arrive meanwhile are queued); close the connection on
-/// `.connectionIdle`; call `handleTimeout(now:)` at the last `.timeout`; drain `poll()` until it
+/// `.checkCredentials`, `.needServerPorts` and `.play` event with `resolve`, `resolveCredentials`,
+/// `provideServerPorts`/`rejectTransport` and `acceptPlay` (requests that arrive meanwhile are
+/// queued); close the connection on `.connectionIdle` and `.closeConnection`; call `handleTimeout(now:)` at the last `.timeout`; drain `poll()` until it
 /// returns `.timeout` after every call.
 public struct RTSPServerSession: Sendable {
     struct PathKey: Hashable, Sendable {
@@ -20,6 +20,7 @@ public struct RTSPServerSession: Sendable {
     enum Waiting: Sendable {
         case lookup(PathKey)
         case wake(PathKey)
+        case credentials(PathKey)
         case ports
         case play
     }
@@ -115,6 +116,27 @@ public struct RTSPServerSession: Sendable {
             process(parked.request, now: now, replay: true)
         } else {
             respond(to: parked.request, .notFound)
+        }
+        drainQueue(now: now)
+    }
+
+    /// Answer to `.checkCredentials`: allowed, the parked request goes on (its path and access stay
+    /// authorized on this connection); denied, 401 with fresh challenges; forbidden, 403; blocked,
+    /// 401 with `Retry-After` and no challenge, then `.closeConnection` (queued requests are dropped).
+    public mutating func resolveCredentials(_ id: RTSPQueryID, _ verdict: RTSPCredentialVerdict, now: Instant) {
+        guard let parked, parked.id == id, case .credentials(let key) = parked.waiting else { return }
+        self.parked = nil
+        switch verdict {
+        case .allow:
+            authorized.insert(key)
+            process(parked.request, now: now, replay: true)
+        case .deny:
+            challenge(parked.request, policy: pathInfo[key]?.authentication, now: now)
+        case .forbidden:
+            respond(to: parked.request, .forbidden)
+        case .blocked(let seconds):
+            refuseBlocked(parked.request, retryAfterSeconds: seconds)
+            return
         }
         drainQueue(now: now)
     }
@@ -239,23 +261,51 @@ public struct RTSPServerSession: Sendable {
         return nil
     }
 
-    /// Checks authentication once per connection, path and access; answers 401 when it fails.
+    /// Checks authentication once per connection, path and access; answers 401 when it fails, or
+    /// parks the request on `.checkCredentials` when only the runtime can decide (false either way).
     mutating func authorize(_ request: RTSPRequest, key: PathKey, info: RTSPPathInfo, now: Instant) -> Bool {
         // Checked before anything the request may start (an on-demand source, ports, a reader).
         guard let policy = info.authentication, !authorized.contains(key) else { return true }
+        if let seconds = policy.blockedForSeconds {
+            refuseBlocked(request, retryAfterSeconds: seconds)
+            return false
+        }
         switch verifier.verify(request, policy: policy, now: now) {
         case .authorized:
             authorized.insert(key)
             return true
+        case .external(let username, let password):
+            let check = RTSPCredentialCheck(path: key.path, access: key.access, username: username, password: password)
+            park(request, .credentials(key)) { .checkCredentials($0, check) }
+            return false
         case .challenge(let values):
             if request.headers.contains("Authorization") || RTSPAuthVerifier.queryToken(request.uri) != nil {
                 emit(.event(.authenticationFailed(path: key.path, username: Self.digestUsername(request))))
             }
-            var headers = RTSPHeaders()
-            for value in values { headers.add("WWW-Authenticate", value) }
-            respond(to: request, .unauthorized, headers: headers)
+            respondUnauthorized(request, challenges: values)
             return false
         }
+    }
+
+    /// 401 with fresh challenges of `policy`.
+    mutating func challenge(_ request: RTSPRequest, policy: RTSPAuthPolicy?, now: Instant) {
+        respondUnauthorized(request, challenges: policy.map { verifier.challenges(for: $0, now: now) } ?? [])
+    }
+
+    /// 401 with `Retry-After` and no challenge (nothing to try: clients such as ffmpeg retry a
+    /// 401 only when it offers one), then `.closeConnection`; requests queued behind it are dropped.
+    mutating func refuseBlocked(_ request: RTSPRequest, retryAfterSeconds: Int) {
+        var extra = RTSPHeaders()
+        extra.add("Retry-After", "\(retryAfterSeconds)")
+        respondUnauthorized(request, challenges: [], extra: extra)
+        queue.removeAll()
+        emit(.event(.closeConnection))
+    }
+
+    private mutating func respondUnauthorized(_ request: RTSPRequest, challenges: [String], extra: RTSPHeaders = RTSPHeaders()) {
+        var headers = extra
+        for value in challenges { headers.add("WWW-Authenticate", value) }
+        respond(to: request, .unauthorized, headers: headers)
     }
 
     static func digestUsername(_ request: RTSPRequest) -> String? {

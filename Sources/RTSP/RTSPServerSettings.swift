@@ -92,20 +92,20 @@ public struct RTSPServerSettings: Sendable, Equatable {
         let entry = users[path]
         let list = (access == .read ? entry?.read : entry?.publish) ?? []
         let token = token(path: path, access: access)
-        let isOpen = list.isEmpty && token == nil && externalAuth?.checkPassword == nil
-        guard let external = externalAuth, !isOpen else {
-            guard !isOpen else { return nil }
-            return RTSPAuthPolicy(realm: realm, users: list, token: token, allowsBasic: allowsBasic)
+        let checksExternally = externalAuth?.check != nil
+        guard !list.isEmpty || token != nil || checksExternally else { return nil }
+        // Too many failures from this address: nothing is accepted (401, close), no provider is asked.
+        if let seconds = externalAuth?.blockedFor(clientIP) {
+            return RTSPAuthPolicy(realm: realm, users: [], allowsBasic: allowsBasic, blockedForSeconds: max(1, seconds))
         }
-        // Too many failures from this address: nothing is accepted (401), no provider is asked.
-        if external.isBlocked(clientIP) {
-            return RTSPAuthPolicy(realm: realm, users: [], allowsBasic: allowsBasic, passwordCheck: RTSPPasswordCheck { _, _ in false })
-        }
-        guard let checkPassword = external.checkPassword else {
-            return RTSPAuthPolicy(realm: realm, users: list, token: token, allowsBasic: allowsBasic)
-        }
-        let check = RTSPPasswordCheck { user, password in checkPassword(path, access, user, password, clientIP) }
-        return RTSPAuthPolicy(realm: realm, users: list, token: token, allowsBasic: allowsBasic, passwordCheck: check)
+        return RTSPAuthPolicy(realm: realm, users: list, token: token, allowsBasic: allowsBasic, checksExternally: checksExternally)
+    }
+
+    /// Takes `other`'s users and path tokens (a reload): connections look them up per request,
+    /// so the next request sees them; what was authorized before stays authorized.
+    public mutating func takeAccess(of other: RTSPServerSettings) {
+        users = other.users
+        pathTokens = other.pathTokens
     }
 
     /// Who may read `paths` and publish into `publishable` ones, for the startup log; never a secret.
@@ -114,7 +114,7 @@ public struct RTSPServerSettings: Sendable, Equatable {
         func requirement(_ path: String, _ access: RTSPAccess) -> String {
             let hasUsers = !((access == .read ? users[path]?.read : users[path]?.publish) ?? []).isEmpty
             switch (token(path: path, access: access) != nil, hasUsers) {
-            case (false, false): return externalAuth?.checkPassword == nil ? "open" : "requires JWT"
+            case (false, false): return externalAuth?.check == nil ? "open" : "requires JWT or webhook"
             case (true, false): return "requires token"
             case (false, true): return "requires users"
             case (true, true): return "requires token or users"
@@ -122,7 +122,7 @@ public struct RTSPServerSettings: Sendable, Equatable {
         }
         return AccessSummary.line("read", paths: paths) { requirement($0, .read) } + "; "
             + AccessSummary.line("publish", paths: publishable) { requirement($0, .publish) }
-            + (allowsBasic ? "; Digest or Basic" : "; Digest") + (externalAuth?.checkPassword == nil ? "" : "; JWT over Basic")
+            + (allowsBasic ? "; Digest or Basic" : "; Digest") + (externalAuth?.check == nil ? "" : "; JWT or webhook over Basic or ?token=")
     }
 }
 

@@ -34,7 +34,10 @@ public final class RTSPServer: @unchecked Sendable {
         var endedReaders: [String: RTSPServerPlayback.Statistics] = [:]
     }
 
+    /// The settings the server started with (see `authentication` for the users and tokens now).
     public let settings: RTSPServerSettings
+    /// Users and tokens per path as they are now: reloads and the control API change them.
+    private let access: Mutex<RTSPServerSettings>
     let router: Router
     /// Paths configured as `publisher`: ANNOUNCE/RECORD may publish into them.
     let publishablePaths: Set<String>
@@ -54,6 +57,7 @@ public final class RTSPServer: @unchecked Sendable {
     public init(settings: RTSPServerSettings, router: Router, publishablePaths: Set<String>,
                 group: any EventLoopGroup, logger: Logger) {
         self.settings = settings
+        self.access = Mutex(settings)
         self.router = router
         self.publishablePaths = publishablePaths
         self.group = group
@@ -116,6 +120,17 @@ public final class RTSPServer: @unchecked Sendable {
         if let udpChannels { try? await udpChannels.rtp.close(); try? await udpChannels.rtcp.close() }
     }
 
+    /// The authentication policy of a path for an access now (nil: open); see `RTSPServerSettings`.
+    public func authentication(path: String, access kind: RTSPAccess, clientIP: String) -> RTSPAuthPolicy? {
+        access.withLock { $0.authentication(path: path, access: kind, clientIP: clientIP) }
+    }
+
+    /// Takes the users and path tokens of `settings` (a reload, a path changed through the API);
+    /// requests from then on see them, sessions and what connections already authorized stay.
+    public func updateAccess(from settings: RTSPServerSettings) {
+        access.withLock { $0.takeAccess(of: settings) }
+    }
+
     /// `stop()` began (readers' BYE says the server is shutting down).
     var isStopping: Bool { shared.withLock { $0.stopped } }
 
@@ -155,6 +170,9 @@ public final class RTSPServer: @unchecked Sendable {
         }
         return (live, ended)
     }
+
+    /// The open connections (any loop).
+    func connectionList() -> [RTSPServerConnection] { shared.withLock { Array($0.connections.values) } }
 
     /// Number of open RTSP connections.
     public func connectionCount() -> Int { shared.withLock { $0.connections.count } }

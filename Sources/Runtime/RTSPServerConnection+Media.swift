@@ -1,5 +1,6 @@
 import Codecs
 import Egress
+import Foundation
 import Ingest
 import NIOCore
 import RTCBase
@@ -40,7 +41,8 @@ extension RTSPServerConnection {
                 let connection = self
                 loop.execute { connection?.scheduleDrain() }
             })
-            logger.info("RTSP reader started", metadata: ["path": "\(readPath.name)"])
+            mediaStartedAt = Date()
+            logger.info("RTSP reader started", metadata: ["path": "\(readPath.name)", "session": "\(apiID)"])
         } catch {
             logger.warning("RTSP reader refused: \(error)", metadata: ["path": "\(readPath.name)"])
             close()
@@ -127,8 +129,9 @@ extension RTSPServerConnection {
             recording = try RTSPServerRecording(stream: stream)
             publishPath = path
             for track in stream.tracks { recordTransports[track.mediaIndex] = track.transport }
+            mediaStartedAt = Date()
             logger.info("RTSP publisher recording", metadata: [
-                "path": "\(stream.path)",
+                "path": "\(stream.path)", "session": "\(apiID)",
                 "tracks": "\(recording?.infos.map { "\($0.encodingName)/\($0.clockRate)" } ?? [])",
             ])
             // Browsers cannot take AAC: mpeg4-generic is transcoded to Opus for WebRTC viewers
@@ -145,6 +148,8 @@ extension RTSPServerConnection {
 
     /// RTP from the publisher: units go to the path once every video track saw a keyframe.
     func publish(_ bytes: [UInt8], mediaIndex: Int, now: Instant) {
+        packetsReceived &+= 1
+        bytesReceived &+= bytes.count
         guard let units = recording?.receiveRTP(bytes, mediaIndex: mediaIndex, now: now), !units.isEmpty,
               let publishPath else { return }
         if publisher == nil {
@@ -206,6 +211,7 @@ extension RTSPServerConnection {
         publisher = nil
         publishPath = nil
         recording = nil
+        mediaStartedAt = nil
         recordTransports = [:]
         clientPorts = [:]
         server.removeRoutes(of: self)

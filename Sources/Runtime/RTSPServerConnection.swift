@@ -1,4 +1,5 @@
 import Egress
+import Foundation
 import Ingest
 import Logging
 import NIOCore
@@ -48,6 +49,15 @@ final class RTSPServerConnection: @unchecked Sendable {
     var publishPath: Path?
     var publisher: PublisherToken?
     let localSSRC = SecureRandom.uint32()
+    /// RTP packets and bytes the publisher sent (control API).
+    var packetsReceived = 0
+    var bytesReceived = 0
+
+    /// The id the control API lists and kicks this connection's session by (not the RTSP
+    /// Session id, which is part of the protocol).
+    let apiID = "rtsp-" + SecureRandom.bytes(6).hexString
+    /// When PLAY or RECORD started media (control API).
+    var mediaStartedAt: Date?
 
     init(channel: any Channel, server: RTSPServer) {
         self.channel = channel
@@ -245,16 +255,49 @@ final class RTSPServerConnection: @unchecked Sendable {
             // Never the password or the Authorization header.
             logger.warning("RTSP authentication failed", metadata: ["path": "\(path)", "user": "\(username ?? "-")"])
             server.settings.externalAuth?.recordFailure(clientKey)
+        case .checkCredentials(let id, let check):
+            askExternalAuth(id, check)
+        case .closeConnection:
+            logger.notice("RTSP connection closed: too many failed authentication attempts")
+            close()
         case .connectionIdle:
             logger.debug("RTSP connection idle: closing")
             close()
         }
     }
 
+    /// Asks the gateway's authorizer (JWT, webhook; it may take the webhook's timeout) off the
+    /// event loop, then resumes the session with the verdict. Requests behind the parked one wait
+    /// in the session's bounded queue; a connection closed meanwhile drops the answer.
+    private func askExternalAuth(_ id: RTSPQueryID, _ check: RTSPCredentialCheck) {
+        guard let ask = server.settings.externalAuth?.check else {
+            session.resolveCredentials(id, .deny, now: RuntimeClock.now())
+            return
+        }
+        let loop = channel.eventLoop
+        let connection = NIOLoopBound(self, eventLoop: loop)
+        let clientIP = clientKey
+        Task {
+            let verdict = await ask(check, clientIP)
+            loop.execute {
+                let this = connection.value
+                guard !this.isClosed else { return }
+                if verdict != .allow {
+                    // Never the password or token.
+                    this.logger.warning("RTSP authentication refused", metadata: [
+                        "path": "\(check.path)", "user": "\(check.username ?? "-")", "verdict": "\(verdict)",
+                    ])
+                }
+                this.session.resolveCredentials(id, verdict, now: RuntimeClock.now())
+                this.processSession()
+            }
+        }
+    }
+
     /// What the session needs to know about a path.
     private func pathInfo(_ name: String, access: RTSPAccess) -> RTSPPathInfo? {
         guard let path = server.router.path(named: name) else { return nil }
-        let authentication = server.settings.authentication(path: name, access: access, clientIP: clientKey)
+        let authentication = server.authentication(path: name, access: access, clientIP: clientKey)
         switch access {
         case .read:
             let description = path.tracks.map {

@@ -11,25 +11,36 @@ import Synchronization
 /// every HTTP request and RTSP connection (its state behind a mutex).
 public final class GatewayAuthorizer: Sendable {
     struct State: Sendable {
+        var policy: AuthPolicy
         var limiter: AuthFailureLimiter
         var cache: WebhookAllowCache
     }
 
-    public let policy: AuthPolicy
+    /// The policy now (its per-path tokens change on reload, `replacePathTokens`).
+    public var policy: AuthPolicy { state.withLock { $0.policy } }
     let webhook: AuthWebhookClient?
     let logger: Logger
     private let state: Mutex<State>
 
     init(policy: AuthPolicy, webhook: AuthWebhookClient?, settings: AuthSettings, logger: Logger) {
-        self.policy = policy
         self.webhook = webhook
         self.logger = logger
-        state = Mutex(State(limiter: AuthFailureLimiter(settings: settings.failures),
+        state = Mutex(State(policy: policy, limiter: AuthFailureLimiter(settings: settings.failures),
                             cache: WebhookAllowCache(lifetime: settings.webhookCacheLifetime)))
     }
 
     /// Whether JWTs are checked (keys or a secret configured).
     public var usesJWT: Bool { policy.jwt != nil }
+
+    /// Replaces the per-path tokens (reload, control API); the global token stays. Requests from
+    /// then on are checked against them; sessions already authorized are not touched.
+    public func replacePathTokens(_ pathTokens: [String: PathTokens]) {
+        state.withLock { state in
+            var tokens = StaticTokens(global: state.policy.tokens.global)
+            for (path, own) in pathTokens { tokens.set(path: path, publish: own.publish, read: own.read) }
+            state.policy.tokens = tokens
+        }
+    }
 
     /// Loads the JWT keys (the JWKS file, the secret) and sets up the webhook.
     public static func make(_ settings: HTTPSettings, logger: Logger) async throws -> GatewayAuthorizer {
@@ -57,6 +68,9 @@ public final class GatewayAuthorizer: Sendable {
     /// The decision for `request`; failures are counted against its address.
     public func authorize(_ request: AuthRequest) async -> AuthDecision {
         let now = RuntimeClock.now()
+        let policy = self.policy
+        // What is open needs no credentials, so it is never rate-limited either.
+        if policy.isOpen(request) { return .allow }
         if isBlocked(request.clientIP, now: now) { return .deny(.rateLimited) }
         let decision: AuthDecision
         switch policy.evaluate(request, now: Date().timeIntervalSince1970) {
@@ -69,14 +83,6 @@ public final class GatewayAuthorizer: Sendable {
         }
         if case .deny = decision { recordFailure(request.clientIP, now: RuntimeClock.now()) }
         return decision
-    }
-
-    /// The synchronous part only (RTSP Basic passwords): static tokens and JWT. A request that
-    /// would need the webhook is refused (the RTSP server cannot wait for it). Not counted here:
-    /// the RTSP connection counts the failed attempt itself.
-    public func authorizeWithoutWebhook(_ request: AuthRequest) -> Bool {
-        if isBlocked(request.clientIP, now: RuntimeClock.now()) { return false }
-        return policy.evaluate(request, now: Date().timeIntervalSince1970) == .allow
     }
 
     public func isBlocked(_ client: String, now: Instant = RuntimeClock.now()) -> Bool {
@@ -93,22 +99,36 @@ public final class GatewayAuthorizer: Sendable {
         return max(1, Int(wait.secondsDouble.rounded(.up)))
     }
 
-    /// The RTSP server's hooks: JWT passwords over Basic (when JWT is configured; the webhook is
-    /// not asked for RTSP), and the failed-attempt gate.
+    /// The RTSP server's hooks: credentials its users and tokens do not match (a JWT or any
+    /// password over Basic or `?token=`) go through `authorize` like WHIP/WHEP (JWT, static
+    /// tokens, the webhook), asked off the event loop; and the failed-attempt gate. Without JWT
+    /// or a webhook there is nothing to ask: RTSP keeps to its users and tokens.
     public func rtspExternalAuth() -> RTSPExternalAuth {
         let authorizer = self
-        var check: (@Sendable (String, RTSPAccess, String, String, String) -> Bool)?
+        var check: (@Sendable (RTSPCredentialCheck, String) async -> RTSPCredentialVerdict)?
         if policy.requiresCredentials {
-            check = { path, access, user, password, clientIP in
-                let action: AuthAction = access == .read ? .read : .publish
-                let request = AuthRequest(path: path, action: action, protocol: .rtsp, clientIP: clientIP, user: user, token: password)
-                return authorizer.authorizeWithoutWebhook(request)
+            check = { credentials, clientIP in
+                let request = AuthRequest(path: credentials.path, action: credentials.access == .read ? .read : .publish,
+                                          protocol: .rtsp, clientIP: clientIP, user: credentials.username,
+                                          token: credentials.password)
+                return authorizer.rtspVerdict(await authorizer.authorize(request), clientIP: clientIP)
             }
         }
         return RTSPExternalAuth(
-            checkPassword: check,
-            isBlocked: { clientIP in authorizer.isBlocked(clientIP, now: RuntimeClock.now()) },
+            check: check,
+            blockedFor: { clientIP in authorizer.isBlocked(clientIP) ? authorizer.retryAfterSeconds(clientIP) : nil },
             recordFailure: { clientIP in authorizer.recordFailure(clientIP, now: RuntimeClock.now()) })
+    }
+
+    /// RTSP's answer to a decision: 403 when valid credentials do not cover the path or action,
+    /// 401 then close when the address failed too often, else 401.
+    func rtspVerdict(_ decision: AuthDecision, clientIP: String) -> RTSPCredentialVerdict {
+        switch decision {
+        case .allow: return .allow
+        case .deny(.rateLimited): return .blocked(retryAfterSeconds: retryAfterSeconds(clientIP))
+        case .deny(.pathNotAllowed), .deny(.actionNotAllowed): return .forbidden
+        case .deny: return .deny
+        }
     }
 
     private func askWebhook(_ request: AuthRequest) async -> AuthDecision {

@@ -52,10 +52,8 @@ public struct GatewayHTTP: Sendable {
             return pages.response(named: file)
         }
         router.get("/api/stats") { request, context in
-            // Open as before unless JWT or a webhook is configured.
-            if authorizer.policy.requiresCredentials {
-                try await authorize(request, context: context, path: "api/stats", action: .read, protocol: .api)
-            }
+            // Open or not: `AuthPolicy.isOpen`.
+            try await authorize(request, context: context, path: AuthPolicy.statsPath, action: .read, protocol: .api)
             return try await stats()
         }
         router.get("/metrics") { request, context in try await scrape(request, context: context) }

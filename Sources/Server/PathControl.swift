@@ -8,7 +8,9 @@ import Runtime
 /// Changes the running gateway's paths: the control API (`/v1/paths`) and reloads (SIGHUP,
 /// `POST /v1/reload`). One change at a time (an actor); what is running is diffed against what
 /// is wanted (`PathSetDiff`) and only the difference is applied, so sessions on unchanged paths
-/// are never touched. Paths given on the command line (`--path`) are read-only here.
+/// are never touched. Each path's access (tokens, RTSP users: `PathAccess`) is kept beside its
+/// definition: a change to it alone reaches the authorizer and the RTSP server without restarting
+/// the path. Paths given on the command line (`--path`) are read-only here.
 public actor PathControl {
     /// Where a path comes from.
     public enum Origin: String, Sendable { case cli, config, api }
@@ -29,10 +31,12 @@ public actor PathControl {
         public var source: String
         public var forwards: [String] = []
         public var record: String?
-        public init(source: String, forwards: [String] = [], record: String? = nil) {
+        public var access: PathAccess
+        public init(source: String, forwards: [String] = [], record: String? = nil, access: PathAccess = PathAccess()) {
             self.source = source
             self.forwards = forwards
             self.record = record
+            self.access = access
         }
     }
 
@@ -41,10 +45,20 @@ public actor PathControl {
         public var source: String?
         public var forwards: [String]?
         public var record: String??
-        public init(source: String? = nil, forwards: [String]? = nil, record: String?? = nil) {
+        /// `.some(nil)` removes the token.
+        public var readToken: String??
+        public var publishToken: String??
+        public var readUsers: [String]?
+        public var publishUsers: [String]?
+        public init(source: String? = nil, forwards: [String]? = nil, record: String?? = nil, readToken: String?? = nil,
+                    publishToken: String?? = nil, readUsers: [String]? = nil, publishUsers: [String]? = nil) {
             self.source = source
             self.forwards = forwards
             self.record = record
+            self.readToken = readToken
+            self.publishToken = publishToken
+            self.readUsers = readUsers
+            self.publishUsers = publishUsers
         }
     }
 
@@ -69,21 +83,29 @@ public actor PathControl {
     struct Entry {
         var definition: PathDefinition
         var origin: Origin
+        var access = PathAccess()
     }
 
     private let gateway: any PathRuntime
     private let options: ServeOptions
     private let logger: Logger
+    /// Gets the per-path tokens (WHIP/WHEP, and RTSP through the gateway) when they change.
+    private let authorizer: GatewayAuthorizer?
     private var entries: [String: Entry] = [:]
 
-    /// `options` are re-resolved on reload; `running` is what the gateway started with.
-    public init(gateway: any PathRuntime, options: ServeOptions, running: [PathDefinition], logger: Logger) {
+    /// `options` are re-resolved on reload; `running` is what the gateway started with (its
+    /// access as the config file gives it).
+    public init(gateway: any PathRuntime, options: ServeOptions, running: [PathDefinition], logger: Logger,
+                authorizer: GatewayAuthorizer? = nil) {
         self.gateway = gateway
         self.options = options
         self.logger = logger
+        self.authorizer = authorizer
         let cli = options.cliPathNames
+        let access = (try? Self.fileAccess(options.configFile)) ?? [:]
         for definition in running {
-            entries[definition.name] = Entry(definition: definition, origin: cli.contains(definition.name) ? .cli : .config)
+            entries[definition.name] = Entry(definition: definition, origin: cli.contains(definition.name) ? .cli : .config,
+                                             access: access[definition.name] ?? PathAccess())
         }
     }
 
@@ -107,16 +129,19 @@ public actor PathControl {
     /// `PUT /v1/paths/{name}`: adds or replaces the path (`created` tells which).
     public func put(name: String, _ input: PathInput) async throws(Failure) -> (status: PathStatus, created: Bool) {
         let definition = try Self.definition(name: name, input)
+        try Self.validate([name: input.access])
         if let entry = entries[name] {
             guard entry.origin != .cli else { throw .conflict("path '\(name)' was given on the command line (--path)") }
             if entry.definition != definition {
                 try await apply(definition, replacing: true)
             }
-            entries[name] = Entry(definition: definition, origin: .api)
+            entries[name] = Entry(definition: definition, origin: .api, access: input.access)
+            if input.access != entry.access { pushAccess() }
             return (try path(named: name), false)
         }
         try await apply(definition, replacing: false)
-        entries[name] = Entry(definition: definition, origin: .api)
+        entries[name] = Entry(definition: definition, origin: .api, access: input.access)
+        pushAccess()
         return (try path(named: name), true)
     }
 
@@ -125,6 +150,12 @@ public actor PathControl {
         guard let entry = entries[name] else { throw .notFound("no path '\(name)'") }
         guard entry.origin != .cli else { throw .conflict("path '\(name)' was given on the command line (--path)") }
         var definition = entry.definition
+        var access = entry.access
+        if let token = patch.readToken { access.readToken = token }
+        if let token = patch.publishToken { access.publishToken = token }
+        if let users = patch.readUsers { access.readUsers = users }
+        if let users = patch.publishUsers { access.publishUsers = users }
+        try Self.validate([name: access])
         do {
             if let source = patch.source { definition.source = try Self.source(source) }
             if let forwards = patch.forwards { definition.forwards = try forwards.map(ForwardSpec.init(parsing:)) }
@@ -135,7 +166,11 @@ public actor PathControl {
             throw .invalid("path '\(name)': \(error)")
         }
         if definition != entry.definition { try await apply(definition, replacing: true) }
-        entries[name] = Entry(definition: definition, origin: .api)
+        entries[name] = Entry(definition: definition, origin: .api, access: access)
+        if access != entry.access {
+            pushAccess()
+            logger.info("path '\(name)' access changed: \(access)")
+        }
         return try path(named: name)
     }
 
@@ -145,6 +180,7 @@ public actor PathControl {
         guard entry.origin != .cli else { throw .conflict("path '\(name)' was given on the command line (--path)") }
         await gateway.removePath(named: name, reason: "path removed")
         entries[name] = nil
+        if entry.access != PathAccess() { pushAccess() }
     }
 
     // MARK: Reload
@@ -158,16 +194,23 @@ public actor PathControl {
             throw .conflict("no config file to reload (start with --config)")
         }
         let wanted: [PathDefinition]
-        do { wanted = try options.resolve().0.pathDefinitions } catch {
+        let wantedAccess: [String: PathAccess]
+        do {
+            wanted = try options.resolve().0.pathDefinitions
+            wantedAccess = try Self.fileAccess(file)
+            _ = try PathAccess.rtspSettings(wantedAccess)
+        } catch {
             logger.error("reload refused, the running configuration stays: \(error)", metadata: ["file": "\(file)"])
             throw .invalid("\(error)")
         }
         let cli = options.cliPathNames
         var next: [String: Entry] = [:]
         for definition in wanted {
-            next[definition.name] = Entry(definition: definition, origin: cli.contains(definition.name) ? .cli : .config)
+            next[definition.name] = Entry(definition: definition, origin: cli.contains(definition.name) ? .cli : .config,
+                                          access: wantedAccess[definition.name] ?? PathAccess())
         }
         for (name, entry) in entries where entry.origin == .api && next[name] == nil { next[name] = entry }
+        let accessChanged = next.keys.filter { entries[$0] != nil && entries[$0]?.access != next[$0]?.access }.sorted()
         let diff = PathSetDiff(old: entries.map { ($0.key, $0.value.definition) }, new: next.map { ($0.key, $0.value.definition) })
         var report = ReloadReport(added: diff.added, removed: diff.removed, changed: diff.changed, unchanged: diff.unchanged)
         for name in diff.removed {
@@ -184,10 +227,40 @@ public actor PathControl {
                 entries[name] = nil   // a changed path whose new source failed is gone (nothing runs for it)
             }
         }
-        for name in diff.unchanged { entries[name]?.origin = next[name]?.origin ?? .config }
+        for name in diff.unchanged {
+            entries[name]?.origin = next[name]?.origin ?? .config
+            entries[name]?.access = next[name]?.access ?? PathAccess()
+        }
+        pushAccess()
         let failed = report.failed.isEmpty ? "" : ", failed: \(report.failed.joined(separator: "; "))"
-        logger.info("reloaded \(file): added \(diff.added), removed \(diff.removed), changed \(diff.changed), \(diff.unchanged.count) unchanged\(failed) (settings other than paths apply at the next start)")
+        logger.info("reloaded \(file): added \(diff.added), removed \(diff.removed), changed \(diff.changed), \(diff.unchanged.count) unchanged, access changed \(accessChanged)\(failed) (settings other than paths and their tokens and users apply at the next start)")
         return report
+    }
+
+    // MARK: Access
+
+    /// The access (tokens, RTSP users) of every path now, as the authorizer and the RTSP server see it.
+    public func access() -> [String: PathAccess] {
+        entries.compactMapValues { $0.access == PathAccess() ? nil : $0.access }
+    }
+
+    /// Hands every path's access to the gateway (RTSP users and tokens) and the authorizer
+    /// (WHIP/WHEP tokens); checked by `validate` before.
+    private func pushAccess() {
+        let table = access()
+        do { try gateway.updateAccess(table) } catch { logger.error("path access not applied: \(error)") }
+        authorizer?.replacePathTokens(table.mapValues(\.tokens))
+    }
+
+    /// 422 for RTSP users that are not "user:password" (the text never holds the entry).
+    static func validate(_ table: [String: PathAccess]) throws(Failure) {
+        do { _ = try PathAccess.rtspSettings(table) } catch { throw .invalid("\(error)") }
+    }
+
+    /// The `paths:` access of a config file (none without one).
+    static func fileAccess(_ file: String?) throws -> [String: PathAccess] {
+        guard let file else { return [:] }
+        return (try ConfigFile.load(from: file).paths ?? [:]).mapValues(PathAccess.init)
     }
 
     // MARK: Helpers
@@ -241,8 +314,19 @@ public protocol PathRuntime: Sendable {
     func replacePath(_ definition: PathDefinition) async throws
     func removePath(named name: String, reason: String) async
     func routingPath(named name: String) -> Path?
+    /// Every path's tokens and RTSP users now (`PathAccess`), for the RTSP server.
+    func updateAccess(_ table: [String: PathAccess]) throws
+}
+
+extension PathRuntime {
+    public func updateAccess(_ table: [String: PathAccess]) throws {}
 }
 
 extension Gateway: PathRuntime {
     public func routingPath(named name: String) -> Path? { router.path(named: name) }
+
+    public func updateAccess(_ table: [String: PathAccess]) throws {
+        guard let rtspServer else { return }
+        rtspServer.updateAccess(from: try PathAccess.rtspSettings(table))
+    }
 }

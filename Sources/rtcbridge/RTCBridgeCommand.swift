@@ -147,7 +147,8 @@ struct Serve: AsyncParsableCommand {
         let http = try GatewayHTTP(gateway: gateway, settings: httpSettings, logger: logger, authorizer: authorizer)
         let router = http.makeRouter()
         // The control API and reload (SIGHUP, POST /v1/reload) change paths through one PathControl.
-        let control = PathControl(gateway: gateway, options: options, running: gatewayConfig.pathDefinitions, logger: logger)
+        let control = PathControl(gateway: gateway, options: options, running: gatewayConfig.pathDefinitions, logger: logger,
+                                  authorizer: authorizer)
         if let adminToken = try options.resolveAdminToken() {
             try ControlAPI(gateway: gateway, control: control, adminToken: adminToken,
                            maxBodyBytes: try options.resolveControlAPIMaxBodyBytes(), logger: logger).register(on: router)

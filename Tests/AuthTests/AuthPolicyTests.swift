@@ -60,3 +60,30 @@ import Testing
         #expect(AuthPathPattern(String(repeating: "a", count: AuthPathPattern.maxLength + 1)) == nil)
     }
 }
+
+extension AuthPolicyTests {
+    /// `/api/stats` is open with the static tokens alone (even with a global token, which
+    /// `/metrics` needs) and closes once JWT or a webhook is configured.
+    @Test func statsAreOpenOnlyWithStaticTokens() async throws {
+        let stats = request(AuthPolicy.statsPath, .read, .api)
+        let metrics = request("metrics", .read, .api)
+        let withGlobal = AuthPolicy(tokens: StaticTokens(global: "global"))
+        #expect(withGlobal.isOpen(stats))
+        #expect(withGlobal.evaluate(stats, now: 0) == .allow)
+        #expect(!withGlobal.isOpen(metrics))
+        #expect(withGlobal.evaluate(metrics, now: 0) == .deny(.missingCredentials))
+        #expect(AuthPolicy().isOpen(stats) && AuthPolicy().isOpen(metrics))
+        let webhook = AuthPolicy(webhookEnabled: true)
+        #expect(!webhook.isOpen(stats))
+        #expect(webhook.evaluate(stats, now: 0) == .askWebhook)
+        let keys = try await JWTKeySet.load(jwksJSON: nil, secret: TestTokens.secret)
+        let jwt = AuthPolicy(jwt: JWTVerifier(keys: keys))
+        #expect(!jwt.isOpen(stats))
+        #expect(jwt.evaluate(stats, now: TestTokens.now) == .deny(.missingCredentials))
+        // A path is open only without a token of its own or a global one.
+        var tokens = StaticTokens()
+        tokens.set(path: "cam", publish: nil, read: "view")
+        let perPath = AuthPolicy(tokens: tokens)
+        #expect(!perPath.isOpen(request("cam")) && perPath.isOpen(request("other")))
+    }
+}

@@ -85,15 +85,7 @@ extension InteropSuite {
         func webhook() async throws {
             let scope = try InteropScope()
             defer { scope.tearDown() }
-            let hook = try scope.start("auth-webhook", [scope.environment.python, scope.environment.script("auth-webhook.py")])
-            let (_, portLine) = try await hook.waitForLine(matching: "^PORT [0-9]+$", timeout: .seconds(10))
-            let port = try #require(portLine.split(separator: " ").last.map(String.init))
-            let config = scope.file("webhook.yml")
-            try """
-            auth:
-              webhook: { url: "http://127.0.0.1:\(port)/auth", timeout: "700ms" }
-              failures: { max: 4, window: "60s" }
-            """.write(toFile: config, atomically: true, encoding: .utf8)
+            let (hook, config) = try await scope.startAuthWebhook()
             let gateway = try await scope.startGateway(["--config", config, "--path", "demo=demo"])
             let whep = gateway.url("/demo/whep")
             try await waitUntilServed(scope, whep, token: "letmein")
@@ -144,5 +136,23 @@ extension InteropSuite {
             }
             Issue.record("the path never answered 201")
         }
+    }
+}
+
+extension InteropScope {
+    /// Starts `Scripts/auth-webhook.py` and writes `webhook.yml` pointing at it (timeout 700 ms,
+    /// 4 failures per 60 s) plus `extra` YAML; the webhook process and the file.
+    func startAuthWebhook(extra: String = "") async throws -> (hook: ManagedProcess, config: String) {
+        let hook = try start("auth-webhook", [environment.python, environment.script("auth-webhook.py")])
+        let (_, portLine) = try await hook.waitForLine(matching: "^PORT [0-9]+$", timeout: .seconds(10))
+        let port = try #require(portLine.split(separator: " ").last.map(String.init))
+        let config = file("webhook.yml")
+        try """
+        auth:
+          webhook: { url: "http://127.0.0.1:\(port)/auth", timeout: "700ms" }
+          failures: { max: 4, window: "60s" }
+        \(extra)
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        return (hook, config)
     }
 }

@@ -864,7 +864,7 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
             }
         )
     }
-    /// The live WHEP and WHIP sessions with their statistics.
+    /// The live WHEP and WHIP sessions and the RTSP readers (PLAY) and publishers (RECORD), with their statistics.
     ///
     /// - Remark: HTTP `GET /v1/sessions`.
     /// - Remark: Generated from `#/paths//v1/sessions/get(listSessions)`.
@@ -929,7 +929,7 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
             }
         )
     }
-    /// Ends (kicks) a session; it gets an RTCP BYE.
+    /// Ends (kicks) a session; it gets an RTCP BYE (an RTSP session is torn down and its connection closed).
     ///
     /// - Remark: HTTP `DELETE /v1/sessions/{id}`.
     /// - Remark: Generated from `#/paths//v1/sessions/{id}/delete(deleteSession)`.

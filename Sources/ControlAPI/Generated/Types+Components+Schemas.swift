@@ -37,25 +37,57 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/PathInput/record`.
             internal var record: Swift.String?
+            /// Bearer token (WHEP) and RTSP password readers must present; an empty string removes it.
+            ///
+            /// - Remark: Generated from `#/components/schemas/PathInput/readToken`.
+            internal var readToken: Swift.String?
+            /// Bearer token (WHIP) and RTSP password publishers must present; an empty string removes it.
+            ///
+            /// - Remark: Generated from `#/components/schemas/PathInput/publishToken`.
+            internal var publishToken: Swift.String?
+            /// RTSP "user:password" entries allowed to read (an empty list removes them).
+            ///
+            /// - Remark: Generated from `#/components/schemas/PathInput/readUsers`.
+            internal var readUsers: [Swift.String]?
+            /// RTSP "user:password" entries allowed to publish (an empty list removes them).
+            ///
+            /// - Remark: Generated from `#/components/schemas/PathInput/publishUsers`.
+            internal var publishUsers: [Swift.String]?
             /// Creates a new `PathInput`.
             ///
             /// - Parameters:
             ///   - source: demo, publisher, an rtsp:// URL, udp+mpegts://HOST:PORT, an .sdp file or media files.
             ///   - forward: Plain RTP destinations (rtp://HOST:PORT).
             ///   - record: Recording directory and options (DIR[,format=mp4][,segment=60s]…).
+            ///   - readToken: Bearer token (WHEP) and RTSP password readers must present; an empty string removes it.
+            ///   - publishToken: Bearer token (WHIP) and RTSP password publishers must present; an empty string removes it.
+            ///   - readUsers: RTSP "user:password" entries allowed to read (an empty list removes them).
+            ///   - publishUsers: RTSP "user:password" entries allowed to publish (an empty list removes them).
             internal init(
                 source: Swift.String,
                 forward: [Swift.String]? = nil,
-                record: Swift.String? = nil
+                record: Swift.String? = nil,
+                readToken: Swift.String? = nil,
+                publishToken: Swift.String? = nil,
+                readUsers: [Swift.String]? = nil,
+                publishUsers: [Swift.String]? = nil
             ) {
                 self.source = source
                 self.forward = forward
                 self.record = record
+                self.readToken = readToken
+                self.publishToken = publishToken
+                self.readUsers = readUsers
+                self.publishUsers = publishUsers
             }
             internal enum CodingKeys: String, CodingKey {
                 case source
                 case forward
                 case record
+                case readToken
+                case publishToken
+                case readUsers
+                case publishUsers
             }
         }
         /// - Remark: Generated from `#/components/schemas/NamedPathInput`.
@@ -68,6 +100,22 @@ extension Components {
             internal var forward: [Swift.String]?
             /// - Remark: Generated from `#/components/schemas/NamedPathInput/record`.
             internal var record: Swift.String?
+            /// Bearer token (WHEP) and RTSP password readers must present; an empty string removes it.
+            ///
+            /// - Remark: Generated from `#/components/schemas/NamedPathInput/readToken`.
+            internal var readToken: Swift.String?
+            /// Bearer token (WHIP) and RTSP password publishers must present; an empty string removes it.
+            ///
+            /// - Remark: Generated from `#/components/schemas/NamedPathInput/publishToken`.
+            internal var publishToken: Swift.String?
+            /// RTSP "user:password" entries allowed to read (an empty list removes them).
+            ///
+            /// - Remark: Generated from `#/components/schemas/NamedPathInput/readUsers`.
+            internal var readUsers: [Swift.String]?
+            /// RTSP "user:password" entries allowed to publish (an empty list removes them).
+            ///
+            /// - Remark: Generated from `#/components/schemas/NamedPathInput/publishUsers`.
+            internal var publishUsers: [Swift.String]?
             /// Creates a new `NamedPathInput`.
             ///
             /// - Parameters:
@@ -75,22 +123,38 @@ extension Components {
             ///   - source:
             ///   - forward:
             ///   - record:
+            ///   - readToken: Bearer token (WHEP) and RTSP password readers must present; an empty string removes it.
+            ///   - publishToken: Bearer token (WHIP) and RTSP password publishers must present; an empty string removes it.
+            ///   - readUsers: RTSP "user:password" entries allowed to read (an empty list removes them).
+            ///   - publishUsers: RTSP "user:password" entries allowed to publish (an empty list removes them).
             internal init(
                 name: Swift.String,
                 source: Swift.String,
                 forward: [Swift.String]? = nil,
-                record: Swift.String? = nil
+                record: Swift.String? = nil,
+                readToken: Swift.String? = nil,
+                publishToken: Swift.String? = nil,
+                readUsers: [Swift.String]? = nil,
+                publishUsers: [Swift.String]? = nil
             ) {
                 self.name = name
                 self.source = source
                 self.forward = forward
                 self.record = record
+                self.readToken = readToken
+                self.publishToken = publishToken
+                self.readUsers = readUsers
+                self.publishUsers = publishUsers
             }
             internal enum CodingKeys: String, CodingKey {
                 case name
                 case source
                 case forward
                 case record
+                case readToken
+                case publishToken
+                case readUsers
+                case publishUsers
             }
         }
         /// - Remark: Generated from `#/components/schemas/PathPatch`.
@@ -103,25 +167,57 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/PathPatch/record`.
             internal var record: Swift.String?
+            /// Bearer token (WHEP) and RTSP password readers must present; an empty string removes it.
+            ///
+            /// - Remark: Generated from `#/components/schemas/PathPatch/readToken`.
+            internal var readToken: Swift.String?
+            /// Bearer token (WHIP) and RTSP password publishers must present; an empty string removes it.
+            ///
+            /// - Remark: Generated from `#/components/schemas/PathPatch/publishToken`.
+            internal var publishToken: Swift.String?
+            /// RTSP "user:password" entries allowed to read (an empty list removes them).
+            ///
+            /// - Remark: Generated from `#/components/schemas/PathPatch/readUsers`.
+            internal var readUsers: [Swift.String]?
+            /// RTSP "user:password" entries allowed to publish (an empty list removes them).
+            ///
+            /// - Remark: Generated from `#/components/schemas/PathPatch/publishUsers`.
+            internal var publishUsers: [Swift.String]?
             /// Creates a new `PathPatch`.
             ///
             /// - Parameters:
             ///   - source:
             ///   - forward:
             ///   - record: A directory (and options)
+            ///   - readToken: Bearer token (WHEP) and RTSP password readers must present; an empty string removes it.
+            ///   - publishToken: Bearer token (WHIP) and RTSP password publishers must present; an empty string removes it.
+            ///   - readUsers: RTSP "user:password" entries allowed to read (an empty list removes them).
+            ///   - publishUsers: RTSP "user:password" entries allowed to publish (an empty list removes them).
             internal init(
                 source: Swift.String? = nil,
                 forward: [Swift.String]? = nil,
-                record: Swift.String? = nil
+                record: Swift.String? = nil,
+                readToken: Swift.String? = nil,
+                publishToken: Swift.String? = nil,
+                readUsers: [Swift.String]? = nil,
+                publishUsers: [Swift.String]? = nil
             ) {
                 self.source = source
                 self.forward = forward
                 self.record = record
+                self.readToken = readToken
+                self.publishToken = publishToken
+                self.readUsers = readUsers
+                self.publishUsers = publishUsers
             }
             internal enum CodingKeys: String, CodingKey {
                 case source
                 case forward
                 case record
+                case readToken
+                case publishToken
+                case readUsers
+                case publishUsers
             }
         }
         /// - Remark: Generated from `#/components/schemas/PathInfo`.
@@ -193,6 +289,8 @@ extension Components {
         }
         /// - Remark: Generated from `#/components/schemas/SessionInfo`.
         internal struct SessionInfo: Codable, Hashable, Sendable {
+            /// The /metrics session id (WebRTC) or rtsp-… (RTSP).
+            ///
             /// - Remark: Generated from `#/components/schemas/SessionInfo/id`.
             internal var id: Swift.String
             /// - Remark: Generated from `#/components/schemas/SessionInfo/path`.
@@ -205,6 +303,29 @@ extension Components {
             }
             /// - Remark: Generated from `#/components/schemas/SessionInfo/kind`.
             internal var kind: Components.Schemas.SessionInfo.KindPayload
+            /// Whether the session reads the path (WHEP, RTSP PLAY) or publishes into it (WHIP, RTSP RECORD).
+            ///
+            /// - Remark: Generated from `#/components/schemas/SessionInfo/action`.
+            internal enum ActionPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case read = "read"
+                case publish = "publish"
+            }
+            /// Whether the session reads the path (WHEP, RTSP PLAY) or publishes into it (WHIP, RTSP RECORD).
+            ///
+            /// - Remark: Generated from `#/components/schemas/SessionInfo/action`.
+            internal var action: Components.Schemas.SessionInfo.ActionPayload?
+            /// RTSP: udp or tcp (interleaved).
+            ///
+            /// - Remark: Generated from `#/components/schemas/SessionInfo/transport`.
+            internal var transport: Swift.String?
+            /// RTSP: when PLAY or RECORD started.
+            ///
+            /// - Remark: Generated from `#/components/schemas/SessionInfo/startedAt`.
+            internal var startedAt: Foundation.Date?
+            /// RTP bytes an RTSP publisher sent.
+            ///
+            /// - Remark: Generated from `#/components/schemas/SessionInfo/bytesReceived`.
+            internal var bytesReceived: Swift.Int?
             /// - Remark: Generated from `#/components/schemas/SessionInfo/remoteAddress`.
             internal var remoteAddress: Swift.String?
             /// - Remark: Generated from `#/components/schemas/SessionInfo/connected`.
@@ -226,9 +347,13 @@ extension Components {
             /// Creates a new `SessionInfo`.
             ///
             /// - Parameters:
-            ///   - id:
+            ///   - id: The /metrics session id (WebRTC) or rtsp-… (RTSP).
             ///   - path:
             ///   - kind:
+            ///   - action: Whether the session reads the path (WHEP, RTSP PLAY) or publishes into it (WHIP, RTSP RECORD).
+            ///   - transport: RTSP: udp or tcp (interleaved).
+            ///   - startedAt: RTSP: when PLAY or RECORD started.
+            ///   - bytesReceived: RTP bytes an RTSP publisher sent.
             ///   - remoteAddress:
             ///   - connected:
             ///   - bytesSent:
@@ -241,6 +366,10 @@ extension Components {
                 id: Swift.String,
                 path: Swift.String,
                 kind: Components.Schemas.SessionInfo.KindPayload,
+                action: Components.Schemas.SessionInfo.ActionPayload? = nil,
+                transport: Swift.String? = nil,
+                startedAt: Foundation.Date? = nil,
+                bytesReceived: Swift.Int? = nil,
                 remoteAddress: Swift.String? = nil,
                 connected: Swift.Bool? = nil,
                 bytesSent: Swift.Int,
@@ -253,6 +382,10 @@ extension Components {
                 self.id = id
                 self.path = path
                 self.kind = kind
+                self.action = action
+                self.transport = transport
+                self.startedAt = startedAt
+                self.bytesReceived = bytesReceived
                 self.remoteAddress = remoteAddress
                 self.connected = connected
                 self.bytesSent = bytesSent
@@ -266,6 +399,10 @@ extension Components {
                 case id
                 case path
                 case kind
+                case action
+                case transport
+                case startedAt
+                case bytesReceived
                 case remoteAddress
                 case connected
                 case bytesSent

@@ -1238,7 +1238,7 @@ internal enum Operations {
             }
         }
     }
-    /// The live WHEP and WHIP sessions with their statistics.
+    /// The live WHEP and WHIP sessions and the RTSP readers (PLAY) and publishers (RECORD), with their statistics.
     ///
     /// - Remark: HTTP `GET /v1/sessions`.
     /// - Remark: Generated from `#/paths//v1/sessions/get(listSessions)`.
@@ -1371,7 +1371,7 @@ internal enum Operations {
             }
         }
     }
-    /// Ends (kicks) a session; it gets an RTCP BYE.
+    /// Ends (kicks) a session; it gets an RTCP BYE (an RTSP session is torn down and its connection closed).
     ///
     /// - Remark: HTTP `DELETE /v1/sessions/{id}`.
     /// - Remark: Generated from `#/paths//v1/sessions/{id}/delete(deleteSession)`.

@@ -35,12 +35,12 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `DELETE /v1/paths/{name}`.
     /// - Remark: Generated from `#/paths//v1/paths/{name}/delete(deletePath)`.
     func deletePath(_ input: Operations.DeletePath.Input) async throws -> Operations.DeletePath.Output
-    /// The live WHEP and WHIP sessions with their statistics.
+    /// The live WHEP and WHIP sessions and the RTSP readers (PLAY) and publishers (RECORD), with their statistics.
     ///
     /// - Remark: HTTP `GET /v1/sessions`.
     /// - Remark: Generated from `#/paths//v1/sessions/get(listSessions)`.
     func listSessions(_ input: Operations.ListSessions.Input) async throws -> Operations.ListSessions.Output
-    /// Ends (kicks) a session; it gets an RTCP BYE.
+    /// Ends (kicks) a session; it gets an RTCP BYE (an RTSP session is torn down and its connection closed).
     ///
     /// - Remark: HTTP `DELETE /v1/sessions/{id}`.
     /// - Remark: Generated from `#/paths//v1/sessions/{id}/delete(deleteSession)`.
@@ -135,14 +135,14 @@ extension APIProtocol {
             headers: headers
         ))
     }
-    /// The live WHEP and WHIP sessions with their statistics.
+    /// The live WHEP and WHIP sessions and the RTSP readers (PLAY) and publishers (RECORD), with their statistics.
     ///
     /// - Remark: HTTP `GET /v1/sessions`.
     /// - Remark: Generated from `#/paths//v1/sessions/get(listSessions)`.
     internal func listSessions(headers: Operations.ListSessions.Input.Headers = .init()) async throws -> Operations.ListSessions.Output {
         try await listSessions(Operations.ListSessions.Input(headers: headers))
     }
-    /// Ends (kicks) a session; it gets an RTCP BYE.
+    /// Ends (kicks) a session; it gets an RTCP BYE (an RTSP session is torn down and its connection closed).
     ///
     /// - Remark: HTTP `DELETE /v1/sessions/{id}`.
     /// - Remark: Generated from `#/paths//v1/sessions/{id}/delete(deleteSession)`.
