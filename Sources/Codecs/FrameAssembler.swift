@@ -55,7 +55,8 @@ extension FrameAssemblyFormat where Packet == ArraySlice<UInt8> {
 /// timestamp change, when `Format.startsUnit` says so, or at `flush()`.
 ///
 /// Duplicate and late packets (sequence number not ahead of the last one) are dropped and
-/// counted. A sequence-number gap breaks the open unit; a broken, empty or (while waiting for a
+/// counted; padding-only packets (empty payloads) advance the sequence and are skipped. A
+/// sequence-number gap breaks the open unit; a broken, empty or (while waiting for a
 /// key frame) non-key unit is dropped with its packets counted, and after a broken unit
 /// delivery resumes at the next key frame.
 struct FrameAssembler<Format: FrameAssemblyFormat>: Sendable {
@@ -65,6 +66,8 @@ struct FrameAssembler<Format: FrameAssemblyFormat>: Sendable {
     private(set) var droppedPackets = 0
     /// Units dropped as broken, empty or not decodable (waiting for a key frame).
     private(set) var droppedAccessUnits = 0
+    /// Padding-only packets (empty payloads) skipped without touching the unit in progress.
+    private(set) var paddingPackets = 0
 
     private var unit = PartialAccessUnit()
     private var unitPackets = 0
@@ -95,6 +98,12 @@ struct FrameAssembler<Format: FrameAssemblyFormat>: Sendable {
         if gap {
             if unitOpen { unit.isBroken = true }  // the lost packets may have been part of it
             awaitingKeyframe = true
+        }
+        // A padding-only packet (RFC 3550 §5.1: all padding, nothing left once it is removed),
+        // as senders probe bandwidth with: it takes a sequence number but belongs to no frame.
+        guard !payload.isEmpty else {
+            paddingPackets += 1
+            return output
         }
 
         let packet = format.inspect(payload)

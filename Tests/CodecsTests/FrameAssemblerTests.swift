@@ -48,6 +48,21 @@ private func push(_ assembler: inout FrameAssembler<FlagFormat>, _ payload: [UIn
         #expect(assembler.droppedAccessUnits == 0)
     }
 
+    @Test func paddingOnlyPacketsAdvanceTheSequenceWithoutTouchingTheUnit() {
+        var assembler = FrameAssembler(format: FlagFormat())
+        #expect(push(&assembler, [0xc0, 1], seq: 10, ts: 100).isEmpty)
+        #expect(push(&assembler, [], seq: 11, ts: 100).isEmpty)             // inside the unit
+        #expect(push(&assembler, [0x00, 2], seq: 12, ts: 100, marker: true)
+            == [AccessUnit(payloads: [[1], [2]], rtpTimestamp: 100, isKeyframe: true)])
+        #expect(push(&assembler, [], seq: 13, ts: 100).isEmpty)             // after it, old timestamp
+        #expect(push(&assembler, [0x40, 3], seq: 14, ts: 200, marker: true)
+            == [AccessUnit(payloads: [[3]], rtpTimestamp: 200, isKeyframe: false)])
+        #expect(push(&assembler, [], seq: 16, ts: 200).isEmpty)             // a gap before padding still counts
+        #expect(push(&assembler, [0x40, 4], seq: 17, ts: 300, marker: true).isEmpty)
+        #expect(assembler.paddingPackets == 3)
+        #expect(assembler.droppedAccessUnits == 1)
+    }
+
     @Test func duplicateAndLatePacketsAreDroppedAlone() {
         var assembler = FrameAssembler(format: FlagFormat())
         _ = push(&assembler, [0xc0, 1], seq: 0xffff, ts: 100)

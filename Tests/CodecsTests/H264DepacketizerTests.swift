@@ -178,8 +178,8 @@ extension RTPDepacketizer {
     }
 
     @Test func malformedPacketsBreakTheUnit() {
+        // (An empty payload is padding, not malformed: FrameAssemblerTests.)
         let malformed: [[UInt8]] = [
-            [],                               // empty
             [0xe5, 0x88],                     // forbidden_zero_bit set
             [0x78],                           // STAP-A with no units
             [0x78, 0x00, 0x05, 0x41],         // STAP-A size past the end

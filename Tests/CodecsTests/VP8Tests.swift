@@ -131,6 +131,35 @@ import Testing
         #expect(depacketizer.droppedPackets == 3)
     }
 
+    /// Bandwidth probes (Chromium with transport-cc): padding-only packets on the video SSRC,
+    /// carrying the last frame's timestamp, between frames. They must not break delivery until
+    /// the next keyframe (a WHIP recording kept one video frame before this).
+    @Test func paddingOnlyPacketsBetweenFramesAreSkipped() {
+        var packetizer = VP8Packetizer()
+        var packets: [TestPacket] = []
+        var sequence: UInt16 = 65533
+        for index in 0..<4 {
+            let key = index == 0
+            let frame = [UInt8(key ? 0x50 : 0x51)] + Array(repeating: UInt8(index), count: 1500)
+            let timestamp = UInt32(index * 3000)
+            for packet in packetizer.packetize(AccessUnit(payloads: [frame], rtpTimestamp: timestamp,
+                                                          isKeyframe: key), maxPayloadSize: 1200) {
+                packets.append(TestPacket(payload: packet.payload, sequenceNumber: sequence,
+                                          rtpTimestamp: timestamp, marker: packet.marker))
+                sequence &+= 1
+            }
+            for _ in 0..<2 {  // probes after the frame, with its timestamp
+                packets.append(TestPacket(payload: [], sequenceNumber: sequence, rtpTimestamp: timestamp, marker: false))
+                sequence &+= 1
+            }
+        }
+        var depacketizer = VP8Depacketizer()
+        let out = depacketizer.feed(packets)
+        #expect(out.map(\.rtpTimestamp) == [0, 3000, 6000, 9000])
+        #expect(depacketizer.droppedAccessUnits == 0)
+        #expect(depacketizer.droppedPackets == 0)
+    }
+
     @Test func frameSizeCapAtLimitAndOnePast() {
         let limits = DepacketizerLimits(maxAccessUnitBytes: 3000)
         for (size, delivered) in [(3000, true), (3001, false)] {
