@@ -183,6 +183,9 @@ import TestSupport
         #expect(unwrapped == unwrapped.sorted())
         #expect(Set(unwrapped).count == unwrapped.count)
         let counters = buffer.counters
+        let meanHeldMs = Double(counters.heldNanoseconds) / Double(max(counters.released, 1)) / 1e6
+        print("reorder buffer, 5 % loss + 5 % late by 15 ms at 500 packets/s: released \(counters.released), lost "
+            + "\(counters.lost), reordered \(counters.reordered), mean added latency \(meanHeldMs) ms")
         #expect(counters.released + counters.lost == total)
         #expect(counters.reordered > 0)
         #expect(counters.late == 0)   // 15 ms of lateness is inside the 50 ms bound
