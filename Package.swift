@@ -152,7 +152,7 @@ let package = Package(
         .testTarget(name: "RTCBaseTests", dependencies: ["RTCBase"], swiftSettings: strict),
         .testTarget(name: "SDPTests", dependencies: ["SDP"], resources: [.copy("Vectors")], swiftSettings: strict),
         .testTarget(name: "STUNTests", dependencies: ["RTCBase", "STUN"], swiftSettings: strict),
-        .testTarget(name: "RTPTests", dependencies: ["RTCBase", "RTP"], swiftSettings: strict),
+        .testTarget(name: "RTPTests", dependencies: ["RTCBase", "RTP", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "CodecsTests", dependencies: ["RTCBase", "Codecs", "TestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "ContainersTests", dependencies: ["RTCBase", "Codecs", "Containers", "TestSupport"],
                     exclude: ["Fixtures"], swiftSettings: strict),

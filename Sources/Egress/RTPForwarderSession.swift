@@ -32,6 +32,9 @@ public struct RTPForwarderSession {
         public var sdpSessionID: UInt64
         public var videoSSRC: UInt32
         public var audioSSRC: UInt32
+        /// Puts lossy sources' packets back in order before they go out, waiting a bounded time
+        /// for retransmissions (`MediaUnitReorderer`); nil sends units as the path delivers them.
+        public var reorder: MediaUnitReorderer.Configuration? = MediaUnitReorderer.Configuration()
 
         public init(pathName: String, spec: ForwardSpec, wallClockAnchor: (instant: Instant, unixSeconds: Double),
                     cname: String = "rtcbridge-\(SecureRandom.uint32())",
@@ -107,10 +110,15 @@ public struct RTPForwarderSession {
     var lastKeyframeRequest: Instant?
     public private(set) var isClosed = false
     public internal(set) var stats = RTPForwarderStats()
+    var reorderer: MediaUnitReorderer?
 
     public init(configuration: Configuration) {
         self.configuration = configuration
+        reorderer = configuration.reorder.map { MediaUnitReorderer(configuration: $0) }
     }
+
+    /// The ordering stage's counters (lost, late and reordered packets, time held); nil without one.
+    public var reorderCounters: RTPReorderBuffer.Counters? { reorderer?.counters }
 
     /// The outbound SSRC of a kind.
     public func ssrc(for kind: TrackKind) -> UInt32 {
@@ -125,15 +133,21 @@ public struct RTPForwarderSession {
     public mutating func handle(_ input: Input, now: Instant) {
         guard !isClosed else { return }
         switch input {
-        case .reader(.tracks(let tracks, _)): setTracks(tracks)
-        case .reader(.unit(let unit)): forward(unit, now: now)
-        case .reader(.sourceEnded): break
+        case .reader(.tracks(let tracks, _)):
+            forward(reorderer?.setTracks(tracks, now: now) ?? [], now: now)
+            setTracks(tracks)
+        case .reader(.unit(let unit)):
+            if reorderer != nil { forward(reorderer?.insert(unit, now: now) ?? [], now: now) } else { forward(unit, now: now) }
+        case .reader(.sourceEnded): forward(reorderer?.releaseAll(now: now) ?? [], now: now)
         case .reader(.pathClosed):
+            forward(reorderer?.releaseAll(now: now) ?? [], now: now)
             close(now: now)
             outputs.append(.event(.closed))
         case .datagram(let bytes, let kind): receiveRTCP(bytes, kind: kind)
         case .sendFailed(let kind): noteSendFailure(kind)
-        case .timeout: sendDueReports(now: now)
+        case .timeout:
+            if let deadline = reorderer?.nextDeadline, deadline <= now { forward(reorderer?.releaseDue(now: now) ?? [], now: now) }
+            sendDueReports(now: now)
         }
     }
 
@@ -141,7 +155,7 @@ public struct RTPForwarderSession {
     public mutating func poll() -> Output {
         if let output = outputs.popFirst() { return output }
         guard !isClosed else { return .timeout(.distantFuture) }
-        let next = [video?.media.reports.nextReport, audio?.media.reports.nextReport].compactMap { $0 }.min()
+        let next = [video?.media.reports.nextReport, audio?.media.reports.nextReport, reorderer?.nextDeadline].compactMap { $0 }.min()
         return .timeout(next ?? .distantFuture)
     }
 
@@ -187,6 +201,10 @@ public struct RTPForwarderSession {
             }
         }
         updateDescription()
+    }
+
+    private mutating func forward(_ units: [MediaUnit], now: Instant) {
+        for unit in units { forward(unit, now: now) }
     }
 
     private mutating func forward(_ unit: MediaUnit, now: Instant) {

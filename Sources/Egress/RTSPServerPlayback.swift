@@ -90,6 +90,9 @@ public struct RTSPServerPlayback {
     public private(set) var stats = Statistics()
     /// `close(reason:now:)` ran: no more media or reports.
     public private(set) var isClosed = false
+    /// Puts lossy sources' packets back in order before they go out, waiting a bounded time for
+    /// retransmissions; nil sends units as the path delivers them. Set before the first event.
+    public var reorderer: MediaUnitReorderer? = MediaUnitReorderer()
 
     public init(tracks: [Track], cname: String, wallClockAnchor: (instant: Instant, unixSeconds: Double)) {
         self.cname = cname
@@ -124,11 +127,18 @@ public struct RTSPServerPlayback {
     public mutating func handle(_ event: ReaderEvent, now: Instant) {
         guard !isClosed else { return }
         switch event {
-        case .tracks(let tracks, _): map(tracks)
-        case .unit(let unit): forward(unit, now: now)
-        case .sourceEnded: break
+        case .tracks(let tracks, _):
+            forward(reorderer?.setTracks(tracks, now: now) ?? [], now: now)
+            map(tracks)
+        case .unit(let unit):
+            if reorderer != nil { forward(reorderer?.insert(unit, now: now) ?? [], now: now) } else { forward(unit, now: now) }
+        case .sourceEnded: forward(reorderer?.releaseAll(now: now) ?? [], now: now)
         case .pathClosed: outputs.append(.pathClosed)
         }
+    }
+
+    private mutating func forward(_ units: [MediaUnit], now: Instant) {
+        for unit in units { forward(unit, now: now) }
     }
 
     /// The transport could not take the last output (a slow TCP reader or a full socket): video
@@ -161,6 +171,7 @@ public struct RTSPServerPlayback {
     /// Sends the sender reports that are due.
     public mutating func handleTimeout(now: Instant) {
         guard !isClosed else { return }
+        if let deadline = reorderer?.nextDeadline, deadline <= now { forward(reorderer?.releaseDue(now: now) ?? [], now: now) }
         for index in streams.indices {
             guard let packets = streams[index].media.reports.takeDueReport(
                 now: now, interval: senderReportInterval, wallClockAnchor: wallClockAnchor, cname: cname) else { continue }
@@ -176,7 +187,8 @@ public struct RTSPServerPlayback {
             outputs.append(.interleaved(frames))
         }
         if let output = outputs.popFirst() { return output }
-        return .timeout(streams.compactMap(\.media.reports.nextReport).min() ?? .distantFuture)
+        let reorderDeadline = reorderer?.nextDeadline ?? .distantFuture
+        return .timeout(min(streams.compactMap(\.media.reports.nextReport).min() ?? .distantFuture, reorderDeadline))
     }
 
     // MARK: Media

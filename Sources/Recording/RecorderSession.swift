@@ -26,6 +26,9 @@ public struct RecorderSession {
         public var retryInterval: Duration = .seconds(5)
         /// The back-off after repeated failures grows up to this.
         public var maxRetryInterval: Duration = .seconds(60)
+        /// Puts lossy sources' packets back in order before they are muxed, waiting a bounded
+        /// time for retransmissions (`MediaUnitReorderer`); nil muxes units as they come.
+        public var reorder: MediaUnitReorderer.Configuration? = MediaUnitReorderer.Configuration()
         public init(format: RecordingFormat, segmentDuration: Duration) {
             self.format = format
             self.segmentDuration = segmentDuration
@@ -51,6 +54,10 @@ public struct RecorderSession {
         /// produced for the files, headers included (what reached the disk is this − `droppedBytes`).
         public var unitsReceived = 0
         public var bytesMuxed = 0
+        /// The ordering stage: packets given up on (lost), arrived too late, and put back in order.
+        public var packetsLost = 0
+        public var packetsLate = 0
+        public var packetsReordered = 0
         /// Paths of the files opened, oldest first (the last `maxListedFiles`).
         public var files: [String] = []
         public init() {}
@@ -91,9 +98,13 @@ public struct RecorderSession {
     var reportedOverQuota = false
     var finished = false
     var outputs = OutputQueue<Output>()
+    var reorderer: MediaUnitReorderer?
+    /// The latest instant seen (unit arrivals, timeouts), for releases without one.
+    var latest = Instant.zero
 
     public init(configuration: Configuration) {
         self.configuration = configuration
+        reorderer = configuration.reorder.map { MediaUnitReorderer(configuration: $0) }
         self.muxer = RecorderMuxer(format: configuration.format, segmentDuration: configuration.segmentDuration)
         self.retryDelay = configuration.retryInterval
     }
@@ -102,6 +113,11 @@ public struct RecorderSession {
         var stats = counters
         stats.unitsSkipped = muxer.unitsSkipped
         stats.muxErrors = muxer.muxErrors
+        if let counters = reorderer?.counters {
+            stats.packetsLost = counters.lost
+            stats.packetsLate = counters.late
+            stats.packetsReordered = counters.reordered
+        }
         return stats
     }
 
@@ -114,7 +130,19 @@ public struct RecorderSession {
     /// One reader event.
     public mutating func handle(_ event: ReaderEvent) {
         guard !finished else { return }
-        if case .unit = event { counters.unitsReceived += 1 }
+        switch event {
+        case .unit(let unit):
+            counters.unitsReceived += 1
+            latest = max(latest, unit.arrival)
+            guard reorderer != nil else { break }
+            // Units carry their arrival on the runtime's clock: the ordering stage runs on it.
+            mux(reorderer?.insert(unit, now: unit.arrival) ?? [])
+            return
+        case .tracks(let tracks, _):
+            mux(reorderer?.setTracks(tracks, now: latest) ?? [])
+        case .sourceEnded, .pathClosed:
+            mux(reorderer?.releaseAll(now: latest) ?? [])
+        }
         apply(muxer.handle(event))
         if case .tracks = event, muxer.ignoredTracks != reportedIgnoredTracks {
             reportedIgnoredTracks = muxer.ignoredTracks
@@ -160,6 +188,8 @@ public struct RecorderSession {
     /// the muxer for a new segment when a retry is due.
     public mutating func handleTimeout(now: Instant) {
         guard !finished else { return }
+        latest = max(latest, now)
+        if let deadline = reorderer?.nextDeadline, deadline <= now { mux(reorderer?.releaseDue(now: now) ?? []) }
         if let retryAt, retryAt <= now {
             self.retryAt = nil
             muxer.newSegmentRequested = true
@@ -181,6 +211,7 @@ public struct RecorderSession {
     /// Finishes the open segment; nothing follows.
     public mutating func finish() {
         guard !finished else { return }
+        mux(reorderer?.releaseAll(now: latest) ?? [])
         finished = true
         nextFlush = nil
         retryAt = nil
@@ -196,7 +227,12 @@ public struct RecorderSession {
 
     public mutating func poll() -> Output {
         if let output = outputs.popFirst() { return output }
-        return .timeout([nextFlush, retryAt].compactMap { $0 }.min() ?? .distantFuture)
+        return .timeout([nextFlush, retryAt, reorderer?.nextDeadline].compactMap { $0 }.min() ?? .distantFuture)
+    }
+
+    /// Units out of the ordering stage, to the muxer.
+    mutating func mux(_ units: [MediaUnit]) {
+        for unit in units { apply(muxer.handle(.unit(unit))) }
     }
 
     mutating func apply(_ muxed: [RecorderOutput]) {

@@ -22,9 +22,11 @@ import Testing
         return playback
     }
 
-    static func unit(track: Int, timestamp: UInt32, keyframe: Bool, payloads: [[UInt8]]) -> ReaderEvent {
+    /// A unit whose packets are numbered from `sequence` (a track's units continue its numbering:
+    /// the playback puts packets in sequence order before they go out).
+    static func unit(track: Int, timestamp: UInt32, keyframe: Bool, payloads: [[UInt8]], sequence: UInt16 = 0) -> ReaderEvent {
         let packets = payloads.enumerated().map { index, payload in
-            RTPPacket(payloadType: track == 7 ? 100 : 101, sequenceNumber: UInt16(index), timestamp: timestamp,
+            RTPPacket(payloadType: track == 7 ? 100 : 101, sequenceNumber: sequence &+ UInt16(index), timestamp: timestamp,
                       ssrc: 0xABCD, marker: index == payloads.count - 1, payload: payload)
         }
         return .unit(MediaUnit(trackID: track, packets: packets, rtpTimestamp: timestamp, isKeyframe: keyframe,
@@ -68,7 +70,8 @@ import Testing
         playback.handle(Self.unit(track: 7, timestamp: 1, keyframe: false, payloads: [[0x41]]), now: Self.start)
         #expect(Self.drain(&playback).outputs.isEmpty)
         playback.handle(Self.unit(track: 8, timestamp: 960, keyframe: true, payloads: [[0xF8]]), now: Self.start)
-        playback.handle(Self.unit(track: 7, timestamp: 3000, keyframe: true, payloads: [[0x65], [0x65]]), now: Self.start)
+        playback.handle(Self.unit(track: 7, timestamp: 3000, keyframe: true, payloads: [[0x65], [0x65]], sequence: 1),
+                        now: Self.start)
         let outputs = Self.drain(&playback).outputs
         let datagrams = outputs.compactMap { output -> (Int, Bool, Int)? in
             if case .datagram(let bytes, let index, let isRTCP) = output { return (index, isRTCP, bytes.count) }
@@ -79,15 +82,47 @@ import Testing
         #expect(playback.stats.unitsSkipped == 1)
     }
 
+    @Test func aLateRetransmissionGoesOutInItsPlaceAndAGapIsGivenUpAfterTheBound() throws {
+        var playback = Self.makePlayback(interleaved: false)
+        func packet(_ sequence: UInt16, timestamp: UInt32, marker: Bool) -> RTPPacket {
+            RTPPacket(payloadType: 100, sequenceNumber: sequence, timestamp: timestamp, ssrc: 0xABCD, marker: marker, payload: [0x65])
+        }
+        func sent() -> [UInt16] {
+            Self.drain(&playback).outputs.compactMap { output -> UInt16? in
+                guard case .datagram(let bytes, 0, false) = output, let rtp = try? RTPPacket(parsing: bytes) else { return nil }
+                return rtp.sequenceNumber
+            }
+        }
+        // Packet 1 of the keyframe was lost; it comes back (a retransmission) as a unit of its own.
+        playback.handle(.unit(MediaUnit(trackID: 7, packets: [packet(0, timestamp: 0, marker: false), packet(2, timestamp: 0, marker: true)],
+                                        rtpTimestamp: 0, isKeyframe: true, arrival: Self.start, sourceEpoch: 1)), now: Self.start)
+        #expect(sent().isEmpty)
+        playback.handle(.unit(MediaUnit(trackID: 7, packets: [packet(1, timestamp: 0, marker: false)], rtpTimestamp: 0,
+                                        isKeyframe: false, arrival: Self.start, sourceEpoch: 1)), now: Self.start + .milliseconds(40))
+        let first = sent()
+        let base = try #require(first.first)
+        #expect(first == [base, base &+ 1, base &+ 2])
+        // Packet 4 never comes: 5 leaves when the bound (200 ms) has passed, numbered on.
+        playback.handle(.unit(MediaUnit(trackID: 7, packets: [packet(3, timestamp: 3000, marker: true)], rtpTimestamp: 3000,
+                                        isKeyframe: false, arrival: Self.start, sourceEpoch: 1)), now: Self.start + .milliseconds(50))
+        playback.handle(.unit(MediaUnit(trackID: 7, packets: [packet(5, timestamp: 6000, marker: true)], rtpTimestamp: 6000,
+                                        isKeyframe: false, arrival: Self.start, sourceEpoch: 1)), now: Self.start + .milliseconds(60))
+        #expect(sent() == [base &+ 3])
+        #expect(Self.drain(&playback).timeout <= Self.start + .milliseconds(260))
+        playback.handleTimeout(now: Self.start + .milliseconds(260))
+        #expect(sent() == [base &+ 4])
+        #expect(playback.reorderer?.counters.lost == 1)
+    }
+
     @Test func aDropMakesVideoWaitForTheNextKeyframeAndAsksForOne() {
         var playback = Self.makePlayback()
         playback.handle(Self.unit(track: 7, timestamp: 0, keyframe: true, payloads: [[0x65]]), now: Self.start)
         _ = Self.drain(&playback)
         playback.noteDropped()
         #expect(Self.drain(&playback).outputs == [.keyframeRequested])
-        playback.handle(Self.unit(track: 7, timestamp: 3000, keyframe: false, payloads: [[0x41]]), now: Self.start)
+        playback.handle(Self.unit(track: 7, timestamp: 3000, keyframe: false, payloads: [[0x41]], sequence: 1), now: Self.start)
         #expect(Self.drain(&playback).outputs.isEmpty)
-        playback.handle(Self.unit(track: 7, timestamp: 6000, keyframe: true, payloads: [[0x65]]), now: Self.start)
+        playback.handle(Self.unit(track: 7, timestamp: 6000, keyframe: true, payloads: [[0x65]], sequence: 2), now: Self.start)
         #expect(Self.drain(&playback).outputs.count == 1)
         #expect(playback.stats.drops == 1)
     }

@@ -25,12 +25,7 @@ extension InteropSuite {
 
             /// Appends `line` to the relay's control file and waits for its `ack`.
             func command(_ line: String) async throws {
-                let acks = relay.lines().count
-                let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: control))
-                try handle.seekToEnd()
-                try handle.write(contentsOf: Data((line + "\n").utf8))
-                try handle.close()
-                try await relay.waitForLine(from: acks, timeout: .seconds(5), what: "ack \(line)") { $0 == "ack \(line)" }
+                try await relay.relayCommand(line, control: control)
             }
 
             /// Frames decoded according to the browser's latest progress line.
@@ -100,11 +95,7 @@ extension InteropSuite {
 
         /// `counters a=1 b=2 …` → value of `name` in the relay's last counters line.
         static func relayCounter(_ relay: ManagedProcess, _ name: String) -> Int? {
-            guard let line = relay.lines().last(where: { $0.hasPrefix("counters ") }) else { return nil }
-            return line.split(separator: " ").lazy.compactMap { field -> Int? in
-                let parts = field.split(separator: "=")
-                return parts.count == 2 && parts[0] == name ? Int(parts[1]) : nil
-            }.first
+            relay.relayCounters()[name]
         }
 
         @Test("Chromium's NAT mapping changes: the same session follows it once the new port answers",

@@ -1,7 +1,6 @@
 import Codecs
 import RTCBase
 import RTP
-import Routing
 
 /// Groups received RTP packets of one track into media units (access units) without
 /// depacketizing: a video unit is every packet with one timestamp, closed by the marker bit or a
@@ -55,7 +54,11 @@ public struct RTPUnitAssembler {
         return done
     }
 
-    private mutating func flush(arrival: Instant) -> MediaUnit? {
+    /// The last packet of the unit being built, nil when none is.
+    public var pendingLast: RTPPacket? { pending.last }
+
+    /// Closes the unit being built (its end is known otherwise, e.g. from the source's grouping).
+    public mutating func flush(arrival: Instant) -> MediaUnit? {
         guard let first = pending.first else { return nil }
         let unit = MediaUnit(trackID: trackID, packets: pending, rtpTimestamp: first.timestamp,
                              isKeyframe: pendingKeyframe, arrival: arrival, codec: codec)
