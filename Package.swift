@@ -159,7 +159,7 @@ let package = Package(
         .testTarget(name: "ICETests", dependencies: ["RTCBase", "STUN", "ICE"], swiftSettings: strict),
         .testTarget(name: "DTLSTests", dependencies: ["RTCBase", "SRTP", "DTLS"], swiftSettings: strict),
         .testTarget(name: "WebRTCTests", dependencies: [
-            "RTCBase", "RTP", "Codecs", "ICE", "SRTP", "DTLS", "SCTP", "WebRTC", "Routing", "Ingest", "Egress",
+            "RTCBase", "RTP", "Codecs", "ICE", "SRTP", "DTLS", "SCTP", "SDP", "WebRTC", "Routing", "Ingest", "Egress",
             "TestSupport", "WebRTCTestSupport",
         ], swiftSettings: strict),
         .testTarget(name: "SCTPTests", dependencies: ["RTCBase", "SCTP"], swiftSettings: strict),
