@@ -101,6 +101,18 @@ import WHIP
         }
     }
 
+    @Test func locationsAreCapped() throws {
+        let atCap = "/" + String(repeating: "r", count: 99)   // 100 bytes
+        for (location, accepted) in [(atCap, true), (atCap + "r", false)] {
+            var client = Self.makeClient { $0.maxLocationBytes = 100 }
+            client.publish(offer: "o", now: Self.start)
+            let post = try Self.nextRequest(&client)
+            client.handle(response: Self.created(location: location), to: post.id, now: Self.start)
+            let established = client.state == .established(resourceURL: "http://10.0.0.2:8080" + location)
+            #expect(established == accepted, "\(location.utf8.count) bytes: \(client.state)")
+        }
+    }
+
     @Test func followsRedirectsUpToTheCapAndDetectsLoops() throws {
         // Exactly maxRedirects hops are followed; one more fails.
         var client = Self.makeClient { $0.maxRedirects = 2 }
