@@ -62,7 +62,7 @@ let package = Package(
         .target(name: "WebRTC", dependencies: ["RTCBase", "STUN", "RTP", "ICE", "DTLS", "SRTP", "SCTP"], swiftSettings: strict),
         .target(name: "RTSP", dependencies: ["RTCBase", "SDP", "COpenSSL"], swiftSettings: strict,
                 linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))]),   // NPT rounding without Foundation
-        .target(name: "WHIP", dependencies: ["SDP", "ICE"], swiftSettings: strict),
+        .target(name: "WHIP", dependencies: ["RTCBase", "SDP", "ICE"], swiftSettings: strict),
 
         // routing
         .target(name: "Routing", dependencies: ["RTCBase", "RTP", "Codecs"], swiftSettings: strict),
@@ -159,7 +159,7 @@ let package = Package(
         .testTarget(name: "ICETests", dependencies: ["RTCBase", "STUN", "ICE"], swiftSettings: strict),
         .testTarget(name: "DTLSTests", dependencies: ["RTCBase", "SRTP", "DTLS"], swiftSettings: strict),
         .testTarget(name: "WebRTCTests", dependencies: [
-            "RTCBase", "RTP", "Codecs", "ICE", "SRTP", "DTLS", "SCTP", "WebRTC", "Routing", "Ingest", "Egress",
+            "RTCBase", "RTP", "Codecs", "ICE", "SRTP", "DTLS", "SCTP", "SDP", "WebRTC", "Routing", "Ingest", "Egress",
             "TestSupport", "WebRTCTestSupport",
         ], swiftSettings: strict),
         .testTarget(name: "SCTPTests", dependencies: ["RTCBase", "SCTP"], swiftSettings: strict),
@@ -180,7 +180,7 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
-        .testTarget(name: "WHIPTests", dependencies: ["WHIP", "SDP", "ICE"], swiftSettings: strict),
+        .testTarget(name: "WHIPTests", dependencies: ["RTCBase", "WHIP", "SDP", "ICE", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ServerTests", dependencies: [
             "RTCBase", "ICE", "RTSP", "Routing", "Runtime", "Server", "Auth", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),

@@ -1,28 +1,5 @@
-/// Delays between reconnection attempts of a pulled source: exponential (1 s, 2 s, 4 s …) capped
-/// at 30 s, each scaled by a random factor in [0.8, 1.2) so cameras behind one outage do not all
-/// come back in step. `reset()` after a stream has played long enough starts again at 1 s.
-public struct RTSPSourceBackoff: Sendable, Equatable {
-    public var initial: Duration = .seconds(1)
-    public var cap: Duration = .seconds(30)
-    /// Relative jitter: 0.2 = ±20 %.
-    public var jitter = 0.2
-    /// Attempts that failed since the last reset.
-    public private(set) var failures = 0
+import RTCBase
 
-    public init() {}
-
-    /// The delay before the next attempt, rounded to milliseconds; counts one more failure. The
-    /// jitter factor is `1 - jitter + 2 * jitter * u` with `u` the generator's top 53 bits as a
-    /// fraction in [0, 1).
-    public mutating func nextDelay(using generator: inout some RandomNumberGenerator) -> Duration {
-        let exponent = min(failures, 30)
-        failures += 1
-        let base = min(initial * (1 << exponent), cap)
-        let unit = Double(generator.next() >> 11) * 0x1p-53
-        let factor = 1 - jitter + 2 * jitter * unit
-        let milliseconds = Double(base.components.seconds) * 1000 + Double(base.components.attoseconds) / 1e15
-        return .milliseconds(Int64((milliseconds * factor).rounded()))
-    }
-
-    public mutating func reset() { failures = 0 }
-}
+/// The RTSP source's reconnection delays: the shared `ReconnectBackoff` (RTCBase), also used by
+/// the WHIP/WHEP clients.
+public typealias RTSPSourceBackoff = ReconnectBackoff

@@ -14,6 +14,7 @@ import RTCBase
 import RTSP
 import Synchronization
 import Transcode
+import WHIP
 
 /// Where a path's media comes from.
 public enum SourceSpec: Sendable, Equatable, CustomStringConvertible {
@@ -32,6 +33,8 @@ public enum SourceSpec: Sendable, Equatable, CustomStringConvertible {
     case rtsp(RTSPSourceSpec)
     /// MPEG-TS over UDP (`udp+mpegts://HOST:PORT[?interface=NAME]`, unicast or a multicast group).
     case mpegTS(MPEGTSSourceSpec)
+    /// A remote WHEP endpoint, pulled (`whep://HOST:PORT/PATH`, `wheps://` for HTTPS).
+    case whep(WHIPClientTarget)
 
     /// Parses the SOURCE part of `--path NAME=SOURCE` or a config `source:` value.
     public init(parsing text: String) throws {
@@ -41,6 +44,8 @@ public enum SourceSpec: Sendable, Equatable, CustomStringConvertible {
             self = .publisher
         } else if text.lowercased().hasPrefix("rtsp://") || text.lowercased().hasPrefix("rtsps://") {
             self = .rtsp(try RTSPSourceSpec(parsing: text))
+        } else if WHIPClientTarget.isClientURL(text) {
+            self = .whep(try WHIPClientTarget.source(parsing: text))
         } else if text.lowercased().hasPrefix(MPEGTSSourceSpec.scheme) {
             self = .mpegTS(try MPEGTSSourceSpec(parsing: text))
         } else if let files = Self.files(text) {
@@ -71,6 +76,7 @@ public enum SourceSpec: Sendable, Equatable, CustomStringConvertible {
         case .files(let video, let audio): return "files(\([video, audio].compactMap { $0 }.joined(separator: "+")))"
         case .rtsp(let spec): return spec.description   // credentials redacted
         case .mpegTS(let spec): return spec.description
+        case .whep(let target): return target.description   // token redacted
         }
     }
 }
@@ -85,6 +91,8 @@ public struct GatewayConfiguration: Sendable {
     public var paths: [(name: String, source: SourceSpec)] = []
     /// Plain RTP/UDP egress per path (`--forward NAME=rtp://HOST:PORT`).
     public var forwards: [(path: String, spec: ForwardSpec)] = []
+    /// Pushes to remote WHIP endpoints per path (`--forward NAME=whip://HOST:PORT/PATH`).
+    public var whipForwards: [(path: String, target: WHIPClientTarget)] = []
     /// UDP data devices per path (`--data NAME=udp://HOST:PORT`).
     public var dataDevices: [(path: String, spec: DataUDPSpec)] = []
     /// Recordings per path (`--record NAME=DIR`).
@@ -182,6 +190,7 @@ public final class Gateway: @unchecked Sendable {
         }
         if let rtsp = configuration.rtspServer { try await startRTSPServer(rtsp) }
         for (path, spec) in configuration.forwards { try await startForward(path: path, spec: spec) }
+        for (path, target) in configuration.whipForwards { try await startWHIPForward(path: path, target: target) }
         for (path, spec) in configuration.dataDevices { try await startDataDevice(path: path, spec: spec) }
         for (path, spec) in configuration.recordings { try await startRecording(path: path, spec: spec) }
     }
@@ -205,6 +214,8 @@ public final class Gateway: @unchecked Sendable {
             try await startRTPIngestSource(name: name, sdpFile: file)
         case .mpegTS(let spec):
             try await startMPEGTSSource(name: name, spec: spec)
+        case .whep(let target):
+            try startWHEPSource(name: name, target: target)
         }
     }
 

@@ -120,6 +120,17 @@ public final class WebRTCTransport: @unchecked Sendable {
         }
     }
 
+    /// Routes STUN answers from the peer's signalled candidates to an offering (full-ICE) client
+    /// before any check validated them: answers carry no USERNAME. The session still accepts
+    /// only what its agent validates; `learn` drops them again once they are not. Peer's loop.
+    func expectAnswers(from addresses: [TransportAddress], for peer: WebRTCPeer) {
+        let fresh = addresses.filter { !peer.addresses.contains($0) }
+        peer.addresses.formUnion(fresh)
+        routes.withLock { table in
+            for address in fresh where table.byAddress[address] == nil { table.byAddress[address] = peer }
+        }
+    }
+
     /// Addresses routed to sessions (for tests and stats).
     var routedAddressCount: Int { routes.withLock { $0.byAddress.count } }
 

@@ -91,7 +91,7 @@ public struct ServeOptions: Sendable {
             // Relative source files in a config file are relative to the file's folder.
             let folder = URL(fileURLWithPath: configFile).deletingLastPathComponent()
             for (name, entry) in (file.paths ?? [:]).sorted(by: { $0.key < $1.key }) {
-                for target in entry.forward ?? [] { gateway.forwards.append((name, try ForwardSpec(parsing: target))) }
+                for target in entry.forward ?? [] { try gateway.addForward(path: name, target: target) }
                 if let data = entry.data { gateway.dataDevices.append((name, try DataUDPSpec(parsing: data))) }
                 if let record = entry.record { gateway.recordings.append((name, try RecordSpec(parsing: record))) }
                 rtspOptions[name] = entry
@@ -166,8 +166,8 @@ public struct ServeOptions: Sendable {
             gateway.rtspServer = settings
         }
         for f in forwards {
-            guard let (name, target) = f.splitOnceAtEquals() else { throw ConfigError("--forward '\(f)' is not NAME=rtp://HOST:PORT") }
-            gateway.forwards.append((name, try ForwardSpec(parsing: target)))
+            guard let (name, target) = f.splitOnceAtEquals() else { throw ConfigError("--forward '\(f)' is not NAME=rtp://HOST:PORT or NAME=whip://HOST:PORT/PATH") }
+            try gateway.addForward(path: name, target: target)
         }
         for d in dataDevices {
             guard let (name, target) = d.splitOnceAtEquals() else { throw ConfigError("--data '\(d)' is not NAME=udp://HOST:PORT") }

@@ -19,6 +19,8 @@ public final class WebRTCSession {
         public var remoteFingerprint: DTLSFingerprint
         public var dtlsRole: DTLSRole
         public var ice = ICELiteConfiguration()
+        /// Full ICE instead of ICE-lite (the offering client; optionally a server); nil: ICE-lite.
+        public var fullICE: FullICEParameters?
         /// A session not connected (ICE and DTLS done) this long after it was created is closed,
         /// giving its slot back; consent alone would keep a half-open session for 30 s or more.
         public var setupTimeout: Duration = .seconds(10)
@@ -84,7 +86,7 @@ public final class WebRTCSession {
     public internal(set) var remoteReceptions: [UInt32: RemoteReception] = [:]
     public let configuration: Configuration
 
-    var ice: ICELiteAgent
+    var ice: SessionICE
     let dtls: DTLSSession
     var srtp: SRTPSession?
     var outputs = OutputQueue<Output>()
@@ -111,8 +113,7 @@ public final class WebRTCSession {
         retransmitBudget = TokenBucket(capacity: configuration.limits.maxRetransmitBurst,
                                        ratePerSecond: configuration.limits.maxRetransmitsPerSecond)
         setupDeadline = now + configuration.setupTimeout
-        ice = ICELiteAgent(local: configuration.localCredentials, remote: configuration.remoteCredentials,
-                           configuration: configuration.ice, now: now)
+        ice = SessionICE(configuration: configuration, now: now)
         dtls = try DTLSSession(role: configuration.dtlsRole, certificate: configuration.certificate,
                                remoteFingerprint: configuration.remoteFingerprint,
                                configuration: configuration.dtls, now: now)
@@ -123,6 +124,8 @@ public final class WebRTCSession {
             dataChannelSession = nil
         }
         state = .checking
+        // A full agent may have checks to send at once.
+        drainICE(now: now)
     }
 
     /// The address media goes to: the latest nominated pair, or until a nomination arrives, the
@@ -229,7 +232,7 @@ public final class WebRTCSession {
             switch ice.poll() {
             case .transmit(let bytes, let to):
                 outputs.append(.transmit(bytes, to: to))
-            case .event(.connected(let address)):
+            case .connected(let address):
                 outputs.append(.event(.iceConnected(address)))
                 if state == .checking {
                     state = .connecting
@@ -238,16 +241,18 @@ public final class WebRTCSession {
                         drainDTLS(now: now)
                     }
                 }
-            case .event(.consentExpired):
-                finish("ICE consent expired")
+            case .failed(let reason):
+                finish(reason)
                 return
-            case .event:
+            case .other:
                 continue
             case .timeout:
-                counters.iceAddressChanges = ice.addressChanges
-                counters.iceProbesSent = ice.probesSent
-                counters.iceMovesRefused = ice.movesRefused
-                counters.iceProbesSuppressed = ice.probesSuppressed
+                if let lite = ice.lite {
+                    counters.iceAddressChanges = lite.addressChanges
+                    counters.iceProbesSent = lite.probesSent
+                    counters.iceMovesRefused = lite.movesRefused
+                    counters.iceProbesSuppressed = lite.probesSuppressed
+                }
                 return
             }
         }

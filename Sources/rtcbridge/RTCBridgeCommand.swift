@@ -23,7 +23,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "YAML configuration file.")
     var config: String?
 
-    @Option(name: .customLong("path"), help: ArgumentHelp("A path and its source: NAME=SOURCE, SOURCE is 'demo' or an .sdp file.", valueName: "NAME=SOURCE"))
+    @Option(name: .customLong("path"), help: ArgumentHelp("A path and its source: NAME=SOURCE, SOURCE is 'demo', an .sdp file, or a remote whep:// (wheps://) endpoint to pull.", valueName: "NAME=SOURCE"))
     var paths: [String] = []
 
     @Option(name: .long, help: ArgumentHelp("HTTP listen address (WHEP, player, API).", valueName: "HOST:PORT"))
@@ -41,7 +41,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("cors-origin"), help: ArgumentHelp("Origin whose pages may use WHIP/WHEP from a browser (repeatable; '*' for any; default: only the gateway's own pages).", valueName: "ORIGIN"))
     var corsOrigins: [String] = []
 
-    @Option(name: .customLong("forward"), help: ArgumentHelp("Send a path as plain RTP and write an SDP file for receivers.", valueName: "NAME=rtp://HOST:PORT"))
+    @Option(name: .customLong("forward"), help: ArgumentHelp("Send a path as plain RTP (and write an SDP file for receivers), or push it to a remote WHIP endpoint (whip://, whips://; ?token= for a bearer token).", valueName: "NAME=rtp://HOST:PORT|whip://HOST:PORT/PATH"))
     var forwards: [String] = []
 
     @Option(name: .customLong("data"), help: ArgumentHelp("Exchange UDP datagrams with the data channels of a path's WebRTC sessions: each datagram is one message to every session; their messages go back to the last sender (or reply=). format=binary sends even UTF-8 datagrams as binary.", valueName: "NAME=udp://HOST:PORT[?reply=HOST:PORT][&format=binary]"))
