@@ -27,8 +27,8 @@ final class WebRTCPeer: @unchecked Sendable {
     private let driver: EngineDriver
     /// The kernel form of the last destination, rebuilt only when the session's address changes.
     private var destination: (address: TransportAddress, kernel: UDPDestination)?
-    /// The media destination for the session's `remoteAddressGeneration`.
-    private var mediaDestination: (generation: Int, kernel: UDPDestination?) = (-1, nil)
+    /// The media destination for the session's `remoteAddressGeneration` (an ICE-TCP link or a UDP address).
+    private var mediaDestination: (generation: Int, kernel: UDPDestination?, tcp: WebRTCTCPConnection?) = (-1, nil, nil)
     private(set) var isClosed = false
     /// Read at scrape time by metrics (set once each, never per packet): the negotiated SRTP
     /// profile, when DTLS finished, and when the adapter forwarded its first media.
@@ -70,7 +70,11 @@ final class WebRTCPeer: @unchecked Sendable {
         }) { output in
             switch output {
             case .transmit(let bytes, let to):
-                if let kernel = kernelDestination(to) { socket.batch?.append(bytes, to: kernel) }
+                if let link = transport.tcpLink(for: to) {
+                    link.send(bytes)
+                } else if let kernel = kernelDestination(to) {
+                    socket.batch?.append(bytes, to: kernel)
+                }
             case .event(let event):
                 if case .iceConnected(let address) = event { transport.learn(address, for: self) }
                 if case .closed = event { markClosed() }
@@ -88,8 +92,11 @@ final class WebRTCPeer: @unchecked Sendable {
     @discardableResult
     func sendMedia(_ packet: OutgoingRTP, now: Instant) -> Bool {
         if mediaDestination.generation != session.remoteAddressGeneration {
-            mediaDestination = (session.remoteAddressGeneration, session.remoteAddress.flatMap { kernelDestination($0) })
+            let remote = session.remoteAddress
+            mediaDestination = (session.remoteAddressGeneration, remote.flatMap { kernelDestination($0) },
+                                remote.flatMap { transport.tcpLink(for: $0) })
         }
+        if let link = mediaDestination.tcp { return sendMedia(packet, over: link, now: now) }
         guard let batch = socket.batch, let kernel = mediaDestination.kernel else { return false }
         var queued = false
         batch.append(to: kernel, maximumLength: WebRTCSession.protectedCapacity(payloadCount: packet.payload.count)) { buffer in

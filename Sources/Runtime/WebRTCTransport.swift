@@ -17,9 +17,11 @@ public final class WebRTCTransport: @unchecked Sendable {
     public let eventLoop: any EventLoop
     let logger: Logger
     let sockets: [WebRTCSocket]
-    private let routes = Mutex<RoutingTable>(RoutingTable())
+    let routes = Mutex<RoutingTable>(RoutingTable())
     private let nextSocket = Atomic<Int>(0)
     private let unrouted = Atomic<Int>(0)
+    /// The STUN client for the server-reflexive candidate and the ICE-TCP connections.
+    let traversal = WebRTCTraversal()
 
     struct RoutingTable {
         var byUfrag: [String: WebRTCPeer] = [:]
@@ -57,6 +59,8 @@ public final class WebRTCTransport: @unchecked Sendable {
     }
 
     public func close() async {
+        stopServerReflexive()
+        await closeTCP()
         for socket in sockets { await socket.close() }
     }
 
@@ -172,6 +176,10 @@ public final class WebRTCTransport: @unchecked Sendable {
             peer = routes.withLock { $0.byAddress[address] }
         }
         guard let peer else {
+            if isSTUN, let reflexive = traversal.reflexive.withLock({ $0 }), reflexive.isAnswer(bytes) {
+                reflexive.receive(bytes, from: address)
+                return
+            }
             unrouted.add(1, ordering: .relaxed)
             return
         }
