@@ -13,6 +13,13 @@ extension GatewayHTTP {
         return settings.iceServers.map { HTTPField(name: .rtcLink, value: $0.linkHeaderValue(nowUnixSeconds: now)) }
     }
 
+    /// ICE-TCP counters for `/api/stats` (all zero when `--webrtc-tcp` is off).
+    static func tcpStats(_ transport: WebRTCTransport) -> [String: Any] {
+        let tcp = transport.tcpCounters
+        return ["connections": transport.tcpConnections, "accepted": tcp.accepted, "refused": tcp.refused,
+                "badFrames": tcp.badFrames, "unboundClosed": tcp.unboundClosed, "droppedSends": tcp.droppedSends]
+    }
+
     /// The links for `OPTIONS /{path}/whep|whip`: only when the caller could POST there with what
     /// it sent (static tokens or a JWT; a webhook-only policy shows them on the 201 answer only),
     /// so TURN credentials are not handed to anyone. Not counted as a failed attempt.

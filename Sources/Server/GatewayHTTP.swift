@@ -121,6 +121,7 @@ public struct GatewayHTTP: Sendable {
                        "iceAddressChanges": counters.iceAddressChanges, "iceProbesSent": counters.iceProbesSent,
                        "iceMovesRefused": counters.iceMovesRefused, "iceProbesSuppressed": counters.iceProbesSuppressed,
                        "sendErrors": totals.sendErrors, "bufferFullDrops": totals.bufferFullDrops],
+            "webrtcTCP": Self.tcpStats(gateway.transport),
         ]
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         return Response(status: .ok, headers: [.contentType: "application/json"],

@@ -178,3 +178,57 @@ extension InteropSuite {
         }
     }
 }
+
+extension InteropSuite.NATLabTests {
+    @Test("ICE-TCP refuses connections past the cap, closes on an oversized frame and when no check validates it",
+          .requires(.root, .ip, .gateway, .curl, .python), .timeLimit(.minutes(1)))
+    func hostileTCPConnectionsAreClosedAndCounted() async throws {
+        let scope = try InteropScope()
+        defer { scope.tearDown() }
+        let config = scope.file("rtcbridge.yml")
+        try "webrtc: { tcpPort: 0, tcpMaxConnections: 2 }\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let gateway = try await scope.startGateway(["--path", "demo=demo", "--config", config])
+        let (_, listening) = try await gateway.process.waitForLine(.stderr, timeout: .seconds(10), what: "WebRTC TCP listening") {
+            $0.contains("WebRTC TCP listening")
+        }
+        let port = try #require(listening.firstMatch(of: /port=(\d+)/).flatMap { Int($0.1) })
+        // Three connections (one past the cap), an oversized frame on one left open, a non-STUN
+        // frame on the other (unrouted; closed once 10 s pass without a validated check).
+        let script = """
+            import select, socket, time
+            def closed(s, timeout):
+                s.settimeout(timeout)
+                try:
+                    return s.recv(1) == b''
+                except ConnectionResetError:
+                    return True
+                except socket.timeout:
+                    return False
+            conns = [socket.create_connection(('127.0.0.1', \(port)), timeout=15) for _ in range(3)]
+            # Exactly one of the three is closed at once (which one depends on the accept order).
+            readable, _, _ = select.select(conns, [], [], 5)
+            refused = [s for s in readable if closed(s, 1)]
+            print('one-refused', len(refused) == 1, flush=True)
+            a, b = [s for s in conns if s not in refused][:2]
+            a.sendall(b'\\xff\\xff' + b'x' * 64)
+            print('oversized-closed', closed(a, 5), flush=True)
+            b.sendall(b'\\x00\\x04abcd')
+            start = time.monotonic()
+            ok = closed(b, 15)
+            print('unbound-closed', ok, round(time.monotonic() - start, 1), flush=True)
+            """
+        let python = try scope.start("tcp-hostile", [scope.environment.python, "-c", script])
+        let status = try await python.waitForExit(timeout: .seconds(40))
+        let lines = python.lines()
+        print("ICE-TCP hostile connections: \(lines)")
+        #expect(status == 0 && lines.contains("one-refused True") && lines.contains("oversized-closed True"), "\(python.logTail())")
+        #expect(lines.contains { $0.hasPrefix("unbound-closed True") }, "\(python.logTail())")
+
+        let stats = try await scope.http("GET", gateway.url("/api/stats"))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(stats.body.utf8)) as? [String: Any])
+        let tcp = try #require(object["webrtcTCP"] as? [String: Int], "\(stats.body)")
+        #expect(tcp["accepted"] == 2 && tcp["refused"] == 1 && tcp["badFrames"] == 1 && tcp["unboundClosed"] == 1, "\(tcp)")
+        #expect(tcp["connections"] == 0, "\(tcp)")
+        #expect(gateway.process.isRunning)
+    }
+}
