@@ -95,7 +95,11 @@ final class WebRTCTCPConnection: ChannelInboundHandler, @unchecked Sendable {
     unowned let transport: WebRTCTransport
     let channel: any Channel
     private var framer: ICETCPFramer
-    private var remote: TransportAddress?
+    /// The peer's address (fixed for the connection's life).
+    let remote: TransportAddress?
+    /// Set (by the session's loop) once a check over this connection was answered.
+    let bound = Atomic<Bool>(false)
+    private var linked = false
     private var counted = false
     private var lastRead = RuntimeClock.now()
     private var timer: Scheduled<Void>?
@@ -105,18 +109,19 @@ final class WebRTCTCPConnection: ChannelInboundHandler, @unchecked Sendable {
         self.transport = transport
         self.channel = channel
         self.framer = ICETCPFramer(maxFrameBytes: listener.settings.maxFrameBytes)
+        self.remote = channel.remoteAddress.flatMap { TransportAddress($0) }
     }
 
     func channelActive(context: ChannelHandlerContext) {
         let open = listener.open.add(1, ordering: .relaxed).newValue
         counted = true
-        guard open <= listener.settings.maxConnections, let address = context.remoteAddress.flatMap({ TransportAddress($0) }) else {
+        guard open <= listener.settings.maxConnections, let address = remote else {
             listener.count { $0.refused += 1 }
             context.close(promise: nil)
             return
         }
         listener.count { $0.accepted += 1 }
-        remote = address
+        linked = true
         transport.addTCPLink(self, for: address)
         let unbound = listener.settings.unboundTimeout
         timer = context.eventLoop.scheduleTask(in: TimeAmount(unbound)) { [self] in
@@ -127,8 +132,8 @@ final class WebRTCTCPConnection: ChannelInboundHandler, @unchecked Sendable {
 
     /// Closes the connection when no check validated its address (first run) or it went idle.
     private func checkAlive(bound firstCheck: Bool) {
-        guard let remote else { return }
-        if firstCheck, !transport.isRouted(remote) {
+        guard linked else { return }
+        if firstCheck, !bound.load(ordering: .relaxed) {
             listener.count { $0.unboundClosed += 1 }
             channel.close(promise: nil)
             return
@@ -145,7 +150,7 @@ final class WebRTCTCPConnection: ChannelInboundHandler, @unchecked Sendable {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
-        guard let remote, let bytes = buffer.readBytes(length: buffer.readableBytes) else { return }
+        guard linked, let remote, let bytes = buffer.readBytes(length: buffer.readableBytes) else { return }
         lastRead = RuntimeClock.now()
         let frames: [[UInt8]]
         do { frames = try framer.append(bytes) } catch {
@@ -154,14 +159,14 @@ final class WebRTCTCPConnection: ChannelInboundHandler, @unchecked Sendable {
             return
         }
         let socket = transport.socket(on: context.eventLoop)
-        for frame in frames { transport.receive(frame, from: remote, on: socket) }
+        for frame in frames { transport.receive(frame, from: remote, on: socket, link: self) }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         timer?.cancel()
         timer = nil
-        if let remote { transport.removeTCPLink(self, for: remote) }
-        remote = nil
+        if linked, let remote { transport.removeTCPLink(self, for: remote) }
+        linked = false
         if counted {
             counted = false
             listener.open.subtract(1, ordering: .relaxed)

@@ -2,10 +2,11 @@ import NIOCore
 import RTCBase
 import WebRTC
 
-/// ICE-TCP passive (RFC 6544): connections accepted by `WebRTCTCPListener` are links to their
-/// remote address. What they read is routed like UDP (STUN by ufrag, so ICE-lite validates the
-/// credentials first; DTLS and SRTP only from addresses a check validated), and whatever a
-/// session sends to such an address goes out on its connection, framed (RFC 4571).
+/// ICE-TCP passive (RFC 6544): connections accepted by `WebRTCTCPListener`. What they read is
+/// routed like UDP (STUN by ufrag, so ICE-lite validates the credentials first; DTLS and SRTP
+/// only from addresses a check validated, and only on a connection bound to that session by an
+/// answered check over it); what a session sends to a bound connection's address goes out on it,
+/// framed (RFC 4571).
 extension WebRTCTransport {
     /// Starts listening for ICE-TCP on `host:port`; returns the bound port.
     public func listenTCP(host: String, settings: WebRTCTCPSettings, group: any EventLoopGroup) async throws -> Int {
@@ -58,15 +59,6 @@ extension WebRTCTransport {
         if removed { traversal.tcpLinkCount.subtract(1, ordering: .relaxed) }
     }
 
-    /// The TCP connection for `address`, if the peer reached us over ICE-TCP (no lock while none is open).
-    func tcpLink(for address: TransportAddress) -> WebRTCTCPConnection? {
-        guard traversal.tcpLinkCount.load(ordering: .relaxed) > 0 else { return nil }
-        return traversal.tcpLinks.withLock { $0[address] }
-    }
-
-    /// Whether a check validated `address` for some session.
-    func isRouted(_ address: TransportAddress) -> Bool { routes.withLock { $0.byAddress[address] != nil } }
-
     /// The UDP socket of `eventLoop` (frames read there are handled there when their session lives there).
     func socket(on eventLoop: any EventLoop) -> WebRTCSocket {
         sockets.first { $0.eventLoop === eventLoop } ?? sockets[0]
@@ -74,6 +66,22 @@ extension WebRTCTransport {
 }
 
 extension WebRTCPeer {
+    /// Where a packet to `address` goes when not over UDP: a connection bound to this session, or
+    /// the one the current input came on (the answer to a check over it). An answered check
+    /// (Binding success: ICE-lite answers only authenticated checks) binds that connection, so
+    /// another connection from the same address and port (a TCP mapping equal to a session's
+    /// UDP one, on a shared NAT) never receives the session's packets or feeds it DTLS/SRTP.
+    func tcpLink(for address: TransportAddress, sending bytes: [UInt8]) -> WebRTCTCPConnection? {
+        if let bound = tcpLinks[address] { return bound }
+        guard let link = currentLink, link.remote == address else { return nil }
+        if bytes.count >= 2, bytes[0] == 0x01, bytes[1] == 0x01 {   // Binding success response
+            tcpLinks[address] = link
+            link.bound.store(true, ordering: .relaxed)
+            mediaDestination.generation = -1   // the media path may now be this connection
+        }
+        return link
+    }
+
     /// Media to a peer on ICE-TCP: protected into its own datagram, then framed onto the connection.
     func sendMedia(_ packet: OutgoingRTP, over link: WebRTCTCPConnection, now: Instant) -> Bool {
         guard let protected = session.protectRTP(packet, now: now) else { return false }

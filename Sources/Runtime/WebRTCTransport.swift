@@ -159,8 +159,8 @@ public final class WebRTCTransport: @unchecked Sendable {
     // MARK: IO
 
     /// A datagram read by `socket` (on its loop): handled here when its session lives on this
-    /// loop, otherwise on the session's loop.
-    func receive(_ bytes: [UInt8], from address: TransportAddress, on socket: WebRTCSocket) {
+    /// loop, otherwise on the session's loop. `link`: it came framed on that ICE-TCP connection.
+    func receive(_ bytes: [UInt8], from address: TransportAddress, on socket: WebRTCSocket, link: WebRTCTCPConnection? = nil) {
         let isSTUN = bytes.first.map { $0 <= 3 } ?? false
         let peer: WebRTCPeer?
         if isSTUN {
@@ -184,9 +184,9 @@ public final class WebRTCTransport: @unchecked Sendable {
             return
         }
         if peer.socket === socket {
-            peer.receive(bytes, from: address, isSTUN: isSTUN)
+            peer.receive(bytes, from: address, isSTUN: isSTUN, link: link)
         } else {
-            peer.eventLoop.execute { peer.receive(bytes, from: address, isSTUN: isSTUN) }
+            peer.eventLoop.execute { peer.receive(bytes, from: address, isSTUN: isSTUN, link: link) }
         }
     }
 }
