@@ -62,7 +62,8 @@ final class WebRTCPeer: @unchecked Sendable {
     /// ICE-TCP connection (DTLS/SRTP on one only once a check over it was answered, see `pump`).
     func receive(_ bytes: [UInt8], from address: TransportAddress, isSTUN: Bool, link: WebRTCTCPConnection? = nil) {
         guard !isClosed else { return }
-        if let link, !isSTUN, tcpLinks[address] !== link { return }
+        // DTLS/SRTP from an ICE-TCP address only on its bound connection, never from UDP.
+        if !isSTUN, !tcpLinks.isEmpty || link != nil, tcpLinks[address] !== link { return }
         let now = RuntimeClock.now()
         currentLink = link
         defer { currentLink = nil }
