@@ -5,7 +5,7 @@
 #                                    libavcodec-dev libavutil-dev libswresample-dev libopus-dev
 #   scripts/install-deps.sh --test   also the interop-test peers: ffmpeg chromium chromium-driver
 #                                    tshark iproute2 python3-venv curl coturn (TURN server for
-#                                    TURNClientTests), the GStreamer RTSP camera
+#                                    TURNClientTests and the NAT lab) nftables (its router), the GStreamer RTSP camera
 #                                    set (python3-gi python3-gst-1.0 gir1.2-gst-rtsp-server-1.0,
 #                                    gstreamer1.0-tools/-plugins-base/-good/-bad/-ugly/-libav/-x),
 #                                    and a python venv with selenium 4.51.0 and prometheus_client
@@ -21,6 +21,8 @@ BUILD_PACKAGES=(libssl-dev libsrtp2-dev libusrsctp-dev pkg-config
   # AAC/G.722 → Opus for WebRTC viewers (Sources/CAudioCodecs, Sources/Transcode)
   libavcodec-dev libavutil-dev libswresample-dev libopus-dev)
 TEST_PACKAGES=(ffmpeg chromium chromium-driver tshark iproute2 python3-venv curl coturn
+  # nft: the NAT lab's router namespace (masquerade, 1:1 NAT, blocked UDP; Tests/InteropTests/NATLabTests.swift)
+  nftables
   # GStreamer RTSP camera (Tests/InteropTests/Scripts/rtsp-cam.py, run with Debian's python3)
   python3-gi python3-gst-1.0 gir1.2-gst-rtsp-server-1.0 gstreamer1.0-tools
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad

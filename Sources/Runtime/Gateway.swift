@@ -88,6 +88,12 @@ public struct GatewayConfiguration: Sendable {
     /// Addresses advertised as ICE host candidates (with the bound UDP port unless they carry
     /// their own); empty = every interface's IPv4 address.
     public var iceHostAddresses: [ICEAdvertisedAddress] = []
+    /// STUN/TURN servers (`--ice-server`); the first `stun:` one gives the server-reflexive candidate.
+    public var iceServers: [ICEServer] = []
+    /// Binding rounds to that STUN server (refresh every 5 minutes by default; `webrtc.stunRefresh`).
+    public var serverReflexive = ServerReflexiveConfiguration()
+    /// ICE-TCP passive (off unless `webRTCTCP.port` is set).
+    public var webRTCTCP = WebRTCTCPSettings()
     public var paths: [(name: String, source: SourceSpec)] = []
     /// Plain RTP/UDP egress per path (`--forward NAME=rtp://HOST:PORT`).
     public var forwards: [(path: String, spec: ForwardSpec)] = []
@@ -167,6 +173,7 @@ public final class Gateway: @unchecked Sendable {
     public func start() async throws {
         udpPort = try await transport.bind(host: configuration.webRTCBindHost, port: configuration.webRTCUDPPort,
                                            sendBufferBytes: configuration.webRTCSendBufferBytes)
+        try await startTraversal()
         let hosts = configuration.iceHostAddresses.isEmpty
             ? Self.interfaceAddresses().compactMap { ICEAdvertisedAddress(ip: $0) } : configuration.iceHostAddresses
         let certificate = try DTLSCertificate.generate(commonName: "rtcbridge")

@@ -184,7 +184,7 @@ public final class WebRTCEndpoint: @unchecked Sendable {
             SDPCandidate(foundation: "\(index + 1)",
                          priority: ICECandidatePriority.host(localPreference: UInt16(clamping: 65535 - index)),
                          address: host.ip, port: UInt16(clamping: host.port(bound: configuration.udpPort)))
-        }
+        } + traversalCandidates()
     }
 }
 

@@ -27,9 +27,13 @@ final class WebRTCPeer: @unchecked Sendable {
     private let driver: EngineDriver
     /// The kernel form of the last destination, rebuilt only when the session's address changes.
     private var destination: (address: TransportAddress, kernel: UDPDestination)?
-    /// The media destination for the session's `remoteAddressGeneration`.
-    private var mediaDestination: (generation: Int, kernel: UDPDestination?) = (-1, nil)
+    /// The media destination for the session's `remoteAddressGeneration` (an ICE-TCP link or a UDP address).
+    var mediaDestination: (generation: Int, kernel: UDPDestination?, tcp: WebRTCTCPConnection?) = (-1, nil, nil)
     private(set) var isClosed = false
+    /// ICE-TCP connections bound to this session by an answered check over them, by remote
+    /// address, and the connection the input being handled came from (see `tcpLink(for:sending:)`).
+    var tcpLinks: [TransportAddress: WebRTCTCPConnection] = [:]
+    var currentLink: WebRTCTCPConnection?
     /// Read at scrape time by metrics (set once each, never per packet): the negotiated SRTP
     /// profile, when DTLS finished, and when the adapter forwarded its first media.
     private(set) var srtpProfile: String?
@@ -54,10 +58,15 @@ final class WebRTCPeer: @unchecked Sendable {
         }
     }
 
-    /// One datagram the transport routed here (on this peer's loop).
-    func receive(_ bytes: [UInt8], from address: TransportAddress, isSTUN: Bool) {
+    /// One datagram the transport routed here (on this peer's loop); `link`: read from that
+    /// ICE-TCP connection (DTLS/SRTP on one only once a check over it was answered, see `pump`).
+    func receive(_ bytes: [UInt8], from address: TransportAddress, isSTUN: Bool, link: WebRTCTCPConnection? = nil) {
         guard !isClosed else { return }
+        // DTLS/SRTP from an ICE-TCP address only on its bound connection, never from UDP.
+        if !isSTUN, !tcpLinks.isEmpty || link != nil, tcpLinks[address] !== link { return }
         let now = RuntimeClock.now()
+        currentLink = link
+        defer { currentLink = nil }
         session.handle(datagram: bytes, from: address, now: now)
         if isSTUN { transport.learn(address, for: self) }
         pump(now: now)
@@ -70,7 +79,11 @@ final class WebRTCPeer: @unchecked Sendable {
         }) { output in
             switch output {
             case .transmit(let bytes, let to):
-                if let kernel = kernelDestination(to) { socket.batch?.append(bytes, to: kernel) }
+                if let link = tcpLink(for: to, sending: bytes) {
+                    link.send(bytes)
+                } else if let kernel = kernelDestination(to) {
+                    socket.batch?.append(bytes, to: kernel)
+                }
             case .event(let event):
                 if case .iceConnected(let address) = event { transport.learn(address, for: self) }
                 if case .closed = event { markClosed() }
@@ -88,8 +101,11 @@ final class WebRTCPeer: @unchecked Sendable {
     @discardableResult
     func sendMedia(_ packet: OutgoingRTP, now: Instant) -> Bool {
         if mediaDestination.generation != session.remoteAddressGeneration {
-            mediaDestination = (session.remoteAddressGeneration, session.remoteAddress.flatMap { kernelDestination($0) })
+            let remote = session.remoteAddress
+            mediaDestination = (session.remoteAddressGeneration, remote.flatMap { kernelDestination($0) },
+                                remote.flatMap { tcpLinks[$0] })
         }
+        if let link = mediaDestination.tcp { return sendMedia(packet, over: link, now: now) }
         guard let batch = socket.batch, let kernel = mediaDestination.kernel else { return false }
         var queued = false
         batch.append(to: kernel, maximumLength: WebRTCSession.protectedCapacity(payloadCount: packet.payload.count)) { buffer in

@@ -17,9 +17,11 @@ public final class WebRTCTransport: @unchecked Sendable {
     public let eventLoop: any EventLoop
     let logger: Logger
     let sockets: [WebRTCSocket]
-    private let routes = Mutex<RoutingTable>(RoutingTable())
+    let routes = Mutex<RoutingTable>(RoutingTable())
     private let nextSocket = Atomic<Int>(0)
     private let unrouted = Atomic<Int>(0)
+    /// The STUN client for the server-reflexive candidate and the ICE-TCP connections.
+    let traversal = WebRTCTraversal()
 
     struct RoutingTable {
         var byUfrag: [String: WebRTCPeer] = [:]
@@ -57,6 +59,8 @@ public final class WebRTCTransport: @unchecked Sendable {
     }
 
     public func close() async {
+        stopServerReflexive()
+        await closeTCP()
         for socket in sockets { await socket.close() }
     }
 
@@ -166,8 +170,8 @@ public final class WebRTCTransport: @unchecked Sendable {
     // MARK: IO
 
     /// A datagram read by `socket` (on its loop): handled here when its session lives on this
-    /// loop, otherwise on the session's loop.
-    func receive(_ bytes: [UInt8], from address: TransportAddress, on socket: WebRTCSocket) {
+    /// loop, otherwise on the session's loop. `link`: it came framed on that ICE-TCP connection.
+    func receive(_ bytes: [UInt8], from address: TransportAddress, on socket: WebRTCSocket, link: WebRTCTCPConnection? = nil) {
         let isSTUN = bytes.first.map { $0 <= 3 } ?? false
         let peer: WebRTCPeer?
         if isSTUN {
@@ -183,13 +187,17 @@ public final class WebRTCTransport: @unchecked Sendable {
             peer = routes.withLock { $0.byAddress[address] }
         }
         guard let peer else {
+            if isSTUN, let reflexive = traversal.reflexive.withLock({ $0 }), reflexive.isAnswer(bytes) {
+                reflexive.receive(bytes, from: address)
+                return
+            }
             unrouted.add(1, ordering: .relaxed)
             return
         }
         if peer.socket === socket {
-            peer.receive(bytes, from: address, isSTUN: isSTUN)
+            peer.receive(bytes, from: address, isSTUN: isSTUN, link: link)
         } else {
-            peer.eventLoop.execute { peer.receive(bytes, from: address, isSTUN: isSTUN) }
+            peer.eventLoop.execute { peer.receive(bytes, from: address, isSTUN: isSTUN, link: link) }
         }
     }
 }

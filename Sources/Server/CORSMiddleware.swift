@@ -7,6 +7,8 @@ import Hummingbird
 /// only for the configured origins: pages, `/api/…` and everything else stay same-origin.
 struct WHEPCORSMiddleware<Context: RequestContext>: RouterMiddleware {
     let origins: [String]
+    /// Extra headers of an OPTIONS answer (the ICE servers' `Link` headers for a caller allowed to see them).
+    var optionsHeaders: @Sendable (Request, Context) -> [HTTPField] = { _, _ in [] }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard isWebRTCResource(request.uri.path) else { return try await next(request, context) }
@@ -19,6 +21,7 @@ struct WHEPCORSMiddleware<Context: RequestContext>: RouterMiddleware {
             response.headers[.accessControlMaxAge] = "600"
             response.headers[.rtcAcceptPatch] = "application/trickle-ice-sdpfrag"
             response.headers[.rtcAllow] = "GET, POST, PATCH, DELETE, OPTIONS"
+            response.headers.append(contentsOf: optionsHeaders(request, context))
             return response
         }
         var response: Response

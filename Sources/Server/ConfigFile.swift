@@ -36,6 +36,14 @@ public struct ConfigFile: Decodable, Sendable {
         public var bindHost: String?
         /// Advertised host candidates: "IP" (with udpPort), "IP:PORT" or "[IPV6]:PORT".
         public var iceHosts: [String]?
+        /// ICE-TCP passive (RFC 6544) on this TCP port (off by default); its caps: connections
+        /// (default 1000), frame bytes (4096, 1500 ... 65535), bytes queued per connection (1 MiB).
+        public var tcpPort: Int?
+        public var tcpMaxConnections: Int?
+        public var tcpMaxFrameBytes: Int?
+        public var tcpMaxBufferedBytes: Int?
+        /// How often the STUN server (`--ice-server stun:…`) is asked again for the server-reflexive address, e.g. "5m".
+        public var stunRefresh: String?
         /// WebRTC sessions at once (default 1000) and per client address (default 100).
         public var maxSessions: Int?
         public var maxSessionsPerClient: Int?

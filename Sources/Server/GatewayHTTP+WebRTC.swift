@@ -37,9 +37,7 @@ extension GatewayHTTP {
             .eTag: answer.etag,
             .rtcAcceptPatch: "application/trickle-ice-sdpfrag",
         ]
-        for server in settings.iceServers {
-            headers.append(HTTPField(name: .rtcLink, value: "<\(server)>; rel=\"ice-server\""))
-        }
+        headers.append(contentsOf: iceServerLinks())
         return Response(status: .created, headers: headers, body: .init(byteBuffer: .init(string: answer.sdp)))
     }
 

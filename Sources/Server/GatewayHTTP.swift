@@ -45,7 +45,9 @@ public struct GatewayHTTP: Sendable {
 
     public func makeRouter() -> Hummingbird.Router<GatewayRequestContext> {
         let router = Hummingbird.Router(context: GatewayRequestContext.self)
-        router.add(middleware: WHEPCORSMiddleware(origins: settings.corsOrigins))
+        router.add(middleware: WHEPCORSMiddleware(origins: settings.corsOrigins) { request, context in
+            optionsLinks(request, context: context)
+        })
         router.get("/") { _, _ in pages.response(named: "index.html") }
         router.get("/static/{file}") { _, context in
             let file = try context.parameters.require("file")
@@ -117,6 +119,7 @@ public struct GatewayHTTP: Sendable {
                        "iceAddressChanges": counters.iceAddressChanges, "iceProbesSent": counters.iceProbesSent,
                        "iceMovesRefused": counters.iceMovesRefused, "iceProbesSuppressed": counters.iceProbesSuppressed,
                        "sendErrors": totals.sendErrors, "bufferFullDrops": totals.bufferFullDrops],
+            "webrtcTCP": Self.tcpStats(gateway.transport),
         ]
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         return Response(status: .ok, headers: [.contentType: "application/json"],

@@ -1,4 +1,5 @@
 import Foundation
+import ICE
 import RTCBase
 
 /// Settings of the HTTP side (WHEP, pages, API).
@@ -12,8 +13,9 @@ public struct HTTPSettings: Sendable {
     public var bearerToken: String?
     /// Per-path tokens: publishing (WHIP) and reading (WHEP); each falls back to `bearerToken`.
     public var pathTokens: [String: PathTokens] = [:]
-    /// ICE servers advertised in `Link` headers (RFC 9725 §4.6), e.g. "stun:stun.example.org:3478".
-    public var iceServers: [String] = []
+    /// ICE servers advertised in `Link` headers (RFC 9725 §4.6) on 201 answers and OPTIONS, with
+    /// their TURN credentials (`--ice-server`, YAML `http.iceServers`; see `ICEServer`).
+    public var iceServers: [ICEServer] = []
     /// Largest accepted SDP offer body.
     public var maxOfferBytes = 64 * 1024
     /// Open HTTP connections at most; a connection past the cap is closed at once (and logged).

@@ -29,6 +29,10 @@ public struct ServeOptions: Sendable {
     public var shutdownTimeout: Double?
     /// The control API's admin token (`--admin-token`); see `ServeOptions+Control`.
     public var adminToken: String?
+    /// `--webrtc-tcp PORT`: ICE-TCP passive on that TCP port (0: any free one).
+    public var webRTCTCPPort: Int?
+    /// `--ice-server URL[,key=value]…` (repeatable; replaces the file's `http.iceServers`).
+    public var iceServers: [String] = []
     /// `--jwt-*`, `--auth-webhook*` (see `AuthOptions`).
     public var auth = AuthOptions()
 
@@ -45,7 +49,7 @@ public struct ServeOptions: Sendable {
             if let address = file.http?.address { (http.host, http.port) = try parseHostPort(address) }
             if let origins = file.http?.corsOrigins { http.corsOrigins = origins }
             http.bearerToken = file.http?.token
-            if let servers = file.http?.iceServers { http.iceServers = servers }
+            if let servers = file.http?.iceServers { http.iceServers = try Self.iceServers(servers, "\(configFile): http.iceServers") }
             /// Sets `target` from a count in the file that must be positive when given.
             func positive(_ value: Int?, _ key: String, into target: inout Int) throws {
                 guard let value else { return }
@@ -75,6 +79,10 @@ public struct ServeOptions: Sendable {
                 gateway.webRTCUDPPort = port
             }
             if let bind = file.webrtc?.bindHost { gateway.webRTCBindHost = bind }
+            try Self.applyTCP(file.webrtc, to: &gateway.webRTCTCP, file: configFile)
+            if let text = file.webrtc?.stunRefresh {
+                gateway.serverReflexive.refreshInterval = try Self.stunRefresh(text, "\(configFile): webrtc.stunRefresh")
+            }
             if let seconds = file.shutdownTimeout {
                 gateway.shutdownTimeout = try Self.shutdownTimeout(seconds, "\(configFile): shutdownTimeout")
             }
@@ -155,6 +163,12 @@ public struct ServeOptions: Sendable {
         }
         if let shutdownTimeout { gateway.shutdownTimeout = try Self.shutdownTimeout(shutdownTimeout, "--shutdown-timeout") }
         if let token { http.bearerToken = token }
+        if !iceServers.isEmpty { http.iceServers = try Self.iceServers(iceServers, "--ice-server") }
+        if let port = webRTCTCPPort {
+            guard (0...65535).contains(port) else { throw ConfigError("--webrtc-tcp \(port) is not a port") }
+            gateway.webRTCTCP.port = port
+        }
+        gateway.iceServers = http.iceServers
         try auth.apply(to: &http.auth)
         if !corsOrigins.isEmpty { http.corsOrigins = corsOrigins }
         // The tokens protect RTSP too: presented as the Digest password, with any user name.

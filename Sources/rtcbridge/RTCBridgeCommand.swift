@@ -31,9 +31,13 @@ struct Serve: AsyncParsableCommand {
 
     @Option(name: .customLong("webrtc-udp"), help: ArgumentHelp("UDP port shared by all WebRTC sessions.", valueName: "PORT"))
     var webRTCUDP: Int?
+    @Option(name: .customLong("webrtc-tcp"), help: ArgumentHelp("ICE-TCP passive (RFC 6544) on this TCP port, for viewers whose network blocks UDP (0: any free port; default off).", valueName: "PORT"))
+    var webRTCTCP: Int?
 
     @Option(name: .customLong("ice-host"), help: ArgumentHelp("Address to advertise as ICE host candidate, with the WebRTC UDP port or its own (port forwarding, docker -p) (repeatable; default: all interfaces).", valueName: "IP[:PORT]"))
     var iceHosts: [String] = []
+    @Option(name: .customLong("ice-server"), help: ArgumentHelp("STUN/TURN server for browsers (Link headers) and the gateway's server-reflexive candidate (repeatable): stun:HOST[:PORT], turn:|turns:HOST[:PORT][?transport=udp|tcp] with ,username=U,credential=P or ,secret=S[,user=U][,ttl=SECONDS] (TURN REST).", valueName: "URL[,KEY=VALUE…]"))
+    var iceServers: [String] = []
 
     @Option(name: .long, help: "Bearer token WHEP clients must present.")
     var token: String?
@@ -101,7 +105,9 @@ struct Serve: AsyncParsableCommand {
         options.paths = paths
         options.http = http
         options.webRTCUDPPort = webRTCUDP
+        options.webRTCTCPPort = webRTCTCP
         options.iceHosts = iceHosts
+        options.iceServers = iceServers
         options.token = token
         options.corsOrigins = corsOrigins
         options.forwards = forwards

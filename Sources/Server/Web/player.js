@@ -22,6 +22,7 @@
   const messagesEl = document.getElementById('messages');
   const MAX_MESSAGES = 50;
   let channel = null;
+  let answeredAt = null;
 
   function showMessage(data) {
     const text = typeof data === 'string' ? data
@@ -87,6 +88,9 @@
     if (id !== session) return;
     clearTimeout(graceTimer);
     if (state === 'connected') {
+      // From the answer to ICE + DTLS connected (shown with the route in the stats).
+      if (answeredAt !== null) document.body.dataset.connectMs = String(Math.round(performance.now() - answeredAt));
+      answeredAt = null;
       setStatus('live', 'live');
     } else if (state === 'failed') {
       hangUp(false); retry('connection failed');
@@ -102,7 +106,9 @@
     clearTimeout(retryTimer);
     hangUp(false);
     const id = ++session;
-    const peer = new RTCPeerConnection();
+    const iceServers = await rtcbridgeICEServers(endpoint);
+    if (id !== session) return;
+    const peer = new RTCPeerConnection({iceServers});
     pc = peer;
     setStatus('connecting…', 'waiting');
     peer.addTransceiver('video', {direction: 'recvonly'});
@@ -137,6 +143,7 @@
       const location = resp.headers.get('Location');
       resource = location ? new URL(location, endpoint).href : null;
       try {
+        answeredAt = performance.now();
         await peer.setRemoteDescription({type: 'answer', sdp: body});
         if (id === session && peer.connectionState !== 'connected') setStatus('connecting media…', 'waiting');
       } catch (e) {
@@ -174,7 +181,17 @@
     const codec = v.codecId && report.get(v.codecId) ? report.get(v.codecId).mimeType.replace('video/', '') : null;
     const audioCodec = a && a.codecId && report.get(a.codecId) ? report.get(a.codecId).mimeType.replace('audio/', '') : null;
     const width = v.frameWidth || video.videoWidth, height = v.frameHeight || video.videoHeight;
+    // The selected candidate pair: how the media gets here (host, srflx, relay; udp or tcp).
+    let route = null;
+    report.forEach(r => {
+      if (r.type !== 'transport' || !r.selectedCandidatePairId) return;
+      const pair = report.get(r.selectedCandidatePairId);
+      const local = pair && report.get(pair.localCandidateId), remote = pair && report.get(pair.remoteCandidateId);
+      if (local && remote) route = `${local.candidateType} ${local.relayProtocol || local.protocol} → ${remote.candidateType} ${remote.protocol}`;
+    });
+    if (route) document.body.dataset.route = route;
     statsEl.textContent = [
+      `route ${format(route)}  connected in ${format(document.body.dataset.connectMs, ' ms')}`,
       `video ${format(codec)}  ${width && height ? `${width}x${height}` : '–'}  ${format(v.framesPerSecond, ' fps')}`,
       `framesDecoded ${format(v.framesDecoded)}  packetsLost ${format(v.packetsLost)}  ${format(kbps, ' kbit/s')}`,
       `audio ${format(audioCodec)}  packets ${format(a && a.packetsReceived)}  lost ${format(a && a.packetsLost)}`,

@@ -154,7 +154,9 @@
     const token = tokenInput.value.trim();
     const sessionAuth = token ? {Authorization: `Bearer ${token}`} : {};
     auth = sessionAuth;
-    const peer = new RTCPeerConnection();
+    const iceServers = await rtcbridgeICEServers(endpoint, sessionAuth);
+    if (id !== session) return;
+    const peer = new RTCPeerConnection({iceServers});
     pc = peer;
     setPublishing(true);
     setStatus('connecting…', 'waiting');

@@ -35,10 +35,12 @@ final class InteropScope: @unchecked Sendable {
         }
     }
 
-    /// Starts `argv` inside the namespace; `label` names its log files (made unique per scope).
-    func start(_ label: String, _ argv: [String], environment: [String: String]? = nil) throws -> ManagedProcess {
+    /// Starts `argv` inside the namespace (or `other`, e.g. a `NATLab` one); `label` names its
+    /// log files (made unique per scope).
+    func start(_ label: String, _ argv: [String], environment: [String: String]? = nil,
+               in other: NetworkNamespace? = nil) throws -> ManagedProcess {
         let process = try ManagedProcess(
-            label: uniqueLabel(label), argv: namespace.command(argv),
+            label: uniqueLabel(label), argv: (other ?? namespace).command(argv),
             logDirectory: logDirectory, environment: environment)
         lock.lock()
         processes.append(process)

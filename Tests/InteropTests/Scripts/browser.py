@@ -25,6 +25,7 @@ python that has selenium (default venv: /root/.cache/rtcbridge-venv, see scripts
            # binary C0 <i> 00); reports received/strings/binaries/samples/latencyMs/sent
            # (--progress lines then carry received=N)
   browser.py page URL [--seconds 2]                       # open URL, wait until its <video> plays
+           # (on the player page also until it shows its route; reports route and connectMs)
   browser.py stats-page URL [--seconds 5] --screenshot out.png
            # the gateway's /sessions or /{path}/stats page: wait until the first session's bitrate
            # graph has --seconds points and its RTT and loss graphs one, screenshot, decode the PNG
@@ -74,6 +75,10 @@ if (items.length > 0 && !r.sent && document.getElementById('send')) {
   document.getElementById('message').value = 'hello-from-player'; document.getElementById('send').requestSubmit(); r.sent = true;
 }
 cur.dataSent = Boolean(r.sent);
+// The player's selected candidate pair ("relay udp → host udp") and answer → connected time.
+cur.route = document.body.dataset.route || null;
+cur.connectMs = document.body.dataset.connectMs ? Number(document.body.dataset.connectMs) : null;
+if (cur.done && !cur.route) { cur.done = false; cur.ok = false; }
 return cur;
 """
 
