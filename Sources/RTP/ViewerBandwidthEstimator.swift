@@ -134,8 +134,10 @@ public struct ViewerBandwidthEstimator: Sendable {
             if first == nil { first = (record.sendMicroseconds, delay) }
             last = (record.sendMicroseconds, delay)
             lowest = min(lowest, delay)
-            bookAcked(arrival: arrival, bytes: record.byteCount)
+            acked.append((arrival, record.byteCount))
+            ackedBytes += record.byteCount
         }
+        trimAcked()
         if let first, let last {
             updateDelay(first: first, last: last, lowest: lowest, now: now)
         }
@@ -195,9 +197,9 @@ public struct ViewerBandwidthEstimator: Sendable {
         }
     }
 
-    private mutating func bookAcked(arrival: Int64, bytes: Int) {
-        acked.append((arrival, bytes))
-        ackedBytes += bytes
+    /// Drops acknowledgements older than the rate window (and beyond `historySize` entries), once per feedback.
+    private mutating func trimAcked() {
+        guard let arrival = acked.last?.arrival else { return }
         let window = configuration.ackedRateWindow.nanosecondsClamped / 1000
         var expired = acked.prefix { arrival &- $0.arrival > window }.count
         expired = max(expired, acked.count - history.count)
