@@ -31,6 +31,8 @@ public struct ServeOptions: Sendable {
     public var adminToken: String?
     /// `--jwt-*`, `--auth-webhook*` (see `AuthOptions`).
     public var auth = AuthOptions()
+    /// `--simulcast`: accept simulcast from WHIP publishers (also `webrtc.simulcast`).
+    public var simulcast = false
 
     public init() {}
 
@@ -75,6 +77,7 @@ public struct ServeOptions: Sendable {
                 gateway.webRTCUDPPort = port
             }
             if let bind = file.webrtc?.bindHost { gateway.webRTCBindHost = bind }
+            if let simulcast = file.webrtc?.simulcast { gateway.simulcast = simulcast }
             if let seconds = file.shutdownTimeout {
                 gateway.shutdownTimeout = try Self.shutdownTimeout(seconds, "\(configFile): shutdownTimeout")
             }
@@ -155,6 +158,7 @@ public struct ServeOptions: Sendable {
         }
         if let shutdownTimeout { gateway.shutdownTimeout = try Self.shutdownTimeout(shutdownTimeout, "--shutdown-timeout") }
         if let token { http.bearerToken = token }
+        if simulcast { gateway.simulcast = true }
         try auth.apply(to: &http.auth)
         if !corsOrigins.isEmpty { http.corsOrigins = corsOrigins }
         // The tokens protect RTSP too: presented as the Digest password, with any user name.
