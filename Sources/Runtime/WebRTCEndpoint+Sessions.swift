@@ -165,7 +165,7 @@ extension WebRTCEndpoint {
             setup: setup, candidates: candidates(), codecs: codecs, localDirection: direction,
             localTracks: localTracks, sessionID: UInt64(SecureRandom.uint32()) << 16)
         if bandwidthFeedback { options.acceptBandwidthFeedback() }   // WHIP: let publishers ramp up
-        if simulcast { options.acceptSimulcast() }
+        if simulcast { options.acceptSimulcast(maxLayers: configuration.simulcastMaxLayers) }
         let maxMessageSize = min(max(configuration.dataChannelMaxMessageSize, 1), Self.maxDataChannelMessageSizeCap)
         options.dataChannels = DataChannelParameters(maxMessageSize: maxMessageSize)
         do {

@@ -2,6 +2,9 @@ import Ingest
 import SDP
 
 extension WebRTCEndpoint {
+    /// Most simulcast layers accepted per video section unless configured otherwise.
+    public static let defaultSimulcastMaxLayers = SimulcastNegotiation.defaultMaxLayers
+
     /// How each accepted video section that negotiated simulcast (its rids and the rtp-stream-id
     /// extension) is split into layers. Layer track ids follow the sections' ids, so they are
     /// unique within the publisher's tracks.

@@ -61,6 +61,7 @@ public final class WebRTCEndpoint: @unchecked Sendable {
         /// Accept simulcast from WHIP publishers: each layer is published as its own track
         /// (`TrackInfo.layer`); viewers get one layer per layered track.
         public var simulcast = false
+        public var simulcastMaxLayers = SimulcastNegotiation.defaultMaxLayers
         public init(hostAddresses: [ICEAdvertisedAddress], udpPort: Int) {
             self.hostAddresses = hostAddresses
             self.udpPort = udpPort

@@ -49,6 +49,8 @@ public struct ConfigFile: Decodable, Sendable {
         public var maxMessageSize: Int?
         /// Accept simulcast (up to 3 layers) from WHIP publishers (default false).
         public var simulcast: Bool?
+        /// Most simulcast layers accepted per video section (default 3, 1 ... 8).
+        public var simulcastMaxLayers: Int?
     }
     public struct RTSP: Decodable, Sendable {
         /// "HOST:PORT" of the RTSP server, or "off".

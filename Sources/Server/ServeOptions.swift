@@ -78,6 +78,8 @@ public struct ServeOptions: Sendable {
             }
             if let bind = file.webrtc?.bindHost { gateway.webRTCBindHost = bind }
             if let simulcast = file.webrtc?.simulcast { gateway.simulcast = simulcast }
+            try within(file.webrtc?.simulcastMaxLayers, GatewayConfiguration.simulcastMaxLayersRange,
+                       "webrtc.simulcastMaxLayers", into: &gateway.simulcastMaxLayers)
             if let seconds = file.shutdownTimeout {
                 gateway.shutdownTimeout = try Self.shutdownTimeout(seconds, "\(configFile): shutdownTimeout")
             }
