@@ -12,7 +12,7 @@ let chromiumOffer: String? = {
 // Release-build benchmarks for RTCBridge's hot paths. Run:
 //   swift build -c release --product RTCBridgeBenchmarks && .build/release/RTCBridgeBenchmarks
 // Prints one line per case; numbers go into issue notes. BENCH_ONLY=memory (or a comma-separated
-// list of forwarding, relay, setup, memory, rtsp, rtsp-udp, transcode, twcc, metrics, data) runs only those sections.
+// list of forwarding, relay, setup, memory, rtsp, rtsp-udp, transcode, twcc, simulcast, metrics, data) runs only those sections.
 
 let onlySections = ProcessInfo.processInfo.environment["BENCH_ONLY"].map { Set($0.split(separator: ",").map(String.init)) }
 func runs(_ section: String) -> Bool { onlySections?.contains(section) ?? true }
@@ -130,6 +130,14 @@ if runs("twcc") {
         print(String(format: "  run %d: record %.1f ns/packet; record + feedback %.1f ns/packet (%d feedback packets, %.1f bytes each)",
                      run, result.recordNanosecondsPerPacket, result.totalNanosecondsPerPacket, result.feedbackPackets,
                      Double(result.feedbackBytes) / Double(max(result.feedbackPackets, 1))))
+    }
+}
+
+if runs("simulcast") {
+    print("simulcast per viewer (estimator books the packet, selector decides; TWCC feedback + reselection every 50 ms, amortized), one core")
+    for run in 1...3 {
+        let nanoseconds = SimulcastSelectionBenchmark(packets: 2_000_000).run()
+        print(String(format: "  run %d: %.1f ns/viewer-packet", run, nanoseconds))
     }
 }
 

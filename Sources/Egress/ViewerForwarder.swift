@@ -82,7 +82,7 @@ public struct ViewerForwarder {
     }
 
     private mutating func setTracks(_ tracks: [TrackInfo], session: WebRTCSession) {
-        for track in tracks {
+        for track in Self.routedTracks(tracks) {
             guard let output = outputs[track.kind] else { continue }
             var route = routes[track.id] ?? PassThroughStream(
                 kind: track.kind, ssrc: output.ssrc, payloadType: output.payloadType, clockRate: track.clockRate,

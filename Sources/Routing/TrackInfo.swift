@@ -26,6 +26,8 @@ public struct TrackInfo: Sendable, Equatable {
     public var fmtp: [String: String]
     /// Payload type used by the source (RFC 3550 §5.1); readers pick their own.
     public var payloadType: UInt8
+    /// Set when the track is one simulcast layer of a layered video track.
+    public var layer: TrackLayer?
 
     public init(id: Int, kind: TrackKind, encodingName: String, clockRate: Int, channels: Int? = nil,
                 fmtp: [String: String] = [:], payloadType: UInt8) {
@@ -37,5 +39,18 @@ public struct TrackInfo: Sendable, Equatable {
         self.channels = channels
         self.fmtp = fmtp
         self.payloadType = payloadType
+    }
+}
+
+/// Which layered (simulcast) video track a track is a layer of (RFC 8853).
+public struct TrackLayer: Sendable, Equatable {
+    /// The id the layered track was negotiated with; its layers share it.
+    public var group: Int
+    /// The publisher's rid for the layer (RFC 8851).
+    public var rid: String
+
+    public init(group: Int, rid: String) {
+        self.group = group
+        self.rid = rid
     }
 }

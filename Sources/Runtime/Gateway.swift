@@ -120,6 +120,11 @@ public struct GatewayConfiguration: Sendable {
     public static let maxPublishBitrateRange = 100_000...1_000_000_000
     /// Largest data channel message accepted (`webrtc.maxMessageSize`), 1 KiB ... 1 MiB.
     public var dataChannelMaxMessageSize = 262_144
+    /// Accept simulcast from WHIP publishers (`--simulcast`, `webrtc.simulcast`); off by default.
+    public var simulcast = false
+    /// Most layers accepted per video section (`webrtc.simulcastMaxLayers`).
+    public var simulcastMaxLayers = WebRTCEndpoint.defaultSimulcastMaxLayers
+    public static let simulcastMaxLayersRange = 1...8
     public static let dataChannelMessageSizeRange = 1_024...WebRTCEndpoint.maxDataChannelMessageSizeCap
     /// The RTSP server (`--rtsp HOST:PORT`); nil turns it off.
     public var rtspServer: RTSPServerSettings? = RTSPServerSettings()
@@ -184,6 +189,8 @@ public final class Gateway: @unchecked Sendable {
         endpointConfiguration.transcode.bitrate = configuration.opusBitrate
         endpointConfiguration.maxPublishBitrate = configuration.maxPublishBitrate
         endpointConfiguration.dataChannelMaxMessageSize = configuration.dataChannelMaxMessageSize
+        endpointConfiguration.simulcast = configuration.simulcast
+        endpointConfiguration.simulcastMaxLayers = configuration.simulcastMaxLayers
         webrtc = WebRTCEndpoint(router: router, transport: transport, certificate: certificate,
                                 configuration: endpointConfiguration, logger: logger)
         logger.info("WebRTC UDP listening", metadata: ["port": "\(udpPort)", "candidates": "\(hosts.map(\.description))",

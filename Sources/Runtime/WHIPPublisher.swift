@@ -20,12 +20,13 @@ final class WHIPPublisher: @unchecked Sendable {
     let dataLink: WebRTCDataLink
     private var detached = false
 
-    init(peer: WebRTCPeer, path: Path, token: PublisherToken, tracks: [TrackInfo], logger: Logger) {
+    init(peer: WebRTCPeer, path: Path, token: PublisherToken, tracks: [TrackInfo],
+         simulcast: [SimulcastIngestLayout] = [], logger: Logger) {
         self.peer = peer
         self.path = path
         self.token = token
         self.logger = logger
-        self.ingest = WHIPIngest(tracks: tracks)
+        self.ingest = WHIPIngest(tracks: tracks, simulcast: simulcast)
         for info in tracks { peer.session.expectInbound(payloadType: info.payloadType, clockRate: info.clockRate) }
         dataLink = WebRTCDataLink(peer: peer, bus: path.dataBus, role: .source, logger: logger)
         peer.onEvent = { [weak self] event in self?.handle(event) }

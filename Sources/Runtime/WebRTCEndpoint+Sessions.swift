@@ -2,6 +2,7 @@ import Codecs
 import DTLS
 import Egress
 import ICE
+import Ingest
 import Logging
 import NIOCore
 import RTCBase
@@ -71,7 +72,7 @@ extension WebRTCEndpoint {
         let offer = try parse(offerText)
         guard let path = router.path(named: pathName) else { throw .unknownPath(pathName) }
         let negotiated = try negotiate(offer, codecs: Self.publishCodecs, direction: .recvonly, localTracks: [:],
-                                       bandwidthFeedback: true)
+                                       bandwidthFeedback: true, simulcast: configuration.simulcast)
         var tracks: [TrackInfo] = []
         for m in negotiated.media where m.accepted {
             guard let codec = m.codec, let pt = m.payloadType, let kind = TrackKind(m.kind) else { continue }
@@ -79,7 +80,10 @@ extension WebRTCEndpoint {
                                     channels: codec.channels, fmtp: codec.fmtp, payloadType: pt))
         }
         guard !tracks.isEmpty else { throw .notAcceptable("no media section could be accepted") }
-        let publishedTracks = tracks
+        let layouts = Self.simulcastLayouts(negotiated.media)
+        let negotiatedTracks = tracks
+        // A simulcast section is published as one track per layer.
+        tracks = WHIPIngest(tracks: tracks, simulcast: layouts).publishedTracks
         let publishedMedia = negotiated.media
         let token: PublisherToken
         let keyframeRelay = KeyframeRelay()
@@ -97,7 +101,8 @@ extension WebRTCEndpoint {
         do {
             etag = try await register(id: id, role: .publisher, pathName: pathName, client: client, negotiated: negotiated) { [self] peer, finish in
                 peer.session.enableBandwidthFeedback(publishedMedia)
-                let publisher = WHIPPublisher(peer: peer, path: path, token: token, tracks: publishedTracks, logger: logger)
+                let publisher = WHIPPublisher(peer: peer, path: path, token: token, tracks: negotiatedTracks,
+                                              simulcast: layouts, logger: logger)
                 peer.logCreated(logger, media: negotiated.summary)
                 publisher.onClosed = finish
                 keyframeRelay.target = publisher
@@ -149,7 +154,7 @@ extension WebRTCEndpoint {
 
     func negotiate(_ offer: SessionDescription, codecs: [CodecCapability], direction: MediaDirection,
                    localTracks: [MediaKind: LocalTrack],
-                   bandwidthFeedback: Bool = false) throws(WebRTCEndpointError) -> Negotiation {
+                   bandwidthFeedback: Bool = false, simulcast: Bool = false) throws(WebRTCEndpointError) -> Negotiation {
         guard let remote = offer.remoteICECredentials else { throw .badRequest("offer has no ice-ufrag/ice-pwd") }
         guard let fingerprint = offer.remoteFingerprint else { throw .badRequest("offer has no DTLS fingerprint") }
         let local = ICECredentials.generate()
@@ -160,6 +165,7 @@ extension WebRTCEndpoint {
             setup: setup, candidates: candidates(), codecs: codecs, localDirection: direction,
             localTracks: localTracks, sessionID: UInt64(SecureRandom.uint32()) << 16)
         if bandwidthFeedback { options.acceptBandwidthFeedback() }   // WHIP: let publishers ramp up
+        if simulcast { options.acceptSimulcast(maxLayers: configuration.simulcastMaxLayers) }
         let maxMessageSize = min(max(configuration.dataChannelMaxMessageSize, 1), Self.maxDataChannelMessageSizeCap)
         options.dataChannels = DataChannelParameters(maxMessageSize: maxMessageSize)
         do {

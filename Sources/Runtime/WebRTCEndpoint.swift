@@ -58,6 +58,10 @@ public final class WebRTCEndpoint: @unchecked Sendable {
         /// Largest data channel message accepted (our `a=max-message-size`), at most
         /// `WebRTCEndpoint.maxDataChannelMessageSizeCap`.
         public var dataChannelMaxMessageSize = 262_144
+        /// Accept simulcast from WHIP publishers: each layer is published as its own track
+        /// (`TrackInfo.layer`); viewers get one layer per layered track.
+        public var simulcast = false
+        public var simulcastMaxLayers = SimulcastNegotiation.defaultMaxLayers
         public init(hostAddresses: [ICEAdvertisedAddress], udpPort: Int) {
             self.hostAddresses = hostAddresses
             self.udpPort = udpPort

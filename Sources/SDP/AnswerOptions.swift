@@ -22,6 +22,9 @@ public struct AnswerOptions: Sendable {
     /// When set, an offered `m=application … UDP/DTLS/SCTP webrtc-datachannel` section is accepted
     /// with these parameters (RFC 8841); when nil it is rejected.
     public var dataChannels: DataChannelParameters?
+    /// Most `a=simulcast:send` layers accepted per receiving video section; 0 answers without
+    /// simulcast, so the sender falls back to one encoding (`acceptSimulcast`).
+    public var maxSimulcastLayers = 0
 
     public init(iceUfrag: String, icePwd: String, iceLite: Bool = true, fingerprint: SDPFingerprint,
                 setup: DTLSSetupRole = .passive, candidates: [SDPCandidate], endOfCandidates: Bool = true,

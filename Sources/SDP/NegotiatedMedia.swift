@@ -25,6 +25,8 @@ public struct NegotiatedMedia: Sendable, Equatable {
     /// accepts (RFC 8841 §6.1: 65,536 when the offer does not say; 0 means no limit).
     public var remoteSCTPPort: UInt16?
     public var remoteMaxMessageSize: Int?
+    /// The simulcast layers (rids) accepted from the offerer, in the offer's order; empty without simulcast.
+    public var simulcastRIDs: [String] = []
 
     public init(index: Int, mid: String?, kind: MediaKind, accepted: Bool, rejectionReason: String? = nil,
                 codec: CodecCapability? = nil, payloadType: UInt8? = nil, rtcpFeedback: [String] = [],

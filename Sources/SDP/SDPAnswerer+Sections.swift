@@ -13,6 +13,7 @@ extension SDPAnswerer {
         var attributes = transportAttributes(for: offered, role: role, options: options)
         for extMap in result.extensions { attributes.append(SDPAttribute("extmap", extMap.attributeValue)) }
         attributes.append(SDPAttribute(result.direction.rawValue))
+        attributes += SimulcastNegotiation.answerAttributes(layers: result.simulcastRIDs)
         let track = result.direction.sends ? options.localTracks[offered.kind] : nil
         if let track { attributes.append(SDPAttribute("msid", track.streamID + " " + track.trackID)) }
         attributes.append(SDPAttribute("rtcp-mux"))

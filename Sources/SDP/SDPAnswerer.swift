@@ -165,5 +165,8 @@ public enum SDPAnswerer {
         result.rtcpFeedback = feedback
         result.extensions = extensions
         result.direction = direction
+        if section.kind == .video, direction.receives {
+            result.simulcastRIDs = SimulcastNegotiation.offeredSendLayers(section, maxLayers: options.maxSimulcastLayers)
+        }
     }
 }

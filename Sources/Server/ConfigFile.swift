@@ -55,6 +55,10 @@ public struct ConfigFile: Decodable, Sendable {
         public var maxPublishBitrate: Int?
         /// Largest data channel message accepted, in bytes (default 262144, 1024 ... 1048576).
         public var maxMessageSize: Int?
+        /// Accept simulcast (up to 3 layers) from WHIP publishers (default false).
+        public var simulcast: Bool?
+        /// Most simulcast layers accepted per video section (default 3, 1 ... 8).
+        public var simulcastMaxLayers: Int?
     }
     public struct RTSP: Decodable, Sendable {
         /// "HOST:PORT" of the RTSP server, or "off".

@@ -35,6 +35,8 @@ public struct ServeOptions: Sendable {
     public var iceServers: [String] = []
     /// `--jwt-*`, `--auth-webhook*` (see `AuthOptions`).
     public var auth = AuthOptions()
+    /// `--simulcast`: accept simulcast from WHIP publishers (also `webrtc.simulcast`).
+    public var simulcast = false
 
     public init() {}
 
@@ -83,6 +85,9 @@ public struct ServeOptions: Sendable {
             if let text = file.webrtc?.stunRefresh {
                 gateway.serverReflexive.refreshInterval = try Self.stunRefresh(text, "\(configFile): webrtc.stunRefresh")
             }
+            if let simulcast = file.webrtc?.simulcast { gateway.simulcast = simulcast }
+            try within(file.webrtc?.simulcastMaxLayers, GatewayConfiguration.simulcastMaxLayersRange,
+                       "webrtc.simulcastMaxLayers", into: &gateway.simulcastMaxLayers)
             if let seconds = file.shutdownTimeout {
                 gateway.shutdownTimeout = try Self.shutdownTimeout(seconds, "\(configFile): shutdownTimeout")
             }
@@ -169,6 +174,7 @@ public struct ServeOptions: Sendable {
             gateway.webRTCTCP.port = port
         }
         gateway.iceServers = http.iceServers
+        if simulcast { gateway.simulcast = true }
         try auth.apply(to: &http.auth)
         if !corsOrigins.isEmpty { http.corsOrigins = corsOrigins }
         // The tokens protect RTSP too: presented as the Digest password, with any user name.

@@ -81,6 +81,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("auth-webhook-timeout"), help: ArgumentHelp("How long the webhook may take before the request is denied (default 2s).", valueName: "DURATION"))
     var authWebhookTimeout: String?
 
+    @Flag(name: .customLong("simulcast"), help: "Accept simulcast (up to 3 layers) from WHIP publishers; viewers get the top layer.")
+    var simulcast = false
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -122,6 +125,7 @@ struct Serve: AsyncParsableCommand {
         options.auth.jwtAudience = jwtAudience
         options.auth.webhook = authWebhook
         options.auth.webhookTimeout = authWebhookTimeout
+        options.simulcast = simulcast
         return options
     }
 

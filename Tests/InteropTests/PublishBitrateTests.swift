@@ -22,20 +22,10 @@ extension InteropSuite {
         func publisherRampsUp() async throws {
             let scope = try InteropScope()
             defer { scope.tearDown() }
-            // Chromium's built-in fake camera draws flat frames its encoder compresses to far less
-            // than 2 Mbit/s (measured: target 2.5 Mbit/s within 3 s, but only ~0.4 Mbit/s sent); a
-            // looped 1 s 720p clip of ffmpeg's moving test pattern with light temporal noise gives
-            // the encoder something to spend the bits on (heavier noise starves this small
-            // machine's CPU instead). `contentHint = detail` keeps 1280x720 while the estimate is
-            // still low, so the encoder is not capped by a downscaled size.
-            let clip = scope.file("noise-720p.y4m")
-            let ffmpeg = try #require(scope.environment.ffmpeg)
-            let generator = try scope.start("ffmpeg-clip", [
-                ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-                "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30", "-vf", "noise=alls=8:allf=t",
-                "-t", "1", "-pix_fmt", "yuv420p", "-f", "yuv4mpegpipe", clip,
-            ])
-            #expect(try await generator.waitForExit(timeout: .seconds(60)) == 0, "\(generator.logTail())")
+            // A looped 720p clip with noise (`noiseClip720p`); `contentHint = detail` keeps
+            // 1280x720 while the estimate is still low, so the encoder is not capped by a
+            // downscaled size.
+            let clip = try await scope.noiseClip720p()
 
             let gateway = try await scope.startGateway(["--path", "live=publisher"])
             let publisher = try scope.startBrowser([

@@ -13,7 +13,7 @@ python that has selenium (default venv: /root/.cache/rtcbridge-venv, see scripts
            # --hold: after --seconds keep the session until F exists (then DELETE); --progress lines
            # then also carry packetsReceived=N (RTP, audio + video) rttMs=X (selected pair's RTT)
   browser.py whip URL [--codec H264|VP8] [--seconds 5] [--token T] [--stop-file F] [--data-send N]
-       whip ... [--width W --height H --fps F] [--content-hint detail] [--fake-video FILE.y4m]
+       whip ... [--width W --height H --fps F] [--content-hint detail] [--fake-video FILE.y4m] [--simulcast]
            # publish fake camera 640x360@30 (or WxH@F; --fake-video: frames from FILE) + mic via
            # WHIP; reports framesEncoded, packetsSent, codec, deleteStatus, and curve: the video
            # send rate and encoder target once a second ([{t, kbps, targetKbps, width, height}])
@@ -203,6 +203,7 @@ ap.add_argument("--data-send", type=int, help="whip: data channel messages to se
 ap.add_argument("--stop-file", help="whip/publish-page: stop publishing once this file exists")
 ap.add_argument("--width", type=int, help="whip: camera width"); ap.add_argument("--height", type=int, help="whip: camera height")
 ap.add_argument("--fps", type=int, help="whip: camera frame rate")
+ap.add_argument("--simulcast", action="store_true", help="whip: send video as 3 layers (rids q/h/f, scaled 4/2/1)")
 ap.add_argument("--content-hint", help="whip: video track contentHint (detail: keep the resolution)")
 ap.add_argument("--fake-video", help="a .y4m/.mjpeg file Chromium's fake camera plays (looped)")
 ap.add_argument("--timeout", type=float, default=40); ap.add_argument("--screenshot")
@@ -226,7 +227,8 @@ else:
               "width": a.width, "height": a.height, "fps": a.fps, "contentHint": a.content_hint,
               "expect": a.expect, "send": a.send, "label": a.label, "dataSend": a.data_send,
               "trickle": 1 if a.trickle else None, "hold": 1 if a.hold else None, "bundleOnly": 1 if a.bundle_only else None,
-              "audioStats": 1 if a.audio_stats else None}.items() if v is not None}
+              "audioStats": 1 if a.audio_stats else None,
+              "simulcast": 1 if a.simulcast else None}.items() if v is not None}
     if a.mode in ("whep", "whip"):
         params[a.mode] = a.url
     if a.mode == "whep-data":
