@@ -134,7 +134,7 @@ if runs("twcc") {
 }
 
 if runs("metrics") {
-    print("/metrics render (MetricsExporter: swift-metrics objects → swift-prometheus text), 10 paths, one core")
+    print("/metrics render (MetricsExporter: per-session series as text, the rest swift-metrics → swift-prometheus), 10 paths, one core")
     for sessions in [100, 1000] {
         let result = MetricsBenchmark(sessions: sessions, paths: 10, scrapes: 20).run()
         print(String(format: "  sessions=%4d: first scrape %.1f ms, later scrapes p50 %.1f ms, max %.1f ms (%d KiB of text)",
