@@ -18,6 +18,11 @@ struct MetricsBenchmark {
         var p50: Duration
         var max: Duration
         var bytes: Int
+        /// The same in thread CPU seconds (TranscodeBenchmark.threadCPUSeconds), so other load on a
+        /// busy machine does not count.
+        var firstRenderCPU: Double
+        var p50CPU: Double
+        var maxCPU: Double
     }
 
     func snapshot(round: Int) -> MetricsSnapshot {
@@ -64,13 +69,20 @@ struct MetricsBenchmark {
         let clock = ContinuousClock()
         let first = snapshot(round: 1)
         var text = ""
+        var cpu = TranscodeBenchmark.threadCPUSeconds()
         let firstRender = clock.measure { text = exporter.render(first) }
+        let firstRenderCPU = TranscodeBenchmark.threadCPUSeconds() - cpu
         var times: [Duration] = []
+        var cpuTimes: [Double] = []
         for round in 2..<(scrapes + 2) {
             let next = snapshot(round: round)   // built outside the timing: the collector's part
+            cpu = TranscodeBenchmark.threadCPUSeconds()
             times.append(clock.measure { text = exporter.render(next) })
+            cpuTimes.append(TranscodeBenchmark.threadCPUSeconds() - cpu)
         }
         times.sort()
-        return Result(firstRender: firstRender, p50: times[times.count / 2], max: times[times.count - 1], bytes: text.utf8.count)
+        cpuTimes.sort()
+        return Result(firstRender: firstRender, p50: times[times.count / 2], max: times[times.count - 1], bytes: text.utf8.count,
+                      firstRenderCPU: firstRenderCPU, p50CPU: cpuTimes[cpuTimes.count / 2], maxCPU: cpuTimes[cpuTimes.count - 1])
     }
 }
