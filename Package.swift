@@ -90,7 +90,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], resources: [.copy("Demo")], swiftSettings: strict),
         .target(name: "Server", dependencies: [
-            "RTCBase", "ICE", "RTSP", "Routing", "Egress", "Recording", "Runtime", "Auth",
+            "RTCBase", "ICE", "WebRTC", "RTSP", "Routing", "Egress", "Recording", "Runtime", "Auth",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -182,7 +182,7 @@ let package = Package(
         ], swiftSettings: strict),
         .testTarget(name: "WHIPTests", dependencies: ["RTCBase", "WHIP", "SDP", "ICE", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ServerTests", dependencies: [
-            "RTCBase", "ICE", "RTSP", "Routing", "Runtime", "Server", "Auth", .product(name: "Logging", package: "swift-log"),
+            "RTCBase", "ICE", "RTSP", "Routing", "Egress", "Runtime", "Server", "Auth", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         .testTarget(name: "AuthTests", dependencies: [
             "RTCBase", "Auth",

@@ -142,12 +142,14 @@ if runs("simulcast") {
 }
 
 if runs("metrics") {
-    print("/metrics render (MetricsExporter: swift-metrics objects → swift-prometheus text), 10 paths, one core")
+    print("/metrics render (MetricsExporter: per-session series as text, the rest swift-metrics → swift-prometheus), 10 paths, one core")
     for sessions in [100, 1000] {
         let result = MetricsBenchmark(sessions: sessions, paths: 10, scrapes: 20).run()
         print(String(format: "  sessions=%4d: first scrape %.1f ms, later scrapes p50 %.1f ms, max %.1f ms (%d KiB of text)",
                      sessions, result.firstRender.secondsDouble * 1000, result.p50.secondsDouble * 1000,
                      result.max.secondsDouble * 1000, result.bytes / 1024))
+        print(String(format: "                 thread CPU: first scrape %.1f ms, later scrapes p50 %.1f ms, max %.1f ms",
+                     result.firstRenderCPU * 1000, result.p50CPU * 1000, result.maxCPU * 1000))
         if sessions == 1000 {
             // Viewers of a 2 Mbit/s stream get ~200 packets/s each; per scrape interval that is
             // sessions × 200 × interval viewer-packets, and the scrape's cost is shared by them.

@@ -32,6 +32,8 @@ public struct ViewerForwarder {
     public private(set) var replays = 0
     /// Keyframe requests not answered from the cache because the replay budget was spent.
     public private(set) var replaysRefused = 0
+    /// Freezes of the video sent to this viewer and its time waiting for keyframes (read at scrape time).
+    public private(set) var freezes = FreezeCounter()
     public var minimumReplayInterval: Duration = .milliseconds(500)
     /// Bytes of cached GOP one viewer may have replayed: a burst of 4 MiB, then 1 MiB/s (8 Mbit/s).
     /// A replay is all or nothing (a partial GOP would not decode); past the budget the viewer
@@ -50,7 +52,7 @@ public struct ViewerForwarder {
         case .unit(let unit):
             forward(unit, session: session, now: now, send: send)
         case .sourceEnded, .pathClosed:
-            break
+            freezes.sourceEnded(at: now)
         }
     }
 
@@ -99,11 +101,13 @@ public struct ViewerForwarder {
                                   send: (OutgoingRTP) -> Void) {
         // Keep waiting until a keyframe actually leaves (the session may not be sending yet).
         guard var route = routes[unit.trackID], route.admit(unit, ready: session.isConnected) else {
+            if routes[unit.trackID]?.kind == .video { freezes.keyframeAwaited(at: now) }
             unitsSkipped += 1
             return
         }
         route.forward(unit, now: now, send: send)
         routes[unit.trackID] = route
         unitsForwarded += 1
+        if route.kind == .video { freezes.frameSent(at: now) }
     }
 }

@@ -28,6 +28,7 @@ final class WHEPViewer: @unchecked Sendable {
         dataLink = WebRTCDataLink(peer: peer, bus: path.dataBus, role: .viewer, logger: logger)
         peer.onEvent = { [weak self] event in self?.handle(event) }
         peer.readerStats = { [weak self] in self?.reader?.stats }
+        peer.freezeStats = { [weak self] now in self?.forwarder.freezes.statistics(at: now) }
     }
 
     private func handle(_ event: WebRTCSession.Event) {

@@ -1,3 +1,4 @@
+import Egress
 import Logging
 import NIOCore
 import RTCBase
@@ -41,6 +42,8 @@ final class WebRTCPeer: @unchecked Sendable {
     var firstMediaAt: Instant?
     /// The path reader's counters of the adapter (viewers), read at scrape time.
     var readerStats: () -> ReaderStats? = { nil }
+    /// The adapter's freeze counts at a given time (viewers), read at scrape time.
+    var freezeStats: (Instant) -> FreezeCounter.Statistics? = { _ in nil }
 
     init(id: String, pathName: String = "", role: WebRTCEndpoint.Role = .viewer, session: WebRTCSession,
          transport: WebRTCTransport, socket: WebRTCSocket) {

@@ -1,3 +1,4 @@
+import Egress
 import RTCBase
 import WebRTC
 
@@ -27,6 +28,8 @@ extension WebRTCTransport {
         public var readerDroppedUnits: Int
         /// The peer's address in use ("IP:PORT"), nil before ICE chose one (control API only).
         public var remoteAddress: String? = nil
+        /// Freezes of the video sent (viewers; nil for publishers).
+        public var freezes: FreezeCounter.Statistics? = nil
     }
 
     /// The live sessions, and what the ended ones counted: their counters summed per path and
@@ -64,6 +67,6 @@ extension WebRTCPeer {
             id: metricsID, pathName: pathName, role: role.rawValue, isConnected: session.isConnected, counters: session.counters,
             receptions: session.remoteReceptions.values.sorted { $0.ssrc < $1.ssrc }, srtpProfile: srtpProfile,
             candidateType: "host", keyframeWait: wait, readerDroppedUnits: readerStats()?.dropped ?? 0,
-            remoteAddress: session.remoteAddress?.description)
+            remoteAddress: session.remoteAddress?.description, freezes: freezeStats(now))
     }
 }

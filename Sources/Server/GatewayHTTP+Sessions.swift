@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import RTCBase
 
 extension GatewayHTTP {
     /// `GET /api/sessions[?path=NAME]`: the live WebRTC sessions with the numbers the stats pages
@@ -25,12 +26,16 @@ extension GatewayHTTP {
     static func json(_ s: MetricsSnapshot.SessionSample) -> [String: Any] {
         let optional: (Double?) -> Any = { $0.map { $0 as Any } ?? NSNull() }
         return ["id": s.id, "path": s.path, "role": s.role, "srtpProfile": s.srtpProfile.map { $0 as Any } ?? NSNull(),
-                "candidateType": s.candidateType, "packetsSent": s.packetsSent, "bytesSent": s.bytesSent,
-                "packetsReceived": s.packetsReceived, "nacksReceived": s.nacksReceived, "nacksSent": s.nacksSent,
-                "keyframeRequestsReceived": s.keyframeRequestsReceived, "retransmissions": s.retransmissions,
+                "candidateType": s.candidateType, "packetsSent": s.counters.packetsSent, "bytesSent": s.counters.bytesSent,
+                "packetsReceived": s.counters.packetsReceived, "nacksReceived": s.counters.nacksReceived,
+                "nacksSent": s.counters.nacksSent, "keyframeRequestsReceived": s.counters.keyframeRequestsReceived,
+                "retransmissions": s.counters.retransmissions,
                 "readerDroppedUnits": s.readerDroppedUnits, "roundTripSeconds": optional(s.roundTripSeconds),
                 "jitterSeconds": optional(s.jitterSeconds), "fractionLost": optional(s.fractionLost),
                 "packetsLost": s.packetsLost.map { $0 as Any } ?? NSNull(),
-                "keyframeWaitSeconds": optional(s.keyframeWaitSeconds)]
+                "keyframeWaitSeconds": optional(s.keyframeWaitSeconds),
+                "freezes": s.freezes.map { $0.freezes as Any } ?? NSNull(),
+                "frozenSeconds": optional(s.freezes.map(\.frozen.secondsDouble)),
+                "keyframeWaitingSeconds": optional(s.freezes.map(\.keyframeWaiting.secondsDouble))]
     }
 }

@@ -39,18 +39,10 @@ struct MetricsCollector: Sendable {
         }
         var ingestMalformed = 0, ingestForeign = 0, unitsRejected = 0
         for path in gateway.router.paths.sorted(by: { $0.name < $1.name }) {
-            let s = path.stats
             var sample = MetricsSnapshot.PathSample(name: path.name)
             sample.isReady = path.isReady
-            sample.readers = s.readers
-            sample.unitsIn = s.unitsIn
-            sample.packetsIn = s.packetsIn
-            sample.bytesIn = s.bytesIn
-            sample.keyframeRequestsReceived = s.keyframeRequestsReceived
-            sample.keyframeRequestsSent = s.keyframeRequestsSent
-            sample.sourceRestarts = max(s.sourceEpoch - 1, 0)
-            sample.unitsRejected = s.unitsRejected
-            unitsRejected += s.unitsRejected
+            sample.stats = path.stats
+            unitsRejected += sample.stats.unitsRejected
             let out = outByPath[path.name, default: (0, 0)]
             (sample.packetsOut, sample.bytesOut) = (out.packets, out.bytes)
             if let source = gateway.rtpIngestSources[path.name] {
@@ -124,17 +116,10 @@ struct MetricsCollector: Sendable {
 
     /// One live session's numbers, as `/metrics` and `/api/sessions` (the stats pages) show them.
     static func sample(_ session: WebRTCTransport.SessionSnapshot) -> MetricsSnapshot.SessionSample {
-        let c = session.counters
         var sample = MetricsSnapshot.SessionSample(id: session.id, path: session.pathName, role: session.role,
                                                    candidateType: session.candidateType)
         sample.srtpProfile = session.srtpProfile
-        sample.packetsSent = c.packetsSent
-        sample.bytesSent = c.bytesSent
-        sample.packetsReceived = c.packetsReceived
-        sample.nacksReceived = c.nacksReceived
-        sample.nacksSent = c.nacksSent
-        sample.keyframeRequestsReceived = c.keyframeRequestsReceived
-        sample.retransmissions = c.retransmissions
+        sample.counters = session.counters
         sample.readerDroppedUnits = session.readerDroppedUnits
         let receptions = session.receptions
         if !receptions.isEmpty {
@@ -144,6 +129,7 @@ struct MetricsCollector: Sendable {
             sample.packetsLost = receptions.reduce(0) { $0 + $1.cumulativeLost }
         }
         sample.keyframeWaitSeconds = session.keyframeWait.map(Self.seconds)
+        sample.freezes = session.freezes
         return sample
     }
 

@@ -2,9 +2,11 @@ import CoreMetrics
 import Prometheus
 import Synchronization
 
-/// Turns `MetricsSnapshot`s into the Prometheus text format (`GET /metrics`) through swift-metrics
-/// objects backed by a swift-prometheus registry of its own (not the process-wide one, so tests
-/// and several gateways in one process stay apart).
+/// Turns `MetricsSnapshot`s into the Prometheus text format (`GET /metrics`): paths, outputs,
+/// drops and process series through swift-metrics objects backed by a swift-prometheus registry
+/// of its own (not the process-wide one, so tests and several gateways in one process stay
+/// apart); the per-session series written directly by `MetricsSessionSeries` (one new series in
+/// swift-prometheus copies its whole family, which made the first scrape of 1,000 sessions slow).
 ///
 /// The gateway's counters are read at scrape time; each monotonic count becomes a Prometheus
 /// counter that is advanced by what the value grew since the last scrape (reset when it went
@@ -30,15 +32,19 @@ public final class MetricsExporter: Sendable {
         self.maxSessionSeries = max(0, maxSessionSeries)
     }
 
-    /// Applies `snapshot` and renders every series.
+    /// Applies `snapshot` and renders every series: the per-session ones are written directly
+    /// (`MetricsSessionSeries`), the rest through the swift-prometheus registry.
     public func render(_ snapshot: MetricsSnapshot) -> String {
         let factory = PrometheusMetricsFactory(registry: registry)
-        state.withLock { state in
+        let sessions = state.withLock { state in
             var writer = Writer(state: state, factory: factory)
             writer.write(snapshot, maxSessionSeries: maxSessionSeries)
             state = writer.finish()
+            return writer.exportedSamples
         }
-        return registry.emitToString()
+        var buffer = registry.emitToBuffer()
+        MetricsSessionSeries.append(sessions, into: &buffer)
+        return String(decoding: buffer, as: UTF8.self)
     }
 
     /// Sessions that currently have series (for tests).
@@ -48,6 +54,8 @@ public final class MetricsExporter: Sendable {
     private struct Writer {
         var state: State
         let factory: PrometheusMetricsFactory
+        /// The sessions whose series this scrape writes (see `MetricsSessionSeries`).
+        var exportedSamples: [MetricsSnapshot.SessionSample] = []
 
         init(state: State, factory: PrometheusMetricsFactory) {
             self.state = state
@@ -100,7 +108,7 @@ public final class MetricsExporter: Sendable {
         mutating func write(_ snapshot: MetricsSnapshot, maxSessionSeries: Int) {
             for path in snapshot.paths { write(path) }
             let exported = chooseSessions(snapshot.sessions, cap: maxSessionSeries)
-            for session in snapshot.sessions where exported.contains(session.id) { write(session) }
+            exportedSamples = snapshot.sessions.filter { exported.contains($0.id) }
             let unexported = snapshot.sessions.count - exported.count
             gauge("rtcbridge_metrics_sessions_unexported", [], Double(unexported))
             let hits = (state.counters[Self.key("rtcbridge_metrics_session_cap_hits_total", [])]?.last ?? 0) + (unexported > 0 ? 1 : 0)
@@ -137,35 +145,16 @@ public final class MetricsExporter: Sendable {
         mutating func write(_ path: MetricsSnapshot.PathSample) {
             let labels = [("path", path.name)]
             gauge("rtcbridge_path_source_ready", labels, path.isReady ? 1 : 0)
-            gauge("rtcbridge_path_readers", labels, Double(path.readers))
-            counter("rtcbridge_path_units_in_total", labels, path.unitsIn)
-            counter("rtcbridge_path_packets_in_total", labels, path.packetsIn)
-            counter("rtcbridge_path_bytes_in_total", labels, path.bytesIn)
+            gauge("rtcbridge_path_readers", labels, Double(path.stats.readers))
+            counter("rtcbridge_path_units_in_total", labels, path.stats.unitsIn)
+            counter("rtcbridge_path_packets_in_total", labels, path.stats.packetsIn)
+            counter("rtcbridge_path_bytes_in_total", labels, path.stats.bytesIn)
             counter("rtcbridge_path_packets_out_total", labels, path.packetsOut)
             counter("rtcbridge_path_bytes_out_total", labels, path.bytesOut)
-            counter("rtcbridge_path_keyframe_requests_received_total", labels, path.keyframeRequestsReceived)
-            counter("rtcbridge_path_keyframe_requests_sent_total", labels, path.keyframeRequestsSent)
+            counter("rtcbridge_path_keyframe_requests_received_total", labels, path.stats.keyframeRequestsReceived)
+            counter("rtcbridge_path_keyframe_requests_sent_total", labels, path.stats.keyframeRequestsSent)
             counter("rtcbridge_path_source_restarts_total", labels, path.sourceRestarts)
-            counter("rtcbridge_path_units_rejected_total", labels, path.unitsRejected)
-        }
-
-        mutating func write(_ session: MetricsSnapshot.SessionSample) {
-            let labels = [("path", session.path), ("session", session.id)]
-            gauge("rtcbridge_webrtc_session_info", labels + [("role", session.role), ("srtp_profile", session.srtpProfile ?? ""),
-                                                             ("candidate_type", session.candidateType)], 1)
-            counter("rtcbridge_webrtc_session_packets_sent_total", labels, session.packetsSent)
-            counter("rtcbridge_webrtc_session_bytes_sent_total", labels, session.bytesSent)
-            counter("rtcbridge_webrtc_session_packets_received_total", labels, session.packetsReceived)
-            counter("rtcbridge_webrtc_session_nacks_received_total", labels, session.nacksReceived)
-            counter("rtcbridge_webrtc_session_nacks_sent_total", labels, session.nacksSent)
-            counter("rtcbridge_webrtc_session_keyframe_requests_received_total", labels, session.keyframeRequestsReceived)
-            counter("rtcbridge_webrtc_session_retransmissions_total", labels, session.retransmissions)
-            counter("rtcbridge_webrtc_session_reader_dropped_units_total", labels, session.readerDroppedUnits)
-            if let rtt = session.roundTripSeconds { gauge("rtcbridge_webrtc_session_rtt_seconds", labels, rtt) }
-            if let jitter = session.jitterSeconds { gauge("rtcbridge_webrtc_session_jitter_seconds", labels, jitter) }
-            if let fraction = session.fractionLost { gauge("rtcbridge_webrtc_session_fraction_lost", labels, fraction) }
-            if let lost = session.packetsLost { gauge("rtcbridge_webrtc_session_packets_lost", labels, Double(lost)) }
-            if let wait = session.keyframeWaitSeconds { gauge("rtcbridge_webrtc_session_keyframe_wait_seconds", labels, wait) }
+            counter("rtcbridge_path_units_rejected_total", labels, path.stats.unitsRejected)
         }
 
         mutating func write(_ output: MetricsSnapshot.OutputSample) {

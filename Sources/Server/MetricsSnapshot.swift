@@ -1,3 +1,7 @@
+import Egress
+import Routing
+import WebRTC
+
 /// What one `/metrics` scrape reports, gathered from the gateway's existing counters (see
 /// `MetricsCollector`) and turned into Prometheus series by `MetricsExporter`. Plain values, so
 /// the exposition is tested without a running gateway.
@@ -7,20 +11,15 @@ public struct MetricsSnapshot: Sendable {
         public var name: String
         /// A source (publisher) is attached.
         public var isReady = false
-        public var readers = 0
-        public var unitsIn = 0
-        public var packetsIn = 0
-        public var bytesIn = 0
+        /// The path's own counters as it keeps them: readers, units, packets and bytes in, keyframe
+        /// requests from readers (before coalescing) and passed to the source (after), units
+        /// refused (stale publisher token, unknown track), the publisher's epoch.
+        public var stats = PathStats()
         /// RTP sent to this path's WebRTC viewers (ended sessions included) and plain RTP egresses.
         public var packetsOut = 0
         public var bytesOut = 0
-        /// Keyframe requests from readers (before coalescing) and passed to the source (after).
-        public var keyframeRequestsReceived = 0
-        public var keyframeRequestsSent = 0
         /// Publishers attached after the first (source restarts, reconnects, takeovers).
-        public var sourceRestarts = 0
-        /// Units refused (stale publisher token, unknown track).
-        public var unitsRejected = 0
+        public var sourceRestarts: Int { max(stats.sourceEpoch - 1, 0) }
         public init(name: String) { self.name = name }
     }
 
@@ -32,14 +31,9 @@ public struct MetricsSnapshot: Sendable {
         public var role: String
         public var srtpProfile: String?
         public var candidateType: String
-        public var packetsSent = 0
-        public var bytesSent = 0
-        public var packetsReceived = 0
-        public var nacksReceived = 0
-        public var nacksSent = 0
-        /// PLI and FIR from the peer.
-        public var keyframeRequestsReceived = 0
-        public var retransmissions = 0
+        /// The session's counters as it keeps them (packets and bytes sent, packets received,
+        /// NACKs received and sent, PLI + FIR from the peer, retransmissions, …).
+        public var counters = WebRTCCounters()
         /// From the peer's receiver reports (nil before the first): the largest round-trip time
         /// and jitter over the session's streams, the largest fraction lost, the sum of packets lost.
         public var roundTripSeconds: Double?
@@ -50,6 +44,8 @@ public struct MetricsSnapshot: Sendable {
         public var keyframeWaitSeconds: Double?
         /// Units the viewer's path reader dropped (queue overflow, waiting for a keyframe).
         public var readerDroppedUnits = 0
+        /// Freezes of the video sent and the time spent waiting for keyframes (viewers; see `FreezeCounter`).
+        public var freezes: FreezeCounter.Statistics?
         public init(id: String, path: String, role: String, candidateType: String = "host") {
             self.id = id
             self.path = path

@@ -13,10 +13,7 @@ extension InteropSuite {
         func sigtermMidStream() async throws {
             let scope = try InteropScope()
             defer { scope.tearDown() }
-            let recordings = scope.file("recordings")
-            try FileManager.default.createDirectory(atPath: recordings, withIntermediateDirectories: true)
-            let gateway = try await scope.startGateway(["--path", "demo=demo", "--record", "demo=\(recordings)"])
-            try await scope.waitUntilReady(gateway, path: "demo")
+            let (gateway, recordings) = try await scope.startRecordedDemo()
 
             let viewers = try scope.start("load-viewers", [
                 scope.environment.loadGenerator, "--url", gateway.url("/demo/whep"), "--viewers", "3",
@@ -59,8 +56,7 @@ extension InteropSuite {
             // The RTSP reader sees the connection end and stops by itself.
             let readerStatus = try await reader.waitForExit(timeout: .seconds(15))
 
-            let files = (FileManager.default.enumerator(atPath: recordings)?.allObjects as? [String] ?? [])
-                .filter { $0.hasSuffix(".mp4") }.map { recordings + "/" + $0 }
+            let files = InteropScope.recordings(in: recordings)
             #expect(!files.isEmpty, "no recording in \(recordings): \(gateway.process.logTail())")
             let ffprobe = URL(fileURLWithPath: ffmpeg).deletingLastPathComponent().appendingPathComponent("ffprobe").path
             var durations: [Double] = []

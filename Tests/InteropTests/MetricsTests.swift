@@ -106,6 +106,17 @@ extension InteropSuite {
             let browserRTT = browser.lines().compactMap(Self.transport(inProgressLine:)).last?.rttMs
             print("metrics: session RTT \(rtt * 1000) ms (RTCP), browser candidate-pair RTT \(browserRTT.map { "\($0)" } ?? "nil") ms, "
                 + "keyframe wait \(wait) s, \(live.samples.count) samples in \(live.families) families")
+            // Both measure the same loopback path (RTCP SR/RR here, STUN checks there): a few ms
+            // each; the bound allows for scheduling on a loaded machine.
+            let browserRTTMs = try #require(browserRTT, "Chromium reported no candidate-pair RTT")
+            #expect(abs(rtt * 1000 - browserRTTMs) < 250, "RTT \(rtt * 1000) ms vs Chromium's \(browserRTTMs) ms")
+            // Freeze counters of the video sent to this viewer (a steady loopback stream: typically none).
+            let freezes = try #require(live.value("rtcbridge_webrtc_session_freezes_total", labels), "no freeze series")
+            let frozen = try #require(live.value("rtcbridge_webrtc_session_frozen_seconds_total", labels))
+            let waiting = try #require(live.value("rtcbridge_webrtc_session_keyframe_waiting_seconds_total", labels))
+            #expect(freezes >= 0 && frozen >= 0 && waiting >= 0)
+            #expect(live.values("rtcbridge_webrtc_session_freezes_total").first?.type == "counter")
+            print("metrics: freezes \(Int(freezes)), frozen \(frozen) s, keyframe waiting \(waiting) s")
 
             // Stop the camera so both counts settle, then compare what the session sent with what
             // Chromium received (getStats inbound-rtp packetsReceived, audio + video).

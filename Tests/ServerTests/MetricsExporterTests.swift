@@ -1,3 +1,4 @@
+import Egress
 import Foundation
 import Runtime
 @testable import Server
@@ -23,10 +24,10 @@ import Testing
     static func session(_ id: String, path: String = "cam", packets: Int = 10) -> MetricsSnapshot.SessionSample {
         var s = MetricsSnapshot.SessionSample(id: id, path: path, role: "whep")
         s.srtpProfile = "SRTP_AEAD_AES_128_GCM"
-        s.packetsSent = packets
-        s.bytesSent = packets * 1000
-        s.nacksReceived = 2
-        s.keyframeRequestsReceived = 1
+        s.counters.packetsSent = packets
+        s.counters.bytesSent = packets * 1000
+        s.counters.nacksReceived = 2
+        s.counters.keyframeRequestsReceived = 1
         s.roundTripSeconds = 0.012
         s.jitterSeconds = 0.003
         s.fractionLost = 0.25
@@ -39,11 +40,11 @@ import Testing
         var snapshot = MetricsSnapshot()
         var path = MetricsSnapshot.PathSample(name: "cam")
         path.isReady = true
-        path.readers = sessions.count
-        path.unitsIn = 300
-        path.bytesIn = 123_456
+        path.stats.readers = sessions.count
+        path.stats.unitsIn = 300
+        path.stats.bytesIn = 123_456
         path.bytesOut = 654_321
-        path.sourceRestarts = 1
+        path.stats.sourceEpoch = 2
         snapshot.paths = [path]
         snapshot.sessions = sessions
         var output = MetricsSnapshot.OutputSample(kind: "rtp", path: "cam", target: "rtp://127.0.0.1 video=6000/pt96 audio=6002/pt111")
@@ -131,6 +132,45 @@ import Testing
         let freed = exporter.render(Self.snapshot(sessions: [Self.session("s0"), Self.session("s2"), Self.session("s3")]))
         #expect(freed.contains(#"session="s0""#) && !freed.contains(#"session="s1""#))
         #expect(Self.value(freed, "rtcbridge_metrics_sessions_unexported") == 0)
+    }
+
+    @Test func freezeSeriesPerSession() {
+        let exporter = MetricsExporter()
+        var viewer = Self.session("s1")
+        viewer.freezes = FreezeCounter.Statistics(freezes: 2, frozen: .milliseconds(1250), keyframeWaiting: .milliseconds(500))
+        var publisher = Self.session("s2")
+        publisher.role = "whip"
+        let text = exporter.render(Self.snapshot(sessions: [viewer, publisher]))
+        let labels = [#"path="cam""#, #"session="s1""#]
+        #expect(Self.value(text, "rtcbridge_webrtc_session_freezes_total", labels) == 2)
+        #expect(Self.value(text, "rtcbridge_webrtc_session_frozen_seconds_total", labels) == 1.25)
+        #expect(Self.value(text, "rtcbridge_webrtc_session_keyframe_waiting_seconds_total", labels) == 0.5)
+        #expect(!Self.samples(text).contains { $0.hasPrefix("rtcbridge_webrtc_session_freezes_total{") && $0.contains(#"session="s2""#) })
+        #expect(text.contains("# TYPE rtcbridge_webrtc_session_freezes_total counter"))
+    }
+
+    /// Each family has one `# TYPE` line, and its samples follow it without another family in between.
+    @Test func everyFamilyOnceAndContiguous() {
+        let exporter = MetricsExporter()
+        let text = exporter.render(Self.snapshot(sessions: (1...5).map { Self.session("s\($0)") }))
+        var seen: Set<String> = []
+        var current = ""
+        for line in text.split(separator: "\n").map(String.init) where !line.isEmpty {
+            if line.hasPrefix("# TYPE ") {
+                current = String(line.split(separator: " ")[2])
+                #expect(seen.insert(current).inserted, "\(current) typed twice")
+            } else if !line.hasPrefix("#") {
+                let name = String(line.prefix { $0 != "{" && $0 != " " })
+                #expect(name == current, "\(name) outside its family (\(current))")
+            }
+        }
+        #expect(seen.contains("rtcbridge_webrtc_session_info") && seen.contains("rtcbridge_path_readers"))
+    }
+
+    @Test func sessionLabelValuesAreEscaped() {
+        let exporter = MetricsExporter()
+        let text = exporter.render(Self.snapshot(sessions: [Self.session("s1", path: "a\"b\\c\nd")]))
+        #expect(text.contains(#"rtcbridge_webrtc_session_packets_sent_total{path="a\"b\\c\nd",session="s1"} 10"#), "\(text)")
     }
 
     @Test func noSessionSeriesWithACapOfZero() {

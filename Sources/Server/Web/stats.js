@@ -6,6 +6,7 @@
 // received per second for publishers), round-trip time (ms) and fraction lost (%) from the
 // peer's receiver reports, and NACKs + PLI/FIR received per second. Each canvas carries
 // data-points (the number of points plotted) so tests can check the graphs are not empty.
+// Viewers also get a line with their freezes, frozen time and time spent waiting for keyframes.
 // When the gateway has a token, the page asks for it and sends it as a bearer token header
 // (kept in sessionStorage, never in the URL).
 'use strict';
@@ -62,9 +63,11 @@
       graphs.appendChild(c);
       canvases[g.key] = c;
     }
-    el.append(title, graphs);
+    const freezes = document.createElement('p');
+    freezes.className = 'freezes';
+    el.append(title, freezes, graphs);
     list.appendChild(el);
-    entry = {el, canvases, points: {bitrate: [], rtt: [], loss: [], feedback: []}, last: null};
+    entry = {el, canvases, freezes, points: {bitrate: [], rtt: [], loss: [], feedback: []}, last: null};
     sessions.set(s.id, entry);
     return entry;
   }
@@ -113,6 +116,11 @@
 
   function update(s, time) {
     const entry = card(s);
+    entry.freezes.hidden = s.freezes === null || s.freezes === undefined;
+    if (!entry.freezes.hidden) {
+      entry.freezes.textContent = `freezes ${s.freezes} · frozen ${s.frozenSeconds.toFixed(1)} s`
+        + ` · waiting for keyframes ${s.keyframeWaitingSeconds.toFixed(1)} s`;
+    }
     const last = entry.last;
     entry.last = {time, s};
     if (!last || time <= last.time) return;

@@ -12,6 +12,11 @@ python that has selenium (default venv: /root/.cache/rtcbridge-venv, see scripts
            # apply the 200 fragment, play --seconds more; reports restart.{framesBefore,framesAfter,...}
            # --hold: after --seconds keep the session until F exists (then DELETE); --progress lines
            # then also carry packetsReceived=N (RTP, audio + video) rttMs=X (selected pair's RTT)
+       whep ... --until-closed [--signal-file F]
+           # after --seconds keep playing until the server ends the connection (DTLS closed/failed,
+           # connectionState or iceConnectionState closed/failed): reports closed {how, atMs}; with
+           # F (written by the test: the signal's time, ms since the epoch) also closeDelayMs =
+           # closed.atMs - F's time, both on this machine's wall clock, taken by the browser
   browser.py whip URL [--codec H264|VP8] [--seconds 5] [--token T] [--stop-file F] [--data-send N]
        whip ... [--width W --height H --fps F] [--content-hint detail] [--fake-video FILE.y4m] [--simulcast]
            # publish fake camera 640x360@30 (or WxH@F; --fake-video: frames from FILE) + mic via
@@ -191,6 +196,8 @@ ap.add_argument("--trickle", action="store_true", help="whep: trickle ICE over P
 ap.add_argument("--restart-after", type=float, help="whep: ICE restart S s after the first frame")
 ap.add_argument("--token", help="whep/whip: bearer token")
 ap.add_argument("--hold", action="store_true", help="whep: keep the session after --seconds until --stop-file exists")
+ap.add_argument("--until-closed", action="store_true", help="whep: keep the session until the server closes it")
+ap.add_argument("--signal-file", help="whep --until-closed: a file holding the time (epoch ms) the server was signalled")
 ap.add_argument("--audio-stats", action="store_true",
                 help="whep: play the audio track in an <audio> element; report audioSamples (totalSamplesReceived "
                      "at the end), audioSamplesEarly (at the first frame), audioEnergy (totalAudioEnergy), audioLevel")
@@ -226,9 +233,10 @@ else:
               "repeat": a.repeat, "gapMs": a.gap_ms, "token": a.token, "restartAfter": a.restart_after,
               "width": a.width, "height": a.height, "fps": a.fps, "contentHint": a.content_hint,
               "expect": a.expect, "send": a.send, "label": a.label, "dataSend": a.data_send,
-              "trickle": 1 if a.trickle else None, "hold": 1 if a.hold else None, "bundleOnly": 1 if a.bundle_only else None,
-              "audioStats": 1 if a.audio_stats else None,
-              "simulcast": 1 if a.simulcast else None}.items() if v is not None}
+               "trickle": 1 if a.trickle else None, "hold": 1 if a.hold else None,
+               "untilClosed": 1 if a.until_closed else None, "bundleOnly": 1 if a.bundle_only else None,
+               "audioStats": 1 if a.audio_stats else None,
+               "simulcast": 1 if a.simulcast else None}.items() if v is not None}
     if a.mode in ("whep", "whip"):
         params[a.mode] = a.url
     if a.mode == "whep-data":
@@ -300,6 +308,11 @@ finally:
         httpd.shutdown()
     shutil.rmtree(profile, ignore_errors=True)
 result["wallSeconds"] = round(time.monotonic() - t0, 2)
+if a.signal_file and os.path.exists(a.signal_file) and (result.get("closed") or {}).get("atMs") is not None:
+    with open(a.signal_file) as f:
+        signalled = int(f.read().strip() or 0)
+    result["signalledAtMs"] = signalled
+    result["closeDelayMs"] = result["closed"]["atMs"] - signalled
 result.pop("live", None)
 print(json.dumps(result), flush=True)
 sys.exit(0 if result.get("ok") else 1)
