@@ -85,6 +85,16 @@ public final class GatewayAuthorizer: Sendable {
         return decision
     }
 
+    /// Whether `request` would be allowed by what it carries alone (static tokens or a JWT),
+    /// without asking the webhook and without counting a failure: for answers that only reveal
+    /// something to callers who could act (the ICE servers on OPTIONS).
+    public func authorizeWithoutWebhook(_ request: AuthRequest) -> Bool {
+        let policy = self.policy
+        if policy.isOpen(request) { return true }
+        if isBlocked(request.clientIP, now: RuntimeClock.now()) { return false }
+        return policy.evaluate(request, now: Date().timeIntervalSince1970) == .allow
+    }
+
     public func isBlocked(_ client: String, now: Instant = RuntimeClock.now()) -> Bool {
         state.withLock { $0.limiter.isBlocked(client, now: now) }
     }
