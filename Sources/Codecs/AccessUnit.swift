@@ -49,6 +49,14 @@ public protocol RTPDepacketizer {
                        marker: Bool) -> [AccessUnit]
     /// Received packets that did not make it into a delivered access unit.
     var droppedPackets: Int { get }
+    /// True after a loss or a broken unit until the next keyframe: units are held back until
+    /// then, so whoever reads the stream should ask the sender for one.
+    var isAwaitingKeyframe: Bool { get }
+}
+
+extension RTPDepacketizer {
+    /// Formats where every payload is decodable on its own (audio) never wait.
+    public var isAwaitingKeyframe: Bool { false }
 }
 
 /// Splits access units into RTP payloads no larger than `maxPayloadSize`.

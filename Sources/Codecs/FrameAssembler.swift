@@ -75,6 +75,8 @@ struct FrameAssembler<Format: FrameAssemblyFormat>: Sendable {
     private var unitOpen = false
     private var lastSequenceNumber: UInt16?
     private var awaitingKeyframe = false
+    /// Units are held back until the next keyframe (after a gap or a broken unit).
+    var isAwaitingKeyframe: Bool { awaitingKeyframe }
 
     init(format: Format) {
         self.format = format

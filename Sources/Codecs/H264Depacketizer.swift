@@ -27,6 +27,7 @@ public struct H264Depacketizer: RTPDepacketizer, Sendable {
     public var limits: DepacketizerLimits { assembler.limits }
     public var droppedPackets: Int { assembler.droppedPackets }
     public var droppedAccessUnits: Int { assembler.droppedAccessUnits }
+    public var isAwaitingKeyframe: Bool { assembler.isAwaitingKeyframe }
     /// Latest sequence parameter set seen (or seeded), NAL header included.
     public var sps: [UInt8]? { assembler.format.sps }
     /// Latest picture parameter set seen (or seeded), NAL header included.

@@ -27,6 +27,7 @@ public struct H265Depacketizer: RTPDepacketizer, Sendable {
     public var limits: DepacketizerLimits { assembler.limits }
     public var droppedPackets: Int { assembler.droppedPackets }
     public var droppedAccessUnits: Int { assembler.droppedAccessUnits }
+    public var isAwaitingKeyframe: Bool { assembler.isAwaitingKeyframe }
     /// Latest video parameter set seen (or seeded), NAL header included.
     public var vps: [UInt8]? { assembler.format.vps }
     /// Latest sequence parameter set seen (or seeded), NAL header included.

@@ -13,6 +13,7 @@ public struct VP8Depacketizer: RTPDepacketizer, Sendable {
     public var limits: DepacketizerLimits { assembler.limits }
     public var droppedPackets: Int { assembler.droppedPackets }
     public var droppedAccessUnits: Int { assembler.droppedAccessUnits }
+    public var isAwaitingKeyframe: Bool { assembler.isAwaitingKeyframe }
 
     public mutating func push(payload: ArraySlice<UInt8>, sequenceNumber: UInt16, rtpTimestamp: UInt32,
                               marker: Bool) -> [AccessUnit] {

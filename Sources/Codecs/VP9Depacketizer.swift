@@ -17,6 +17,7 @@ public struct VP9Depacketizer: RTPDepacketizer, Sendable {
     public var limits: DepacketizerLimits { assembler.limits }
     public var droppedPackets: Int { assembler.droppedPackets }
     public var droppedAccessUnits: Int { assembler.droppedAccessUnits }
+    public var isAwaitingKeyframe: Bool { assembler.isAwaitingKeyframe }
     /// The latest scalability structure received (sent on key frames, §4.2.1).
     public var scalabilityStructure: VP9.ScalabilityStructure? { assembler.format.scalabilityStructure }
 

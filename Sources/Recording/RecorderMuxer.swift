@@ -80,6 +80,12 @@ public struct RecorderMuxer {
         self.segmentDuration = segmentDuration
     }
 
+    /// True while a video track's depacketizer holds frames back until a keyframe (after a
+    /// loss nothing repaired): the recorder asks the path's publisher for one.
+    public var awaitsKeyframe: Bool {
+        tracks.values.contains { !$0.isAudio && $0.depacketizer.isAwaitingKeyframe }
+    }
+
     public mutating func handle(_ event: ReaderEvent) -> [RecorderOutput] {
         switch event {
         case .tracks(let infos, _):

@@ -54,6 +54,8 @@ public struct RecorderSession {
         /// produced for the files, headers included (what reached the disk is this − `droppedBytes`).
         public var unitsReceived = 0
         public var bytesMuxed = 0
+        /// Keyframes asked of the path's publisher because video was lost beyond repair.
+        public var keyframeRequests = 0
         /// The ordering stage: packets given up on (lost), arrived too late, and put back in order.
         public var packetsLost = 0
         public var packetsLate = 0
@@ -82,6 +84,8 @@ public struct RecorderSession {
         case append([UInt8])
         case finishSegment(patch: RecorderPatch?)
         case event(Event)
+        /// Ask the path's publisher for a keyframe (the path rate-limits what reaches it).
+        case requestKeyframe
         case timeout(Instant)
     }
 
@@ -96,6 +100,10 @@ public struct RecorderSession {
     var retryDelay: Duration
     var reportedIgnoredTracks: [String] = []
     var reportedOverQuota = false
+    /// A keyframe was asked for since the muxer started waiting for one, and since the last
+    /// flush (a wait that lasts is asked again at a flush with no request in its interval).
+    var keyframeRequested = false
+    var keyframeRequestedThisInterval = false
     var finished = false
     var outputs = OutputQueue<Output>()
     var reorderer: MediaUnitReorderer?
@@ -144,6 +152,7 @@ public struct RecorderSession {
             mux(reorderer?.releaseAll(now: latest) ?? [])
         }
         apply(muxer.handle(event))
+        askForKeyframeIfWaiting()
         if case .tracks = event, muxer.ignoredTracks != reportedIgnoredTracks {
             reportedIgnoredTracks = muxer.ignoredTracks
             if !reportedIgnoredTracks.isEmpty { outputs.append(.event(.tracksIgnored(reportedIgnoredTracks))) }
@@ -196,10 +205,30 @@ public struct RecorderSession {
         }
         if let due = nextFlush, due <= now {
             flush()
+            // The last request, or the keyframe answering it, may have been lost.
+            if muxer.awaitsKeyframe, !keyframeRequestedThisInterval { requestKeyframe() }
+            keyframeRequestedThisInterval = false
             var next = due + configuration.flushInterval
             if next <= now { next = now + configuration.flushInterval }   // woken late: no burst of flushes
             nextFlush = next
         }
+    }
+
+    /// Video lost beyond repair holds the recording's frames back until a keyframe: ask once when
+    /// the wait starts (and again at each flush while it lasts).
+    mutating func askForKeyframeIfWaiting() {
+        if muxer.awaitsKeyframe {
+            if !keyframeRequested { requestKeyframe() }
+        } else {
+            keyframeRequested = false
+        }
+    }
+
+    mutating func requestKeyframe() {
+        keyframeRequested = true
+        keyframeRequestedThisInterval = true
+        counters.keyframeRequests += 1
+        outputs.append(.requestKeyframe)
     }
 
     /// Flushes a fragment now (the schedule goes on).
@@ -233,6 +262,7 @@ public struct RecorderSession {
     /// Units out of the ordering stage, to the muxer.
     mutating func mux(_ units: [MediaUnit]) {
         for unit in units { apply(muxer.handle(.unit(unit))) }
+        askForKeyframeIfWaiting()
     }
 
     mutating func apply(_ muxed: [RecorderOutput]) {

@@ -201,6 +201,8 @@ public final class Recorder: @unchecked Sendable {
             let why = reason == .age ? "older than retain" : "over maxBytes"
             logger.info("recording segment deleted (\(why))",
                         metadata: ["path": "\(path.name)", "file": "\(file)", "bytes": "\(bytes)", "reason": "\(reason.rawValue)"])
+        case .requestKeyframe:
+            path.requestKeyframe()
         case .timeout:
             break
         }

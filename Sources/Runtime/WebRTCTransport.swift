@@ -203,6 +203,7 @@ public final class WebRTCTransport: @unchecked Sendable {
 }
 
 extension WebRTCCounters {
+    /// Every field summed (WebRTCCountersSumTests fails when a new field is not).
     mutating func add(_ o: WebRTCCounters) {
         droppedDatagrams += o.droppedDatagrams
         stunRejected += o.stunRejected
@@ -212,6 +213,8 @@ extension WebRTCCounters {
         packetsSent += o.packetsSent
         bytesSent += o.bytesSent
         nacksReceived += o.nacksReceived
+        nacksSent += o.nacksSent
+        packetsReceived += o.packetsReceived
         retransmissions += o.retransmissions
         retransmissionsRefused += o.retransmissionsRefused
         keyframeRequestsReceived += o.keyframeRequestsReceived
@@ -219,5 +222,9 @@ extension WebRTCCounters {
         iceProbesSent += o.iceProbesSent
         iceMovesRefused += o.iceMovesRefused
         iceProbesSuppressed += o.iceProbesSuppressed
+        transportWideFeedbackSent += o.transportWideFeedbackSent
+        rembSent += o.rembSent
+        goodbyesSent += o.goodbyesSent
+        dataChannelPacketsUnsent += o.dataChannelPacketsUnsent
     }
 }

@@ -12,6 +12,7 @@ extension InteropSuite {
             var frames: Int
             var errors: String
             var summary: String
+            var nacksSent: Int
         }
 
         /// Publishes for as long as the path takes to receive `units` media units, then ends the
@@ -42,6 +43,8 @@ extension InteropSuite {
                 try await Task.sleep(for: .milliseconds(200))
             }
             #expect(unitsIn >= 480, "path received \(unitsIn) units: \(publisher.process.logTail())")
+            let stats = try await scope.http("GET", gateway.url("/api/stats")).body   // while the session lives
+            let nacksSent = LossRecoveryTests.number(stats, "webrtc", "nacksSent") ?? -1
             let published = try await publisher.finish()
             #expect(published.ok, "\(published.json)")
             #expect(try await scope.waitUntilIdle(gateway, path: "live"), "publisher still on the path")
@@ -68,10 +71,11 @@ extension InteropSuite {
             let output = probe.text(.stdout)
             #expect(output.contains("codec_name=h264") && output.contains("codec_name=opus"), "\(output)")
             let counts = output.matches(of: /nb_read_frames=([0-9]+)/).compactMap { Int($0.1) }
-            let summary = "\(output.split(separator: "\n").joined(separator: " ")); relay \(relayCounters); "
+            let summary = "\(output.split(separator: "\n").joined(separator: " ")); NACKs sent to the publisher "
+                + "\(Int(nacksSent)); relay \(relayCounters); "
                 + "publisher framesEncoded=\(published.framesEncoded ?? 0)"
             // Streams are listed in track order: video first.
-            return Probe(frames: counts.first ?? 0, errors: probe.text(.stderr), summary: summary)
+            return Probe(frames: counts.first ?? 0, errors: probe.text(.stderr), summary: summary, nacksSent: Int(nacksSent))
         }
 
         @Test("Chromium WHIP H.264 → MP4: every published frame recorded, ffprobe decodes it without an error",
@@ -89,6 +93,7 @@ extension InteropSuite {
             let probe = try await record(lossUp: "loss=0.05")
             print("WHIP recording, 5 % loss on ingest: video frames \(probe.frames); \(probe.summary)")
             #expect(probe.frames >= 60, "\(probe.summary)")
+            #expect(probe.nacksSent > 0, "the gateway asked the publisher for nothing: \(probe.summary)")
             #expect(probe.errors.isEmpty, "ffprobe errors: \(probe.errors)")
         }
     }

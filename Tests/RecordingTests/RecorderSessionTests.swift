@@ -25,6 +25,7 @@ import Testing
             case .append: if outputs.last != "append" { outputs.append("append") }
             case .finishSegment: outputs.append("finish")
             case .event(let event): outputs.append("\(event)")
+            case .requestKeyframe: outputs.append("keyframe")
             case .timeout(let deadline): return (outputs, deadline)
             }
         }
@@ -51,6 +52,25 @@ import Testing
         #expect(Self.drain(&session) == (["append"], Self.t0 + .seconds(2)))
         session.handleTimeout(now: Self.t0 + .milliseconds(4500))   // woken late: one flush, then on schedule from now
         #expect(Self.drain(&session).deadline == Self.t0 + .milliseconds(5500))
+    }
+
+    /// A video frame lost for good (WHIP with loss nothing repaired) holds the recording's video
+    /// back until a keyframe: the publisher is asked for one when the wait starts, again at each
+    /// flush while it lasts (never twice in one flush interval), and no more once one arrived.
+    @Test func videoLostForGoodAsksThePublisherForAKeyframe() throws {
+        var session = Self.session()
+        try Self.feed(&session, frames: 0..<10, tracks: true)
+        try Self.feed(&session, frames: 11..<25)   // frame 10 never comes; the reorder bound gives it up
+        #expect(Self.drain(&session).outputs.filter { $0 == "keyframe" }.count == 1)
+        session.handleTimeout(now: Self.t0 + .seconds(1))   // asked in this interval already
+        #expect(!Self.drain(&session).outputs.contains("keyframe"))
+        session.handleTimeout(now: Self.t0 + .seconds(2))   // still waiting: ask again
+        #expect(Self.drain(&session).outputs.filter { $0 == "keyframe" }.count == 1)
+        try Self.feed(&session, frames: 25..<40)   // frame 30 is a keyframe
+        session.handleTimeout(now: Self.t0 + .seconds(3))
+        session.handleTimeout(now: Self.t0 + .seconds(4))
+        #expect(!Self.drain(&session).outputs.contains("keyframe"))
+        #expect(session.stats.keyframeRequests == 2)
     }
 
     @Test func countsUnitsAndTheBytesItHandsToTheFiles() throws {
