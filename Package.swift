@@ -174,7 +174,7 @@ let package = Package(
         ], swiftSettings: strict),
         .testTarget(name: "RuntimeTests", dependencies: [
             "RTCBase", "RTP", "Codecs", "Containers", "RTSP", "Routing", "Ingest", "Egress", "Recording", "Runtime", "TestSupport", "CUDPBatch",
-            "ICE", "SDP", "WebRTCTestSupport",
+            "ICE", "SDP", "WebRTC", "WebRTCTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
