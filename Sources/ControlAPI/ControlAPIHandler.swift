@@ -21,7 +21,8 @@ struct ControlAPIHandler: APIProtocol {
 
     func createPath(_ input: Operations.CreatePath.Input) async throws -> Operations.CreatePath.Output {
         guard case .json(let body) = input.body else { return .unprocessableContent(Self.error("expected JSON")) }
-        let request = PathControl.PathInput(source: body.source, forwards: body.forward ?? [], record: body.record)
+        let request = PathControl.PathInput(source: body.source, forwards: body.forward ?? [], record: body.record,
+                                            data: body.data)
         do {
             return .created(.init(body: .json(Self.info(try await control.create(name: body.name, request)))))
         } catch {
@@ -40,7 +41,8 @@ struct ControlAPIHandler: APIProtocol {
 
     func putPath(_ input: Operations.PutPath.Input) async throws -> Operations.PutPath.Output {
         guard case .json(let body) = input.body else { return .unprocessableContent(Self.error("expected JSON")) }
-        let request = PathControl.PathInput(source: body.source, forwards: body.forward ?? [], record: body.record)
+        let request = PathControl.PathInput(source: body.source, forwards: body.forward ?? [], record: body.record,
+                                            data: body.data)
         do {
             let (status, created) = try await control.put(name: input.path.name, request)
             return created ? .created(.init(body: .json(Self.info(status)))) : .ok(.init(body: .json(Self.info(status))))
@@ -57,7 +59,10 @@ struct ControlAPIHandler: APIProtocol {
         // An empty `record` stops recording.
         var record: String?? = nil
         if let text = body.record { record = .some(text.isEmpty ? nil : text) }
-        let patch = PathControl.PathPatch(source: body.source, forwards: body.forward, record: record)
+        // An empty `data` removes the data device.
+        var data: String?? = nil
+        if let text = body.data { data = .some(text.isEmpty ? nil : text) }
+        let patch = PathControl.PathPatch(source: body.source, forwards: body.forward, record: record, data: data)
         do { return .ok(.init(body: .json(Self.info(try await control.patch(name: input.path.name, patch))))) } catch {
             switch error {
             case .notFound(let text): return .notFound(Self.error(text))
@@ -135,7 +140,8 @@ struct ControlAPIHandler: APIProtocol {
     static func info(_ status: PathControl.PathStatus) -> Schemas.PathInfo {
         Schemas.PathInfo(name: status.name, source: status.source,
                          origin: Schemas.PathInfo.OriginPayload(rawValue: status.origin.rawValue) ?? .api,
-                         ready: status.isReady, readers: status.readers, forward: status.forwards, record: status.record)
+                         ready: status.isReady, readers: status.readers, forward: status.forwards, record: status.record,
+                         data: status.data)
     }
 
     /// The JSON error body every 4xx answer carries.

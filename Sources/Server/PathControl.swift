@@ -22,29 +22,36 @@ public actor PathControl {
         public var readers: Int
         public var forwards: [String]
         public var record: String?
+        /// The UDP data device (`udp://…`), if any.
+        public var data: String?
     }
 
-    /// What a client asks for (`PUT`, `POST`); `record` nil means none.
+    /// What a client asks for (`PUT`, `POST`); `record` and `data` nil mean none.
     public struct PathInput: Sendable, Equatable {
         public var source: String
         public var forwards: [String] = []
         public var record: String?
-        public init(source: String, forwards: [String] = [], record: String? = nil) {
+        public var data: String?
+        public init(source: String, forwards: [String] = [], record: String? = nil, data: String? = nil) {
             self.source = source
             self.forwards = forwards
             self.record = record
+            self.data = data
         }
     }
 
-    /// A `PATCH`: absent fields stay; `record: .some(nil)` stops recording.
+    /// A `PATCH`: absent fields stay; `record: .some(nil)` stops recording, `data: .some(nil)`
+    /// removes the data device.
     public struct PathPatch: Sendable, Equatable {
         public var source: String?
         public var forwards: [String]?
         public var record: String??
-        public init(source: String? = nil, forwards: [String]? = nil, record: String?? = nil) {
+        public var data: String??
+        public init(source: String? = nil, forwards: [String]? = nil, record: String?? = nil, data: String?? = nil) {
             self.source = source
             self.forwards = forwards
             self.record = record
+            self.data = data
         }
     }
 
@@ -129,6 +136,7 @@ public actor PathControl {
             if let source = patch.source { definition.source = try Self.source(source) }
             if let forwards = patch.forwards { definition.forwards = try forwards.map(ForwardSpec.init(parsing:)) }
             if let record = patch.record { definition.recordings = try record.map { [try RecordSpec(parsing: $0)] } ?? [] }
+            if let data = patch.data { definition.dataDevices = try data.map { [try DataUDPSpec(parsing: $0)] } ?? [] }
         } catch let failure as Failure {
             throw failure
         } catch {
@@ -197,7 +205,8 @@ public actor PathControl {
         let path = gateway.routingPath(named: definition.name)
         return PathStatus(name: definition.name, source: definition.source.description, origin: entry.origin,
                           isReady: path?.isReady ?? false, readers: path?.stats.readers ?? 0,
-                          forwards: definition.forwards.map(\.description), record: definition.recordings.first?.description)
+                          forwards: definition.forwards.map(\.description), record: definition.recordings.first?.description,
+                          data: definition.dataDevices.first?.description)
     }
 
     private func apply(_ definition: PathDefinition, replacing: Bool) async throws(Failure) {
@@ -215,7 +224,8 @@ public actor PathControl {
             try validatePathName(name)
             return PathDefinition(name: name, source: try source(input.source),
                                   forwards: try input.forwards.map(ForwardSpec.init(parsing:)),
-                                  recordings: try input.record.map { [try RecordSpec(parsing: $0)] } ?? [])
+                                  recordings: try input.record.map { [try RecordSpec(parsing: $0)] } ?? [],
+                                  dataDevices: try input.data.map { [try DataUDPSpec(parsing: $0)] } ?? [])
         } catch let failure as Failure {
             throw failure
         } catch {

@@ -37,25 +37,33 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/PathInput/record`.
             internal var record: Swift.String?
+            /// A UDP data device (udp://HOST:PORT[?reply=HOST:PORT]).
+            ///
+            /// - Remark: Generated from `#/components/schemas/PathInput/data`.
+            internal var data: Swift.String?
             /// Creates a new `PathInput`.
             ///
             /// - Parameters:
             ///   - source: demo, publisher, an rtsp:// URL, udp+mpegts://HOST:PORT, an .sdp file or media files.
             ///   - forward: Plain RTP destinations (rtp://HOST:PORT).
             ///   - record: Recording directory and options (DIR[,format=mp4][,segment=60s]…).
+            ///   - data: A UDP data device (udp://HOST:PORT[?reply=HOST:PORT]).
             internal init(
                 source: Swift.String,
                 forward: [Swift.String]? = nil,
-                record: Swift.String? = nil
+                record: Swift.String? = nil,
+                data: Swift.String? = nil
             ) {
                 self.source = source
                 self.forward = forward
                 self.record = record
+                self.data = data
             }
             internal enum CodingKeys: String, CodingKey {
                 case source
                 case forward
                 case record
+                case data
             }
         }
         /// - Remark: Generated from `#/components/schemas/NamedPathInput`.
@@ -68,6 +76,8 @@ extension Components {
             internal var forward: [Swift.String]?
             /// - Remark: Generated from `#/components/schemas/NamedPathInput/record`.
             internal var record: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/NamedPathInput/data`.
+            internal var data: Swift.String?
             /// Creates a new `NamedPathInput`.
             ///
             /// - Parameters:
@@ -75,22 +85,26 @@ extension Components {
             ///   - source:
             ///   - forward:
             ///   - record:
+            ///   - data:
             internal init(
                 name: Swift.String,
                 source: Swift.String,
                 forward: [Swift.String]? = nil,
-                record: Swift.String? = nil
+                record: Swift.String? = nil,
+                data: Swift.String? = nil
             ) {
                 self.name = name
                 self.source = source
                 self.forward = forward
                 self.record = record
+                self.data = data
             }
             internal enum CodingKeys: String, CodingKey {
                 case name
                 case source
                 case forward
                 case record
+                case data
             }
         }
         /// - Remark: Generated from `#/components/schemas/PathPatch`.
@@ -103,25 +117,33 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/PathPatch/record`.
             internal var record: Swift.String?
+            /// A UDP data device or an empty string to remove it.
+            ///
+            /// - Remark: Generated from `#/components/schemas/PathPatch/data`.
+            internal var data: Swift.String?
             /// Creates a new `PathPatch`.
             ///
             /// - Parameters:
             ///   - source:
             ///   - forward:
             ///   - record: A directory (and options)
+            ///   - data: A UDP data device or an empty string to remove it.
             internal init(
                 source: Swift.String? = nil,
                 forward: [Swift.String]? = nil,
-                record: Swift.String? = nil
+                record: Swift.String? = nil,
+                data: Swift.String? = nil
             ) {
                 self.source = source
                 self.forward = forward
                 self.record = record
+                self.data = data
             }
             internal enum CodingKeys: String, CodingKey {
                 case source
                 case forward
                 case record
+                case data
             }
         }
         /// - Remark: Generated from `#/components/schemas/PathInfo`.
@@ -154,6 +176,8 @@ extension Components {
             internal var forward: [Swift.String]
             /// - Remark: Generated from `#/components/schemas/PathInfo/record`.
             internal var record: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/PathInfo/data`.
+            internal var data: Swift.String?
             /// Creates a new `PathInfo`.
             ///
             /// - Parameters:
@@ -164,6 +188,7 @@ extension Components {
             ///   - readers:
             ///   - forward:
             ///   - record:
+            ///   - data:
             internal init(
                 name: Swift.String,
                 source: Swift.String,
@@ -171,7 +196,8 @@ extension Components {
                 ready: Swift.Bool,
                 readers: Swift.Int,
                 forward: [Swift.String],
-                record: Swift.String? = nil
+                record: Swift.String? = nil,
+                data: Swift.String? = nil
             ) {
                 self.name = name
                 self.source = source
@@ -180,6 +206,7 @@ extension Components {
                 self.readers = readers
                 self.forward = forward
                 self.record = record
+                self.data = data
             }
             internal enum CodingKeys: String, CodingKey {
                 case name
@@ -189,6 +216,7 @@ extension Components {
                 case readers
                 case forward
                 case record
+                case data
             }
         }
         /// - Remark: Generated from `#/components/schemas/SessionInfo`.
