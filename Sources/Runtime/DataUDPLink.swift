@@ -13,10 +13,12 @@ public final class DataUDPLink: @unchecked Sendable {
     public struct Stats: Sendable, Equatable {
         public var datagramsIn = 0, bytesIn = 0
         public var datagramsOut = 0, bytesOut = 0
-        /// Datagrams too large for the bus, or messages too large for a datagram; messages with
+        /// Datagrams over `maxSize` or too large for the bus, or messages too large for a datagram; messages with
         /// no address to go to yet (no datagram received and no `reply`).
         public var droppedTooLarge = 0
         public var droppedNoTarget = 0
+        /// Of `droppedTooLarge`: messages too large for a datagram (the rest the bus refused).
+        public var droppedTooLargeOut = 0
         public init() {}
     }
 
@@ -102,6 +104,10 @@ public final class DataUDPLink: @unchecked Sendable {
         lastSender = sender
         counters.datagramsIn += 1
         counters.bytesIn += bytes.count
+        guard bytes.count <= spec.maxSize else {
+            counters.droppedTooLarge += 1
+            return
+        }
         guard let reader else { return }
         if !path.dataBus.publish(spec.message(bytes), from: reader) { counters.droppedTooLarge += 1 }
     }
@@ -117,6 +123,7 @@ public final class DataUDPLink: @unchecked Sendable {
         for message in messages {
             guard message.payload.count <= Self.maxDatagramBytes else {
                 counters.droppedTooLarge += 1
+                counters.droppedTooLargeOut += 1
                 continue
             }
             var buffer = channel.allocator.buffer(capacity: message.payload.count)

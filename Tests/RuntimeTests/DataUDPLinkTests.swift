@@ -13,7 +13,13 @@ import Testing
         let full = try DataUDPSpec(parsing: "udp://[::1]:7000?reply=192.168.1.50:7001&format=binary")
         #expect(full.host == "::1" && full.reply == TransportAddress(host: "192.168.1.50", port: 7001) && full.format == .binary)
         #expect(full.description == "udp://[::1]:7000?reply=192.168.1.50:7001&format=binary")
-        for bad in ["udp://0.0.0.0", "udp://host.example:7000", "rtp://0.0.0.0:7000", "udp://0.0.0.0:70000",
+        let capped = try DataUDPSpec(parsing: "udp://127.0.0.1:7000?maxSize=1200")
+        #expect(capped.maxSize == 1200 && capped.description == "udp://127.0.0.1:7000?maxSize=1200")
+        #expect(try DataUDPSpec(parsing: "udp://127.0.0.1:7000?maxSize=1").maxSize == 1)
+        #expect(try DataUDPSpec(parsing: "udp://127.0.0.1:7000?maxSize=65507").maxSize == 65_507)
+        #expect(plain.maxSize == 65_507)
+        for bad in ["udp://0.0.0.0:7000?maxSize=0", "udp://0.0.0.0:7000?maxSize=65508", "udp://0.0.0.0:7000?maxSize=x",
+                    "udp://0.0.0.0", "udp://host.example:7000", "rtp://0.0.0.0:7000", "udp://0.0.0.0:70000",
                     "udp://0.0.0.0:7000?reply=x", "udp://0.0.0.0:7000?format=text", "udp://0.0.0.0:7000?ttl=2"] {
             #expect(throws: (any Error).self, "\(bad)") { try DataUDPSpec(parsing: bad) }
         }
@@ -68,6 +74,37 @@ import Testing
         #expect(await replyIterator.next() == [9])
         let stats = await link.stats()
         #expect(stats.datagramsIn == 2 && stats.datagramsOut == 2 && stats.droppedNoTarget == 0)
+        try await device.close()
+    }
+}
+
+extension DataUDPLinkTests {
+    /// `maxSize`: a datagram at the cap reaches the bus, one byte past it is dropped and counted.
+    @Test func datagramsOverMaxSizeAreDroppedAndCounted() async throws {
+        let group = MultiThreadedEventLoopGroup.singleton
+        let router = Router(limits: RoutingLimits(), clock: { RuntimeClock.now() })
+        let link = try DataUDPLink(pathName: "cam", spec: DataUDPSpec(host: "127.0.0.1", port: 0, maxSize: 100), router: router,
+                                   eventLoop: group.next(), logger: Logger(label: "test"))
+        try await link.start()
+        defer { Task { await link.stop() } }
+        let port = try #require(await link.localPort)
+        let bus = try #require(router.path(named: "cam")).dataBus
+        let (wakes, wake) = AsyncStream.makeStream(of: Void.self)
+        let viewer = try bus.addReader(role: .viewer, kind: "whep", name: "v") { wake.yield() }
+        let device = try await DatagramBootstrap(group: group).bind(host: "127.0.0.1", port: 0).get()
+        let target = try SocketAddress(ipAddress: "127.0.0.1", port: port)
+        // One past the cap, then at the cap, then a marker: the marker's arrival means the others were read.
+        for size in [101, 100, 1] {
+            let datagram = [UInt8](repeating: 0xFE, count: size)
+            try await device.writeAndFlush(AddressedEnvelope(remoteAddress: target, data: device.allocator.buffer(bytes: datagram)))
+        }
+        var received: [DataMessage] = []
+        var wakeIterator = wakes.makeAsyncIterator()
+        while received.count < 2, await wakeIterator.next() != nil { received += viewer.drain() }
+        #expect(received.map(\.payload.count) == [100, 1])
+        let stats = await link.stats()
+        #expect(stats.datagramsIn == 3 && stats.droppedTooLarge == 1 && stats.droppedTooLargeOut == 0)
+        #expect(bus.stats.messagesIn == 2 && bus.stats.rejected == 0)
         try await device.close()
     }
 }
