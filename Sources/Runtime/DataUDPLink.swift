@@ -19,6 +19,9 @@ public final class DataUDPLink: @unchecked Sendable {
         public var droppedNoTarget = 0
         /// Of `droppedTooLarge`: messages too large for a datagram (the rest the bus refused).
         public var droppedTooLargeOut = 0
+        /// Datagrams the kernel dropped because the socket's receive buffer was full (Linux,
+        /// /proc/net/udp; read at `stats()`).
+        public var droppedReceiveBuffer = 0
         public init() {}
     }
 
@@ -90,7 +93,10 @@ public final class DataUDPLink: @unchecked Sendable {
     }
 
     public func stats() async -> Stats {
-        (try? await eventLoop.submit { [self] in counters }.get()) ?? Stats()
+        let read = try? await eventLoop.submit { [self] in (counters, channel?.localAddress?.port) }.get()
+        guard var stats = read?.0, let port = read?.1 else { return read?.0 ?? Stats() }
+        stats.droppedReceiveBuffer = DataUDPSocketDrops.read(port: port)
+        return stats
     }
 
     /// The bound UDP port (tests bind port 0).

@@ -41,6 +41,7 @@ extension GatewayHTTP {
             entry["udp"] = ["address": device.spec.description, "datagramsIn": stats.datagramsIn, "bytesIn": stats.bytesIn,
                             "datagramsOut": stats.datagramsOut, "bytesOut": stats.bytesOut,
                             "droppedTooLarge": stats.droppedTooLarge, "droppedTooLargeOut": stats.droppedTooLargeOut,
+                            "droppedReceiveBuffer": stats.droppedReceiveBuffer,
                             "droppedNoTarget": stats.droppedNoTarget]
         }
         return entry

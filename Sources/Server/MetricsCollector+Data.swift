@@ -6,7 +6,7 @@ extension MetricsCollector {
     /// their drops by reason (added to `snapshot.drops`).
     func collectData(into snapshot: inout MetricsSnapshot) async {
         let devices = gateway.dataDevices
-        var tooLarge = 0, noTarget = 0, overflow = 0
+        var tooLarge = 0, noTarget = 0, overflow = 0, receiveBuffer = 0
         for path in gateway.router.paths.sorted(by: { $0.name < $1.name }) {
             let bus = path.dataBus.stats
             let device = devices[path.name]
@@ -27,7 +27,9 @@ extension MetricsCollector {
                 var entry = MetricsSnapshot.DataPathSample.Device()
                 (entry.datagramsIn, entry.bytesIn, entry.datagramsOut, entry.bytesOut) =
                     (stats.datagramsIn, stats.bytesIn, stats.datagramsOut, stats.bytesOut)
-                (entry.droppedTooLarge, entry.droppedNoTarget) = (stats.droppedTooLarge, stats.droppedNoTarget)
+                (entry.droppedTooLarge, entry.droppedNoTarget, entry.droppedReceiveBuffer) =
+                    (stats.droppedTooLarge, stats.droppedNoTarget, stats.droppedReceiveBuffer)
+                receiveBuffer += stats.droppedReceiveBuffer
                 sample.device = entry
                 noTarget += stats.droppedNoTarget
                 // Over the device's maxSize, refused by the bus, or browser messages too large for a datagram.
@@ -49,6 +51,7 @@ extension MetricsCollector {
         }
         snapshot.drops["data_too_large"] = tooLarge
         snapshot.drops["data_no_target"] = noTarget
+        snapshot.drops["data_receive_buffer_full"] = receiveBuffer
         snapshot.drops["data_reader_queue_overflow"] = overflow
         snapshot.drops["mpegts_continuity"] = continuity
         snapshot.drops["mpegts_malformed"] = malformed

@@ -19,6 +19,8 @@ extension MetricsExporter.Writer {
                 counter("rtcbridge_data_device_bytes_out_total", labels, device.bytesOut)
                 counter("rtcbridge_data_device_dropped_total", labels + [("reason", "too_large")], device.droppedTooLarge)
                 counter("rtcbridge_data_device_dropped_total", labels + [("reason", "no_target")], device.droppedNoTarget)
+                counter("rtcbridge_data_device_dropped_total", labels + [("reason", "receive_buffer_full")],
+                        device.droppedReceiveBuffer)
             }
             for reader in data.readerSamples where reader.kind == "udp" || exportedSessions.contains(reader.name) {
                 let readerLabels = labels + [("kind", reader.kind), ("reader", reader.name)]

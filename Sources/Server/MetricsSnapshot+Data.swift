@@ -22,7 +22,7 @@ extension MetricsSnapshot {
         public struct Device: Sendable {
             public var datagramsIn = 0, bytesIn = 0
             public var datagramsOut = 0, bytesOut = 0
-            public var droppedTooLarge = 0, droppedNoTarget = 0
+            public var droppedTooLarge = 0, droppedNoTarget = 0, droppedReceiveBuffer = 0
             public init() {}
         }
 

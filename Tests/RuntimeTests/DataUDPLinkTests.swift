@@ -108,3 +108,30 @@ extension DataUDPLinkTests {
         try await device.close()
     }
 }
+
+/// The kernel's receive-buffer drops of a data device's socket, from /proc/net/udp text.
+@Suite struct DataUDPSocketDropsTests {
+    static let text = """
+          sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops
+         1: 0100007F:1B6E 00000000:0000 07 00000000:00100000 00:00000000 00000000     0        0 8454585 2 0000000003a3d685 143741
+         2: 00000000:1B6E 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 8454586 2 0000000003a3d686 9
+         3: 0100007F:1B6F 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 8454587 2 0000000003a3d687 5
+         4: garbage line
+         5: 0100007F:ZZZZ 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 8454588 2 0000000003a3d688 7
+         6: 0100007F:1B6E 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 8454589 2 0000000003a3d689 -3
+        """
+
+    @Test func sumsTheDropsOfTheSocketsOnThePort() {
+        #expect(DataUDPSocketDrops.parse(Self.text, port: 0x1B6E) == 143_750)   // 7022: both sockets, not the bad lines
+        #expect(DataUDPSocketDrops.parse(Self.text, port: 0x1B6F) == 5)
+        #expect(DataUDPSocketDrops.parse(Self.text, port: 1) == 0)
+        #expect(DataUDPSocketDrops.parse("", port: 0x1B6E) == 0)
+    }
+
+    @Test func aLiveSocketReadsZeroDrops() async throws {
+        let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
+        let port = try #require(channel.localAddress?.port)
+        #expect(DataUDPSocketDrops.read(port: port) == 0)
+        try await channel.close()
+    }
+}
