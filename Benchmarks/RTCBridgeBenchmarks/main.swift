@@ -12,7 +12,7 @@ let chromiumOffer: String? = {
 // Release-build benchmarks for RTCBridge's hot paths. Run:
 //   swift build -c release --product RTCBridgeBenchmarks && .build/release/RTCBridgeBenchmarks
 // Prints one line per case; numbers go into issue notes. BENCH_ONLY=memory (or a comma-separated
-// list of forwarding, relay, setup, memory, rtsp, rtsp-udp, transcode, twcc, simulcast, metrics, data) runs only those sections.
+// list of forwarding, relay, setup, memory, rtsp, rtsp-udp, transcode, twcc, simulcast, metrics, data, data-e2e) runs only those sections.
 
 let onlySections = ProcessInfo.processInfo.environment["BENCH_ONLY"].map { Set($0.split(separator: ",").map(String.init)) }
 func runs(_ section: String) -> Bool { onlySections?.contains(section) ?? true }
@@ -178,6 +178,36 @@ if runs("data") {
             print(String(format: "  readers=%3d: %.0f reader-messages/s", readers, result.messagesPerSecond))
         } catch {
             print("  readers=\(readers): failed: \(error)")
+        }
+    }
+}
+
+if runs("data-e2e") {
+    // BENCH_DATA_RATE: datagrams/s (default 1,000: 100,000 viewer-messages/s with 100 viewers).
+    let rate = Int(ProcessInfo.processInfo.environment["BENCH_DATA_RATE"] ?? "") ?? 1_000
+    print("data fan-out end to end: 200-byte datagrams → UDP device → bus → 100 viewer sessions (DCEP/SCTP/DTLS) → "
+        + "in-process browser stand-ins, \(rate) datagrams/s for 5 s")
+    for run in 1...3 {
+        do {
+            let result = try DataFanoutBenchmark(viewers: 100, datagramsPerSecond: rate, seconds: 5).run()
+            print(String(format: "  run %d: %d of %d viewer-messages, %.0f/s wall, %.0f per CPU-second (whole process, "
+                         + "%.2f CPU-s), latency p50 %.2f ms p99 %.2f ms max %.2f ms, bus drops %d", run,
+                         result.viewerMessages, result.expected, result.perSecond, result.perCPUSecond, result.cpuSeconds,
+                         result.p50Milliseconds, result.p99Milliseconds, result.maxMilliseconds, result.busDropped))
+        } catch {
+            print("  run \(run): failed: \(error)")
+        }
+    }
+    // The browser end is the in-process stand-in: Chromium's SCTP is usrsctp too, so its sending
+    // costs what Chromium's would, without the browser's process hops.
+    print("data channel uplink: browser stand-in → gateway session, one channel, 16 KiB binary messages, one core (both ends)")
+    for run in 1...3 {
+        do {
+            let result = try DataChannelBenchmark.session(messages: 5_000, size: 16_384, direction: .toGateway)
+            print(String(format: "  run %d: %.1f Mbit/s of payload (%.2f s)", run,
+                         result.messagesPerSecond * 16_384 * 8 / 1e6, result.seconds))
+        } catch {
+            print("  run \(run): failed: \(error)")
         }
     }
 }

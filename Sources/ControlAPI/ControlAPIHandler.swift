@@ -23,7 +23,8 @@ struct ControlAPIHandler: APIProtocol {
         guard case .json(let body) = input.body else { return .unprocessableContent(Self.error("expected JSON")) }
         let request = PathControl.PathInput(source: body.source, forwards: body.forward ?? [], record: body.record,
                                             access: Self.access(readToken: body.readToken, publishToken: body.publishToken,
-                                                                readUsers: body.readUsers, publishUsers: body.publishUsers))
+                                                                readUsers: body.readUsers, publishUsers: body.publishUsers),
+                                            data: body.data)
         do {
             return .created(.init(body: .json(Self.info(try await control.create(name: body.name, request)))))
         } catch {
@@ -44,7 +45,8 @@ struct ControlAPIHandler: APIProtocol {
         guard case .json(let body) = input.body else { return .unprocessableContent(Self.error("expected JSON")) }
         let request = PathControl.PathInput(source: body.source, forwards: body.forward ?? [], record: body.record,
                                             access: Self.access(readToken: body.readToken, publishToken: body.publishToken,
-                                                                readUsers: body.readUsers, publishUsers: body.publishUsers))
+                                                                readUsers: body.readUsers, publishUsers: body.publishUsers),
+                                            data: body.data)
         do {
             let (status, created) = try await control.put(name: input.path.name, request)
             return created ? .created(.init(body: .json(Self.info(status)))) : .ok(.init(body: .json(Self.info(status))))
@@ -61,11 +63,12 @@ struct ControlAPIHandler: APIProtocol {
         // An empty `record` stops recording.
         var record: String?? = nil
         if let text = body.record { record = .some(text.isEmpty ? nil : text) }
-        // An empty token removes it.
-        func token(_ text: String?) -> String?? { text.map { $0.isEmpty ? nil : $0 } }
+        // An empty token or `data` removes it.
+        func emptyRemoves(_ text: String?) -> String?? { text.map { $0.isEmpty ? nil : $0 } }
         let patch = PathControl.PathPatch(source: body.source, forwards: body.forward, record: record,
-                                          readToken: token(body.readToken), publishToken: token(body.publishToken),
-                                          readUsers: body.readUsers, publishUsers: body.publishUsers)
+                                          readToken: emptyRemoves(body.readToken), publishToken: emptyRemoves(body.publishToken),
+                                          readUsers: body.readUsers, publishUsers: body.publishUsers,
+                                          data: emptyRemoves(body.data))
         do { return .ok(.init(body: .json(Self.info(try await control.patch(name: input.path.name, patch))))) } catch {
             switch error {
             case .notFound(let text): return .notFound(Self.error(text))
@@ -166,7 +169,8 @@ struct ControlAPIHandler: APIProtocol {
     static func info(_ status: PathControl.PathStatus) -> Schemas.PathInfo {
         Schemas.PathInfo(name: status.name, source: status.source,
                          origin: Schemas.PathInfo.OriginPayload(rawValue: status.origin.rawValue) ?? .api,
-                         ready: status.isReady, readers: status.readers, forward: status.forwards, record: status.record)
+                         ready: status.isReady, readers: status.readers, forward: status.forwards, record: status.record,
+                         data: status.data)
     }
 
     /// The JSON error body every 4xx answer carries.

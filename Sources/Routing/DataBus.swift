@@ -88,10 +88,12 @@ public final class DataBus: Sendable {
         let accepted = state.withLock { state -> Bool in
             guard message.payload.count <= limits.maxMessageBytes else {
                 state.stats.rejected += 1
+                origin?.countPublished(bytes: message.payload.count, accepted: false)
                 return false
             }
             state.stats.messagesIn += 1
             state.stats.bytesIn += message.payload.count
+            origin?.countPublished(bytes: message.payload.count, accepted: true)
             let fromViewer = origin?.role == .viewer
             for reader in state.readers where reader.id != origin?.id && (!fromViewer || reader.role == .source) {
                 let (wake, dropped) = reader.enqueue(message)

@@ -31,6 +31,19 @@ public final class DataBusReader: Sendable {
         state.withLock { $0.enqueue(message) }
     }
 
+    /// Counts one message this reader published, or one the bus refused (under the bus lock; the
+    /// reader's lock comes after).
+    func countPublished(bytes: Int, accepted: Bool) {
+        state.withLock { queue in
+            if accepted {
+                queue.stats.published += 1
+                queue.stats.publishedBytes += bytes
+            } else {
+                queue.stats.rejected += 1
+            }
+        }
+    }
+
     func close() { state.withLock { $0.close() } }
 }
 
@@ -73,6 +86,7 @@ struct DataReaderQueue {
         for _ in 0..<count {
             guard let message = messages.popFirst() else { break }
             bytes -= message.payload.count
+            stats.deliveredBytes += message.payload.count
             out.append(message)
         }
         stats.delivered += out.count

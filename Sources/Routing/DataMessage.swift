@@ -16,8 +16,14 @@ public struct DataReaderStats: Sendable, Equatable {
     /// What the reader is (e.g. "whep", "whip", "udp") and an id the runtime chose (a session id).
     public var kind: String
     public var name: String
-    /// Messages handed out by `drain`.
+    /// Messages handed out by `drain`, and their bytes.
     public var delivered = 0
+    public var deliveredBytes = 0
+    /// Messages this reader published on the bus (what its browser or device sent), and bytes.
+    public var published = 0
+    public var publishedBytes = 0
+    /// Messages of this reader the bus refused as too large.
+    public var rejected = 0
     /// Messages this reader lost because its queue was full (the oldest go first).
     public var dropped = 0
     /// Messages and bytes queued right now.

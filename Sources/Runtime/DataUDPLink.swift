@@ -13,10 +13,15 @@ public final class DataUDPLink: @unchecked Sendable {
     public struct Stats: Sendable, Equatable {
         public var datagramsIn = 0, bytesIn = 0
         public var datagramsOut = 0, bytesOut = 0
-        /// Datagrams too large for the bus, or messages too large for a datagram; messages with
+        /// Datagrams over `maxSize` or too large for the bus, or messages too large for a datagram; messages with
         /// no address to go to yet (no datagram received and no `reply`).
         public var droppedTooLarge = 0
         public var droppedNoTarget = 0
+        /// Of `droppedTooLarge`: messages too large for a datagram (the rest the bus refused).
+        public var droppedTooLargeOut = 0
+        /// Datagrams the kernel dropped because the socket's receive buffer was full (Linux,
+        /// /proc/net/udp; read at `stats()`).
+        public var droppedReceiveBuffer = 0
         public init() {}
     }
 
@@ -88,7 +93,10 @@ public final class DataUDPLink: @unchecked Sendable {
     }
 
     public func stats() async -> Stats {
-        (try? await eventLoop.submit { [self] in counters }.get()) ?? Stats()
+        let read = try? await eventLoop.submit { [self] in (counters, channel?.localAddress?.port) }.get()
+        guard var stats = read?.0, let port = read?.1 else { return read?.0 ?? Stats() }
+        stats.droppedReceiveBuffer = DataUDPSocketDrops.read(port: port)
+        return stats
     }
 
     /// The bound UDP port (tests bind port 0).
@@ -102,6 +110,10 @@ public final class DataUDPLink: @unchecked Sendable {
         lastSender = sender
         counters.datagramsIn += 1
         counters.bytesIn += bytes.count
+        guard bytes.count <= spec.maxSize else {
+            counters.droppedTooLarge += 1
+            return
+        }
         guard let reader else { return }
         if !path.dataBus.publish(spec.message(bytes), from: reader) { counters.droppedTooLarge += 1 }
     }
@@ -117,6 +129,7 @@ public final class DataUDPLink: @unchecked Sendable {
         for message in messages {
             guard message.payload.count <= Self.maxDatagramBytes else {
                 counters.droppedTooLarge += 1
+                counters.droppedTooLargeOut += 1
                 continue
             }
             var buffer = channel.allocator.buffer(capacity: message.payload.count)

@@ -2,12 +2,13 @@ import ICE
 import RTCBase
 import Routing
 
-/// A path's UDP data device (`--data NAME=udp://HOST:PORT[?reply=HOST:PORT][&format=auto|binary]`,
+/// A path's UDP data device (`--data NAME=udp://HOST:PORT[?reply=HOST:PORT][&format=auto|binary][&maxSize=BYTES]`,
 /// YAML `data:` on a path), issue #9. The gateway listens on HOST:PORT; every datagram becomes one
 /// message on the path's data bus, and every message browsers send goes back as one datagram to
 /// the address the last datagram came from, or to `reply` when given. `format` says how
 /// datagrams reach browsers: `auto` (default) sends valid UTF-8 as a string message and anything
-/// else as binary; `binary` sends every datagram as binary.
+/// else as binary; `binary` sends every datagram as binary. `maxSize` (1 … 65,507, default 65,507)
+/// is the largest datagram passed on; bigger ones are dropped and counted (`droppedTooLarge`).
 public struct DataUDPSpec: Sendable, Equatable, CustomStringConvertible {
     public static let scheme = "udp://"
 
@@ -17,13 +18,19 @@ public struct DataUDPSpec: Sendable, Equatable, CustomStringConvertible {
     public var port: Int
     public var reply: TransportAddress?
     public var format: Format = .auto
+    /// Largest datagram passed on to the bus (bytes).
+    public var maxSize = Self.maxSizeRange.upperBound
+    /// 1 … the largest IPv4 UDP payload (65,535 − 8 − 20).
+    public static let maxSizeRange = 1...65_507
 
     /// A device on `host:port` (port 0: any free port, for tests).
-    public init(host: String, port: Int, reply: TransportAddress? = nil, format: Format = .auto) {
+    public init(host: String, port: Int, reply: TransportAddress? = nil, format: Format = .auto,
+                maxSize: Int = Self.maxSizeRange.upperBound) {
         self.host = host
         self.port = port
         self.reply = reply
         self.format = format
+        self.maxSize = maxSize
     }
 
     public init(parsing text: String) throws {
@@ -46,8 +53,14 @@ public struct DataUDPSpec: Sendable, Equatable, CustomStringConvertible {
                         throw SourceError.unusable("data format= must be auto or binary")
                     }
                     self.format = format
+                case "maxSize":
+                    guard let size = Int(parts[1]), Self.maxSizeRange.contains(size) else {
+                        throw SourceError.unusable("data maxSize= must be 1 … 65507 bytes")
+                    }
+                    maxSize = size
                 default:
-                    throw SourceError.unusable("data option '\(parts[0])' is unknown (reply=HOST:PORT, format=auto|binary)")
+                    throw SourceError.unusable(
+                        "data option '\(parts[0])' is unknown (reply=HOST:PORT, format=auto|binary, maxSize=BYTES)")
                 }
             }
             rest = rest[..<query]
@@ -79,6 +92,7 @@ public struct DataUDPSpec: Sendable, Equatable, CustomStringConvertible {
         var options: [String] = []
         if let reply { options.append("reply=\(reply)") }
         if format != .auto { options.append("format=\(format.rawValue)") }
+        if maxSize != Self.maxSizeRange.upperBound { options.append("maxSize=\(maxSize)") }
         return "udp://\(address)" + (options.isEmpty ? "" : "?" + options.joined(separator: "&"))
     }
 }

@@ -10,23 +10,29 @@ public struct PathDefinition: Sendable, Equatable {
     public var source: SourceSpec
     public var forwards: [ForwardSpec]
     public var recordings: [RecordSpec]
+    /// The path's UDP data device (`data:`), at most one.
+    public var dataDevices: [DataUDPSpec]
 
-    public init(name: String, source: SourceSpec, forwards: [ForwardSpec] = [], recordings: [RecordSpec] = []) {
+    public init(name: String, source: SourceSpec, forwards: [ForwardSpec] = [], recordings: [RecordSpec] = [],
+                dataDevices: [DataUDPSpec] = []) {
         self.name = name
         self.source = source
         self.forwards = forwards
         self.recordings = recordings
+        self.dataDevices = dataDevices
     }
 }
 
 extension GatewayConfiguration {
-    /// The configured paths with the forwards and recordings given for them, in path order.
+    /// The configured paths with the forwards, recordings and data devices given for them, in
+    /// path order.
     /// Outputs of names without a path of their own are left out (they stay as started).
     public var pathDefinitions: [PathDefinition] {
         paths.map { name, source in
             PathDefinition(name: name, source: source,
                            forwards: forwards.filter { $0.path == name }.map(\.spec),
-                           recordings: recordings.filter { $0.path == name }.map(\.spec))
+                           recordings: recordings.filter { $0.path == name }.map(\.spec),
+                           dataDevices: dataDevices.filter { $0.path == name }.map(\.spec))
         }
     }
 }
@@ -41,6 +47,7 @@ struct RunningOutput: Sendable {
     var forwarder: RTPForwarder?
     var recorder: Recorder?
     var dataDevice: DataUDPLink?
+    var mpegTS: MPEGTSSource?
 
     init(stage: GatewayDrain.Stage, path: String, stop: @escaping @Sendable () async -> Void) {
         self.stage = stage
@@ -56,13 +63,14 @@ extension Gateway {
         running.withLock { $0.append(output) }
     }
 
-    /// Starts a path while the gateway runs: its source, then its forwards and recordings. When
+    /// Starts a path while the gateway runs: its source, then its forwards, data device and recordings. When
     /// one fails, what was started for it is stopped again and the error names the reason.
     /// Callers serialize changes to one path (the control API does).
     public func addPath(_ definition: PathDefinition) async throws {
         do {
             try await startSource(name: definition.name, spec: definition.source)
             for spec in definition.forwards { try await startForward(path: definition.name, spec: spec) }
+            for spec in definition.dataDevices { try await startDataDevice(path: definition.name, spec: spec) }
             for spec in definition.recordings { try await startRecording(path: definition.name, spec: spec) }
         } catch {
             await removePath(named: definition.name, reason: "path could not start")

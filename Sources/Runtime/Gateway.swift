@@ -157,6 +157,10 @@ public final class Gateway: @unchecked Sendable {
     public var dataDevices: [String: DataUDPLink] {
         Dictionary(running.withLock { $0 }.compactMap { output in output.dataDevice.map { (output.path, $0) } }) { _, last in last }
     }
+    /// MPEG-TS over UDP sources by path name (their counters go to `/api/stats` and `/metrics`).
+    public var mpegTSSources: [String: MPEGTSSource] {
+        Dictionary(running.withLock { $0 }.compactMap { output in output.mpegTS.map { (output.path, $0) } }) { _, last in last }
+    }
     public private(set) var udpPort = 0
     /// Plain RTP egresses and recorders, in start order (their counters go to `/metrics`).
     public var rtpForwarders: [RTPForwarder] { running.withLock { $0 }.compactMap(\.forwarder) }
@@ -266,12 +270,14 @@ public final class Gateway: @unchecked Sendable {
     private func startMPEGTSSource(name: String, spec: MPEGTSSourceSpec) async throws {
         let source = try MPEGTSSource(pathName: name, spec: spec, router: router, eventLoop: group.next(), logger: logger)
         try await source.start()
-        track(RunningOutput(stage: .sources, path: name) { await source.stop() })
+        var output = RunningOutput(stage: .sources, path: name) { await source.stop() }
+        output.mpegTS = source
+        track(output)
     }
 
     /// Start-up only, not optimized (like `startRTPIngestSource`).
     @_optimize(none)
-    private func startDataDevice(path: String, spec: DataUDPSpec) async throws {
+    func startDataDevice(path: String, spec: DataUDPSpec) async throws {
         let link = try DataUDPLink(pathName: path, spec: spec, router: router, eventLoop: group.next(), logger: logger)
         try await link.start()
         var output = RunningOutput(stage: .sources, path: path) { await link.stop() }

@@ -81,8 +81,11 @@ public final class MPEGTSSource: @unchecked Sendable {
         try? await channel?.close()
     }
 
+    /// The ingest session's counters (datagrams, demuxer, published units, restarts).
+    public typealias Stats = MPEGTSIngestSession.Stats
+
     /// Counters of the ingest and its demuxer.
-    public func stats() async -> MPEGTSIngestSession.Stats {
+    public func stats() async -> Stats {
         (try? await eventLoop.submit { [self] in session.stats }.get()) ?? MPEGTSIngestSession.Stats()
     }
 

@@ -31,7 +31,8 @@ extension GatewayHTTP {
             "readers": bus.readers, "messagesIn": bus.messagesIn, "bytesIn": bus.bytesIn,
             "rejected": bus.rejected, "queued": bus.queued, "dropped": bus.dropped,
             "readerStats": path.dataBus.readerStats.map { reader -> [String: Any] in
-                ["kind": reader.kind, "name": reader.name, "delivered": reader.delivered, "dropped": reader.dropped,
+                ["kind": reader.kind, "name": reader.name, "delivered": reader.delivered, "deliveredBytes": reader.deliveredBytes,
+                 "published": reader.published, "publishedBytes": reader.publishedBytes, "dropped": reader.dropped,
                  "queued": reader.queued, "queuedBytes": reader.queuedBytes]
             },
         ]
@@ -39,8 +40,23 @@ extension GatewayHTTP {
             let stats = await device.stats()
             entry["udp"] = ["address": device.spec.description, "datagramsIn": stats.datagramsIn, "bytesIn": stats.bytesIn,
                             "datagramsOut": stats.datagramsOut, "bytesOut": stats.bytesOut,
-                            "droppedTooLarge": stats.droppedTooLarge, "droppedNoTarget": stats.droppedNoTarget]
+                            "droppedTooLarge": stats.droppedTooLarge, "droppedTooLargeOut": stats.droppedTooLargeOut,
+                            "droppedReceiveBuffer": stats.droppedReceiveBuffer,
+                            "droppedNoTarget": stats.droppedNoTarget]
         }
         return entry
+    }
+}
+
+extension GatewayHTTP {
+    /// The `mpegTS` entry of a path in `/api/stats`: the MPEG-TS over UDP source's counters.
+    static func mpegTSStats(_ source: MPEGTSSource) async -> [String: Any] {
+        let stats = await source.stats()
+        let d = stats.demuxer
+        return ["address": source.spec.description, "datagrams": stats.datagrams, "packets": d.packets,
+                "units": d.units, "published": stats.published, "beforeReady": stats.beforeReady, "restarts": stats.restarts,
+                "resyncs": d.resyncs, "skippedBytes": d.skippedBytes, "malformedPackets": d.malformedPackets,
+                "duplicatePackets": d.duplicatePackets, "continuityErrors": d.continuityErrors, "badSections": d.badSections,
+                "damagedUnits": d.damagedUnits, "malformedUnits": d.malformedUnits]
     }
 }

@@ -99,6 +99,7 @@ public struct GatewayHTTP: Sendable {
                                       "lockedSource": ingest.lockedSource.map { $0 as Any } ?? NSNull()]
             }
             if let data = await Self.dataStats(path, device: gateway.dataDevices[path.name]) { entry["data"] = data }
+            if let source = gateway.mpegTSSources[path.name] { entry["mpegTS"] = await Self.mpegTSStats(source) }
             paths.append(entry)
         }
         let outputs = await MetricsCollector(gateway: gateway).outputs().0.map { output -> [String: Any] in

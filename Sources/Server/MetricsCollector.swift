@@ -52,8 +52,9 @@ struct MetricsCollector: Sendable {
             }
             snapshot.paths.append(sample)
         }
+        await collectData(into: &snapshot)
         let counters = totals.counters
-        snapshot.drops = [
+        snapshot.drops.merge([
             "webrtc_malformed": counters.droppedDatagrams,
             "webrtc_unrouted": totals.unrouted,
             "stun_unauthenticated": counters.stunRejected,
@@ -67,7 +68,7 @@ struct MetricsCollector: Sendable {
             "rtp_ingest_malformed": ingestMalformed,
             "rtp_ingest_foreign_sender": ingestForeign,
             "path_units_rejected": unitsRejected,
-        ]
+        ]) { _, new in new }
         let process = ProcessSample.read()
         snapshot.residentBytes = process.residentBytes
         snapshot.openFileDescriptors = process.openFileDescriptors

@@ -19,7 +19,7 @@ public final class MetricsExporter: Sendable {
     private let registry = PrometheusCollectorRegistry()
     private let state = Mutex(State())
 
-    private struct State {
+    struct State {
         var counters: [String: (counter: CoreMetrics.Counter, last: Int)] = [:]
         var gauges: [String: CoreMetrics.Meter] = [:]
         /// Series set by the scrape in progress (the rest are removed at its end).
@@ -51,7 +51,7 @@ public final class MetricsExporter: Sendable {
     public var exportedSessionIDs: [String] { state.withLock { $0.exportedSessions } }
 
     /// One scrape's updates: set what the snapshot says, then sweep what it did not mention.
-    private struct Writer {
+    struct Writer {
         var state: State
         let factory: PrometheusMetricsFactory
         /// The sessions whose series this scrape writes (see `MetricsSessionSeries`).
@@ -115,6 +115,7 @@ public final class MetricsExporter: Sendable {
             counter("rtcbridge_metrics_session_cap_hits_total", [], hits)
             gauge("rtcbridge_webrtc_sessions", [], Double(snapshot.sessions.count))
             for output in snapshot.outputs { write(output) }
+            writeData(snapshot, exportedSessions: exported)
             for (reason, count) in snapshot.drops.sorted(by: { $0.key < $1.key }) {
                 counter("rtcbridge_drops_total", [("reason", reason)], count)
             }

@@ -79,6 +79,9 @@ public struct MetricsSnapshot: Sendable {
     public var paths: [PathSample] = []
     public var sessions: [SessionSample] = []
     public var outputs: [OutputSample] = []
+    /// Data buses and devices (issue #9) and MPEG-TS ingest, per path (MetricsSnapshot+Data).
+    public var data: [DataPathSample] = []
+    public var mpegTS: [MPEGTSSample] = []
     /// Datagrams, packets or units dropped, by reason (monotonic counts).
     public var drops: [String: Int] = [:]
     public var residentBytes: Int?

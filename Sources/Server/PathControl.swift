@@ -24,23 +24,29 @@ public actor PathControl {
         public var readers: Int
         public var forwards: [String]
         public var record: String?
+        /// The UDP data device (`udp://…`), if any.
+        public var data: String?
     }
 
-    /// What a client asks for (`PUT`, `POST`); `record` nil means none.
+    /// What a client asks for (`PUT`, `POST`); `record` and `data` nil mean none.
     public struct PathInput: Sendable, Equatable {
         public var source: String
         public var forwards: [String] = []
         public var record: String?
         public var access: PathAccess
-        public init(source: String, forwards: [String] = [], record: String? = nil, access: PathAccess = PathAccess()) {
+        public var data: String?
+        public init(source: String, forwards: [String] = [], record: String? = nil, access: PathAccess = PathAccess(),
+                    data: String? = nil) {
             self.source = source
             self.forwards = forwards
             self.record = record
             self.access = access
+            self.data = data
         }
     }
 
-    /// A `PATCH`: absent fields stay; `record: .some(nil)` stops recording.
+    /// A `PATCH`: absent fields stay; `record: .some(nil)` stops recording, `data: .some(nil)`
+    /// removes the data device.
     public struct PathPatch: Sendable, Equatable {
         public var source: String?
         public var forwards: [String]?
@@ -50,8 +56,11 @@ public actor PathControl {
         public var publishToken: String??
         public var readUsers: [String]?
         public var publishUsers: [String]?
+        /// `.some(nil)` removes the data device.
+        public var data: String??
         public init(source: String? = nil, forwards: [String]? = nil, record: String?? = nil, readToken: String?? = nil,
-                    publishToken: String?? = nil, readUsers: [String]? = nil, publishUsers: [String]? = nil) {
+                    publishToken: String?? = nil, readUsers: [String]? = nil, publishUsers: [String]? = nil,
+                    data: String?? = nil) {
             self.source = source
             self.forwards = forwards
             self.record = record
@@ -59,6 +68,7 @@ public actor PathControl {
             self.publishToken = publishToken
             self.readUsers = readUsers
             self.publishUsers = publishUsers
+            self.data = data
         }
     }
 
@@ -160,6 +170,7 @@ public actor PathControl {
             if let source = patch.source { definition.source = try Self.source(source) }
             if let forwards = patch.forwards { definition.forwards = try forwards.map(ForwardSpec.init(parsing:)) }
             if let record = patch.record { definition.recordings = try record.map { [try RecordSpec(parsing: $0)] } ?? [] }
+            if let data = patch.data { definition.dataDevices = try data.map { [try DataUDPSpec(parsing: $0)] } ?? [] }
         } catch let failure as Failure {
             throw failure
         } catch {
@@ -270,7 +281,8 @@ public actor PathControl {
         let path = gateway.routingPath(named: definition.name)
         return PathStatus(name: definition.name, source: definition.source.description, origin: entry.origin,
                           isReady: path?.isReady ?? false, readers: path?.stats.readers ?? 0,
-                          forwards: definition.forwards.map(\.description), record: definition.recordings.first?.description)
+                          forwards: definition.forwards.map(\.description), record: definition.recordings.first?.description,
+                          data: definition.dataDevices.first?.description)
     }
 
     private func apply(_ definition: PathDefinition, replacing: Bool) async throws(Failure) {
@@ -288,7 +300,8 @@ public actor PathControl {
             try validatePathName(name)
             return PathDefinition(name: name, source: try source(input.source),
                                   forwards: try input.forwards.map(ForwardSpec.init(parsing:)),
-                                  recordings: try input.record.map { [try RecordSpec(parsing: $0)] } ?? [])
+                                  recordings: try input.record.map { [try RecordSpec(parsing: $0)] } ?? [],
+                                  dataDevices: try input.data.map { [try DataUDPSpec(parsing: $0)] } ?? [])
         } catch let failure as Failure {
             throw failure
         } catch {

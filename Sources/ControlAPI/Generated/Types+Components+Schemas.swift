@@ -53,6 +53,10 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/PathInput/publishUsers`.
             internal var publishUsers: [Swift.String]?
+            /// A UDP data device (udp://HOST:PORT[?reply=HOST:PORT]).
+            ///
+            /// - Remark: Generated from `#/components/schemas/PathInput/data`.
+            internal var data: Swift.String?
             /// Creates a new `PathInput`.
             ///
             /// - Parameters:
@@ -63,6 +67,7 @@ extension Components {
             ///   - publishToken: Bearer token (WHIP) and RTSP password publishers must present; an empty string removes it.
             ///   - readUsers: RTSP "user:password" entries allowed to read (an empty list removes them).
             ///   - publishUsers: RTSP "user:password" entries allowed to publish (an empty list removes them).
+            ///   - data: A UDP data device (udp://HOST:PORT[?reply=HOST:PORT]).
             internal init(
                 source: Swift.String,
                 forward: [Swift.String]? = nil,
@@ -70,7 +75,8 @@ extension Components {
                 readToken: Swift.String? = nil,
                 publishToken: Swift.String? = nil,
                 readUsers: [Swift.String]? = nil,
-                publishUsers: [Swift.String]? = nil
+                publishUsers: [Swift.String]? = nil,
+                data: Swift.String? = nil
             ) {
                 self.source = source
                 self.forward = forward
@@ -79,6 +85,7 @@ extension Components {
                 self.publishToken = publishToken
                 self.readUsers = readUsers
                 self.publishUsers = publishUsers
+                self.data = data
             }
             internal enum CodingKeys: String, CodingKey {
                 case source
@@ -88,6 +95,7 @@ extension Components {
                 case publishToken
                 case readUsers
                 case publishUsers
+                case data
             }
         }
         /// - Remark: Generated from `#/components/schemas/NamedPathInput`.
@@ -116,6 +124,8 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/NamedPathInput/publishUsers`.
             internal var publishUsers: [Swift.String]?
+            /// - Remark: Generated from `#/components/schemas/NamedPathInput/data`.
+            internal var data: Swift.String?
             /// Creates a new `NamedPathInput`.
             ///
             /// - Parameters:
@@ -127,6 +137,7 @@ extension Components {
             ///   - publishToken: Bearer token (WHIP) and RTSP password publishers must present; an empty string removes it.
             ///   - readUsers: RTSP "user:password" entries allowed to read (an empty list removes them).
             ///   - publishUsers: RTSP "user:password" entries allowed to publish (an empty list removes them).
+            ///   - data:
             internal init(
                 name: Swift.String,
                 source: Swift.String,
@@ -135,7 +146,8 @@ extension Components {
                 readToken: Swift.String? = nil,
                 publishToken: Swift.String? = nil,
                 readUsers: [Swift.String]? = nil,
-                publishUsers: [Swift.String]? = nil
+                publishUsers: [Swift.String]? = nil,
+                data: Swift.String? = nil
             ) {
                 self.name = name
                 self.source = source
@@ -145,6 +157,7 @@ extension Components {
                 self.publishToken = publishToken
                 self.readUsers = readUsers
                 self.publishUsers = publishUsers
+                self.data = data
             }
             internal enum CodingKeys: String, CodingKey {
                 case name
@@ -155,6 +168,7 @@ extension Components {
                 case publishToken
                 case readUsers
                 case publishUsers
+                case data
             }
         }
         /// - Remark: Generated from `#/components/schemas/PathPatch`.
@@ -183,6 +197,10 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/PathPatch/publishUsers`.
             internal var publishUsers: [Swift.String]?
+            /// A UDP data device or an empty string to remove it.
+            ///
+            /// - Remark: Generated from `#/components/schemas/PathPatch/data`.
+            internal var data: Swift.String?
             /// Creates a new `PathPatch`.
             ///
             /// - Parameters:
@@ -193,6 +211,7 @@ extension Components {
             ///   - publishToken: Bearer token (WHIP) and RTSP password publishers must present; an empty string removes it.
             ///   - readUsers: RTSP "user:password" entries allowed to read (an empty list removes them).
             ///   - publishUsers: RTSP "user:password" entries allowed to publish (an empty list removes them).
+            ///   - data: A UDP data device or an empty string to remove it.
             internal init(
                 source: Swift.String? = nil,
                 forward: [Swift.String]? = nil,
@@ -200,7 +219,8 @@ extension Components {
                 readToken: Swift.String? = nil,
                 publishToken: Swift.String? = nil,
                 readUsers: [Swift.String]? = nil,
-                publishUsers: [Swift.String]? = nil
+                publishUsers: [Swift.String]? = nil,
+                data: Swift.String? = nil
             ) {
                 self.source = source
                 self.forward = forward
@@ -209,6 +229,7 @@ extension Components {
                 self.publishToken = publishToken
                 self.readUsers = readUsers
                 self.publishUsers = publishUsers
+                self.data = data
             }
             internal enum CodingKeys: String, CodingKey {
                 case source
@@ -218,6 +239,7 @@ extension Components {
                 case publishToken
                 case readUsers
                 case publishUsers
+                case data
             }
         }
         /// - Remark: Generated from `#/components/schemas/PathInfo`.
@@ -250,6 +272,8 @@ extension Components {
             internal var forward: [Swift.String]
             /// - Remark: Generated from `#/components/schemas/PathInfo/record`.
             internal var record: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/PathInfo/data`.
+            internal var data: Swift.String?
             /// Creates a new `PathInfo`.
             ///
             /// - Parameters:
@@ -260,6 +284,7 @@ extension Components {
             ///   - readers:
             ///   - forward:
             ///   - record:
+            ///   - data:
             internal init(
                 name: Swift.String,
                 source: Swift.String,
@@ -267,7 +292,8 @@ extension Components {
                 ready: Swift.Bool,
                 readers: Swift.Int,
                 forward: [Swift.String],
-                record: Swift.String? = nil
+                record: Swift.String? = nil,
+                data: Swift.String? = nil
             ) {
                 self.name = name
                 self.source = source
@@ -276,6 +302,7 @@ extension Components {
                 self.readers = readers
                 self.forward = forward
                 self.record = record
+                self.data = data
             }
             internal enum CodingKeys: String, CodingKey {
                 case name
@@ -285,6 +312,7 @@ extension Components {
                 case readers
                 case forward
                 case record
+                case data
             }
         }
         /// - Remark: Generated from `#/components/schemas/SessionInfo`.

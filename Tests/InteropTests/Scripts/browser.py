@@ -29,6 +29,10 @@ python that has selenium (default venv: /root/.cache/rtcbridge-venv, see scripts
            # video), sends --send messages after the first one arrives (even: string "cmd-<i>", odd:
            # binary C0 <i> 00); reports received/strings/binaries/samples/latencyMs/sent
            # (--progress lines then carry received=N)
+  browser.py data-matrix URL [--count 1000] [--window 32]
+           # web/datamatrix.html: a WHEP viewer (URL …/whep) or WHIP publisher (…/whip) opens four
+           # channels (ordered, unordered, maxRetransmits, maxPacketLifeTime) and sends --count
+           # messages on each (0 B … 65,507 B, string and binary) to a UDP echo device; checks every echo
   browser.py page URL [--seconds 2]                       # open URL, wait until its <video> plays
            # (on the player page also until it shows its route; reports route and connectMs)
   browser.py stats-page URL [--seconds 5] --screenshot out.png
@@ -187,7 +191,7 @@ return cur;
 """
 
 ap = argparse.ArgumentParser()
-ap.add_argument("mode", choices=["loopback", "whep", "whip", "page", "publish-page", "stats-page", "whep-data"]); ap.add_argument("url", nargs="?")
+ap.add_argument("mode", choices=["loopback", "whep", "whip", "page", "publish-page", "stats-page", "whep-data", "data-matrix"]); ap.add_argument("url", nargs="?")
 ap.add_argument("--codec"); ap.add_argument("--audio"); ap.add_argument("--seconds", type=float)
 ap.add_argument("--repeat", type=int, help="whep: N viewers one after another")
 ap.add_argument("--gap-ms", type=int, help="whep --repeat: random pause 0..MS before each viewer")
@@ -206,6 +210,8 @@ ap.add_argument("--bundle-only", action="store_true",
 ap.add_argument("--expect", type=int, help="whep-data: messages to receive")
 ap.add_argument("--send", type=int, help="whep-data: messages to send after the first one arrives")
 ap.add_argument("--label", help="whep-data: the channel's label")
+ap.add_argument("--count", type=int, help="data-matrix: messages per channel")
+ap.add_argument("--window", type=int, help="data-matrix: messages in flight")
 ap.add_argument("--data-send", type=int, help="whip: data channel messages to send once it is open")
 ap.add_argument("--stop-file", help="whip/publish-page: stop publishing once this file exists")
 ap.add_argument("--width", type=int, help="whip: camera width"); ap.add_argument("--height", type=int, help="whip: camera height")
@@ -233,6 +239,7 @@ else:
               "repeat": a.repeat, "gapMs": a.gap_ms, "token": a.token, "restartAfter": a.restart_after,
               "width": a.width, "height": a.height, "fps": a.fps, "contentHint": a.content_hint,
               "expect": a.expect, "send": a.send, "label": a.label, "dataSend": a.data_send,
+               "count": a.count, "window": a.window,
                "trickle": 1 if a.trickle else None, "hold": 1 if a.hold else None,
                "untilClosed": 1 if a.until_closed else None, "bundleOnly": 1 if a.bundle_only else None,
                "audioStats": 1 if a.audio_stats else None,
@@ -241,8 +248,10 @@ else:
         params[a.mode] = a.url
     if a.mode == "whep-data":
         params["whep"] = a.url
+    if a.mode == "data-matrix":
+        params["endpoint"] = a.url
     page = {"loopback": "loopback.html", "whep": "whep.html", "whip": "whip.html",
-            "whep-data": "datachannel.html"}[a.mode]
+            "whep-data": "datachannel.html", "data-matrix": "datamatrix.html"}[a.mode]
     url = f"http://127.0.0.1:{httpd.server_port}/{page}?{urllib.parse.urlencode(params)}"
 
 profile = tempfile.mkdtemp(prefix="rtcbridge-chromium-")
