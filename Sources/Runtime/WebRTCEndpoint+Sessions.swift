@@ -138,6 +138,8 @@ extension WebRTCEndpoint {
         var setup: DTLSSetupRole
         /// The association an accepted `m=application` section asks for; nil: no data channels.
         var dataChannels: DataChannelSession.Configuration?
+        /// The offer's candidates (the route a session runs over, for metrics).
+        var remoteCandidates = SignalledCandidateTypes()
 
         var summary: String {
             media.filter(\.accepted).map {
@@ -181,8 +183,10 @@ extension WebRTCEndpoint {
                 channels.peerMaxMessageSize = section.remoteMaxMessageSize ?? 65_536
                 data = channels
             }
+            var remoteCandidates = SignalledCandidateTypes()
+            for section in offer.media { remoteCandidates.add(section.candidates) }
             return Negotiation(answer: answer, media: media, local: local, remote: remote, fingerprint: fingerprint,
-                               setup: setup, dataChannels: data)
+                               setup: setup, dataChannels: data, remoteCandidates: remoteCandidates)
         } catch {
             if error.kind == .noCommonCodec { throw .notAcceptable(error.reason) }
             throw .badRequest(error.description)
@@ -236,6 +240,7 @@ extension WebRTCEndpoint {
             }
             let peer = WebRTCPeer(id: id, pathName: pathName, role: role, session: session, transport: transport,
                                   socket: socket)
+            peer.signalledCandidates = negotiated.remoteCandidates
             let close = makeAdapter(peer) { [weak self] _ in
                 controlLoop.execute { [weak self] in _ = self?.resources.remove(id: id) }
             }

@@ -136,7 +136,12 @@ public final class WebRTCEndpoint: @unchecked Sendable {
             case .preconditionRequired: return .failure(.preconditionRequired)
             case .preconditionFailed: return .failure(.preconditionFailed)
             case .badRequest(let reason): return .failure(.badRequest(reason))
-            case .trickle(let etag): return .success((.accepted(etag: etag), nil))
+            case .trickle(let etag):
+                if let peer = resources.resource(id: id, pathName: pathName, role: role)?.payload.peer {
+                    let candidates = fragment.sections.flatMap(\.candidates)
+                    peer.eventLoop.execute { peer.signalledCandidates.add(candidates) }
+                }
+                return .success((.accepted(etag: etag), nil))
             case .restart(let decided): restart = decided
             }
             guard let peer = resources.resource(id: id, pathName: pathName, role: role)?.payload.peer else {

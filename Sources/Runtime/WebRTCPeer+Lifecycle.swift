@@ -23,7 +23,7 @@ extension WebRTCPeer {
         let lived = RuntimeClock.now() - createdAt
         let seconds = Double(lived.components.seconds) + Double(lived.components.attoseconds) / 1e18
         logger.info("session closed", metadata: logMetadata.merging([
-            "event": "closed", "reason": "\(reason)",
+            "event": "closed", "reason": "\(reason)", "candidateType": "\(candidateType)",
             "durationSeconds": "\((seconds * 1000).rounded() / 1000)",
         ].merging(extra) { $1 }) { $1 })
     }

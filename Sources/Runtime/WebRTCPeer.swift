@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import RTCBase
 import Routing
+import SDP
 import WebRTC
 
 /// Runtime wrapper of one `WebRTCSession`: pinned to one socket's event loop, it feeds the session
@@ -35,6 +36,8 @@ final class WebRTCPeer: @unchecked Sendable {
     /// address, and the connection the input being handled came from (see `tcpLink(for:sending:)`).
     var tcpLinks: [TransportAddress: WebRTCTCPConnection] = [:]
     var currentLink: WebRTCTCPConnection?
+    /// The candidates the peer signalled (offer, trickle): what `candidateType` names the route by.
+    var signalledCandidates = SignalledCandidateTypes()
     /// Read at scrape time by metrics (set once each, never per packet): the negotiated SRTP
     /// profile, when DTLS finished, and when the adapter forwarded its first media.
     private(set) var srtpProfile: String?

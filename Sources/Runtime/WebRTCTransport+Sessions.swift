@@ -18,8 +18,9 @@ extension WebRTCTransport {
         public var receptions: [RemoteReception]
         /// The SRTP profile DTLS negotiated (OpenSSL's name), nil before DTLS finished.
         public var srtpProfile: String?
-        /// The type of the local candidate in use: the gateway is ICE-lite and offers host
-        /// candidates only (RFC 8445 §2.5), so every session runs over `host`.
+        /// The type of the peer's candidate the media runs over, as it signalled it (`host`,
+        /// `srflx`, `relay`), `prflx` when it matched none (mDNS names, NAT mappings learnt from
+        /// checks), with `-tcp` appended over ICE-TCP; `none` before ICE chose an address.
         public var candidateType: String
         /// From DTLS up to the first media unit forwarded (a viewer waits for a keyframe); while
         /// still waiting, the time waited so far; nil before DTLS is up or for publishers.
@@ -59,6 +60,14 @@ extension WebRTCTransport {
 }
 
 extension WebRTCPeer {
+    /// See `SessionSnapshot.candidateType`. Call on its loop.
+    var candidateType: String {
+        guard let remote = session.remoteAddress else { return "none" }
+        let isTCP = tcpLinks[remote] != nil
+        let type = signalledCandidates.type(host: remote.host, port: remote.port, tcp: isTCP)
+        return isTCP ? type + "-tcp" : type
+    }
+
     /// This peer's counters and reports. Call on its loop.
     func snapshot(now: Instant) -> WebRTCTransport.SessionSnapshot {
         var wait: Duration?
@@ -66,7 +75,7 @@ extension WebRTCPeer {
         return WebRTCTransport.SessionSnapshot(
             id: metricsID, pathName: pathName, role: role.rawValue, isConnected: session.isConnected, counters: session.counters,
             receptions: session.remoteReceptions.values.sorted { $0.ssrc < $1.ssrc }, srtpProfile: srtpProfile,
-            candidateType: "host", keyframeWait: wait, readerDroppedUnits: readerStats()?.dropped ?? 0,
+            candidateType: candidateType, keyframeWait: wait, readerDroppedUnits: readerStats()?.dropped ?? 0,
             remoteAddress: session.remoteAddress?.description, freezes: freezeStats(now))
     }
 }

@@ -22,6 +22,15 @@ extension InteropSuite {
             try #require(URLComponents(string: gateway.httpBase)?.port)
         }
 
+        /// The `candidateType` of the gateway's connected sessions (`/api/sessions`; the player
+        /// page's session lives on until its consent runs out).
+        static func candidateTypes(_ scope: InteropScope, _ gateway: GatewayProcess) async throws -> [String] {
+            let body = try await scope.http("GET", gateway.url("/api/sessions")).body
+            let object = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
+            let sessions = object?["sessions"] as? [[String: Any]] ?? []
+            return sessions.compactMap { $0["candidateType"] as? String }.filter { $0 != "none" }
+        }
+
         /// `route` and `connectMs` of a `browser.py page` report on the player page.
         static func route(_ report: BrowserReport) -> (route: String?, connectMs: Int?) {
             let object = (try? JSONSerialization.jsonObject(with: Data(report.json.utf8))) as? [String: Any]
@@ -103,6 +112,9 @@ extension InteropSuite {
             } else {
                 #expect(route?.hasPrefix("relay") == false, "\(report.json)")
             }
+            // The gateway names the same route (/metrics, /api/sessions, the closed log line).
+            let types = try await Self.candidateTypes(scope, gateway)
+            #expect(udpBlocked ? types == ["relay"] : (types == ["srflx"] || types == ["prflx"]), "gateway: \(types)")
             #expect(!Self.log(gateway).contains(Self.secret))
         }
 
@@ -136,6 +148,8 @@ extension InteropSuite {
                   "answer → connected \(connectMs.map { "\($0) ms" } ?? "?")")
             #expect(report.ok, "\(report.json)\n\(gateway.process.logTail())")
             #expect(route?.hasSuffix("host tcp") == true, "\(report.json)")
+            let types = try await Self.candidateTypes(scope, gateway)
+            #expect(types.count == 1 && types.allSatisfy { $0.hasSuffix("-tcp") }, "gateway: \(types)")
         }
 
         @Test("A gateway behind a 1:1 NAT learns its public address from STUN and Chromium connects to the srflx candidate",
