@@ -35,6 +35,8 @@ final class WebRTCClientLink: @unchecked Sendable {
     /// Attempts made (for logs and tests), and the last failure's reason.
     private(set) var attempts = 0
     private(set) var lastError: String?
+    /// Called (on the event loop) with the reason when the remote failed for good.
+    var onGaveUp: (@Sendable (String) -> Void)?
 
     init(pathName: String, target: WHIPClientTarget, endpoint: WebRTCEndpoint, logger: Logger,
          configuration: WHIPClientConfiguration = .init(), requestTimeout: Duration = .seconds(10)) {
@@ -298,6 +300,7 @@ final class WebRTCClientLink: @unchecked Sendable {
                 ]))
             } else {
                 logger.error("remote failed for good", metadata: metadata(["reason": "\(error)"]))
+                onGaveUp?("\(target.role == .publish ? "WHIP target" : "WHEP source") \(target.endpoint): \(error)")
             }
         case .restartAnswered, .patchFailed:
             break
