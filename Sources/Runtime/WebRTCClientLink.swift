@@ -60,6 +60,8 @@ final class WebRTCClientLink: @unchecked Sendable {
         eventLoop.execute { [self] in
             stopped = done
             timer?.cancel()
+            // Failed for good already: nothing to DELETE, and the machine has no `.stopped` to tell.
+            if case .stopped = machine.state { done.succeed(()) }
             // The DELETE first: the session's end must not look like a failure to re-offer after.
             machine.stop(now: RuntimeClock.now())
             let ending = current
