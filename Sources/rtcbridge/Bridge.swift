@@ -120,12 +120,13 @@ struct Bridge: AsyncParsableCommand {
         var previous = ContinuousClock.now
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(1))
-            guard !Task.isCancelled, let path = gateway.router.path(named: BridgeArguments.pathName) else { continue }
+            guard !Task.isCancelled else { break }
+            let snapshot = await BridgeProgress.snapshot(of: gateway)
             let now = ContinuousClock.now
             let elapsed = now - previous
             previous = now
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            let line = progress.line(ready: path.isReady, stats: path.stats, seconds: seconds)
+            let line = progress.line(snapshot, seconds: seconds)
             FileHandle.standardOutput.write(Data((line + "\n").utf8))
         }
     }

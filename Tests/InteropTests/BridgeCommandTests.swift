@@ -13,7 +13,7 @@ extension InteropSuite {
         /// Waits until the progress line has counted at least `units` media units from the source.
         static func waitForUnits(_ bridge: ManagedProcess, atLeast units: Int) async throws {
             _ = try await bridge.waitForLine(.stdout, timeout: .seconds(20), what: "\(units) units received") { line in
-                guard line.contains("receiving"), let match = line.firstMatch(of: /, ([0-9]+) units,/) else { return false }
+                guard line.contains("receiving"), let match = line.firstMatch(of: /\s([0-9]+) units(?:,|$)/) else { return false }
                 return Int(match.1).map { $0 >= units } ?? false
             }
         }
@@ -54,6 +54,11 @@ extension InteropSuite {
             #expect(probe.streams.contains { $0.contains("codec_type=video") && $0.contains("width=640") }, "\(probe.streams)")
             let before = try await scope.stats(of: remote)
             #expect(before.webrtc.sessions == 1, "\(before.webrtc)")
+            // B's receiver reports give the progress line its RTT and loss.
+            let (_, progress) = try await bridge.waitForLine(.stdout, timeout: .seconds(10), what: "a progress line with RTT") {
+                $0.contains("RTT") && $0.contains("loss") && !$0.contains("out 0.0 kbit/s")
+            }
+            print("bridge demo → whip: \(progress)")
 
             bridge.send(SIGTERM)
             let status = try await bridge.waitForExit(timeout: .seconds(15))

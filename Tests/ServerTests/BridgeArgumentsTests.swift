@@ -82,15 +82,25 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: BridgeArguments.stagingDirectory(for: target)))
     }
 
-    @Test func theProgressLineShowsStateBitrateAndUnitRate() {
+    @Test func theProgressLineShowsStateBitratesUnitRateRTTAndLoss() {
         var progress = BridgeProgress()
-        var stats = PathStats()
-        #expect(progress.line(ready: false, stats: stats, seconds: 1) == "bridge: connecting")
-        stats.sourceEpoch = 1
-        stats.bytesIn = 125_000
-        stats.unitsIn = 30
-        stats.readers = 2
-        #expect(progress.line(ready: true, stats: stats, seconds: 1) == "bridge: receiving, in 1000.0 kbit/s, 30.0 units/s, 30 units, 2 outputs")
-        #expect(progress.line(ready: false, stats: stats, seconds: 2).hasPrefix("bridge: source lost, in 0.0 kbit/s"))
+        var snapshot = MetricsSnapshot()
+        #expect(progress.line(snapshot, seconds: 1) == "bridge: connecting")
+        var path = MetricsSnapshot.PathSample(name: "bridge")
+        path.isReady = true
+        path.stats.sourceEpoch = 1
+        path.stats.bytesIn = 125_000
+        path.stats.unitsIn = 30
+        path.bytesOut = 250_000
+        snapshot.paths = [path, MetricsSnapshot.PathSample(name: "other")]
+        var session = MetricsSnapshot.SessionSample(id: "1", path: "bridge", role: "whep")
+        session.roundTripSeconds = 0.0123
+        session.fractionLost = 0.015
+        snapshot.sessions = [session, MetricsSnapshot.SessionSample(id: "2", path: "other", role: "whep")]
+        #expect(progress.line(snapshot, seconds: 1)
+            == "bridge: receiving, in 1000.0 kbit/s, out 2000.0 kbit/s, 30.0 units/s, 30 units, RTT 12.3 ms, loss 1.5 %")
+        snapshot.paths[0].isReady = false
+        snapshot.sessions = []
+        #expect(progress.line(snapshot, seconds: 2) == "bridge: source lost, in 0.0 kbit/s, out 0.0 kbit/s, 0.0 units/s, 30 units")
     }
 }
