@@ -24,6 +24,12 @@ extension WHIPClientTarget {
 }
 
 extension Gateway {
+    /// Calls `handler` with the reason (never the token) when a whip:// forward or whep:// source
+    /// fails for good (a 4xx other than 404, redirect loops, retries used up). Set it before `start()`.
+    public func onClientLinkGaveUp(_ handler: @escaping @Sendable (_ reason: String) -> Void) {
+        clientLinkGaveUp.withLock { $0 = handler }
+    }
+
     /// Pulls a remote WHEP stream into path `name`; reconnects with backoff on its own.
     func startWHEPSource(name: String, target: WHIPClientTarget) throws {
         _ = try router.path(named: name) ?? router.createPath(named: name)
@@ -38,6 +44,7 @@ extension Gateway {
 
     private func startClientLink(path: String, target: WHIPClientTarget) {
         let link = WebRTCClientLink(pathName: path, target: target, endpoint: webrtc, logger: logger)
+        link.onGaveUp = { [self] reason in clientLinkGaveUp.withLock { $0 }?(reason) }
         link.start()
         // Stage `sources`: stopped (DELETE sent) before the sessions are closed on shutdown.
         track(RunningOutput(stage: .sources, path: path) { await link.stop() })

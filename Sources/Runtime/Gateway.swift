@@ -147,6 +147,8 @@ public final class Gateway: @unchecked Sendable {
     let running = Mutex<[RunningOutput]>([])
     /// The RTSP server, when on (it drains in two steps: listener first, then connections).
     public private(set) var rtspServer: RTSPServer?
+    /// Told when a WHIP/WHEP client link fails for good (see `onClientLinkGaveUp`).
+    let clientLinkGaveUp = Mutex<(@Sendable (String) -> Void)?>(nil)
     /// The drain under way (read by the drain's own log lines).
     private let drainProgress = Mutex<GatewayDrain?>(nil)
     /// Plain RTP ingest sources by path name (their counters go to `/api/stats`).

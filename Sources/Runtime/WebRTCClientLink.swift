@@ -35,6 +35,8 @@ final class WebRTCClientLink: @unchecked Sendable {
     /// Attempts made (for logs and tests), and the last failure's reason.
     private(set) var attempts = 0
     private(set) var lastError: String?
+    /// Called (on the event loop) with the reason when the remote failed for good.
+    var onGaveUp: (@Sendable (String) -> Void)?
 
     init(pathName: String, target: WHIPClientTarget, endpoint: WebRTCEndpoint, logger: Logger,
          configuration: WHIPClientConfiguration = .init(), requestTimeout: Duration = .seconds(10)) {
@@ -58,6 +60,8 @@ final class WebRTCClientLink: @unchecked Sendable {
         eventLoop.execute { [self] in
             stopped = done
             timer?.cancel()
+            // Failed for good already: nothing to DELETE, and the machine has no `.stopped` to tell.
+            if case .stopped = machine.state { done.succeed(()) }
             // The DELETE first: the session's end must not look like a failure to re-offer after.
             machine.stop(now: RuntimeClock.now())
             let ending = current
@@ -298,6 +302,7 @@ final class WebRTCClientLink: @unchecked Sendable {
                 ]))
             } else {
                 logger.error("remote failed for good", metadata: metadata(["reason": "\(error)"]))
+                onGaveUp?("\(target.role == .publish ? "WHIP target" : "WHEP source") \(target.endpoint): \(error)")
             }
         case .restartAnswered, .patchFailed:
             break

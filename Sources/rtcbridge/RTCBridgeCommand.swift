@@ -12,7 +12,7 @@ struct RTCBridgeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rtcbridge",
         abstract: "A media gateway: RTP, files and more in; WebRTC (WHEP) out.",
-        subcommands: [Serve.self],
+        subcommands: [Serve.self, Bridge.self],
         defaultSubcommand: Serve.self)
 }
 

@@ -61,13 +61,8 @@ extension InteropSuite {
                 .filter { $0.hasSuffix(".mp4") }.sorted().map { recordings + "/" + $0 }
             #expect(files.count == 1, "recordings \(files): \(gateway.process.logTail())")
             let file = try #require(files.first)
-            let ffmpeg = try #require(scope.environment.ffmpeg)
-            let ffprobe = URL(fileURLWithPath: ffmpeg).deletingLastPathComponent().appendingPathComponent("ffprobe").path
-            let probe = try scope.start("ffprobe-recording", [
-                ffprobe, "-v", "error", "-count_frames", "-show_entries",
-                "stream=codec_name,nb_read_frames:format=duration", "-of", "default=nw=1", file,
-            ])
-            #expect(try await probe.waitForExit(timeout: .seconds(30)) == 0, "\(probe.logTail())")
+            let (status, probe) = try await scope.probeRecording(file)
+            #expect(status == 0, "\(probe.logTail())")
             let output = probe.text(.stdout)
             #expect(output.contains("codec_name=h264") && output.contains("codec_name=opus"), "\(output)")
             let counts = output.matches(of: /nb_read_frames=([0-9]+)/).compactMap { Int($0.1) }
