@@ -18,6 +18,32 @@ extension WebRTCSession {
         inboundClockRates[payloadType] = clockRate
     }
 
+    /// Declares an RTX payload type (RFC 4588) the peer may send for `mediaPayloadType`, and the
+    /// offer's `a=ssrc-group:FID` pairs (RTX SSRC → media SSRC). RTX packets are unwrapped back to
+    /// the media SSRC, payload type and original sequence number before loss tracking and the
+    /// `.rtp` event, so a late retransmission fills its gap. At most `maxInboundStreams` pairs.
+    public func expectInboundRetransmission(payloadType: UInt8, mediaPayloadType: UInt8,
+                                            ssrcPairs: [UInt32: UInt32] = [:]) {
+        inboundRetransmissionPayloadTypes[payloadType & 0x7f] = mediaPayloadType & 0x7f
+        for (rtx, media) in ssrcPairs where inboundRetransmissionSSRCs.count < configuration.limits.maxInboundStreams {
+            inboundRetransmissionSSRCs[rtx] = media
+        }
+    }
+
+    /// `packet` itself, or the original an RTX packet carries; nil (counted) for an RTX packet on
+    /// an SSRC no FID group names, without an OSN, or a padding-only probe.
+    func unwrapRetransmission(_ packet: RTPPacket) -> RTPPacket? {
+        guard let mediaPayloadType = inboundRetransmissionPayloadTypes[packet.payloadType] else { return packet }
+        guard let mediaSSRC = inboundRetransmissionSSRCs[packet.ssrc],
+              let original = try? packet.originalFromRetransmission(ssrc: mediaSSRC, payloadType: mediaPayloadType),
+              !original.payload.isEmpty else {
+            counters.retransmissionsUnmatched += 1
+            return nil
+        }
+        counters.retransmissionsReceived += 1
+        return original
+    }
+
     /// Sends RTCP feedback to the peer (e.g. PLI to a publisher), protected; dropped before the
     /// session is connected.
     public func sendRTCP(_ packets: [RTCPPacket]) {
