@@ -220,6 +220,7 @@ extension WebRTCCounters {
         retransmissionsOnRTX += o.retransmissionsOnRTX
         retransmissionsReceived += o.retransmissionsReceived
         retransmissionsUnmatched += o.retransmissionsUnmatched
+        retransmissionsRedundant += o.retransmissionsRedundant
         keyframeRequestsReceived += o.keyframeRequestsReceived
         iceAddressChanges += o.iceAddressChanges
         iceProbesSent += o.iceProbesSent

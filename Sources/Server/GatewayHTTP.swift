@@ -120,6 +120,7 @@ public struct GatewayHTTP: Sendable {
                        "retransmissionsOnRTX": counters.retransmissionsOnRTX,
                        "retransmissionsReceived": counters.retransmissionsReceived,
                        "retransmissionsUnmatched": counters.retransmissionsUnmatched,
+                       "retransmissionsRedundant": counters.retransmissionsRedundant,
                        "keyframeRequestsReceived": counters.keyframeRequestsReceived,
                        "iceAddressChanges": counters.iceAddressChanges, "iceProbesSent": counters.iceProbesSent,
                        "iceMovesRefused": counters.iceMovesRefused, "iceProbesSuppressed": counters.iceProbesSuppressed,

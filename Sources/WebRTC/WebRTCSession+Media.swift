@@ -161,8 +161,14 @@ extension WebRTCSession {
             let isRetransmission = inboundRetransmissionPayloadTypes[parsed.payloadType] != nil
             if isRetransmission { recordBandwidth(parsed, byteCount: packet.count, now: now) }
             guard let rtp = unwrapRetransmission(parsed) else { return }   // counted there
-            guard recordInbound(rtp, now: now) else {
+            switch recordInbound(rtp, now: now, isRetransmission: isRetransmission) {
+            case .deliver:
+                if isRetransmission { counters.retransmissionsReceived += 1 }
+            case .drop:
                 counters.droppedDatagrams += 1
+                return
+            case .redundant:
+                counters.retransmissionsRedundant += 1
                 return
             }
             counters.packetsReceived += 1

@@ -320,6 +320,9 @@ public struct WebRTCCounters: Sendable, Equatable {
     /// not delivered (they still count for bandwidth feedback) and not counted as dropped datagrams.
     public var retransmissionsReceived = 0
     public var retransmissionsUnmatched = 0
+    /// RTX packets whose original was already received or no longer awaited (the sender's
+    /// bandwidth probes resend old packets on RTX): not delivered again.
+    public var retransmissionsRedundant = 0
     public var keyframeRequestsReceived = 0
     /// Bandwidth feedback sent to a sender: transport-wide feedback packets and REMB messages.
     public var transportWideFeedbackSent = 0

@@ -49,6 +49,7 @@ extension InteropSuite {
             let nacksSent = LossRecoveryTests.number(stats, "webrtc", "nacksSent") ?? -1
             let rtxReceived = LossRecoveryTests.number(stats, "webrtc", "retransmissionsReceived") ?? -1
             let rtxUnmatched = LossRecoveryTests.number(stats, "webrtc", "retransmissionsUnmatched") ?? -1
+            let rtxRedundant = LossRecoveryTests.number(stats, "webrtc", "retransmissionsRedundant") ?? -1
             let published = try await publisher.finish()
             #expect(published.ok, "\(published.json)")
             #expect(try await scope.waitUntilIdle(gateway, path: "live"), "publisher still on the path")
@@ -76,7 +77,7 @@ extension InteropSuite {
             #expect(output.contains("codec_name=h264") && output.contains("codec_name=opus"), "\(output)")
             let counts = output.matches(of: /nb_read_frames=([0-9]+)/).compactMap { Int($0.1) }
             let summary = "\(output.split(separator: "\n").joined(separator: " ")); NACKs sent to the publisher "
-                + "\(Int(nacksSent)), RTX received \(Int(rtxReceived)) (unmatched or padding \(Int(rtxUnmatched))); relay \(relayCounters); "
+                + "\(Int(nacksSent)), RTX received \(Int(rtxReceived)) (probes: padding \(Int(rtxUnmatched)), old payload \(Int(rtxRedundant))); relay \(relayCounters); "
                 + "publisher framesEncoded=\(published.framesEncoded ?? 0)"
             // Streams are listed in track order: video first.
             return Probe(frames: counts.first ?? 0, errors: probe.text(.stderr), summary: summary, nacksSent: Int(nacksSent),

@@ -101,6 +101,20 @@ import WebRTCTestSupport
         }
         #expect(!askedAgain)
 
+        // A probe that resends an old packet on RTX (here 7, received long ago; and 5 again) is
+        // not delivered twice.
+        for seq in [UInt16(7), 5] {
+            let probe = RTPPacket(payloadType: 96, sequenceNumber: seq, timestamp: UInt32(seq) * 3000, ssrc: 0x5EED,
+                                  marker: true, payload: [0x41, UInt8(seq)])
+                .retransmission(ssrc: 0xAAAA, payloadType: 97, sequenceNumber: 700 &+ seq)
+            pair.gateway.handle(datagram: try #require(pair.browser.protectRTP(probe)), from: WebRTCSessionTests.browserAddress,
+                                now: pair.now)
+        }
+        drain(&pair)
+        #expect(delivered.count == 10)
+        #expect(pair.gateway.counters.retransmissionsRedundant == 2)
+        #expect(pair.gateway.counters.retransmissionsReceived == 1)
+
         // RTX on an SSRC no FID group names, and an RTX packet too short for an OSN, are dropped and
         // counted as unmatched (not as malformed datagrams).
         let droppedBefore = pair.gateway.counters.droppedDatagrams
