@@ -172,6 +172,9 @@ public enum SDPAnswerer {
                 where group.semantics == "FID" && group.ssrcs.count == 2 {
                     result.remoteRetransmissionSSRCs[group.ssrcs[1]] = group.ssrcs[0]
                 }
+                // RTX we cannot pair with its media SSRC (simulcast offers signal none) is declined:
+                // the sender then resends on the media SSRC itself.
+                if result.remoteRetransmissionSSRCs.isEmpty { result.retransmissionPayloadType = nil }
             }
         }
         if options.redundancy, section.kind == .audio, direction.sends,

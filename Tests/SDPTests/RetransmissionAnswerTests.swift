@@ -64,6 +64,19 @@ import Testing
         #expect(media[0].redundancyPayloadType == nil)   // RED is for what we send
     }
 
+    @Test func publisherRTXWithoutFIDPairsIsDeclined() throws {
+        // Simulcast offers (rid layers) signal no SSRCs: RTX could not be mapped back, so the answer
+        // leaves it out and the sender resends on the media SSRC.
+        let base = try SDPTestVectors.text(SDPTestVectors.chromiumSendrecvDataChannel)
+        let offer = try SessionDescription(parsing: base.replacingOccurrences(of: "a=ssrc-group:FID 406745878 576950731",
+                                                                             with: "a=x-no-ssrc-group"))
+        var options = SDPTestVectors.options(direction: .recvonly)
+        options.retransmission = true
+        let (answer, media) = try SDPAnswerer.answer(to: offer, options: options)
+        #expect(media[1].payloadType == 108 && media[1].retransmissionPayloadType == nil)
+        #expect(answer.media[1].formats == ["108"])
+    }
+
     @Test func fidPairsAreCappedAtTheLimitAndOnePast() throws {
         func offer(pairs: Int) throws -> SessionDescription {
             let base = try SDPTestVectors.text(SDPTestVectors.chromiumSendrecvDataChannel)
