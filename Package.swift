@@ -168,7 +168,7 @@ let package = Package(
         .testTarget(name: "IngestTests", dependencies: ["RTCBase", "SDP", "RTP", "Codecs", "Containers", "RTSP", "Routing", "Ingest"], swiftSettings: strict),
         .testTarget(name: "TranscodeTests", dependencies: ["RTCBase", "Codecs", "RTP", "Routing", "Transcode", "CAudioCodecs", "TestSupport"],
                     exclude: ["Fixtures"], swiftSettings: strict),
-        .testTarget(name: "EgressTests", dependencies: ["RTCBase", "RTP", "Routing", "Egress"], swiftSettings: strict),
+        .testTarget(name: "EgressTests", dependencies: ["RTCBase", "RTP", "WebRTC", "Routing", "Egress"], swiftSettings: strict),
         .testTarget(name: "RecordingTests", dependencies: [
             "RTCBase", "RTP", "Codecs", "Containers", "Routing", "Recording", "TestSupport",
         ], swiftSettings: strict),

@@ -16,10 +16,25 @@ public struct ViewerForwarder {
         /// session keeps a send history to answer it. Without it (audio, as browsers offer it)
         /// no history is kept.
         public var nack: Bool
-        public init(payloadType: UInt8, ssrc: UInt32, nack: Bool = true) {
+        /// The RTX stream the viewer negotiated (RFC 4588): NACKed packets are resent on it.
+        public var retransmissionSSRC: UInt32?
+        public var retransmissionPayloadType: UInt8?
+        /// The RED payload type the viewer negotiated for Opus (RFC 2198): each packet also carries
+        /// the previous one.
+        public var redundancyPayloadType: UInt8?
+        public init(payloadType: UInt8, ssrc: UInt32, nack: Bool = true, retransmissionSSRC: UInt32? = nil,
+                    retransmissionPayloadType: UInt8? = nil, redundancyPayloadType: UInt8? = nil) {
             self.payloadType = payloadType
             self.ssrc = ssrc
             self.nack = nack
+            self.retransmissionSSRC = retransmissionSSRC
+            self.retransmissionPayloadType = retransmissionPayloadType
+            self.redundancyPayloadType = redundancyPayloadType
+        }
+
+        var retransmission: (ssrc: UInt32, payloadType: UInt8)? {
+            guard nack, let retransmissionSSRC, let retransmissionPayloadType else { return nil }
+            return (retransmissionSSRC, retransmissionPayloadType)
         }
     }
 
@@ -40,6 +55,12 @@ public struct ViewerForwarder {
     /// waits for the source's next keyframe, which its request has asked for anyway.
     public var replayBudget = TokenBucket(capacity: 4 << 20, ratePerSecond: 1 << 20)
     var lastReplay: Instant?
+    /// RED per SSRC sent with it (audio outputs that negotiated RED).
+    var redundancy: [UInt32: REDEncoder] = [:]
+    /// Audio packets sent in RED with a redundant block, and without one (first after a gap).
+    public var redundantPackets: (withRedundancy: Int, withoutRedundancy: Int) {
+        redundancy.values.reduce((0, 0)) { ($0.0 + $1.withRedundancy, $0.1 + $1.withoutRedundancy) }
+    }
 
     public init(outputs: [TrackKind: Output]) { self.outputs = outputs }
 
@@ -93,7 +114,11 @@ public struct ViewerForwarder {
             route.restart(kind: track.kind, clockRate: track.clockRate)
             route.sendParameterSets(of: track)
             routes[track.id] = route
-            session.addOutboundStream(ssrc: output.ssrc, clockRate: track.clockRate, keepsHistory: output.nack)
+            session.addOutboundStream(ssrc: output.ssrc, clockRate: track.clockRate, keepsHistory: output.nack,
+                                      retransmission: output.retransmission)
+            if track.kind == .audio, let red = output.redundancyPayloadType, redundancy[output.ssrc] == nil {
+                redundancy[output.ssrc] = REDEncoder(redPayloadType: red)
+            }
         }
     }
 
@@ -105,9 +130,24 @@ public struct ViewerForwarder {
             unitsSkipped += 1
             return
         }
-        route.forward(unit, now: now, send: send)
+        let ssrc = route.ssrc
+        if var encoder = redundancy[ssrc] {
+            route.forward(unit, now: now) { packet in send(Self.redundant(packet, encoder: &encoder)) }
+            redundancy[ssrc] = encoder
+        } else {
+            route.forward(unit, now: now, send: send)
+        }
         routes[unit.trackID] = route
         unitsForwarded += 1
         if route.kind == .video { freezes.frameSent(at: now) }
+    }
+
+    /// `packet` wrapped in RED (RFC 2198) with the previous packet as its redundant block.
+    static func redundant(_ packet: OutgoingRTP, encoder: inout REDEncoder) -> OutgoingRTP {
+        let wrapped = encoder.wrap(RTPPacket(payloadType: packet.payloadType, sequenceNumber: packet.sequenceNumber,
+                                             timestamp: packet.timestamp, ssrc: packet.ssrc, marker: packet.marker,
+                                             payload: packet.payload))
+        return OutgoingRTP(payloadType: wrapped.payloadType, marker: wrapped.marker, sequenceNumber: wrapped.sequenceNumber,
+                           timestamp: wrapped.timestamp, ssrc: wrapped.ssrc, payload: wrapped.payload)
     }
 }

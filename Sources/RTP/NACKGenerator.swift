@@ -63,16 +63,20 @@ public struct NACKGenerator: Sendable {
         self.roundTripTime = max(roundTripTime, .zero)
     }
 
-    /// Records a received packet's sequence number, detecting any gap before it.
-    public mutating func handle(sequenceNumber: UInt16, at now: Instant) {
+    /// Records a received packet's sequence number, detecting any gap before it. Returns whether
+    /// the packet was needed: the first, one ahead of the newest, or one tracked as missing (false
+    /// for a duplicate or a packet older than the tracked gaps, e.g. a sender's RTX probe).
+    @discardableResult
+    public mutating func handle(sequenceNumber: UInt16, at now: Instant) -> Bool {
         let sequence = unwrapper.unwrap(sequenceNumber)
         guard let newest else {
             self.newest = sequence
-            return
+            return true
         }
         if sequence <= newest {
-            if let index = index(of: sequence) { missing.remove(at: index) }
-            return
+            guard let index = index(of: sequence) else { return false }
+            missing.remove(at: index)
+            return true
         }
         let gap = sequence - newest - 1
         self.newest = sequence
@@ -91,6 +95,7 @@ public struct NACKGenerator: Sendable {
         if let first = missing.first, first.sequence < oldestKept {
             missing.removeFirst(missing.firstIndex { $0.sequence >= oldestKept } ?? missing.count)
         }
+        return true
     }
 
     /// The next thing to do at `now`. Call until it returns `.timeout`.

@@ -35,14 +35,20 @@ extension WebRTCEndpoint {
         var localTracks: [MediaKind: LocalTrack] = [:]
         for kind in [MediaKind.audio, .video] {
             localTracks[kind] = LocalTrack(ssrc: SecureRandom.uint32() | 1, cname: "rtcbridge-\(id.prefix(8))",
-                                           streamID: pathName, trackID: "\(pathName)-\(kind)")
+                                           streamID: pathName, trackID: "\(pathName)-\(kind)",
+                                           rtxSSRC: kind == .video ? SecureRandom.uint32() & ~1 : nil)
         }
-        let negotiated = try negotiate(offer, codecs: tracks.map(\.codecCapability), direction: .sendonly, localTracks: localTracks)
+        let negotiated = try negotiate(offer, codecs: tracks.map(\.codecCapability), direction: .sendonly, localTracks: localTracks,
+                                       retransmission: true, redundancy: true)
         var outputs: [TrackKind: ViewerForwarder.Output] = [:]
         for m in negotiated.media where m.accepted {
             guard let pt = m.payloadType, let kind = TrackKind(m.kind), let track = localTracks[m.kind] else { continue }
             // A send history only where the viewer can NACK (browsers offer no NACK for audio).
-            outputs[kind] = ViewerForwarder.Output(payloadType: pt, ssrc: track.ssrc, nack: m.rtcpFeedback.contains("nack"))
+            // RTX (NACKed video resent on its own SSRC) and RED (Opus) where the viewer offered them.
+            outputs[kind] = ViewerForwarder.Output(payloadType: pt, ssrc: track.ssrc, nack: m.rtcpFeedback.contains("nack"),
+                                                   retransmissionSSRC: track.rtxSSRC,
+                                                   retransmissionPayloadType: m.retransmissionPayloadType,
+                                                   redundancyPayloadType: m.redundancyPayloadType)
         }
         guard !outputs.isEmpty else { throw .notAcceptable("no media section could be accepted") }
         let viewerOutputs = outputs
@@ -72,7 +78,7 @@ extension WebRTCEndpoint {
         let offer = try parse(offerText)
         guard let path = router.path(named: pathName) else { throw .unknownPath(pathName) }
         let negotiated = try negotiate(offer, codecs: Self.publishCodecs, direction: .recvonly, localTracks: [:],
-                                       bandwidthFeedback: true, simulcast: configuration.simulcast)
+                                       bandwidthFeedback: true, simulcast: configuration.simulcast, retransmission: true)
         var tracks: [TrackInfo] = []
         for m in negotiated.media where m.accepted {
             guard let codec = m.codec, let pt = m.payloadType, let kind = TrackKind(m.kind) else { continue }
@@ -101,6 +107,12 @@ extension WebRTCEndpoint {
         do {
             etag = try await register(id: id, role: .publisher, pathName: pathName, client: client, negotiated: negotiated) { [self] peer, finish in
                 peer.session.enableBandwidthFeedback(publishedMedia)
+                // RTX from the publisher is unwrapped onto its media stream (late packets fill gaps).
+                for m in publishedMedia where m.accepted {
+                    guard let rtx = m.retransmissionPayloadType, let pt = m.payloadType else { continue }
+                    peer.session.expectInboundRetransmission(payloadType: rtx, mediaPayloadType: pt,
+                                                             ssrcPairs: m.remoteRetransmissionSSRCs)
+                }
                 let publisher = WHIPPublisher(peer: peer, path: path, token: token, tracks: negotiatedTracks,
                                               simulcast: layouts, logger: logger)
                 peer.logCreated(logger, media: negotiated.summary)
@@ -144,6 +156,8 @@ extension WebRTCEndpoint {
         var summary: String {
             media.filter(\.accepted).map {
                 $0.kind == .application ? "data" : "\($0.kind):\($0.codec?.name ?? "?")/\($0.payloadType ?? 0)"
+                    + ($0.retransmissionPayloadType.map { "+rtx/\($0)" } ?? "")
+                    + ($0.redundancyPayloadType.map { "+red/\($0)" } ?? "")
             }.joined(separator: ",")
         }
     }
@@ -156,7 +170,8 @@ extension WebRTCEndpoint {
 
     func negotiate(_ offer: SessionDescription, codecs: [CodecCapability], direction: MediaDirection,
                    localTracks: [MediaKind: LocalTrack],
-                   bandwidthFeedback: Bool = false, simulcast: Bool = false) throws(WebRTCEndpointError) -> Negotiation {
+                   bandwidthFeedback: Bool = false, simulcast: Bool = false,
+                   retransmission: Bool = false, redundancy: Bool = false) throws(WebRTCEndpointError) -> Negotiation {
         guard let remote = offer.remoteICECredentials else { throw .badRequest("offer has no ice-ufrag/ice-pwd") }
         guard let fingerprint = offer.remoteFingerprint else { throw .badRequest("offer has no DTLS fingerprint") }
         let local = ICECredentials.generate()
@@ -168,6 +183,8 @@ extension WebRTCEndpoint {
             localTracks: localTracks, sessionID: UInt64(SecureRandom.uint32()) << 16)
         if bandwidthFeedback { options.acceptBandwidthFeedback() }   // WHIP: let publishers ramp up
         if simulcast { options.acceptSimulcast(maxLayers: configuration.simulcastMaxLayers) }
+        options.retransmission = retransmission
+        options.redundancy = redundancy
         let maxMessageSize = min(max(configuration.dataChannelMaxMessageSize, 1), Self.maxDataChannelMessageSizeCap)
         options.dataChannels = DataChannelParameters(maxMessageSize: maxMessageSize)
         do {

@@ -217,6 +217,10 @@ extension WebRTCCounters {
         packetsReceived += o.packetsReceived
         retransmissions += o.retransmissions
         retransmissionsRefused += o.retransmissionsRefused
+        retransmissionsOnRTX += o.retransmissionsOnRTX
+        retransmissionsReceived += o.retransmissionsReceived
+        retransmissionsUnmatched += o.retransmissionsUnmatched
+        retransmissionsRedundant += o.retransmissionsRedundant
         keyframeRequestsReceived += o.keyframeRequestsReceived
         iceAddressChanges += o.iceAddressChanges
         iceProbesSent += o.iceProbesSent

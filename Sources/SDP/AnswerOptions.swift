@@ -25,6 +25,15 @@ public struct AnswerOptions: Sendable {
     /// Most `a=simulcast:send` layers accepted per receiving video section; 0 answers without
     /// simulcast, so the sender falls back to one encoding (`acceptSimulcast`).
     public var maxSimulcastLayers = 0
+    /// Answers an offered `rtx` for the chosen video codec (same payload type) when the codec's
+    /// NACK is negotiated (RFC 4588); a sending section signals the track's `rtxSSRC` with
+    /// `a=ssrc-group:FID`.
+    public var retransmission = false
+    /// Answers an offered `red` carrying only the chosen Opus payload type (RFC 2198); the RED
+    /// payload type is listed first so the peer sends and expects RED.
+    public var redundancy = false
+    /// Most `a=ssrc-group:FID` pairs read from one offered section.
+    public var maxRetransmissionPairs = 8
 
     public init(iceUfrag: String, icePwd: String, iceLite: Bool = true, fingerprint: SDPFingerprint,
                 setup: DTLSSetupRole = .passive, candidates: [SDPCandidate], endOfCandidates: Bool = true,

@@ -5,9 +5,13 @@ public struct LocalTrack: Sendable, Equatable {
     public var cname: String
     public var streamID: String
     public var trackID: String
+    /// The SSRC of this track's RTX stream (RFC 4588), signalled with `a=ssrc-group:FID` when RTX
+    /// is negotiated.
+    public var rtxSSRC: UInt32?
 
-    public init(ssrc: UInt32, cname: String, streamID: String, trackID: String) {
+    public init(ssrc: UInt32, cname: String, streamID: String, trackID: String, rtxSSRC: UInt32? = nil) {
         self.ssrc = ssrc
+        self.rtxSSRC = rtxSSRC
         self.cname = cname
         self.streamID = streamID
         self.trackID = trackID

@@ -27,6 +27,14 @@ public struct NegotiatedMedia: Sendable, Equatable {
     public var remoteMaxMessageSize: Int?
     /// The simulcast layers (rids) accepted from the offerer, in the offer's order; empty without simulcast.
     public var simulcastRIDs: [String] = []
+    /// The offer's RTX payload type for the codec (RFC 4588 §8.1, `apt=`), answered with the same
+    /// number; nil when RTX was not offered, not accepted (`AnswerOptions.retransmission`) or no NACK.
+    public var retransmissionPayloadType: UInt8?
+    /// The offer's RED payload type carrying the codec (RFC 2198, Opus), answered when accepted.
+    public var redundancyPayloadType: UInt8?
+    /// The offer's `a=ssrc-group:FID <media> <rtx>` pairs (RFC 5576 §4.2), RTX SSRC → media SSRC,
+    /// at most `AnswerOptions.maxRetransmissionPairs`.
+    public var remoteRetransmissionSSRCs: [UInt32: UInt32] = [:]
 
     public init(index: Int, mid: String?, kind: MediaKind, accepted: Bool, rejectionReason: String? = nil,
                 codec: CodecCapability? = nil, payloadType: UInt8? = nil, rtcpFeedback: [String] = [],

@@ -10,6 +10,8 @@ extension SDPAnswerer {
         let payloadType = result.payloadType ?? 0
         var section = MediaDescription(kind: offered.kind, port: 9, proto: offered.proto,
                                        formats: [String(payloadType)], connection: "IN IP4 0.0.0.0")
+        if let red = result.redundancyPayloadType { section.formats.insert(String(red), at: 0) }
+        if let rtx = result.retransmissionPayloadType { section.formats.append(String(rtx)) }
         var attributes = transportAttributes(for: offered, role: role, options: options)
         for extMap in result.extensions { attributes.append(SDPAttribute("extmap", extMap.attributeValue)) }
         attributes.append(SDPAttribute(result.direction.rawValue))
@@ -28,9 +30,25 @@ extension SDPAnswerer {
         if let fmtp = offered.fmtpLine(payloadType) {
             attributes.append(SDPAttribute("fmtp", "\(payloadType) \(fmtp)"))
         }
+        if let red = result.redundancyPayloadType, let map = offered.rtpMap(for: red) {
+            attributes.append(SDPAttribute("rtpmap", map.attributeValue))
+            attributes.append(SDPAttribute("fmtp", "\(red) \(payloadType)/\(payloadType)"))
+        }
+        if let rtx = result.retransmissionPayloadType, let map = offered.rtpMap(for: rtx) {
+            attributes.append(SDPAttribute("rtpmap", map.attributeValue))
+            attributes.append(SDPAttribute("fmtp", "\(rtx) apt=\(payloadType)"))
+        }
+        let rtxSSRC = result.retransmissionPayloadType == nil ? nil : track?.rtxSSRC
+        if let track, let rtxSSRC {
+            attributes.append(SDPAttribute("ssrc-group", "FID \(track.ssrc) \(rtxSSRC)"))
+        }
         if let track {
             attributes.append(SDPAttribute("ssrc", "\(track.ssrc) cname:\(track.cname)"))
             attributes.append(SDPAttribute("ssrc", "\(track.ssrc) msid:\(track.streamID) \(track.trackID)"))
+        }
+        if let track, let rtxSSRC {
+            attributes.append(SDPAttribute("ssrc", "\(rtxSSRC) cname:\(track.cname)"))
+            attributes.append(SDPAttribute("ssrc", "\(rtxSSRC) msid:\(track.streamID) \(track.trackID)"))
         }
         attributes += candidateAttributes(options)
         section.attributes = attributes

@@ -165,6 +165,22 @@ public enum SDPAnswerer {
         result.rtcpFeedback = feedback
         result.extensions = extensions
         result.direction = direction
+        if options.retransmission, section.kind == .video, feedback.contains("nack") {
+            result.retransmissionPayloadType = section.retransmissionPayloadType(for: match.payloadType)
+            if result.retransmissionPayloadType != nil, direction.receives {
+                for group in section.ssrcGroups.prefix(options.maxRetransmissionPairs)
+                where group.semantics == "FID" && group.ssrcs.count == 2 {
+                    result.remoteRetransmissionSSRCs[group.ssrcs[1]] = group.ssrcs[0]
+                }
+                // RTX we cannot pair with its media SSRC (simulcast offers signal none) is declined:
+                // the sender then resends on the media SSRC itself.
+                if result.remoteRetransmissionSSRCs.isEmpty { result.retransmissionPayloadType = nil }
+            }
+        }
+        if options.redundancy, section.kind == .audio, direction.sends,
+           codec.name.lowercased() == "opus" {
+            result.redundancyPayloadType = section.redundancyPayloadType(for: match.payloadType)
+        }
         if section.kind == .video, direction.receives {
             result.simulcastRIDs = SimulcastNegotiation.offeredSendLayers(section, maxLayers: options.maxSimulcastLayers)
         }

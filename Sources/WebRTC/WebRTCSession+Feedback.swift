@@ -18,6 +18,31 @@ extension WebRTCSession {
         inboundClockRates[payloadType] = clockRate
     }
 
+    /// Declares an RTX payload type (RFC 4588) the peer may send for `mediaPayloadType`, and the
+    /// offer's `a=ssrc-group:FID` pairs (RTX SSRC → media SSRC). RTX packets are unwrapped back to
+    /// the media SSRC, payload type and original sequence number before loss tracking and the
+    /// `.rtp` event, so a late retransmission fills its gap. At most `maxInboundStreams` pairs.
+    public func expectInboundRetransmission(payloadType: UInt8, mediaPayloadType: UInt8,
+                                            ssrcPairs: [UInt32: UInt32] = [:]) {
+        inboundRetransmissionPayloadTypes[payloadType & 0x7f] = mediaPayloadType & 0x7f
+        for (rtx, media) in ssrcPairs where inboundRetransmissionSSRCs.count < configuration.limits.maxInboundStreams {
+            inboundRetransmissionSSRCs[rtx] = media
+        }
+    }
+
+    /// `packet` itself, or the original an RTX packet carries; nil (counted as unmatched) for an
+    /// RTX packet on an SSRC no FID group names, without an OSN, or a padding-only probe.
+    func unwrapRetransmission(_ packet: RTPPacket) -> RTPPacket? {
+        guard let mediaPayloadType = inboundRetransmissionPayloadTypes[packet.payloadType] else { return packet }
+        guard let mediaSSRC = inboundRetransmissionSSRCs[packet.ssrc],
+              let original = try? packet.originalFromRetransmission(ssrc: mediaSSRC, payloadType: mediaPayloadType),
+              !original.payload.isEmpty else {
+            counters.retransmissionsUnmatched += 1
+            return nil
+        }
+        return original
+    }
+
     /// Sends RTCP feedback to the peer (e.g. PLI to a publisher), protected; dropped before the
     /// session is connected.
     public func sendRTCP(_ packets: [RTCPPacket]) {
@@ -52,23 +77,34 @@ extension WebRTCSession {
         sendRTCP([.pictureLossIndication(RTCPPictureLossIndication(senderSSRC: configuration.feedbackSSRC, mediaSSRC: mediaSSRC))])
     }
 
-    /// Books a decrypted RTP packet into its stream's statistics and loss tracking. Returns false
-    /// when the packet is dropped (unknown payload type, too many streams).
-    func recordInbound(_ packet: RTPPacket, now: Instant) -> Bool {
-        guard let clockRate = inboundClockRates[packet.payloadType] else { return false }
+    /// What `recordInbound` made of a packet.
+    enum InboundVerdict {
+        case deliver
+        /// Unknown payload type, too many streams.
+        case drop
+        /// An unwrapped retransmission of a packet already received or no longer awaited (an RTX
+        /// probe that resends old payload): not delivered again.
+        case redundant
+    }
+
+    /// Books a decrypted RTP packet into its stream's statistics and loss tracking. An unwrapped
+    /// retransmission (`isRetransmission`) is delivered only when it fills a tracked gap.
+    func recordInbound(_ packet: RTPPacket, now: Instant, isRetransmission: Bool = false) -> InboundVerdict {
+        guard let clockRate = inboundClockRates[packet.payloadType] else { return .drop }
         let index: Int
         if let existing = inbound.firstIndex(where: { $0.ssrc == packet.ssrc }) {
             index = existing
         } else {
-            guard inbound.count < configuration.limits.maxInboundStreams else { return false }
+            guard inbound.count < configuration.limits.maxInboundStreams else { return .drop }
             inbound.append(InboundStream(ssrc: packet.ssrc, statistics: ReceiverStatistics(ssrc: packet.ssrc, clockRate: clockRate),
                                          nacks: NACKGenerator(configuration: configuration.nack)))
             index = inbound.count - 1
         }
+        let needed = inbound[index].nacks.handle(sequenceNumber: packet.sequenceNumber, at: now)
+        if isRetransmission, !needed { return .redundant }
         _ = inbound[index].statistics.handle(sequenceNumber: packet.sequenceNumber, rtpTimestamp: packet.timestamp, arrival: now)
-        inbound[index].nacks.handle(sequenceNumber: packet.sequenceNumber, at: now)
         sendDueNACKs(now: now)
-        return true
+        return .deliver
     }
 
     /// Sends NACKs that are due, and a PLI where loss went beyond repair.

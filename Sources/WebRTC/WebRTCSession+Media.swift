@@ -41,6 +41,9 @@ struct OutboundStream {
     /// Packets to answer NACKs from; nil when the peer negotiated no NACK for this stream.
     var history: RTPSendHistory<SentPacket>?
     var report: SenderReportGenerator
+    /// Where NACKed packets are resent when the peer negotiated RTX (RFC 4588); nil resends them
+    /// on this SSRC.
+    var retransmission: RTXSender?
 }
 
 extension WebRTCSession {
@@ -48,10 +51,18 @@ extension WebRTCSession {
     /// describe it and, when the peer negotiated generic NACK for it (`keepsHistory`), NACKs are
     /// answered from its send history (allocated on the first packet sent). Declaring it again
     /// updates its clock rate and keeps its history.
-    public func addOutboundStream(ssrc: UInt32, clockRate: Int, keepsHistory: Bool = true) {
+    /// With `retransmission` (the RTX SSRC and payload type the answer signalled), NACKed packets
+    /// are resent on that RTX stream, the original sequence number in the payload (RFC 4588 §4).
+    public func addOutboundStream(ssrc: UInt32, clockRate: Int, keepsHistory: Bool = true,
+                                  retransmission: (ssrc: UInt32, payloadType: UInt8)? = nil) {
         let report = SenderReportGenerator(ssrc: ssrc, clockRate: clockRate)
+        let rtx = retransmission.map {
+            RTXSender(ssrc: $0.ssrc, payloadType: $0.payloadType,
+                      initialSequenceNumber: UInt16(truncatingIfNeeded: $0.ssrc ^ ssrc))
+        }
         if let index = outbound.firstIndex(where: { $0.ssrc == ssrc }) {
             if outbound[index].report.clockRate != clockRate { outbound[index].report = report }
+            if outbound[index].retransmission?.ssrc != rtx?.ssrc { outbound[index].retransmission = rtx }
             return
         }
         let history = keepsHistory
@@ -59,7 +70,7 @@ extension WebRTCSession {
                                          maxBytes: configuration.limits.sendHistoryBytes,
                                          retention: configuration.limits.sendHistoryRetention)
             : nil
-        outbound.append(OutboundStream(ssrc: ssrc, history: history, report: report))
+        outbound.append(OutboundStream(ssrc: ssrc, history: history, report: report, retransmission: rtx))
     }
 
     /// Bytes `protectRTP(_:into:now:)` needs for a payload of `payloadCount` bytes: the fixed
@@ -141,12 +152,27 @@ extension WebRTCSession {
             for rtcp in compound { handleRTCP(rtcp, now: now) }
         } else {
             do { try srtp.unprotectRTP(&packet) } catch { countUnprotectFailure(error); return }
-            guard let rtp = try? RTPPacket(parsing: packet), recordInbound(rtp, now: now) else {
+            guard let parsed = try? RTPPacket(parsing: packet) else {
                 counters.droppedDatagrams += 1
                 return
             }
+            // RTX counts for bandwidth feedback even when it carries nothing to deliver (padding
+            // probes): the sender's estimator sees every packet it sent.
+            let isRetransmission = inboundRetransmissionPayloadTypes[parsed.payloadType] != nil
+            if isRetransmission { recordBandwidth(parsed, byteCount: packet.count, now: now) }
+            guard let rtp = unwrapRetransmission(parsed) else { return }   // counted there
+            switch recordInbound(rtp, now: now, isRetransmission: isRetransmission) {
+            case .deliver:
+                if isRetransmission { counters.retransmissionsReceived += 1 }
+            case .drop:
+                counters.droppedDatagrams += 1
+                return
+            case .redundant:
+                counters.retransmissionsRedundant += 1
+                return
+            }
             counters.packetsReceived += 1
-            recordBandwidth(rtp, byteCount: packet.count, now: now)
+            if !isRetransmission { recordBandwidth(rtp, byteCount: packet.count, now: now) }
             outputs.append(.event(.rtp(rtp)))
         }
     }
@@ -183,19 +209,28 @@ extension WebRTCSession {
     /// resent (RFC 4585 §6.2.1) while the session's retransmission budget lasts; numbers no
     /// longer in the history are ignored.
     func retransmit(_ sequenceNumbers: [UInt16], ssrc: UInt32, now: Instant) {
-        guard let srtp, let to = remoteAddress, let stream = outbound.first(where: { $0.ssrc == ssrc }) else { return }
+        guard let srtp, let to = remoteAddress, let index = outbound.firstIndex(where: { $0.ssrc == ssrc }) else { return }
         var seen = Set<UInt16>()
         let unique = sequenceNumbers.filter { seen.insert($0).inserted }   // overlapping NACK items
         for seq in unique.prefix(configuration.limits.maxNACKRetransmitsPerFeedback) {
-            guard let sent = stream.history?.packet(for: seq) else { continue }
+            guard let sent = outbound[index].history?.packet(for: seq) else { continue }
             guard retransmitBudget.take(1, at: now) else {
                 counters.retransmissionsRefused += 1
                 continue
             }
-            guard let packet = protect(srtp, OutgoingRTP(payloadType: sent.payloadType, marker: sent.marker, sequenceNumber: seq,
-                                                         timestamp: sent.timestamp, ssrc: ssrc, payload: sent.payload))
-            else { continue }
+            var outgoing = OutgoingRTP(payloadType: sent.payloadType, marker: sent.marker, sequenceNumber: seq,
+                                       timestamp: sent.timestamp, ssrc: ssrc, payload: sent.payload)
+            if outbound[index].retransmission != nil {
+                let original = RTPPacket(payloadType: sent.payloadType, sequenceNumber: seq, timestamp: sent.timestamp,
+                                         ssrc: ssrc, marker: sent.marker, payload: Array(sent.payload))
+                guard let wrapped = outbound[index].retransmission?.wrap(original) else { continue }
+                outgoing = OutgoingRTP(payloadType: wrapped.payloadType, marker: wrapped.marker,
+                                       sequenceNumber: wrapped.sequenceNumber, timestamp: wrapped.timestamp,
+                                       ssrc: wrapped.ssrc, payload: wrapped.payload)
+            }
+            guard let packet = protect(srtp, outgoing) else { continue }
             counters.retransmissions += 1
+            if outgoing.ssrc != ssrc { counters.retransmissionsOnRTX += 1 }
             outputs.append(.transmit(packet, to: to))
         }
     }

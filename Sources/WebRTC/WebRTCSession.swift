@@ -93,6 +93,10 @@ public final class WebRTCSession {
     var outbound: [OutboundStream] = []
     var inbound: [InboundStream] = []
     var inboundClockRates: [UInt8: Int] = [:]
+    /// Inbound RTX payload types (RFC 4588) → the media payload type they carry (`apt`).
+    var inboundRetransmissionPayloadTypes: [UInt8: UInt8] = [:]
+    /// Inbound RTX SSRC → media SSRC (the offer's `a=ssrc-group:FID`).
+    var inboundRetransmissionSSRCs: [UInt32: UInt32] = [:]
     var nextReportDeadline: Instant = .distantFuture
     var bandwidthFeedback: BandwidthFeedbackState?
     /// Where the peer's DTLS came from: replies go there until ICE has nominated a pair
@@ -309,6 +313,16 @@ public struct WebRTCCounters: Sendable, Equatable {
     public var retransmissions = 0
     /// Packets a NACK asked for that were not resent because the retransmission budget was spent.
     public var retransmissionsRefused = 0
+    /// Of `retransmissions`, those sent on an RTX stream (RFC 4588) rather than the media SSRC.
+    public var retransmissionsOnRTX = 0
+    /// RTX packets received from the peer and unwrapped onto their media stream; those that could
+    /// not be (unknown RTX SSRC, no original sequence number) and padding-only probes, which are
+    /// not delivered (they still count for bandwidth feedback) and not counted as dropped datagrams.
+    public var retransmissionsReceived = 0
+    public var retransmissionsUnmatched = 0
+    /// RTX packets whose original was already received or no longer awaited (the sender's
+    /// bandwidth probes resend old packets on RTX): not delivered again.
+    public var retransmissionsRedundant = 0
     public var keyframeRequestsReceived = 0
     /// Bandwidth feedback sent to a sender: transport-wide feedback packets and REMB messages.
     public var transportWideFeedbackSent = 0

@@ -71,18 +71,45 @@ extension InteropSuite {
             let rtxReceived = Self.number(lossy.report, "retransmittedPacketsReceived") ?? -1
             let freezes = Self.number(lossy.report, "freezeCount") ?? -1
             let retransmissions = Self.number(lossy.gatewayStats, "webrtc", "retransmissions") ?? -1
+            let onRTX = Self.number(lossy.gatewayStats, "webrtc", "retransmissionsOnRTX") ?? -1
             let nacksReceived = Self.number(lossy.gatewayStats, "webrtc", "nacksReceived") ?? -1
             let ratio = Double(lossy.framesDecoded) / Double(max(clean.framesDecoded, 1))
             print("loss recovery: frames decoded \(clean.framesDecoded) loss-free, \(lossy.framesDecoded) at 5 % loss "
                 + "(\(String(format: "%.1f", ratio * 100)) %); relay dropped \(lossy.relay["down.lost"] ?? -1) of "
                 + "\(lossy.relay["down.in"] ?? -1) datagrams; Chromium nackCount=\(Int(nacks)) "
                 + "retransmittedPacketsReceived=\(Int(rtxReceived)) freezeCount=\(Int(freezes)); gateway "
-                + "nacksReceived=\(Int(nacksReceived)) retransmissions=\(Int(retransmissions))")
+                + "nacksReceived=\(Int(nacksReceived)) retransmissions=\(Int(retransmissions)) (on RTX \(Int(onRTX)))")
             #expect(clean.framesDecoded > seconds * 20, "\(clean.report)")
             #expect(ratio >= 0.95, "\(lossy.report)")
             #expect((lossy.relay["down.lost"] ?? 0) > 0, "\(lossy.relay)")
             #expect(nacks > 0, "\(lossy.report)")
             #expect(retransmissions > 0 && nacksReceived > 0, "\(lossy.gatewayStats)")
+            // RTX negotiated (RFC 4588): the resends travel on the RTX SSRC, and Chromium counts them.
+            #expect(onRTX > 0 && onRTX == retransmissions, "\(lossy.gatewayStats)")
+            #expect(rtxReceived > 0, "\(lossy.report)")
+        }
+
+        @Test("A Chromium viewer that offers red/48000/2 gets Opus in RED (RFC 2198) and decodes the audio",
+              .requires(InteropTool.browserAgainstGateway + [.curl]), .timeLimit(.minutes(2)))
+        func viewerWithREDDecodesAudio() async throws {
+            let scope = try InteropScope()
+            defer { scope.tearDown() }
+            let gateway = try await scope.startGateway(["--path", "demo=demo"])
+            try await scope.waitUntilReady(gateway, path: "demo")
+            let report = try await scope.runBrowser(["whep", gateway.url("/demo/whep"), "--seconds", "4", "--audio-stats"])
+            let log = gateway.process.text(.stdout) + gateway.process.text(.stderr)
+            let created = log.split(separator: "\n").first { $0.contains("session created") && $0.contains("audio:") }
+                .map(String.init) ?? ""
+            let early = report.audioSamplesEarly ?? 0
+            let samples = report.audioSamples ?? 0
+            print("RED audio: \(created.contains("+red/") ? "negotiated" : "NOT negotiated") (\(created)); "
+                + "audioCodec=\(report.audioCodec ?? "nil") audioPackets=\(report.audioPackets ?? 0) "
+                + "totalSamplesReceived \(early) → \(samples) framesDecoded=\(report.framesDecoded ?? 0)")
+            #expect(report.ok, "\(report.json)")
+            #expect(created.contains("+red/"), "\(gateway.process.logTail())")
+            #expect((report.audioPackets ?? 0) > 50, "\(report.json)")
+            #expect(["audio/red", "audio/opus"].contains(report.audioCodec ?? ""), "\(report.json)")
+            #expect(samples > early + 48_000, "totalSamplesReceived not rising: \(report.json)")
         }
     }
 }

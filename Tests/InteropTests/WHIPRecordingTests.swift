@@ -13,6 +13,8 @@ extension InteropSuite {
             var errors: String
             var summary: String
             var nacksSent: Int
+            /// RTX packets from the publisher unwrapped onto its media stream (RFC 4588).
+            var retransmissionsReceived: Int
         }
 
         /// Publishes for as long as the path takes to receive `units` media units, then ends the
@@ -45,6 +47,9 @@ extension InteropSuite {
             #expect(unitsIn >= 480, "path received \(unitsIn) units: \(publisher.process.logTail())")
             let stats = try await scope.http("GET", gateway.url("/api/stats")).body   // while the session lives
             let nacksSent = LossRecoveryTests.number(stats, "webrtc", "nacksSent") ?? -1
+            let rtxReceived = LossRecoveryTests.number(stats, "webrtc", "retransmissionsReceived") ?? -1
+            let rtxUnmatched = LossRecoveryTests.number(stats, "webrtc", "retransmissionsUnmatched") ?? -1
+            let rtxRedundant = LossRecoveryTests.number(stats, "webrtc", "retransmissionsRedundant") ?? -1
             let published = try await publisher.finish()
             #expect(published.ok, "\(published.json)")
             #expect(try await scope.waitUntilIdle(gateway, path: "live"), "publisher still on the path")
@@ -67,10 +72,11 @@ extension InteropSuite {
             #expect(output.contains("codec_name=h264") && output.contains("codec_name=opus"), "\(output)")
             let counts = output.matches(of: /nb_read_frames=([0-9]+)/).compactMap { Int($0.1) }
             let summary = "\(output.split(separator: "\n").joined(separator: " ")); NACKs sent to the publisher "
-                + "\(Int(nacksSent)); relay \(relayCounters); "
+                + "\(Int(nacksSent)), RTX received \(Int(rtxReceived)) (probes: padding \(Int(rtxUnmatched)), old payload \(Int(rtxRedundant))); relay \(relayCounters); "
                 + "publisher framesEncoded=\(published.framesEncoded ?? 0)"
             // Streams are listed in track order: video first.
-            return Probe(frames: counts.first ?? 0, errors: probe.text(.stderr), summary: summary, nacksSent: Int(nacksSent))
+            return Probe(frames: counts.first ?? 0, errors: probe.text(.stderr), summary: summary, nacksSent: Int(nacksSent),
+                         retransmissionsReceived: Int(rtxReceived))
         }
 
         @Test("Chromium WHIP H.264 → MP4: every published frame recorded, ffprobe decodes it without an error",
@@ -89,6 +95,7 @@ extension InteropSuite {
             print("WHIP recording, 5 % loss on ingest: video frames \(probe.frames); \(probe.summary)")
             #expect(probe.frames >= 60, "\(probe.summary)")
             #expect(probe.nacksSent > 0, "the gateway asked the publisher for nothing: \(probe.summary)")
+            #expect(probe.retransmissionsReceived > 0, "no RTX came back from the publisher: \(probe.summary)")
             #expect(probe.errors.isEmpty, "ffprobe errors: \(probe.errors)")
         }
     }

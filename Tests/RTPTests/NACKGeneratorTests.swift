@@ -37,6 +37,16 @@ import Testing
         #expect(Self.drain(&generator, now: Self.start + .milliseconds(100)).outputs == [.nack([12])])
     }
 
+    /// `handle` says whether a packet was needed: new, or filling a tracked gap; a duplicate or a
+    /// packet from before the tracked gaps was not (an RTX probe resending old payload).
+    @Test func handleTellsWhetherThePacketWasNeeded() {
+        var generator = NACKGenerator()
+        // 10, 13 (gap 11-12), 12 fills, 12 and 13 again are duplicates, 9 predates everything, 11 fills.
+        let needed = [UInt16(10), 13, 12, 12, 13, 9, 11].map { generator.handle(sequenceNumber: $0, at: Self.start) }
+        #expect(needed == [true, true, true, false, false, false, true])
+        #expect(generator.missingCount == 0)
+    }
+
     @Test func spacingFollowsRoundTripTimeWithFloor() {
         var generator = NACKGenerator()
         generator.updateRoundTripTime(.milliseconds(5))

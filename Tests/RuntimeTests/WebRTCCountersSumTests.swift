@@ -8,6 +8,7 @@ import WebRTC
     static var fields: [WritableKeyPath<WebRTCCounters, Int>] { [
         \.droppedDatagrams, \.stunRejected, \.srtpAuthFailures, \.srtpReplays, \.rtcpMalformed, \.packetsSent,
         \.bytesSent, \.nacksReceived, \.nacksSent, \.packetsReceived, \.retransmissions, \.retransmissionsRefused,
+        \.retransmissionsOnRTX, \.retransmissionsReceived, \.retransmissionsUnmatched, \.retransmissionsRedundant,
         \.keyframeRequestsReceived, \.transportWideFeedbackSent, \.rembSent, \.goodbyesSent, \.iceAddressChanges,
         \.iceProbesSent, \.iceMovesRefused, \.iceProbesSuppressed, \.dataChannelPacketsUnsent,
     ] }

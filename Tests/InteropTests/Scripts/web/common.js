@@ -41,14 +41,16 @@ function waitGathering(pc, maxMs) {
     });
   });
 }
-// Keep only the given codec (e.g. 'H264', 'VP8') on a transceiver, when the browser has it.
+// Keep only the given codec (e.g. 'H264', 'VP8') on a transceiver, when the browser has it, and
+// its RTX (RFC 4588: the offer still pairs each kept codec with its rtx payload type).
 // Sender capabilities first (a sendonly transceiver needs them), then receiver capabilities.
 function preferCodec(tr, kind, codec) {
   if (!codec || !tr.setCodecPreferences) return;
   for (const source of [RTCRtpSender, RTCRtpReceiver]) {
-    const caps = source.getCapabilities(kind).codecs
-        .filter(c => c.mimeType.toLowerCase() === `${kind}/${codec}`.toLowerCase());
-    try { if (caps.length) { tr.setCodecPreferences(caps); return; } } catch (e) { note(`setCodecPreferences: ${e}`); }
+    const all = source.getCapabilities(kind).codecs;
+    const caps = all.filter(c => c.mimeType.toLowerCase() === `${kind}/${codec}`.toLowerCase());
+    const rtx = all.filter(c => c.mimeType.toLowerCase() === `${kind}/rtx`);
+    try { if (caps.length) { tr.setCodecPreferences(caps.concat(rtx)); return; } } catch (e) { note(`setCodecPreferences: ${e}`); }
   }
 }
 function authHeaders(token) { return token ? {Authorization: `Bearer ${token}`} : {}; }
